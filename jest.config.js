@@ -1,0 +1,16 @@
+// Jest runs the TypeScript sources as ES modules (ts-jest ESM preset), which the ESM-only
+// dependencies (@kubernetes/client-node, execa) need. Each suite is a Jest project so that
+// `--selectProjects` picks unit or integration tests.
+const tsJest = ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }];
+const common = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': tsJest },
+  testEnvironment: 'node',
+};
+
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+  ],
+};

@@ -1,0 +1,51 @@
+/** API group, version and the well-known keys the operator writes. One place, so names never drift. */
+
+export const API_GROUP = 'fargate.eksops.dev';
+export const API_VERSION = 'v1alpha1';
+export const API_GROUP_VERSION = `${API_GROUP}/${API_VERSION}`;
+
+export const KIND_WORKLOAD = 'FargateWorkload';
+export const KIND_CLUSTER = 'FargateCluster';
+
+/** Field manager for every server-side apply the operator makes. */
+export const FIELD_MANAGER = 'eks-fargate-operator';
+
+/** Finalizer added before the first AWS resource is created. */
+export const FINALIZER = `${API_GROUP}/cleanup`;
+
+/** Pod label that a Shared or Namespace profile selects on; its value is the profile name. */
+export const PROFILE_LABEL = `${API_GROUP}/profile`;
+
+/** Labels put on every Kubernetes child. */
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const LABEL_NAME = 'app.kubernetes.io/name';
+export const LABEL_INSTANCE = 'app.kubernetes.io/instance';
+export const LABEL_WORKLOAD = `${API_GROUP}/workload`;
+export const MANAGED_BY_VALUE = 'eks-fargate-operator';
+
+/** Pod template annotation carrying a hash of the IRSA role ARN: a role change rolls the pods. */
+export const ROLE_HASH_ANNOTATION = `${API_GROUP}/role-arn-hash`;
+
+/** Workload annotation that allows adopting an existing, untagged AWS resource with the wanted name. */
+export const ADOPT_ANNOTATION = `${API_GROUP}/adopt`;
+
+/** Ownership tags on every AWS resource the operator creates. */
+export const TAG_CLUSTER = `${API_GROUP}/cluster`;
+export const TAG_NAMESPACE = `${API_GROUP}/namespace`;
+export const TAG_NAME = `${API_GROUP}/name`;
+export const TAG_UID = `${API_GROUP}/uid`;
+/** Tag naming what kind of operator-owned resource this is (execution-role, irsa-role, profile). */
+export const TAG_COMPONENT = `${API_GROUP}/component`;
+
+/** IRSA annotations on the ServiceAccount, read by the EKS pod identity webhook. */
+export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';
+export const IRSA_REGIONAL_STS_ANNOTATION = 'eks.amazonaws.com/sts-regional-endpoints';
+
+/** Fargate facts (EKS user guide). */
+export const FARGATE_MAX_SELECTORS_PER_PROFILE = 5;
+export const FARGATE_MAX_LABELS_PER_SELECTOR = 5;
+export const FARGATE_DEFAULT_PROFILE_QUOTA = 10;
+export const FARGATE_PROFILE_NAME_MAX = 100;
+export const IAM_ROLE_NAME_MAX = 64;
+export const IAM_ROLE_PATH_MAX = 512;
+export const MAX_SECURITY_GROUPS_PER_POLICY = 5;
