@@ -1,0 +1,70 @@
+/**
+ * The IAM role for the workload's service account (IRSA): assumable only by that service account
+ * of that cluster, through the cluster's OIDC provider.
+ */
+import { DEFAULT_ROLE_PATH, withClusterDefaults, withWorkloadDefaults } from '../api/defaults.js';
+import type { FargateCluster, FargateWorkload } from '../api/types.js';
+import { iamRoleArn, issuerHostPath, parseRoleArn, partitionOf, type ClusterFacts } from './cluster-facts.js';
+import { shortHash } from './hash.js';
+import { hashedName, IAM_ROLE_NAME_RULES } from './names.js';
+import { workloadTags } from './ownership-tags.js';
+import type { IamRolePlan } from './iam-role.js';
+import { clusterName, workloadName, workloadNamespace } from './workload-identity.js';
+
+/** Name of the inline policy that carries the workload's `iam.inlinePolicy`. */
+export const IRSA_INLINE_POLICY_NAME = 'eksops-inline';
+
+/** Desired state of the workload's IRSA role; not managed when the workload gives `iam.roleArn`. */
+export interface IrsaRolePlan extends IamRolePlan {
+  /** Sorted and deduplicated. */
+  managedPolicyArns: string[];
+  permissionsBoundary?: string;
+  serviceAccountName: string;
+}
+
+/** The IRSA role of a workload: its own role ARN, or the role the operator manages for it. */
+export function planIrsaRole(workloadIn: FargateWorkload, clusterIn: FargateCluster, facts: ClusterFacts): IrsaRolePlan {
+  const workload = withWorkloadDefaults(workloadIn);
+  const cluster = withClusterDefaults(clusterIn);
+  const partition = partitionOf(facts);
+  const eksCluster = clusterName(cluster);
+  const namespace = workloadNamespace(workload);
+  const name = workloadName(workload);
+  const iam = workload.spec.iam ?? {};
+  const serviceAccountName = iam.serviceAccountName || name;
+  const issuer = issuerHostPath(facts.oidcIssuer);
+  const ownArn = iam.roleArn;
+  const path = ownArn ? parseRoleArn(ownArn).path : (cluster.spec.iam?.rolePath ?? DEFAULT_ROLE_PATH);
+  const roleName = ownArn
+    ? parseRoleArn(ownArn).name
+    : hashedName(`${eksCluster}-${namespace}-${name}`, shortHash([eksCluster, namespace, name]), IAM_ROLE_NAME_RULES);
+  const boundary = cluster.spec.iam?.permissionsBoundaryArn;
+  return {
+    managed: !ownArn,
+    name: roleName,
+    path,
+    arn: ownArn || iamRoleArn(facts, path, roleName),
+    trustPolicy: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Federated: `arn:${partition}:iam::${facts.accountId}:oidc-provider/${issuer}` },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: {
+            StringEquals: {
+              [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccountName}`,
+              [`${issuer}:aud`]: 'sts.amazonaws.com',
+            },
+          },
+        },
+      ],
+    },
+    managedPolicyArns: [...new Set(iam.managedPolicyArns ?? [])].sort(),
+    ...(iam.inlinePolicy ? { inlinePolicy: iam.inlinePolicy } : {}),
+    inlinePolicyName: IRSA_INLINE_POLICY_NAME,
+    ...(boundary ? { permissionsBoundary: boundary } : {}),
+    tags: workloadTags(eksCluster, workload, 'irsa-role'),
+    serviceAccountName,
+  };
+}
