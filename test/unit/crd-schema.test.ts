@@ -118,7 +118,7 @@ describe('invalid objects fail the schema', () => {
 
   it('accepts wildcards in allowed policy ARNs only', () => {
     const c = cluster();
-    c.spec.iam.allowedManagedPolicyArns = ['arn:aws:iam::123456789012:policy/team-*/*'];
+    c.spec.iam.allowedManagedPolicyArns = ['arn:aws:iam::123456789012:policy/team-*/*', 'arn:aws:iam::aws:policy/Amazon?3*'];
     expect(validate(c)).toEqual([]);
   });
 
