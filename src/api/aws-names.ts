@@ -1,23 +1,29 @@
 /**
  * Formats of AWS identifiers and names, and the checks of id lists shared by FargateWorkload and
- * FargateCluster validation. The patterns agree with the CRD schemas' CEL rules.
+ * FargateCluster validation. The patterns are the CRD schemas' own (test/unit/validate.test.ts
+ * checks that they stay equal), so a file checked here gets the answer the API server would give.
  */
 import type { ValidationProblem } from './validation-problem.js';
 
 export const SUBNET_ID_PATTERN = /^subnet-[0-9a-f]{8,17}$/;
 export const SECURITY_GROUP_ID_PATTERN = /^sg-[0-9a-f]{8,17}$/;
-export const POLICY_ARN_PATTERN = /^arn:aws[a-zA-Z-]*:iam::(aws|[0-9]{12}):policy\/.+/;
-export const ROLE_ARN_PATTERN = /^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role\/.+/;
-export const ACM_CERTIFICATE_ARN_PATTERN = /^arn:aws[a-zA-Z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate\/[A-Za-z0-9-]+$/;
-/** An allowed-policy pattern: a policy ARN in which `*` and `?` may stand for parts. */
-export const POLICY_ARN_GLOB_PATTERN = /^arn:[a-zA-Z*?-]+:iam::(aws|[0-9*?]+):policy\/.+$/;
+export const POLICY_ARN_PATTERN = new RegExp(String.raw`^arn:aws[a-zA-Z-]*:iam::(aws|[0-9]{12}):policy/[\w+=,.@/-]+$`);
+export const ROLE_ARN_PATTERN = new RegExp(String.raw`^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$`);
+export const ACM_CERTIFICATE_ARN_PATTERN = new RegExp(String.raw`^arn:aws[a-zA-Z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-zA-Z-]+$`);
+/**
+ * An allowed-policy pattern: a policy ARN whose name may hold `*` and `?`. The CRD's pattern has
+ * no `?`; the design allows both wildcards, so this one accepts it.
+ */
+export const POLICY_ARN_GLOB_PATTERN = new RegExp(String.raw`^arn:aws[a-zA-Z-]*:iam::(aws|[0-9]{12}):policy/[\w+=,.@/*?-]+$`);
 /** us-east-1, eu-central-1, us-gov-west-1, cn-north-1 ... */
-export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$/;
-/** EKS cluster names (CreateCluster): letter or digit first, then letters, digits, - and _. */
-export const EKS_CLUSTER_NAME_PATTERN = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$/;
+/** The FargateCluster is named after its EKS cluster; as a Kubernetes name it is lowercase. */
+export const EKS_CLUSTER_NAME_PATTERN = /^[a-z0-9][-a-z0-9]*$/;
+export const EKS_CLUSTER_NAME_MAX = 100;
 /** IAM role path: "/" or "/a/b/", printable ASCII. */
-export const IAM_PATH_PATTERN = /^\/([\x21-\x7E]*\/)?$/;
-export const CLOUDWATCH_LOG_GROUP_PATTERN = /^[.\-_/#A-Za-z0-9]{1,512}$/;
+export const IAM_PATH_PATTERN = new RegExp(String.raw`^/([!-~]+/)?$`);
+export const CLOUDWATCH_LOG_GROUP_PATTERN = new RegExp(String.raw`^[.\-_/#A-Za-z0-9]+$`);
+export const CLOUDWATCH_LOG_GROUP_MAX = 512;
 /** The only values CloudWatch Logs PutRetentionPolicy accepts. */
 export const CLOUDWATCH_RETENTION_DAYS: readonly number[] = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,

@@ -52,9 +52,8 @@ export function checkPolicyDocument(doc: unknown, path: string): ValidationProbl
   }
   const problems: ValidationProblem[] = [];
   const version = doc['Version'];
-  if (version === undefined) {
-    problems.push({ path: `${path}.Version`, message: 'Version is missing; set "2012-10-17" (without it IAM assumes 2008-10-17, where policy variables do not work)' });
-  } else if (typeof version !== 'string' || !POLICY_VERSIONS.includes(version)) {
+  // A missing Version is accepted, as IAM and the CRD accept it (IAM then assumes 2008-10-17).
+  if (version !== undefined && (typeof version !== 'string' || !POLICY_VERSIONS.includes(version))) {
     problems.push({ path: `${path}.Version`, message: `${JSON.stringify(version)} is not an IAM policy version; use "2012-10-17"` });
   }
   const statement = doc['Statement'];

@@ -1,7 +1,9 @@
 /** Validation of a FargateCluster: the CRD's rules plus the AWS formats and limits of its fields. */
 import {
+  CLOUDWATCH_LOG_GROUP_MAX,
   CLOUDWATCH_LOG_GROUP_PATTERN,
   CLOUDWATCH_RETENTION_DAYS,
+  EKS_CLUSTER_NAME_MAX,
   EKS_CLUSTER_NAME_PATTERN,
   IAM_PATH_PATTERN,
   POLICY_ARN_GLOB_PATTERN,
@@ -16,11 +18,15 @@ import { withClusterDefaults } from './defaults.js';
 import type { ClusterIamSpec, ClusterLoggingSpec, ClusterProfilesSpec, FargateCluster, PodExecutionRoleSpec } from './types.js';
 import { checkIntegerRange, type ValidationProblem } from './validation-problem.js';
 
-/** Fargate profile names are prefixed with this and a hash: a letter, then up to 19 letters, digits or '-'. */
-export const PROFILE_NAME_PREFIX_PATTERN = /^[a-zA-Z][a-zA-Z0-9-]{0,19}$/;
+/** Fargate profile names start with this prefix: EKS profile name characters, at most 20. */
+export const PROFILE_NAME_PREFIX_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_-]*$/;
+export const PROFILE_NAME_PREFIX_MAX = 20;
 /** A Kubernetes namespace name in which `*` and `?` may stand for characters (Fargate selectors). */
-export const NAMESPACE_GLOB_PATTERN = /^[a-z0-9*?]([-a-z0-9*?]{0,61}[a-z0-9*?])?$/;
-export const MAX_PROFILES_LIMIT = 100;
+export const NAMESPACE_GLOB_PATTERN = /^[-a-z0-9*?]+$/;
+export const NAMESPACE_GLOB_MAX = 63;
+/** The CRD's bound on maxProfiles, the account's adjustable quota (10 by default). */
+export const MAX_PROFILES_LIMIT = 1000;
+export const LOG_STREAM_PREFIX_MAX = 256;
 
 function checkExecutionRole(role: PodExecutionRoleSpec, path: string): ValidationProblem[] {
   const create = role.create === true;
@@ -40,14 +46,14 @@ function checkExecutionRole(role: PodExecutionRoleSpec, path: string): Validatio
 function checkProfiles(profiles: ClusterProfilesSpec, path: string): ValidationProblem[] {
   const problems = checkIntegerRange(profiles.maxProfiles, `${path}.maxProfiles`, 1, MAX_PROFILES_LIMIT, 'maxProfiles (the account quota of Fargate profiles per cluster)');
   const prefix = profiles.namePrefix;
-  if (typeof prefix !== 'string' || !PROFILE_NAME_PREFIX_PATTERN.test(prefix)) {
+  if (typeof prefix !== 'string' || prefix.length > PROFILE_NAME_PREFIX_MAX || !PROFILE_NAME_PREFIX_PATTERN.test(prefix)) {
     problems.push({
       path: `${path}.namePrefix`,
-      message: `${JSON.stringify(prefix)} is not a profile name prefix; start with a letter, then up to 19 letters, digits or '-'`,
+      message: `${JSON.stringify(prefix)} is not a profile name prefix; use 1-${PROFILE_NAME_PREFIX_MAX} letters, digits, '-' and '_', starting with a letter or digit`,
     });
   }
   const ns = profiles.namespacePattern;
-  if (typeof ns !== 'string' || !NAMESPACE_GLOB_PATTERN.test(ns)) {
+  if (typeof ns !== 'string' || ns.length > NAMESPACE_GLOB_MAX || !NAMESPACE_GLOB_PATTERN.test(ns)) {
     problems.push({
       path: `${path}.namespacePattern`,
       message: `${JSON.stringify(ns)} is not a namespace pattern; use a namespace name in which * and ? may stand for characters, e.g. "*"`,
@@ -76,7 +82,7 @@ function checkIam(iam: ClusterIamSpec, path: string): ValidationProblem[] {
     if (typeof pattern !== 'string' || !POLICY_ARN_GLOB_PATTERN.test(pattern)) {
       problems.push({
         path: `${path}.allowedManagedPolicyArns[${i}]`,
-        message: `${JSON.stringify(pattern)} is not a policy ARN pattern; write a policy ARN in which * and ? may stand for parts, e.g. arn:aws:iam::123456789012:policy/app-*`,
+        message: `${JSON.stringify(pattern)} is not a policy ARN pattern; write a policy ARN whose name may hold * and ?, e.g. arn:aws:iam::123456789012:policy/app-*`,
       });
     }
   });
@@ -87,10 +93,11 @@ function checkLogging(logging: ClusterLoggingSpec, path: string): ValidationProb
   const cw = logging.cloudWatch;
   if (!cw) return [];
   const problems: ValidationProblem[] = [];
-  if (typeof cw.logGroupName !== 'string' || !CLOUDWATCH_LOG_GROUP_PATTERN.test(cw.logGroupName)) {
+  const group = cw.logGroupName;
+  if (typeof group !== 'string' || group.length > CLOUDWATCH_LOG_GROUP_MAX || !CLOUDWATCH_LOG_GROUP_PATTERN.test(group)) {
     problems.push({
       path: `${path}.cloudWatch.logGroupName`,
-      message: `${JSON.stringify(cw.logGroupName)} is not a CloudWatch log group name; use 1-512 letters, digits and . - _ / #, e.g. /eks/prod/fargate`,
+      message: `${JSON.stringify(group)} is not a CloudWatch log group name; use 1-${CLOUDWATCH_LOG_GROUP_MAX} letters, digits and . - _ / #, e.g. /eks/prod/fargate`,
     });
   }
   if (typeof cw.retentionDays !== 'number' || !CLOUDWATCH_RETENTION_DAYS.includes(cw.retentionDays)) {
@@ -100,10 +107,10 @@ function checkLogging(logging: ClusterLoggingSpec, path: string): ValidationProb
     });
   }
   const prefix = cw.logStreamPrefix;
-  if (prefix !== undefined && (typeof prefix !== 'string' || /[:*]/.test(prefix) || prefix.length > 512)) {
+  if (prefix !== undefined && (typeof prefix !== 'string' || /[:*]/.test(prefix) || prefix.length > LOG_STREAM_PREFIX_MAX)) {
     problems.push({
       path: `${path}.cloudWatch.logStreamPrefix`,
-      message: `${JSON.stringify(prefix)} is not a log stream prefix; CloudWatch stream names cannot contain ':' or '*' and have at most 512 characters`,
+      message: `${JSON.stringify(prefix)} is not a log stream prefix; CloudWatch stream names cannot contain ':' or '*'; at most ${LOG_STREAM_PREFIX_MAX} characters`,
     });
   }
   return problems;
@@ -116,10 +123,10 @@ export function validateCluster(cluster: FargateCluster): ValidationProblem[] {
   const spec = c.spec;
   const problems: ValidationProblem[] = [];
   const name = c.metadata?.name;
-  if (typeof name !== 'string' || !EKS_CLUSTER_NAME_PATTERN.test(name)) {
+  if (typeof name !== 'string' || name.length > EKS_CLUSTER_NAME_MAX || !EKS_CLUSTER_NAME_PATTERN.test(name)) {
     problems.push({
       path: 'metadata.name',
-      message: `${JSON.stringify(name)} is not an EKS cluster name; the FargateCluster is named after its EKS cluster (letters, digits, - and _, at most 100 characters)`,
+      message: `${JSON.stringify(name)} cannot be the FargateCluster's name: it is the EKS cluster's name, at most ${EKS_CLUSTER_NAME_MAX} lowercase letters, digits and '-', starting with a letter or digit`,
     });
   }
   if (typeof spec.region !== 'string' || !REGION_PATTERN.test(spec.region)) {

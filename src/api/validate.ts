@@ -15,18 +15,20 @@ import {
   SUBNET_LIST,
   checkIdList,
 } from './aws-names.js';
+import { PROFILE_LABEL } from './constants.js';
 import { withClusterDefaults, withWorkloadDefaults } from './defaults.js';
 import { allowingPattern } from './policy-arn-match.js';
 import { checkPolicyDocument } from './policy-document.js';
 import type { FargateCluster, FargateWorkload, WorkloadIamSpec, WorkloadIngressSpec } from './types.js';
 import { checkPodSpec } from './validate-pod.js';
-import { checkIntegerRange, checkOneOf, type ValidationProblem } from './validation-problem.js';
+import { checkIntegerRange, checkOneOf, keyPath, type ValidationProblem } from './validation-problem.js';
 
 export type { ValidationProblem } from './validation-problem.js';
 export { validateCluster } from './validate-cluster.js';
 
 export const MAX_REPLICAS = 1000;
-/** Label values (the workload name is one, on every child) have at most 63 characters. */
+/** The name is a DNS label: it names the Service and ServiceAccount and is a label value on every child. */
+export const WORKLOAD_NAME_PATTERN = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 export const WORKLOAD_NAME_MAX = 63;
 /**
  * The IRSA role name (at most 64 characters) holds the namespace, the name and a hash suffix;
@@ -36,16 +38,20 @@ export const NAMESPACE_AND_NAME_MAX = 48;
 /** IAM's hard limit of managed policies per role (the default quota is 10). */
 export const MANAGED_POLICIES_PER_ROLE_MAX = 20;
 /** ALB IngressGroup names (AWS Load Balancer Controller `group.name`). */
-const INGRESS_GROUP_PATTERN = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
-const INGRESS_HOST_PATTERN = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export const INGRESS_GROUP_PATTERN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+export const INGRESS_GROUP_MAX = 63;
+export const INGRESS_HOST_PATTERN = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function checkNames(w: FargateWorkload): ValidationProblem[] {
   const name = w.metadata?.name;
   if (typeof name !== 'string' || name === '') return [{ path: 'metadata.name', message: 'metadata.name is required' }];
   const problems: ValidationProblem[] = [];
   const namespace = w.metadata.namespace ?? 'default';
-  if (name.length > WORKLOAD_NAME_MAX) {
-    problems.push({ path: 'metadata.name', message: `the name has ${name.length} characters; at most ${WORKLOAD_NAME_MAX} fit in the labels the operator puts on every child` });
+  if (name.length > WORKLOAD_NAME_MAX || !WORKLOAD_NAME_PATTERN.test(name)) {
+    problems.push({
+      path: 'metadata.name',
+      message: `${JSON.stringify(name)} cannot name the Service, ServiceAccount and labels: use at most ${WORKLOAD_NAME_MAX} lowercase letters, digits and '-', starting with a letter and ending with a letter or digit`,
+    });
   } else if (namespace.length + name.length > NAMESPACE_AND_NAME_MAX) {
     problems.push({
       path: 'metadata.name',
@@ -114,6 +120,8 @@ function checkIam(iam: WorkloadIamSpec, cluster: FargateCluster | undefined): Va
     const path = `spec.iam.managedPolicyArns[${i}]`;
     if (typeof arn !== 'string' || !POLICY_ARN_PATTERN.test(arn)) {
       problems.push({ path, message: `${JSON.stringify(arn)} is not an IAM policy ARN; expected arn:aws:iam::aws:policy/NAME or arn:aws:iam::123456789012:policy/NAME` });
+    } else if (managed.indexOf(arn) !== i) {
+      problems.push({ path, message: `${arn} is listed twice; list each policy once` });
     } else if (c && allowingPattern(arn, allowed) === undefined) {
       problems.push({
         path,
@@ -154,7 +162,7 @@ function checkIngress(ing: WorkloadIngressSpec): ValidationProblem[] {
       message: `${JSON.stringify(ing.certificateArn)} is not an ACM certificate ARN; expected arn:aws:acm:REGION:123456789012:certificate/ID`,
     });
   }
-  if (ing.groupName !== undefined && !INGRESS_GROUP_PATTERN.test(ing.groupName)) {
+  if (ing.groupName !== undefined && (ing.groupName.length > INGRESS_GROUP_MAX || !INGRESS_GROUP_PATTERN.test(ing.groupName))) {
     problems.push({
       path: 'spec.ingress.groupName',
       message: `${JSON.stringify(ing.groupName)} is not an ALB group name; use at most 63 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit`,
@@ -180,12 +188,16 @@ export function validate(workload: FargateWorkload, cluster?: FargateCluster): V
     problems.push({ path: 'spec.clusterName', message: `names cluster ${spec.clusterName} but was checked against FargateCluster ${String(cluster.metadata?.name)}` });
   }
   problems.push(...checkScaling(w));
+  if (Object.hasOwn(spec.template.metadata?.labels ?? {}, PROFILE_LABEL)) {
+    problems.push({
+      path: keyPath('spec.template.metadata.labels', PROFILE_LABEL),
+      message: `the label ${PROFILE_LABEL} is set by the operator to route pods to their Fargate profile; remove it from the template labels`,
+    });
+  }
   problems.push(...checkPodSpec(spec.template.spec, 'spec.template.spec'));
   problems.push(...checkOneOf(spec.fargateProfile?.placement, 'spec.fargateProfile.placement', ['Shared', 'Namespace', 'Dedicated']));
-  const subnets = spec.fargateProfile?.subnetIds;
-  // An empty list means "the cluster's subnets", like leaving the field out.
-  if (subnets !== undefined && !(Array.isArray(subnets) && subnets.length === 0)) {
-    problems.push(...checkIdList(subnets, 'spec.fargateProfile.subnetIds', SUBNET_LIST));
+  if (spec.fargateProfile?.subnetIds !== undefined) {
+    problems.push(...checkIdList(spec.fargateProfile.subnetIds, 'spec.fargateProfile.subnetIds', SUBNET_LIST));
   }
   problems.push(...checkServiceAccount(w));
   problems.push(...checkIam(spec.iam ?? {}, cluster));

@@ -3,7 +3,16 @@ import { parse } from 'yaml';
 import { sizeFargatePod } from '../../src/api/sizing.js';
 import { arnMatchesPattern, allowingPattern } from '../../src/api/policy-arn-match.js';
 import type { Container, FargateCluster, FargateWorkload, PodSpec } from '../../src/api/types.js';
-import { formatProblems, validate, validateCluster } from '../../src/api/validate.js';
+import * as awsNames from '../../src/api/aws-names.js';
+import { NAMESPACE_GLOB_PATTERN, PROFILE_NAME_PREFIX_PATTERN } from '../../src/api/validate-cluster.js';
+import {
+  INGRESS_GROUP_PATTERN,
+  INGRESS_HOST_PATTERN,
+  WORKLOAD_NAME_PATTERN,
+  formatProblems,
+  validate,
+  validateCluster,
+} from '../../src/api/validate.js';
 
 function workload(): FargateWorkload {
   return {
@@ -152,10 +161,15 @@ const workloadRules: [string, Mutation, string, RegExp, Mutation][] = [
     'spec.template.spec.volumes[0].ephemeral.volumeClaimTemplate.spec.storageClassName', /gp3-encrypted looks like EBS/,
     (w) => void (pod(w).volumes = [{ name: 's', ephemeral: { volumeClaimTemplate: { spec: { storageClassName: 'webserver-efs' } } } }, { name: 't', emptyDir: {} }])],
   ['name missing', (w) => void delete w.metadata.name, 'metadata.name', /is required/, (w) => void (w.metadata.name = 'a')],
-  ['name too long for labels', (w) => void (w.metadata.name = 'a'.repeat(64)), 'metadata.name', /64 characters; at most 63/,
+  ['name too long for a DNS label', (w) => void (w.metadata.name = 'a'.repeat(64)), 'metadata.name', /at most 63 lowercase letters/,
     (w) => void (w.metadata = { name: 'a'.repeat(41) })], // with the namespace "default": 48,
   ['namespace + name too long for the IAM role name', (w) => void (w.metadata = { name: 'n'.repeat(30), namespace: 's'.repeat(19) }), 'metadata.name',
     /together have 49 characters; keep them within 48/, (w) => void (w.metadata = { name: 'n'.repeat(30), namespace: 's'.repeat(18) })],
+  ['name not a DNS label', (w) => void (w.metadata.name = '1web'), 'metadata.name', /starting with a letter/, (w) => void (w.metadata.name = 'web-2')],
+  ['reserved profile label', (w) => void (w.spec.template.metadata = { labels: { 'fargate.eksops.dev/profile': 'x' } }),
+    'spec.template.metadata.labels["fargate.eksops.dev/profile"]', /set by the operator/, (w) => void (w.spec.template.metadata = { labels: { 'fargate.eksops.dev/team': 'x' } })],
+  ['duplicate managed policy', (w) => void (iam(w).managedPolicyArns = ['arn:aws:iam::123456789012:policy/app-a', 'arn:aws:iam::123456789012:policy/app-a']),
+    'spec.iam.managedPolicyArns[1]', /listed twice/, (w) => void (iam(w).managedPolicyArns = ['arn:aws:iam::123456789012:policy/app-a', 'arn:aws:iam::123456789012:policy/app-b'])],
   ['service account name', (w) => void (iam(w).serviceAccountName = 'Web_SA'), 'spec.iam.serviceAccountName', /not a valid ServiceAccount name/,
     (w) => void (iam(w).serviceAccountName = 'web.reader-1')],
   ['pod template names another service account', (w) => void (pod(w).serviceAccountName = 'other'), 'spec.template.spec.serviceAccountName',
@@ -176,7 +190,9 @@ const workloadRules: [string, Mutation, string, RegExp, Mutation][] = [
   ['placement', (w) => void (w.spec.fargateProfile = { placement: 'Everywhere' as never }), 'spec.fargateProfile.placement', /use one of Shared, Namespace, Dedicated/,
     (w) => void (w.spec.fargateProfile = { placement: 'Dedicated' })],
   ['subnet id format', (w) => void (w.spec.fargateProfile = { subnetIds: ['subnet-0a1'] }), 'spec.fargateProfile.subnetIds[0]', /"subnet-0a1" is not a subnet id/,
-    (w) => void (w.spec.fargateProfile = { subnetIds: [] })],
+    (w) => void (w.spec.fargateProfile = { subnetIds: ['subnet-0123456789abcdef0'] })],
+  ['empty subnet list', (w) => void (w.spec.fargateProfile = { subnetIds: [] }), 'spec.fargateProfile.subnetIds', /has 0 subnet ids; give 1 to 16/,
+    (w) => void (w.spec.fargateProfile = {})],
   ['duplicate subnet', (w) => void (w.spec.fargateProfile = { subnetIds: ['subnet-0a1b2c3d', 'subnet-0a1b2c3d'] }), 'spec.fargateProfile.subnetIds[1]', /listed twice/,
     (w) => void (w.spec.fargateProfile = { subnetIds: ['subnet-0a1b2c3d'] })],
   ['security group format', (w) => void (w.spec.networking = { securityGroupIds: ['sg-XYZ12345'] }), 'spec.networking.securityGroupIds[0]', /is not a security group id/,
@@ -199,14 +215,14 @@ const workloadRules: [string, Mutation, string, RegExp, Mutation][] = [
     /AdministratorAccess is not allowed by FargateCluster prod; allowed patterns: arn:aws:iam::aws:policy\/AmazonS3ReadOnlyAccess, arn:aws:iam::123456789012:policy\/app-\*/,
     (w) => void (iam(w).managedPolicyArns = ['arn:aws:iam::123456789012:policy/app-'])],
   ['nothing allowed when the cluster list is empty', (w, c) => void (c.spec.iam!.allowedManagedPolicyArns = []), 'spec.iam.managedPolicyArns[0]',
-    /allows no managed policies/, (w, c) => void (c.spec.iam!.allowedManagedPolicyArns = ['arn:aws:iam::*:policy/*'])],
+    /allows no managed policies/, (w, c) => void (c.spec.iam!.allowedManagedPolicyArns = ['arn:aws:iam::aws:policy/*', 'arn:aws:iam::123456789012:policy/app-????*'])],
   ['inline policy not allowed by the cluster', (w, c) => void (c.spec.iam!.allowInlinePolicies = false), 'spec.iam.inlinePolicy',
     /does not allow inline policies/, (w, c) => void (delete iam(w).inlinePolicy, (c.spec.iam!.allowInlinePolicies = false))],
   ['inline policy Version', (w) => void (iam(w).inlinePolicy = { Version: '2012-10-18', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
     'spec.iam.inlinePolicy.Version', /"2012-10-18" is not an IAM policy version/,
     (w) => void (iam(w).inlinePolicy = { Version: '2008-10-17', Statement: { Effect: 'Deny', NotAction: 's3:*', NotResource: 'arn:aws:s3:::x' } })],
-  ['inline policy without Version', (w) => void (iam(w).inlinePolicy = { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
-    'spec.iam.inlinePolicy.Version', /Version is missing/, (w) => void (iam(w).inlinePolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] })],
+  ['inline policy Version not a string', (w) => void (iam(w).inlinePolicy = { Version: 2012 as never, Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+    'spec.iam.inlinePolicy.Version', /2012 is not an IAM policy version/, (w) => void (iam(w).inlinePolicy = { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] })],
   ['inline policy without Statement', (w) => void (iam(w).inlinePolicy = { Version: '2012-10-17' } as never), 'spec.iam.inlinePolicy.Statement', /Statement is missing/,
     () => undefined],
   ['inline policy with an empty Statement', (w) => void (iam(w).inlinePolicy = { Version: '2012-10-17', Statement: [] }), 'spec.iam.inlinePolicy.Statement', /Statement is empty/,
@@ -311,8 +327,10 @@ describe('validate: several problems', () => {
 
 type ClusterMutation = (c: FargateCluster) => void;
 const clusterRules: [string, ClusterMutation, string, RegExp, ClusterMutation][] = [
-  ['cluster name', (c) => void (c.metadata.name = '-prod'), 'metadata.name', /is not an EKS cluster name/, (c) => void (c.metadata.name = 'Prod_cluster-2')],
+  ['cluster name', (c) => void (c.metadata.name = 'Prod_cluster'), 'metadata.name', /it is the EKS cluster's name/, (c) => void (c.metadata.name = '0prod-cluster-2')],
+  ['cluster name too long', (c) => void (c.metadata.name = 'a'.repeat(101)), 'metadata.name', /at most 100/, (c) => void (c.metadata.name = 'a'.repeat(100))],
   ['region', (c) => void (c.spec.region = 'us-east'), 'spec.region', /"us-east" is not an AWS region/, (c) => void (c.spec.region = 'us-gov-west-1')],
+  ['region in capitals', (c) => void (c.spec.region = 'US-EAST-1'), 'spec.region', /is not an AWS region/, (c) => void (c.spec.region = 'us-iso-east-1')],
   ['no subnets', (c) => void (c.spec.subnetIds = []), 'spec.subnetIds', /has 0 subnet ids; give 1 to 16/, (c) => void (c.spec.subnetIds = ['subnet-0a1b2c3d'])],
   ['17 subnets', (c) => void (c.spec.subnetIds = Array.from({ length: 17 }, (_, i) => `subnet-${String(i).padStart(8, '0')}`)), 'spec.subnetIds', /has 17 subnet ids; give 1 to 16/,
     (c) => void (c.spec.subnetIds = Array.from({ length: 16 }, (_, i) => `subnet-${String(i).padStart(8, '0')}`))],
@@ -328,14 +346,18 @@ const clusterRules: [string, ClusterMutation, string, RegExp, ClusterMutation][]
   ['boundary ARN', (c) => void (c.spec.iam!.permissionsBoundaryArn = 'app-boundary'), 'spec.iam.permissionsBoundaryArn', /is not an IAM policy ARN/,
     (c) => void (c.spec.iam!.permissionsBoundaryArn = 'arn:aws:iam::aws:policy/PowerUserAccess')],
   ['allowed-ARN pattern format', (c) => void (c.spec.iam!.allowedManagedPolicyArns = ['*']), 'spec.iam.allowedManagedPolicyArns[0]', /is not a policy ARN pattern/,
-    (c) => void (c.spec.iam!.allowedManagedPolicyArns = ['arn:aws:iam::*:policy/*', 'arn:aws*:iam::aws:policy/Amazon?3*'])],
+    (c) => void (c.spec.iam!.allowedManagedPolicyArns = ['arn:aws:iam::aws:policy/*', 'arn:aws:iam::123456789012:policy/team/Amazon?3*'])],
+  ['allowed-ARN pattern with a wildcard account', (c) => void (c.spec.iam!.allowedManagedPolicyArns = ['arn:aws:iam::*:policy/x']), 'spec.iam.allowedManagedPolicyArns[0]',
+    /is not a policy ARN pattern/, (c) => void (c.spec.iam!.allowedManagedPolicyArns = [])],
   ['maxProfiles zero', (c) => void (c.spec.profiles = { maxProfiles: 0 }), 'spec.profiles.maxProfiles', /from 1 to 100/, (c) => void (c.spec.profiles = { maxProfiles: 1 })],
-  ['maxProfiles above 100', (c) => void (c.spec.profiles = { maxProfiles: 101 }), 'spec.profiles.maxProfiles', /from 1 to 100/, (c) => void (c.spec.profiles = { maxProfiles: 100 })],
-  ['namePrefix', (c) => void (c.spec.profiles = { namePrefix: '1fw' }), 'spec.profiles.namePrefix', /is not a profile name prefix/,
-    (c) => void (c.spec.profiles = { namePrefix: 'F'.repeat(20) })],
-  ['namePrefix too long', (c) => void (c.spec.profiles = { namePrefix: 'f'.repeat(21) }), 'spec.profiles.namePrefix', /up to 19/, (c) => void (c.spec.profiles = { namePrefix: 'fw-prod' })],
+  ['maxProfiles above 1000', (c) => void (c.spec.profiles = { maxProfiles: 1001 }), 'spec.profiles.maxProfiles', /from 1 to 1000/, (c) => void (c.spec.profiles = { maxProfiles: 1000 })],
+  ['namePrefix', (c) => void (c.spec.profiles = { namePrefix: '-fw' }), 'spec.profiles.namePrefix', /is not a profile name prefix/,
+    (c) => void (c.spec.profiles = { namePrefix: '1Fw_prod' })],
+  ['namePrefix too long', (c) => void (c.spec.profiles = { namePrefix: 'f'.repeat(21) }), 'spec.profiles.namePrefix', /1-20 letters/, (c) => void (c.spec.profiles = { namePrefix: 'f'.repeat(20) })],
   ['namespace pattern', (c) => void (c.spec.profiles = { namespacePattern: 'Team A' }), 'spec.profiles.namespacePattern', /is not a namespace pattern/,
     (c) => void (c.spec.profiles = { namespacePattern: '?*' })],
+  ['namespace pattern too long', (c) => void (c.spec.profiles = { namespacePattern: 'n'.repeat(64) }), 'spec.profiles.namespacePattern', /is not a namespace pattern/,
+    (c) => void (c.spec.profiles = { namespacePattern: 'team-*' })],
   ['log group name', (c) => void (c.spec.logging = { cloudWatch: { logGroupName: 'eks prod' } }), 'spec.logging.cloudWatch.logGroupName', /is not a CloudWatch log group name/,
     (c) => void (c.spec.logging = { cloudWatch: { logGroupName: '/aws/eks/prod#fargate_logs' } })],
   ['log retention', (c) => void (c.spec.logging = { cloudWatch: { logGroupName: '/eks/x', retentionDays: 31 } }), 'spec.logging.cloudWatch.retentionDays', /31 days is not a CloudWatch retention; use one of 1, 3, 5/,
@@ -371,6 +393,39 @@ describe('validateCluster: every rule has a bad and a good case', () => {
 
   it('a cluster without spec gets a problem instead of an exception', () => {
     expect(validateCluster({ metadata: { name: 'x' } } as never)).toEqual([{ path: 'spec', message: 'spec is required' }]);
+  });
+});
+
+describe('agreement with the CRD schemas', () => {
+  const crdText = (file: string): string => readFileSync(new URL(`../../crds/${file}`, import.meta.url), 'utf8');
+  const workloadCrd = crdText('fargateworkloads.fargate.eksops.dev.yaml');
+  const clusterCrd = crdText('fargateclusters.fargate.eksops.dev.yaml');
+  // RegExp#source escapes "/", which the CRD's patterns do not.
+  const source = (r: RegExp): string => r.source.replace(/\\\//g, '/');
+
+  it.each<[string, RegExp, string]>([
+    ['subnet id', awsNames.SUBNET_ID_PATTERN, 'both'],
+    ['security group id', awsNames.SECURITY_GROUP_ID_PATTERN, 'workload'],
+    ['policy ARN', awsNames.POLICY_ARN_PATTERN, 'both'],
+    ['role ARN', awsNames.ROLE_ARN_PATTERN, 'both'],
+    ['certificate ARN', awsNames.ACM_CERTIFICATE_ARN_PATTERN, 'workload'],
+    ['service account name', awsNames.DNS1123_SUBDOMAIN_PATTERN, 'workload'],
+    ['ingress host', INGRESS_HOST_PATTERN, 'workload'],
+    ['ingress group', INGRESS_GROUP_PATTERN, 'workload'],
+    ['region', awsNames.REGION_PATTERN, 'cluster'],
+    ['IAM path', awsNames.IAM_PATH_PATTERN, 'cluster'],
+    ['log group', awsNames.CLOUDWATCH_LOG_GROUP_PATTERN, 'cluster'],
+    ['profile name prefix', PROFILE_NAME_PREFIX_PATTERN, 'cluster'],
+    ['namespace pattern', NAMESPACE_GLOB_PATTERN, 'cluster'],
+  ])('the %s pattern is the CRD pattern', (_what, pattern, where) => {
+    if (where !== 'cluster') expect(workloadCrd).toContain(`pattern: '${source(pattern)}'`);
+    if (where !== 'workload') expect(clusterCrd).toContain(`pattern: '${source(pattern)}'`);
+  });
+
+  it('the name rules and the retention list are the CRD ones', () => {
+    expect(workloadCrd).toContain(`matches('${source(WORKLOAD_NAME_PATTERN)}')`);
+    expect(clusterCrd).toContain(`matches('${source(awsNames.EKS_CLUSTER_NAME_PATTERN)}')`);
+    expect(clusterCrd).toContain(`enum: [${awsNames.CLOUDWATCH_RETENTION_DAYS.join(', ')}]`);
   });
 });
 
