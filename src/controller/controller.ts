@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { parseKey } from '../kube/object-key.js';
+import { reconcileLogger, type Logger } from '../observability/logger.js';
+import type { OperatorMetrics, ReconcileResultLabel } from '../observability/metrics.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { isTerminal, type Reconciler } from './reconciler.js';
+import { WorkQueue, type WorkQueueOptions } from './work-queue.js';
+
+/** Options of {@link Controller}. */
+export interface ControllerOptions {
+  /** Kind label on logs and metrics, e.g. FargateWorkload. */
+  kind: string;
+  reconciler: Reconciler;
+  logger: Logger;
+  metrics: OperatorMetrics;
+  /** Every key currently in the cache; resync re-enqueues them all. */
+  listKeys: () => string[];
+  /** Parallel reconciles (of different keys); default 4. */
+  concurrency?: number;
+  /** Periodic re-enqueue of every key for drift; default 10 minutes; 0 turns it off. */
+  resyncPeriodMs?: number;
+  clock?: Clock;
+  queue?: Omit<WorkQueueOptions, 'clock' | 'onDepth' | 'maxInFlight'>;
+}
+
+/**
+ * Runs a {@link Reconciler} over a {@link WorkQueue}: workers take keys, each reconcile gets an id,
+ * a child logger and metrics; success forgets the backoff (and honours `requeueAfterMs`), an
+ * error requeues with backoff, a terminal error does not requeue.
+ */
+export class Controller {
+  readonly queue: WorkQueue;
+  readonly kind: string;
+  private readonly options: ControllerOptions;
+  private readonly clock: Clock;
+  private readonly abort = new AbortController();
+  private readonly workers: Promise<void>[] = [];
+  private resyncTimer: TimerHandle | undefined;
+  private started = false;
+
+  constructor(options: ControllerOptions) {
+    this.options = options;
+    this.kind = options.kind;
+    this.clock = options.clock ?? systemClock;
+    const depth = options.metrics.queueDepth.labels({ kind: options.kind });
+    this.queue = new WorkQueue({
+      ...options.queue,
+      clock: this.clock,
+      maxInFlight: options.concurrency ?? 4,
+      onDepth: (n) => depth.set(n),
+    });
+  }
+
+  /** Enqueues a key (event handlers call this). */
+  enqueue(key: string): void {
+    this.queue.add(key);
+  }
+
+  /** Starts the workers and the resync timer, and enqueues every cached key once. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (let i = 0; i < (this.options.concurrency ?? 4); i++) this.workers.push(this.work());
+    this.resync();
+  }
+
+  /**
+   * Stops taking work and waits up to `timeoutMs` for in-flight reconciles; those still running
+   * then see their signal aborted. Resolves true when all finished in time.
+   */
+  async stop(timeoutMs: number): Promise<boolean> {
+    if (this.resyncTimer) this.clock.clearTimeout(this.resyncTimer);
+    this.queue.shutdown();
+    const drained = await this.queue.drain(timeoutMs);
+    if (!drained) this.abort.abort(new Error('controller shutting down'));
+    if (drained) await Promise.all(this.workers);
+    return drained;
+  }
+
+  private resync(): void {
+    for (const key of this.options.listKeys()) this.queue.add(key);
+    const period = this.options.resyncPeriodMs ?? 600_000;
+    if (period > 0 && !this.queue.isShuttingDown()) {
+      this.resyncTimer = this.clock.setTimeout(() => this.resync(), period);
+    }
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      try {
+        await this.reconcileOne(key);
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+
+  private async reconcileOne(key: string): Promise<void> {
+    const { kind, metrics } = this.options;
+    const reconcileId = randomBytes(4).toString('hex');
+    const logger = reconcileLogger(this.options.logger, kind, key, reconcileId);
+    const endTimer = metrics.reconcileDuration.startTimer({ kind });
+    let result: ReconcileResultLabel = 'success';
+    try {
+      const outcome = await this.options.reconciler.reconcile(parseKey(key), {
+        reconcileId,
+        logger,
+        signal: this.abort.signal,
+      });
+      this.queue.forget(key);
+      if (outcome.requeueAfterMs !== undefined && outcome.requeueAfterMs >= 0) {
+        result = 'requeue';
+        this.queue.addAfter(key, outcome.requeueAfterMs);
+      }
+      logger.debug('reconciled', { requeueAfterMs: outcome.requeueAfterMs });
+    } catch (error) {
+      if (isTerminal(error)) {
+        result = 'terminal';
+        this.queue.forget(key);
+        logger.warn('reconcile failed, not retrying until the object changes', { error: describe(error) });
+      } else {
+        result = 'error';
+        const delayMs = this.queue.addRateLimited(key);
+        logger.error('reconcile failed, retrying', { error: describe(error), retryInMs: delayMs });
+      }
+    } finally {
+      endTimer();
+      metrics.reconcileTotal.inc({ kind, result });
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

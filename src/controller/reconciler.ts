@@ -1,0 +1,46 @@
+import type { ObjectKey } from '../kube/object-key.js';
+import type { Logger } from '../observability/logger.js';
+
+/** What a reconcile asks for next (kube-rs's `Action`): nothing, or another run after a delay. */
+export interface ReconcileResult {
+  /** Run again after this many ms even without a change (AWS state still moving, drift checks). */
+  requeueAfterMs?: number;
+}
+
+/** What one reconcile gets besides the key. */
+export interface ReconcileContext {
+  /** Short random id, on every log line of this reconcile. */
+  reconcileId: string;
+  /** Child logger carrying kind, key and reconcile id. */
+  logger: Logger;
+  /** Aborted when shutdown gives up waiting: long calls should stop early. */
+  signal: AbortSignal;
+}
+
+/**
+ * Converges one object, read by key from the cache (level-based, idempotent). Throwing retries
+ * with backoff; throwing an error with `retryable === false` (see {@link TerminalError}) does not.
+ */
+export interface Reconciler {
+  reconcile(key: ObjectKey, context: ReconcileContext): Promise<ReconcileResult>;
+}
+
+/** An error that retrying cannot fix: the key waits until the object changes (or the next resync). */
+export class TerminalError extends Error {
+  readonly retryable = false;
+
+  constructor(
+    message: string,
+    /** Machine-readable reason, e.g. for a Stalled condition. */
+    readonly reason = 'Terminal',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TerminalError';
+  }
+}
+
+/** True when an error says retrying will not help (any error with `retryable: false`). */
+export function isTerminal(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === false;
+}

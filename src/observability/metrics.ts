@@ -1,0 +1,56 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Outcome label of one reconcile. */
+export type ReconcileResultLabel = 'success' | 'requeue' | 'error' | 'terminal';
+
+/** Outcome label of one AWS call. */
+export type AwsCallOutcome = 'success' | 'retryable' | 'terminal' | 'not_found' | 'error';
+
+/** Every metric the operator exposes, on one registry of its own (never prom-client's global one). */
+export interface OperatorMetrics {
+  registry: Registry;
+  reconcileTotal: Counter<'kind' | 'result'>;
+  reconcileDuration: Histogram<'kind'>;
+  queueDepth: Gauge<'kind'>;
+  awsCallsTotal: Counter<'service' | 'operation' | 'outcome'>;
+  leader: Gauge;
+}
+
+/** Creates the registry and metrics; `defaultMetrics` adds process metrics (CPU, memory, event loop). */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): OperatorMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'eksfo_' });
+  return {
+    registry,
+    reconcileTotal: new Counter({
+      name: 'eksfo_reconcile_total',
+      help: 'Reconciles by kind and result (success, requeue, error, terminal).',
+      labelNames: ['kind', 'result'],
+      registers: [registry],
+    }),
+    reconcileDuration: new Histogram({
+      name: 'eksfo_reconcile_duration_seconds',
+      help: 'Duration of one reconcile, by kind.',
+      labelNames: ['kind'],
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'eksfo_queue_depth',
+      help: 'Keys waiting in the work queue, by kind.',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    awsCallsTotal: new Counter({
+      name: 'eksfo_aws_calls_total',
+      help: 'AWS API calls by service, operation and outcome.',
+      labelNames: ['service', 'operation', 'outcome'],
+      registers: [registry],
+    }),
+    leader: new Gauge({
+      name: 'eksfo_leader',
+      help: '1 while this process holds the leader lease, else 0.',
+      registers: [registry],
+    }),
+  };
+}
