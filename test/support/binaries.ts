@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from './repo-root.js';
+
+/** Paths of the built control-plane binaries. */
+export interface Binaries {
+  etcd: string;
+  kubeApiserver: string;
+  kubectl: string;
+  /** Folder holding kubectl, to put first on PATH. */
+  kubectlDir: string;
+}
+
+/** A wrapper Go module in the repo and the commands it builds. */
+interface GoComponent {
+  /** Names the cache folder. */
+  name: string;
+  /** Wrapper module folder, relative to the repository root. */
+  moduleDir: string;
+  /** Module whose required version is the component's version. */
+  versionModule: string;
+  packages: string[];
+  /** File names `go build -o dir/` writes, one per package. */
+  outputs: string[];
+}
+
+const KUBERNETES: GoComponent = {
+  name: 'kubernetes',
+  moduleDir: 'test/support/k8s',
+  versionModule: 'k8s.io/kubernetes',
+  packages: ['k8s.io/kubernetes/cmd/kube-apiserver', 'k8s.io/kubernetes/cmd/kubectl'],
+  outputs: ['kube-apiserver', 'kubectl'],
+};
+
+const ETCD: GoComponent = {
+  name: 'etcd',
+  moduleDir: 'test/support/etcd',
+  versionModule: 'go.etcd.io/etcd/server/v3',
+  packages: ['.'],
+  outputs: ['etcd'],
+};
+
+type Log = (line: string) => void;
+
+/** Root of the binary cache: outside the repository, shared by every clone on the machine. */
+export function binaryCacheRoot(): string {
+  const cacheHome = process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache');
+  return join(cacheHome, 'eks-fargate-operator', 'bin');
+}
+
+/** The version a wrapper go.mod requires of a module (the `require module vX.Y.Z` line). */
+export function requiredVersion(goMod: string, module: string): string {
+  const escaped = module.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const match = new RegExp(`^\\s*(?:require\\s+)?${escaped}\\s+(v\\S+)`, 'm').exec(goMod);
+  if (!match?.[1]) throw new Error(`go.mod does not require ${module}`);
+  return match[1];
+}
+
+/** Cache folder name: component, pinned version and a hash of the wrapper module's files. */
+function cacheKey(component: GoComponent, root: string): string {
+  const moduleDir = join(root, component.moduleDir);
+  const goMod = readFileSync(join(moduleDir, 'go.mod'), 'utf8');
+  const hash = createHash('sha256').update(goMod).update(readFileSync(join(moduleDir, 'go.sum')));
+  return `${component.name}-${requiredVersion(goMod, component.versionModule)}-${hash.digest('hex').slice(0, 12)}`;
+}
+
+/** Runs `go build`, echoing its output and rejecting with the tail of stderr when it fails. */
+function goBuild(args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // -mod=mod lets go complete go.sum itself if a different Go release wants more entries.
+    const goflags = [process.env['GOFLAGS'], '-mod=mod'].filter(Boolean).join(' ');
+    const child = spawn('go', args, { cwd, env: { ...process.env, GOFLAGS: goflags }, stdio: ['ignore', 'inherit', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      stderr = (stderr + chunk.toString()).slice(-8000);
+    });
+    child.once('error', (error) => reject(new Error(`cannot run go (is Go installed and on PATH?): ${error.message}`)));
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`go ${args.join(' ')} failed in ${cwd} (${signal ?? `exit ${code}`}):\n${stderr}`));
+    });
+  });
+}
+
+/** Builds one component into its cache folder unless it is already there; returns the folder. */
+async function ensureComponent(component: GoComponent, root: string, log: Log): Promise<string> {
+  const dir = join(binaryCacheRoot(), cacheKey(component, root));
+  if (component.outputs.every((output) => existsSync(join(dir, output)))) return dir;
+
+  // Build into a private folder and rename it into place, so that an interrupted build never
+  // leaves a half-filled cache folder behind.
+  const staging = `${dir}.partial-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  log(`building ${component.outputs.join(', ')} (${component.name}) into ${dir}`);
+  const started = Date.now();
+  try {
+    await goBuild(['build', '-trimpath', '-ldflags=-s -w', '-o', `${staging}/`, ...component.packages], join(root, component.moduleDir));
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(staging, dir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  log(`built ${component.outputs.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return dir;
+}
+
+/**
+ * Makes sure etcd, kube-apiserver and kubectl are built from the pinned wrapper modules, building
+ * what is missing (the first build on a cold machine takes minutes; later calls return at once).
+ */
+export async function ensureBinaries(log: Log = (line) => console.log(`[binaries] ${line}`)): Promise<Binaries> {
+  const root = repoRoot();
+  const kubernetesDir = await ensureComponent(KUBERNETES, root, log);
+  const etcdDir = await ensureComponent(ETCD, root, log);
+  return {
+    etcd: join(etcdDir, 'etcd'),
+    kubeApiserver: join(kubernetesDir, 'kube-apiserver'),
+    kubectl: join(kubernetesDir, 'kubectl'),
+    kubectlDir: kubernetesDir,
+  };
+}
