@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The built kubectl and the kubeconfig it talks through. */
+export interface KubectlTarget {
+  kubectl: string;
+  kubeconfigPath: string;
+}
+
+/** Output of a kubectl run that exited 0. */
+export interface KubectlOutput {
+  stdout: string;
+  stderr: string;
+}
+
+/** Error of a kubectl run that exited non-zero; `stderr` holds what the API server said. */
+export class KubectlError extends Error {
+  constructor(
+    readonly args: string[],
+    readonly exitCode: number | null,
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
+    super(`kubectl ${args.join(' ')} exited ${exitCode}: ${stderr.trim() || stdout.trim()}`);
+    this.name = 'KubectlError';
+  }
+}
+
+/** Runs kubectl against the target's API server; rejects with {@link KubectlError} on failure. */
+export async function kubectl(target: KubectlTarget, args: string[], timeoutMs = 60_000): Promise<KubectlOutput> {
+  const fullArgs = [`--kubeconfig=${target.kubeconfigPath}`, ...args];
+  try {
+    return await run(target.kubectl, fullArgs, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const failure = error as { code?: number | string; stdout?: string; stderr?: string; message: string };
+    if (typeof failure.code === 'number' || failure.stderr !== undefined) {
+      throw new KubectlError(args, typeof failure.code === 'number' ? failure.code : null, failure.stdout ?? '', failure.stderr ?? failure.message);
+    }
+    throw error;
+  }
+}
+
+/** The *.yaml manifests directly in a folder, sorted; empty when the folder does not exist. */
+export function manifestFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.yaml') || name.endsWith('.yml'))
+    .sort()
+    .map((name) => join(dir, name));
+}
+
+/**
+ * Applies every CRD manifest in `dir` with server-side apply and waits until each is Established.
+ * Returns the files applied (none when the folder has no manifests).
+ */
+export async function installCrds(target: KubectlTarget, dir: string, timeoutMs = 60_000): Promise<string[]> {
+  const files = manifestFiles(dir);
+  if (files.length === 0) return files;
+  const fileArgs = files.flatMap((file) => ['-f', file]);
+  await kubectl(target, ['apply', '--server-side', '--force-conflicts', ...fileArgs]);
+  await kubectl(target, ['wait', '--for=condition=Established', `--timeout=${Math.ceil(timeoutMs / 1000)}s`, ...fileArgs], timeoutMs + 10_000);
+  return files;
+}
