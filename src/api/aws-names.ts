@@ -10,10 +10,7 @@ export const SECURITY_GROUP_ID_PATTERN = /^sg-[0-9a-f]{8,17}$/;
 export const POLICY_ARN_PATTERN = new RegExp(String.raw`^arn:aws[a-zA-Z-]*:iam::(aws|[0-9]{12}):policy/[\w+=,.@/-]+$`);
 export const ROLE_ARN_PATTERN = new RegExp(String.raw`^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$`);
 export const ACM_CERTIFICATE_ARN_PATTERN = new RegExp(String.raw`^arn:aws[a-zA-Z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-zA-Z-]+$`);
-/**
- * An allowed-policy pattern: a policy ARN whose name may hold `*` and `?`. The CRD's pattern has
- * no `?`; the design allows both wildcards, so this one accepts it.
- */
+/** An allowed-policy pattern: a policy ARN whose name may hold the wildcards `*` and `?`. */
 export const POLICY_ARN_GLOB_PATTERN = new RegExp(String.raw`^arn:aws[a-zA-Z-]*:iam::(aws|[0-9]{12}):policy/[\w+=,.@/*?-]+$`);
 /** us-east-1, eu-central-1, us-gov-west-1, cn-north-1 ... */
 export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$/;

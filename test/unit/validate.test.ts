@@ -408,6 +408,7 @@ describe('agreement with the CRD schemas', () => {
     ['security group id', awsNames.SECURITY_GROUP_ID_PATTERN, 'workload'],
     ['policy ARN', awsNames.POLICY_ARN_PATTERN, 'both'],
     ['role ARN', awsNames.ROLE_ARN_PATTERN, 'both'],
+    ['allowed policy ARN pattern', awsNames.POLICY_ARN_GLOB_PATTERN, 'cluster'],
     ['certificate ARN', awsNames.ACM_CERTIFICATE_ARN_PATTERN, 'workload'],
     ['service account name', awsNames.DNS1123_SUBDOMAIN_PATTERN, 'workload'],
     ['ingress host', INGRESS_HOST_PATTERN, 'workload'],
