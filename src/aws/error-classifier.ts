@@ -1,0 +1,234 @@
+/**
+ * Sorts AWS errors into what a reconciler does next (design, section 4): retry with backoff,
+ * stop with a Stalled condition until the spec changes, treat as absent, or treat as already
+ * existing. Works on errors as the SDK v3 throws them (`name`, `message`, `$fault`,
+ * `$metadata.httpStatusCode`, `$retryable`) and on Node network errors (`code`).
+ */
+
+/** What the caller does with an error. */
+export type AwsErrorKind = 'retryable' | 'terminal' | 'not-found' | 'conflict';
+
+/** Why a retryable error is retried, or the Stalled reason of a terminal one. */
+export type AwsErrorReason =
+  | 'Throttling'
+  | 'ServiceError'
+  | 'Network'
+  | 'ResourceInUse'
+  | 'IamPropagation'
+  | 'ConcurrentModification'
+  | 'InvalidParameter'
+  | 'QuotaExceeded'
+  | 'AccessDenied'
+  | 'InvalidPolicy'
+  | 'RequestRejected';
+
+/** An AWS error, classified. */
+export interface ClassifiedAwsError {
+  kind: AwsErrorKind;
+  /** The AWS error code (the SDK's `name`), or the Node error code for network errors. */
+  code: string;
+  message: string;
+  reason?: AwsErrorReason;
+  httpStatusCode?: number;
+}
+
+/** What the caller knows that the error alone does not tell. */
+export interface ClassifyContext {
+  /**
+   * Age of the newest IAM identity the failed call refers to (the OIDC provider named in a trust
+   * policy, the pod execution role given to a profile). IAM is eventually consistent: within
+   * {@link IAM_PROPAGATION_WINDOW_MS} of its creation an "invalid principal" or "misconfigured
+   * trust policy" answer means "not visible yet" and is retried; after it, the answer is meant.
+   * Unknown age counts as recent, so a reconciler without the fact still converges (with backoff).
+   */
+  identityAgeMs?: number;
+}
+
+/** How long IAM changes may take to be seen by IAM itself and by EKS ("a few minutes"). */
+export const IAM_PROPAGATION_WINDOW_MS = 5 * 60_000;
+
+const THROTTLING_CODES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'SlowDown',
+  'PriorRequestNotComplete',
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+]);
+
+const SERVICE_ERROR_CODES = new Set([
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalFailure',
+  'InternalError',
+  'InternalServerError',
+  'InternalServerErrorException',
+  'ServerException',
+  'ServiceFailure',
+  'ServiceException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'Unavailable',
+]);
+
+/** Node socket errors and the SDK's own timeout: the request may not have reached AWS. */
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'TimeoutError',
+  'RequestAbortedError',
+]);
+
+const NOT_FOUND_CODES = new Set([
+  'NoSuchEntity',
+  'NoSuchEntityException',
+  'ResourceNotFoundException',
+  'NotFoundException',
+  'InvalidSubnetID.NotFound',
+  'InvalidGroup.NotFound',
+  'InvalidVpcID.NotFound',
+  'InvalidRouteTableID.NotFound',
+  'InvalidVpcEndpointId.NotFound',
+]);
+
+const QUOTA_CODES = new Set(['LimitExceeded', 'LimitExceededException', 'ResourceLimitExceededException', 'ServiceQuotaExceededException']);
+
+const ACCESS_DENIED_CODES = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'UnauthorizedException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'SignatureDoesNotMatch',
+  'AuthFailure',
+  'OptInRequired',
+]);
+
+const INVALID_PARAMETER_CODES = new Set([
+  'InvalidParameterException',
+  'InvalidParameterValue',
+  'InvalidParameterValueException',
+  'InvalidParameterCombination',
+  'InvalidRequestException',
+  'InvalidInput',
+  'ValidationError',
+  'ValidationException',
+  'ClientException',
+  'UnmodifiableEntity',
+  'UnsupportedAvailabilityZoneException',
+]);
+
+/** EKS: "Misconfigured PodExecutionRole Trust Policy; Please add the eks-fargate-pods.amazonaws.com Service Principal". */
+const EXECUTION_ROLE_NOT_PROPAGATED = /Misconfigured PodExecutionRole Trust Policy/i;
+/** IAM: "Invalid principal in policy: ..." when the OIDC provider or role a policy names is not visible yet. */
+const PRINCIPAL_NOT_PROPAGATED = /Invalid principal in policy/i;
+/** EKS answers ResourceInUseException both for "one profile at a time" and for "name taken". */
+const ALREADY_EXISTS = /already exists/i;
+
+interface ErrorShape {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  $fault?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+  $retryable?: { throttling?: unknown };
+  Code?: unknown;
+}
+
+function asShape(err: unknown): ErrorShape {
+  return typeof err === 'object' && err !== null ? (err as ErrorShape) : {};
+}
+
+/** The AWS error code: the SDK puts it in `name`; Node network errors carry it in `code`. */
+export function awsErrorCode(err: unknown): string {
+  const shape = asShape(err);
+  if (typeof shape.code === 'string' && NETWORK_CODES.has(shape.code)) return shape.code;
+  if (typeof shape.name === 'string' && shape.name !== 'Error') return shape.name;
+  if (typeof shape.Code === 'string') return shape.Code;
+  if (typeof shape.code === 'string') return shape.code;
+  return typeof shape.name === 'string' ? shape.name : 'Unknown';
+}
+
+function messageOf(err: unknown): string {
+  const message = asShape(err).message;
+  if (typeof message === 'string') return message;
+  return typeof err === 'string' ? err : String(err);
+}
+
+function statusOf(err: unknown): number | undefined {
+  const status = asShape(err).$metadata?.httpStatusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function recent(context: ClassifyContext): boolean {
+  return context.identityAgeMs === undefined || context.identityAgeMs < IAM_PROPAGATION_WINDOW_MS;
+}
+
+/** Classifies an error thrown by an AWS SDK v3 call (or by the network underneath it). */
+export function classifyAwsError(err: unknown, context: ClassifyContext = {}): ClassifiedAwsError {
+  const code = awsErrorCode(err);
+  const message = messageOf(err);
+  const httpStatusCode = statusOf(err);
+  const result = (kind: AwsErrorKind, reason?: AwsErrorReason): ClassifiedAwsError => ({
+    kind,
+    code,
+    message,
+    ...(reason ? { reason } : {}),
+    ...(httpStatusCode !== undefined ? { httpStatusCode } : {}),
+  });
+  const shape = asShape(err);
+
+  if (THROTTLING_CODES.has(code) || shape.$retryable?.throttling === true || httpStatusCode === 429) {
+    return result('retryable', 'Throttling');
+  }
+  if (NETWORK_CODES.has(code)) return result('retryable', 'Network');
+  if (code === 'ResourceInUseException' || code === 'ResourceInUse') {
+    return ALREADY_EXISTS.test(message) ? result('conflict') : result('retryable', 'ResourceInUse');
+  }
+  if (code === 'EntityAlreadyExists' || code === 'EntityAlreadyExistsException' || code === 'ResourceAlreadyExistsException') {
+    return result('conflict');
+  }
+  if (code === 'ConcurrentModification' || code === 'ConcurrentModificationException' || code === 'DeleteConflict') {
+    return result('retryable', 'ConcurrentModification');
+  }
+  if (NOT_FOUND_CODES.has(code)) return result('not-found');
+  if (code === 'InvalidParameterException' && EXECUTION_ROLE_NOT_PROPAGATED.test(message)) {
+    return recent(context) ? result('retryable', 'IamPropagation') : result('terminal', 'InvalidPolicy');
+  }
+  if (code === 'MalformedPolicyDocument' || code === 'MalformedPolicyDocumentException') {
+    if (PRINCIPAL_NOT_PROPAGATED.test(message) && recent(context)) return result('retryable', 'IamPropagation');
+    return result('terminal', 'InvalidPolicy');
+  }
+  if (code === 'PolicyNotAttachable' || code === 'PackedPolicyTooLarge') return result('terminal', 'InvalidPolicy');
+  if (QUOTA_CODES.has(code)) return result('terminal', 'QuotaExceeded');
+  if (ACCESS_DENIED_CODES.has(code)) return result('terminal', 'AccessDenied');
+  if (INVALID_PARAMETER_CODES.has(code)) return result('terminal', 'InvalidParameter');
+  if (SERVICE_ERROR_CODES.has(code)) return result('retryable', 'ServiceError');
+  if (shape.$fault === 'server' || (httpStatusCode !== undefined && httpStatusCode >= 500)) {
+    return result('retryable', 'ServiceError');
+  }
+  if (shape.$retryable !== undefined) return result('retryable', 'ServiceError');
+  if (shape.$fault === 'client' || (httpStatusCode !== undefined && httpStatusCode >= 400)) {
+    return result('terminal', 'RequestRejected');
+  }
+  // No AWS answer and no known network code: most likely transient; backoff bounds the cost.
+  return result('retryable', 'ServiceError');
+}
+
+/** True when the error means the resource does not exist. */
+export function isNotFound(err: unknown): boolean {
+  return classifyAwsError(err).kind === 'not-found';
+}
