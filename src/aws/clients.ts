@@ -1,0 +1,125 @@
+/**
+ * The AWS SDK v3 clients the operator uses, made in one place so that they share the region,
+ * endpoint, retry strategy and the call recorder that feeds metrics and tests.
+ */
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { STSClient } from '@aws-sdk/client-sts';
+import { awsErrorCode } from './error-classifier.js';
+
+/** One finished AWS call (after the SDK's own retries). */
+export interface AwsCallRecord {
+  /** `eks`, `iam`, `ec2` or `sts`. */
+  service: AwsService;
+  /** The API operation, e.g. `CreateFargateProfile`. */
+  operation: string;
+  /** `ok`, or the error code the call failed with (e.g. `ResourceInUseException`). */
+  outcome: string;
+  durationMs: number;
+}
+
+/** Receives every AWS call; must not throw (a failing sink would fail the call). */
+export type AwsCallSink = (call: AwsCallRecord) => void;
+
+export type AwsService = 'eks' | 'iam' | 'ec2' | 'sts';
+
+/** How to reach AWS. */
+export interface AwsClientOptions {
+  region: string;
+  /** An emulator or VPC endpoint; without it the SDK reads AWS_ENDPOINT_URL itself, else uses AWS. */
+  endpoint?: string;
+  /** Attempts per call, the first included, for the SDK's standard retry strategy (default 3). */
+  maxAttempts?: number;
+  /** Where finished calls are recorded (metrics, tests). */
+  sinks?: AwsCallSink[];
+}
+
+/** The four clients. */
+export interface AwsClients {
+  eks: EKSClient;
+  iam: IAMClient;
+  ec2: EC2Client;
+  sts: STSClient;
+  /** Closes the clients' connection pools. */
+  destroy(): void;
+}
+
+const RECORDER_NAME = 'eksopsCallRecorder';
+
+/** The structural part of an SDK client's middleware stack the recorder needs. */
+interface InitializeStack {
+  add(
+    middleware: (
+      next: (args: { input: object }) => Promise<{ output: object }>,
+      context: { commandName?: string },
+    ) => (args: { input: object }) => Promise<{ output: object }>,
+    options: { step: 'initialize'; name: string; priority?: 'high' | 'normal' | 'low' },
+  ): void;
+}
+
+/** The operation name of a command class name: `CreateRoleCommand` -> `CreateRole`. */
+export function operationName(commandName: string | undefined): string {
+  if (!commandName) return 'Unknown';
+  return commandName.endsWith('Command') ? commandName.slice(0, -'Command'.length) : commandName;
+}
+
+/**
+ * Adds a middleware that records each call with its outcome into the sinks. It sits at the
+ * `initialize` step, outside the retry middleware, so one call is one record whatever the
+ * number of attempts; a call that succeeded after a throttled attempt is recorded as `ok`.
+ */
+export function recordCalls(stack: InitializeStack, service: AwsService, sinks: readonly AwsCallSink[]): void {
+  stack.add(
+    (next, context) => async (args) => {
+      const started = performance.now();
+      const emit = (outcome: string): void => {
+        const record = { service, operation: operationName(context.commandName), outcome, durationMs: performance.now() - started };
+        for (const sink of sinks) sink(record);
+      };
+      try {
+        const result = await next(args);
+        emit('ok');
+        return result;
+      } catch (err) {
+        emit(awsErrorCode(err));
+        throw err;
+      }
+    },
+    { step: 'initialize', name: RECORDER_NAME, priority: 'high' },
+  );
+}
+
+/**
+ * Creates the clients: standard retry strategy (exponential backoff with jitter, retry quota,
+ * throttling and transient errors retried), credentials from the SDK's default chain.
+ */
+export function createAwsClients(options: AwsClientOptions): AwsClients {
+  const config = {
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    maxAttempts: options.maxAttempts ?? 3,
+    retryMode: 'standard',
+  };
+  const sinks = options.sinks ?? [];
+  const eks = new EKSClient(config);
+  const iam = new IAMClient(config);
+  const ec2 = new EC2Client(config);
+  const sts = new STSClient(config);
+  recordCalls(eks.middlewareStack, 'eks', sinks);
+  recordCalls(iam.middlewareStack, 'iam', sinks);
+  recordCalls(ec2.middlewareStack, 'ec2', sinks);
+  recordCalls(sts.middlewareStack, 'sts', sinks);
+  return {
+    eks,
+    iam,
+    ec2,
+    sts,
+    destroy() {
+      eks.destroy();
+      iam.destroy();
+      ec2.destroy();
+      sts.destroy();
+    },
+  };
+}

@@ -1,0 +1,267 @@
+/**
+ * IAM roles (the pod execution role, IRSA roles): observe one as a whole, create it, fix drift
+ * with the fewest calls, delete it. The pure {@link diffRole} decides what to change; the store
+ * only carries it out, so a steady state makes no IAM write.
+ */
+import {
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePermissionsBoundaryCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  type IAMClient,
+  paginateListAttachedRolePolicies,
+  paginateListRolePolicies,
+  PutRolePermissionsBoundaryCommand,
+  PutRolePolicyCommand,
+  TagRoleCommand,
+  UpdateAssumeRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import { isNotFound } from './error-classifier.js';
+import { parsePolicyDocument, policyDocumentsEqual } from './policy-document.js';
+
+/**
+ * The desired role, as the planner describes it (`IamRolePlan`, `IrsaRolePlan` fit this shape).
+ * Policy documents are JSON objects.
+ */
+export interface RoleSpec {
+  name: string;
+  path: string;
+  trustPolicy: unknown;
+  managedPolicyArns: readonly string[];
+  inlinePolicyName: string;
+  inlinePolicy?: unknown;
+  permissionsBoundary?: string;
+  tags: Record<string, string>;
+}
+
+/** A role as IAM holds it. */
+export interface ObservedRole {
+  name: string;
+  arn: string;
+  path: string;
+  /** Parsed JSON. */
+  trustPolicy: unknown;
+  permissionsBoundary?: string;
+  tags: Record<string, string>;
+  attachedPolicyArns: string[];
+  /** Inline policy name -> parsed document. */
+  inlinePolicies: Record<string, unknown>;
+  createdAt?: Date;
+}
+
+/** One IAM write that brings a role closer to its spec. */
+export type RoleAction =
+  | { kind: 'tagRole'; tags: Record<string, string> }
+  | { kind: 'updateTrustPolicy'; document: unknown }
+  | { kind: 'putPermissionsBoundary'; policyArn: string }
+  | { kind: 'deletePermissionsBoundary' }
+  | { kind: 'attachPolicy'; policyArn: string }
+  | { kind: 'detachPolicy'; policyArn: string }
+  | { kind: 'putInlinePolicy'; policyName: string; document: unknown }
+  | { kind: 'deleteInlinePolicy'; policyName: string };
+
+/**
+ * The writes that turn `observed` into `spec`, in the order they are made: ownership tags first,
+ * grants before removals. Only the ownership tags the spec names are written; other tags are the
+ * users' own. Inline policies other than the spec's one are drift and are removed.
+ */
+export function diffRole(spec: RoleSpec, observed: ObservedRole): RoleAction[] {
+  const actions: RoleAction[] = [];
+  const changedTags = Object.fromEntries(Object.entries(spec.tags).filter(([key, value]) => observed.tags[key] !== value));
+  if (Object.keys(changedTags).length > 0) actions.push({ kind: 'tagRole', tags: changedTags });
+  if (!policyDocumentsEqual(spec.trustPolicy, observed.trustPolicy)) {
+    actions.push({ kind: 'updateTrustPolicy', document: spec.trustPolicy });
+  }
+  if (spec.permissionsBoundary && spec.permissionsBoundary !== observed.permissionsBoundary) {
+    actions.push({ kind: 'putPermissionsBoundary', policyArn: spec.permissionsBoundary });
+  }
+  const attached = new Set(observed.attachedPolicyArns);
+  const wanted = new Set(spec.managedPolicyArns);
+  for (const policyArn of [...wanted].sort()) {
+    if (!attached.has(policyArn)) actions.push({ kind: 'attachPolicy', policyArn });
+  }
+  if (spec.inlinePolicy !== undefined) {
+    const current = observed.inlinePolicies[spec.inlinePolicyName];
+    if (current === undefined || !policyDocumentsEqual(spec.inlinePolicy, current)) {
+      actions.push({ kind: 'putInlinePolicy', policyName: spec.inlinePolicyName, document: spec.inlinePolicy });
+    }
+  }
+  for (const policyArn of [...attached].sort()) {
+    if (!wanted.has(policyArn)) actions.push({ kind: 'detachPolicy', policyArn });
+  }
+  for (const policyName of Object.keys(observed.inlinePolicies).sort()) {
+    if (policyName !== spec.inlinePolicyName || spec.inlinePolicy === undefined) {
+      actions.push({ kind: 'deleteInlinePolicy', policyName });
+    }
+  }
+  if (!spec.permissionsBoundary && observed.permissionsBoundary) actions.push({ kind: 'deletePermissionsBoundary' });
+  return actions;
+}
+
+/**
+ * Why the role cannot be converged in place, if it cannot: IAM cannot move a role to another
+ * path, so a path change means delete and create (the caller decides when).
+ */
+export function replacementReason(spec: RoleSpec, observed: ObservedRole): string | undefined {
+  return spec.path === observed.path ? undefined : `the role's path is ${observed.path}, the spec wants ${spec.path}; IAM cannot change a role's path`;
+}
+
+/** True when the role carries every ownership tag with the same value. */
+export function isOwnedBy(observed: { tags: Record<string, string> }, ownershipTags: Record<string, string>): boolean {
+  return Object.entries(ownershipTags).every(([key, value]) => observed.tags[key] === value);
+}
+
+/** IAM role operations the reconcilers are handed. */
+export interface IamRoleStore {
+  /** The role, or undefined when it does not exist. */
+  getRole(name: string): Promise<ObservedRole | undefined>;
+  /** Creates the role with its trust policy, boundary and tags, then attaches and puts its policies. */
+  createRole(spec: RoleSpec): Promise<ObservedRole>;
+  /** Makes the writes {@link diffRole} finds and returns them (empty: nothing was written). */
+  converge(spec: RoleSpec, observed: ObservedRole): Promise<RoleAction[]>;
+  /** Detaches and deletes every policy, then the role; false when it was already gone. */
+  deleteRole(name: string): Promise<boolean>;
+}
+
+function tagList(tags: Record<string, string>): { Key: string; Value: string }[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** Runs `call`; a not-found answer becomes `undefined`. */
+async function unlessGone<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** {@link IamRoleStore} on the AWS SDK. */
+export class SdkIamRoleStore implements IamRoleStore {
+  constructor(private readonly iam: IAMClient) {}
+
+  async getRole(name: string): Promise<ObservedRole | undefined> {
+    const got = await unlessGone(() => this.iam.send(new GetRoleCommand({ RoleName: name })));
+    const role = got?.Role;
+    if (!role) return undefined;
+    const attachedPolicyArns = await this.attachedPolicyArns(name);
+    const inlinePolicies: Record<string, unknown> = {};
+    for (const policyName of await this.inlinePolicyNames(name)) {
+      const policy = await unlessGone(() => this.iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName })));
+      if (policy?.PolicyDocument) inlinePolicies[policyName] = parsePolicyDocument(policy.PolicyDocument);
+    }
+    const boundary = role.PermissionsBoundary?.PermissionsBoundaryArn;
+    return {
+      name,
+      arn: role.Arn ?? '',
+      path: role.Path ?? '/',
+      trustPolicy: role.AssumeRolePolicyDocument ? parsePolicyDocument(role.AssumeRolePolicyDocument) : undefined,
+      ...(boundary ? { permissionsBoundary: boundary } : {}),
+      tags: Object.fromEntries((role.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
+      attachedPolicyArns,
+      inlinePolicies,
+      ...(role.CreateDate ? { createdAt: role.CreateDate } : {}),
+    };
+  }
+
+  async createRole(spec: RoleSpec): Promise<ObservedRole> {
+    const created = await this.iam.send(
+      new CreateRoleCommand({
+        RoleName: spec.name,
+        Path: spec.path,
+        AssumeRolePolicyDocument: JSON.stringify(spec.trustPolicy),
+        ...(spec.permissionsBoundary ? { PermissionsBoundary: spec.permissionsBoundary } : {}),
+        Tags: tagList(spec.tags),
+      }),
+    );
+    const observed: ObservedRole = {
+      name: spec.name,
+      arn: created.Role?.Arn ?? '',
+      path: created.Role?.Path ?? spec.path,
+      trustPolicy: spec.trustPolicy,
+      ...(spec.permissionsBoundary ? { permissionsBoundary: spec.permissionsBoundary } : {}),
+      tags: { ...spec.tags },
+      attachedPolicyArns: [],
+      inlinePolicies: {},
+      ...(created.Role?.CreateDate ? { createdAt: created.Role.CreateDate } : {}),
+    };
+    // The rest is the same as fixing drift on an empty role; a failure half-way is fixed by the next converge.
+    await this.converge(spec, observed);
+    return {
+      ...observed,
+      attachedPolicyArns: [...spec.managedPolicyArns],
+      inlinePolicies: spec.inlinePolicy !== undefined ? { [spec.inlinePolicyName]: spec.inlinePolicy } : {},
+    };
+  }
+
+  async converge(spec: RoleSpec, observed: ObservedRole): Promise<RoleAction[]> {
+    const actions = diffRole(spec, observed);
+    for (const action of actions) await this.apply(spec.name, action);
+    return actions;
+  }
+
+  async deleteRole(name: string): Promise<boolean> {
+    const attached = await unlessGone(() => this.attachedPolicyArns(name));
+    if (attached === undefined) return false;
+    for (const policyArn of attached) {
+      await unlessGone(() => this.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: policyArn })));
+    }
+    for (const policyName of (await unlessGone(() => this.inlinePolicyNames(name))) ?? []) {
+      await unlessGone(() => this.iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName })));
+    }
+    const deleted = await unlessGone(() => this.iam.send(new DeleteRoleCommand({ RoleName: name })));
+    return deleted !== undefined;
+  }
+
+  private async attachedPolicyArns(name: string): Promise<string[]> {
+    const arns: string[] = [];
+    for await (const page of paginateListAttachedRolePolicies({ client: this.iam }, { RoleName: name })) {
+      for (const policy of page.AttachedPolicies ?? []) if (policy.PolicyArn) arns.push(policy.PolicyArn);
+    }
+    return arns;
+  }
+
+  private async inlinePolicyNames(name: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const page of paginateListRolePolicies({ client: this.iam }, { RoleName: name })) {
+      names.push(...(page.PolicyNames ?? []));
+    }
+    return names;
+  }
+
+  private async apply(RoleName: string, action: RoleAction): Promise<void> {
+    switch (action.kind) {
+      case 'tagRole':
+        await this.iam.send(new TagRoleCommand({ RoleName, Tags: tagList(action.tags) }));
+        return;
+      case 'updateTrustPolicy':
+        await this.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(action.document) }));
+        return;
+      case 'putPermissionsBoundary':
+        await this.iam.send(new PutRolePermissionsBoundaryCommand({ RoleName, PermissionsBoundary: action.policyArn }));
+        return;
+      case 'deletePermissionsBoundary':
+        await this.iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName }));
+        return;
+      case 'attachPolicy':
+        await this.iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: action.policyArn }));
+        return;
+      case 'detachPolicy':
+        await unlessGone(() => this.iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: action.policyArn })));
+        return;
+      case 'putInlinePolicy':
+        await this.iam.send(
+          new PutRolePolicyCommand({ RoleName, PolicyName: action.policyName, PolicyDocument: JSON.stringify(action.document) }),
+        );
+        return;
+      case 'deleteInlinePolicy':
+        await unlessGone(() => this.iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName: action.policyName })));
+        return;
+    }
+  }
+}
