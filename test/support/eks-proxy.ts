@@ -1,0 +1,312 @@
+import { createServer, request as httpRequest } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { errorResponse, faultError, resourceInUseError } from './eks-proxy/error-responses.js';
+import type { ProxyResponse } from './eks-proxy/error-responses.js';
+import { FaultSchedule } from './eks-proxy/fault-schedule.js';
+import type { FaultRule } from './eks-proxy/fault-schedule.js';
+import { ProfileLifecycle } from './eks-proxy/profile-lifecycle.js';
+import type { TransitionStatus } from './eks-proxy/profile-lifecycle.js';
+import { identifyRequest } from './eks-proxy/request-identity.js';
+import type { RequestIdentity } from './eks-proxy/request-identity.js';
+import { LOOPBACK } from './ports.js';
+
+export type { FaultRule } from './eks-proxy/fault-schedule.js';
+
+/** How the proxy behaves. Delays of 0 (the default) keep moto's instant transitions. */
+export interface EksProxyOptions {
+  /** moto's URL. */
+  target: string;
+  port?: number;
+  /** How long a new Fargate profile stays CREATING. */
+  creatingDelayMs?: number;
+  /** How long a deleted Fargate profile stays DELETING before it is really deleted. */
+  deletingDelayMs?: number;
+  faults?: FaultRule[];
+  /** Seed of the generator behind `rate` faults (default 1). */
+  seed?: number;
+}
+
+/** One request the proxy answered. `status` is 0 and `endedAt` 0 while it is in flight. */
+export interface ProxyCall {
+  seq: number;
+  service: string;
+  operation: string;
+  method: string;
+  path: string;
+  status: number;
+  startedAt: number;
+  endedAt: number;
+  /** The fault answered instead of forwarding, if any. */
+  injected?: string;
+}
+
+/** A running proxy, controlled in process. */
+export interface EksProxy {
+  url: string;
+  port: number;
+  /** Every call so far, in arrival order. */
+  calls: ProxyCall[];
+  /** Changes delays or faults for the calls that follow; new `faults` restart their counts. */
+  configure(opts: Partial<Omit<EksProxyOptions, 'target' | 'port'>>): void;
+  clearCalls(): void;
+  stop(): Promise<void>;
+}
+
+/** The same control from another process (a Jest worker when the proxy runs in global setup). */
+export interface EksProxyRemote {
+  calls(): Promise<ProxyCall[]>;
+  configure(opts: Partial<Omit<EksProxyOptions, 'target' | 'port'>>): Promise<void>;
+  clearCalls(): Promise<void>;
+}
+
+/** Path prefix of the control API; no AWS API uses it. */
+const CONTROL_PREFIX = '/__eks-proxy/';
+
+interface Upstream {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+interface Settings {
+  creatingDelayMs: number;
+  deletingDelayMs: number;
+  seed: number;
+  faults: FaultRule[];
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+function send(res: ServerResponse, response: ProxyResponse): void {
+  res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
+  res.end(response.body);
+}
+
+/** Answers with moto's response, optionally with `fargateProfile.status` rewritten. */
+function sendUpstream(res: ServerResponse, upstream: Upstream, status?: TransitionStatus): void {
+  let body = upstream.body;
+  if (status !== undefined) {
+    const document = JSON.parse(body.toString('utf8')) as { fargateProfile?: { status?: string } };
+    if (document.fargateProfile) document.fargateProfile.status = status;
+    body = Buffer.from(JSON.stringify(document));
+  }
+  const headers: OutgoingHttpHeaders = { ...upstream.headers, 'content-length': body.length };
+  delete headers['transfer-encoding'];
+  res.writeHead(upstream.status, headers);
+  res.end(body);
+}
+
+/**
+ * Starts the EKS behaviour proxy in front of moto. Every request is forwarded unchanged (headers,
+ * host and body as the SDK signed them) except where real EKS differs from moto:
+ * - a created Fargate profile shows CREATING for `creatingDelayMs`;
+ * - a deleted one shows DELETING for `deletingDelayMs`: the proxy answers the delete itself and
+ *   runs the real delete against moto when the delay is over;
+ * - while a profile of a cluster is CREATING or DELETING, another profile create or delete on that
+ *   cluster gets HTTP 409 `ResourceInUseException` with EKS's message;
+ * - calls matching a fault rule get a throttling or server error in the service's wire shape.
+ * Every call is recorded in `calls`, and can be read and steered over HTTP under `/__eks-proxy/`.
+ */
+export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
+  const target = new URL(opts.target);
+  const settings: Settings = {
+    creatingDelayMs: opts.creatingDelayMs ?? 0,
+    deletingDelayMs: opts.deletingDelayMs ?? 0,
+    seed: opts.seed ?? 1,
+    faults: opts.faults ?? [],
+  };
+  let schedule = new FaultSchedule(settings.faults, settings.seed);
+  const lifecycle = new ProfileLifecycle();
+  const calls: ProxyCall[] = [];
+  const heldDeletes = new Set<NodeJS.Timeout>();
+  let seq = 0;
+
+  function forward(method: string, path: string, headers: IncomingHttpHeaders, body: Buffer): Promise<Upstream> {
+    return new Promise((resolve, reject) => {
+      const upstream = httpRequest({ host: target.hostname, port: target.port, method, path, headers }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.once('end', () => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(chunks) }));
+        response.once('error', reject);
+      });
+      upstream.once('error', reject);
+      upstream.end(body);
+    });
+  }
+
+  /** Forwards the request and streams moto's answer back as it is. */
+  function passThrough(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (response) => {
+        res.writeHead(response.statusCode ?? 502, response.rawHeaders);
+        response.pipe(res);
+        response.once('end', resolve);
+        response.once('error', reject);
+      });
+      upstream.once('error', reject);
+      upstream.end(body);
+    });
+  }
+
+  function configure(next: Partial<Omit<EksProxyOptions, 'target' | 'port'>>): void {
+    if (next.creatingDelayMs !== undefined) settings.creatingDelayMs = next.creatingDelayMs;
+    if (next.deletingDelayMs !== undefined) settings.deletingDelayMs = next.deletingDelayMs;
+    if (next.seed !== undefined) settings.seed = next.seed;
+    if (next.faults !== undefined) settings.faults = next.faults;
+    if (next.faults !== undefined || next.seed !== undefined) schedule = new FaultSchedule(settings.faults, settings.seed);
+  }
+
+  async function handleControl(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const what = `${req.method ?? 'GET'} ${(req.url ?? '').slice(CONTROL_PREFIX.length)}`;
+    const json = (status: number, value: unknown) => send(res, { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) });
+    if (what === 'GET calls') return json(200, calls);
+    if (what === 'DELETE calls') {
+      calls.length = 0;
+      return json(200, {});
+    }
+    if (what === 'PUT config') {
+      configure(JSON.parse(body.toString('utf8')) as Partial<EksProxyOptions>);
+      return json(200, settings);
+    }
+    return json(404, { message: `unknown control request ${what}` });
+  }
+
+  /** The three Fargate profile calls whose answers EKS gives differently from moto. */
+  async function handleProfileCall(req: IncomingMessage, res: ServerResponse, body: Buffer, id: RequestIdentity, cluster: string): Promise<void> {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const clusterKey = `${id.region}/${cluster}`;
+    const conflict = (action: 'create' | 'delete', profile: string): boolean => {
+      const busy = lifecycle.inFlight(clusterKey, Date.now());
+      if (!busy) return false;
+      const error = resourceInUseError(action, profile, cluster, busy.profile, busy.status);
+      send(res, errorResponse('rest-json', 'eks', error, { clusterName: cluster, fargateProfileName: profile }));
+      return true;
+    };
+
+    if (id.operation === 'CreateFargateProfile') {
+      const profile = String((JSON.parse(body.toString('utf8') || '{}') as { fargateProfileName?: unknown }).fargateProfileName ?? '');
+      if (conflict('create', profile)) return;
+      // Reserve the cluster's lane before moto answers, so that a concurrent create is refused too.
+      lifecycle.startCreating(clusterKey, profile, Number.POSITIVE_INFINITY);
+      const upstream = await forward(method, path, req.headers, body).catch((error: unknown) => {
+        lifecycle.release(clusterKey, profile);
+        throw error;
+      });
+      if (upstream.status !== 200 || settings.creatingDelayMs <= 0) {
+        lifecycle.release(clusterKey, profile);
+        return sendUpstream(res, upstream);
+      }
+      lifecycle.startCreating(clusterKey, profile, Date.now() + settings.creatingDelayMs);
+      return sendUpstream(res, upstream, 'CREATING');
+    }
+
+    const profile = id.eks?.profile ?? '';
+    if (id.operation === 'DescribeFargateProfile') {
+      const upstream = await forward(method, path, req.headers, body);
+      const status = upstream.status === 200 ? lifecycle.statusOf(clusterKey, profile, Date.now()) : undefined;
+      return sendUpstream(res, upstream, status);
+    }
+
+    // DeleteFargateProfile
+    if (conflict('delete', profile)) return;
+    if (settings.deletingDelayMs <= 0) return passThrough(req, res, body);
+    lifecycle.startDeleting(clusterKey, profile);
+    // Answer from moto's view of the profile (404 if it has none), then hold the real delete.
+    const { 'content-length': _length, 'content-type': _type, 'transfer-encoding': _encoding, ...headers } = req.headers;
+    const described = await forward('GET', path, headers, Buffer.alloc(0)).catch((error: unknown) => {
+      lifecycle.release(clusterKey, profile);
+      throw error;
+    });
+    if (described.status !== 200) {
+      lifecycle.release(clusterKey, profile);
+      return sendUpstream(res, described);
+    }
+    const timer = setTimeout(() => {
+      heldDeletes.delete(timer);
+      forward(method, path, req.headers, body)
+        .catch((error: unknown) => console.error(`[eks-proxy] held DeleteFargateProfile ${cluster}/${profile} failed: ${String(error)}`))
+        .finally(() => lifecycle.release(clusterKey, profile));
+    }, settings.deletingDelayMs);
+    heldDeletes.add(timer);
+    return sendUpstream(res, described, 'DELETING');
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    if ((req.url ?? '').startsWith(CONTROL_PREFIX)) return handleControl(req, res, body);
+
+    const method = req.method ?? 'GET';
+    const id = identifyRequest({ method, url: req.url ?? '/', headers: req.headers, body });
+    const call: ProxyCall = { seq: ++seq, service: id.service, operation: id.operation, method, path: req.url ?? '/', status: 0, startedAt: Date.now(), endedAt: 0 };
+    calls.push(call);
+    res.once('close', () => {
+      call.status = res.statusCode;
+      call.endedAt = Date.now();
+    });
+
+    const fault = schedule.decide(id.service, id.operation);
+    if (fault) {
+      call.injected = fault;
+      return send(res, errorResponse(id.protocol, id.service, faultError(fault, id.protocol, id.service)));
+    }
+    const cluster = id.eks?.cluster;
+    if (cluster !== undefined && id.eks?.operation.endsWith('FargateProfile')) return handleProfileCall(req, res, body, id, cluster);
+    return passThrough(req, res, body);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // The proxy's own failure (moto unreachable): a 502 the SDK treats as transient.
+      if (!res.headersSent) send(res, { status: 502, headers: { 'content-type': 'text/plain' }, body: `eks-proxy: ${String(error)}` });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, LOOPBACK, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://${LOOPBACK}:${port}`,
+    port,
+    calls,
+    configure,
+    clearCalls: () => {
+      calls.length = 0;
+    },
+    stop: async () => {
+      // Held deletes are dropped: moto goes away with the environment.
+      for (const timer of heldDeletes) clearTimeout(timer);
+      heldDeletes.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Controls a proxy started by another process through its HTTP control API. */
+export function eksProxyRemote(url: string): EksProxyRemote {
+  const control = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const response = await fetch(`${url}${CONTROL_PREFIX}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    if (!response.ok) throw new Error(`eks-proxy control ${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  return {
+    calls: async () => (await control('GET', 'calls')) as ProxyCall[],
+    configure: async (opts) => void (await control('PUT', 'config', opts)),
+    clearCalls: async () => void (await control('DELETE', 'calls')),
+  };
+}
