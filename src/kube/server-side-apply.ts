@@ -1,0 +1,39 @@
+import { PatchStrategy, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
+import { FIELD_MANAGER } from '../api/constants.js';
+import { isNotFound } from './api-error.js';
+
+/**
+ * Server-side apply of any object under the operator's field manager, with `force` (the operator
+ * owns what it applies). The content type is set explicitly to application/apply-patch+yaml: the
+ * generated patch calls would otherwise send a JSON patch. Applying an unchanged object is not a
+ * write: the API server keeps the resourceVersion.
+ */
+export function applyObject<T extends KubernetesObject>(client: KubernetesObjectApi, object: T): Promise<T> {
+  return client.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+}
+
+/** Identifies an object to delete. */
+export interface ObjectReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/** Deletes an object in the background (children follow by garbage collection); true when it existed. */
+export async function deleteObject(client: KubernetesObjectApi, ref: ObjectReference): Promise<boolean> {
+  try {
+    await client.delete(
+      { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'Background',
+    );
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
