@@ -1,0 +1,182 @@
+import { errorResponse, faultError, resourceInUseError } from '../support/eks-proxy/error-responses.js';
+import { FaultSchedule, operationMatches, seededRandom } from '../support/eks-proxy/fault-schedule.js';
+import { ProfileLifecycle } from '../support/eks-proxy/profile-lifecycle.js';
+import { eksRoute, identifyRequest } from '../support/eks-proxy/request-identity.js';
+
+const signed = (service: string, region = 'us-east-1') => ({
+  authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc`,
+});
+const form = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
+const none = Buffer.alloc(0);
+
+describe('identifyRequest', () => {
+  it('reads an EKS REST call: service and region from the credential scope, operation and names from the path', () => {
+    const id = identifyRequest({ method: 'DELETE', url: '/clusters/demo/fargate-profiles/fw-shared-1', headers: signed('eks', 'eu-west-1'), body: none });
+    expect(id).toEqual({
+      service: 'eks',
+      region: 'eu-west-1',
+      operation: 'DeleteFargateProfile',
+      protocol: 'rest-json',
+      eks: { operation: 'DeleteFargateProfile', cluster: 'demo', profile: 'fw-shared-1' },
+    });
+  });
+
+  it('reads the Action of IAM, STS and EC2 form-encoded calls', () => {
+    const iam = identifyRequest({ method: 'POST', url: '/', headers: { ...signed('iam'), ...form }, body: Buffer.from('Action=GetRole&Version=2010-05-08&RoleName=x') });
+    expect([iam.service, iam.operation, iam.protocol]).toEqual(['iam', 'GetRole', 'aws-query']);
+    const sts = identifyRequest({ method: 'POST', url: '/', headers: { ...signed('sts'), ...form }, body: Buffer.from('Action=GetCallerIdentity&Version=2011-06-15') });
+    expect([sts.service, sts.operation, sts.protocol]).toEqual(['sts', 'GetCallerIdentity', 'aws-query']);
+    const ec2 = identifyRequest({ method: 'POST', url: '/', headers: { ...signed('ec2'), ...form }, body: Buffer.from('Action=DescribeSubnets&Version=2016-11-15') });
+    expect([ec2.service, ec2.operation, ec2.protocol]).toEqual(['ec2', 'DescribeSubnets', 'ec2-query']);
+  });
+
+  it('reads an Action from the query string and an X-Amz-Target operation', () => {
+    expect(identifyRequest({ method: 'GET', url: '/?Action=ListRoles&Version=2010-05-08', headers: signed('iam'), body: none }).operation).toBe('ListRoles');
+    const json = identifyRequest({ method: 'POST', url: '/', headers: { ...signed('logs'), 'x-amz-target': 'Logs_20140328.CreateLogGroup' }, body: Buffer.from('{}') });
+    expect([json.service, json.operation, json.protocol]).toEqual(['logs', 'CreateLogGroup', 'aws-json']);
+  });
+
+  it('does not read Action from a body that is not form-encoded', () => {
+    const id = identifyRequest({ method: 'POST', url: '/clusters/demo/fargate-profiles', headers: { ...signed('eks'), 'content-type': 'application/json' }, body: Buffer.from('Action=X') });
+    expect(id.operation).toBe('CreateFargateProfile');
+  });
+
+  it('names an unknown call by method and path, and an unsigned one as service unknown', () => {
+    const id = identifyRequest({ method: 'GET', url: '/moto-api/?x=1', headers: {}, body: none });
+    expect([id.service, id.operation]).toEqual(['unknown', 'GET /moto-api/']);
+  });
+});
+
+describe('eksRoute', () => {
+  it.each([
+    ['POST', '/clusters', 'CreateCluster', undefined, undefined],
+    ['GET', '/clusters/demo', 'DescribeCluster', 'demo', undefined],
+    ['POST', '/clusters/demo/fargate-profiles', 'CreateFargateProfile', 'demo', undefined],
+    ['GET', '/clusters/demo/fargate-profiles', 'ListFargateProfiles', 'demo', undefined],
+    ['GET', '/clusters/demo/fargate-profiles/p%201', 'DescribeFargateProfile', 'demo', 'p 1'],
+    ['GET', '/clusters/demo/node-groups/ng', 'DescribeNodegroup', 'demo', undefined],
+    ['GET', '/tags/arn%3Aaws%3Aeks%3Aus-east-1%3A1%3Acluster%2Fdemo', 'ListTagsForResource', undefined, undefined],
+  ])('%s %s is %s', (method, path, operation, cluster, profile) => {
+    const route = eksRoute(method, path);
+    expect(route?.operation).toBe(operation);
+    expect(route?.cluster).toBe(cluster);
+    expect(route?.profile).toBe(profile);
+  });
+
+  it('knows no PUT on a profile', () => {
+    expect(eksRoute('PUT', '/clusters/demo/fargate-profiles/p')).toBeUndefined();
+  });
+});
+
+describe('fault schedule', () => {
+  it('matches operations by name, by service wildcard and by service and name', () => {
+    expect(operationMatches(undefined, 'iam', 'GetRole')).toBe(true);
+    expect(operationMatches('GetRole', 'iam', 'GetRole')).toBe(true);
+    expect(operationMatches('GetRole', 'iam', 'CreateRole')).toBe(false);
+    expect(operationMatches('eks:*', 'eks', 'DescribeCluster')).toBe(true);
+    expect(operationMatches('eks:*', 'iam', 'GetRole')).toBe(false);
+    expect(operationMatches('iam:GetRole', 'iam', 'GetRole')).toBe(true);
+    expect(operationMatches('iam:GetRole', 'sts', 'GetRole')).toBe(false);
+  });
+
+  it('injects on the first N matching calls only, leaving other operations alone', () => {
+    const schedule = new FaultSchedule([{ operation: 'CreateFargateProfile', kind: 'throttle', count: 2 }]);
+    expect(schedule.decide('eks', 'DescribeCluster')).toBeUndefined();
+    expect(schedule.decide('eks', 'CreateFargateProfile')).toBe('throttle');
+    expect(schedule.decide('eks', 'CreateFargateProfile')).toBe('throttle');
+    expect(schedule.decide('eks', 'CreateFargateProfile')).toBeUndefined();
+  });
+
+  it('lets the next rule decide once the first is used up', () => {
+    const schedule = new FaultSchedule([
+      { operation: 'eks:*', kind: 'throttle', count: 1 },
+      { operation: 'eks:*', kind: 'server-error', count: 1 },
+    ]);
+    expect([schedule.decide('eks', 'A'), schedule.decide('eks', 'B'), schedule.decide('eks', 'C')]).toEqual(['throttle', 'server-error', undefined]);
+  });
+
+  it('injects a seeded share of calls for a rate, the same for the same seed', () => {
+    const pattern = (seed: number) => {
+      const schedule = new FaultSchedule([{ kind: 'server-error', rate: 0.3 }], seed);
+      return Array.from({ length: 1000 }, () => schedule.decide('iam', 'GetRole'));
+    };
+    const injected = pattern(7).filter((kind) => kind === 'server-error').length;
+    expect(injected).toBeGreaterThan(240);
+    expect(injected).toBeLessThan(360);
+    expect(pattern(7)).toEqual(pattern(7));
+    expect(pattern(8)).not.toEqual(pattern(7));
+  });
+
+  it('draws numbers in [0, 1)', () => {
+    const random = seededRandom(3);
+    const values = Array.from({ length: 1000 }, random);
+    expect(values.every((value) => value >= 0 && value < 1)).toBe(true);
+  });
+});
+
+describe('error responses', () => {
+  it('puts EKS errors in the x-amzn-ErrorType header with a JSON message', () => {
+    const response = errorResponse('rest-json', 'eks', faultError('throttle', 'rest-json', 'eks'));
+    expect(response.status).toBe(429);
+    expect(response.headers['x-amzn-errortype']).toBe('ThrottlingException');
+    expect(JSON.parse(response.body)).toEqual({ message: 'Rate exceeded' });
+  });
+
+  it('writes IAM throttling as a Sender Throttling ErrorResponse with status 400', () => {
+    const response = errorResponse('aws-query', 'iam', faultError('throttle', 'aws-query', 'iam'));
+    expect(response.status).toBe(400);
+    expect(response.body).toMatch(/^<ErrorResponse xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/"><Error><Type>Sender<\/Type><Code>Throttling<\/Code>/);
+  });
+
+  it('writes EC2 throttling as RequestLimitExceeded in a Response/Errors document with status 503', () => {
+    const response = errorResponse('ec2-query', 'ec2', faultError('throttle', 'ec2-query', 'ec2'));
+    expect(response.status).toBe(503);
+    expect(response.body).toContain('<Response><Errors><Error><Code>RequestLimitExceeded</Code>');
+  });
+
+  it('uses each service own server error code', () => {
+    expect(faultError('server-error', 'rest-json', 'eks')).toMatchObject({ status: 500, code: 'ServerException' });
+    expect(faultError('server-error', 'aws-query', 'iam')).toMatchObject({ status: 500, code: 'ServiceFailure' });
+    expect(faultError('server-error', 'ec2-query', 'ec2')).toMatchObject({ status: 500, code: 'InternalError' });
+    expect(faultError('server-error', 'aws-query', 'sts')).toMatchObject({ status: 500, code: 'InternalFailure' });
+    expect(errorResponse('aws-query', 'sts', faultError('server-error', 'aws-query', 'sts')).body).toContain('<Type>Receiver</Type>');
+  });
+
+  it('writes an aws-json error with __type', () => {
+    expect(JSON.parse(errorResponse('aws-json', 'logs', faultError('throttle', 'aws-json', 'logs')).body)).toEqual({ __type: 'ThrottlingException', message: 'Rate exceeded' });
+  });
+
+  it('words ResourceInUseException as EKS does', () => {
+    expect(resourceInUseError('create', 'p2', 'demo', 'p1', 'CREATING')).toEqual({
+      status: 409,
+      code: 'ResourceInUseException',
+      message: 'Cannot create Fargate Profile p2 because cluster demo currently has Fargate profile p1 in status CREATING',
+    });
+    expect(resourceInUseError('delete', 'p2', 'demo', 'p1', 'DELETING').message).toBe(
+      'Cannot delete Fargate Profile p2 because cluster demo currently has Fargate profile p1 in status DELETING',
+    );
+  });
+});
+
+describe('profile lifecycle', () => {
+  it('keeps a created profile CREATING until its time, blocking the cluster meanwhile', () => {
+    const lifecycle = new ProfileLifecycle();
+    lifecycle.startCreating('us-east-1/demo', 'p1', 1000);
+    expect(lifecycle.inFlight('us-east-1/demo', 999)).toEqual({ profile: 'p1', status: 'CREATING' });
+    expect(lifecycle.statusOf('us-east-1/demo', 'p1', 999)).toBe('CREATING');
+    expect(lifecycle.statusOf('us-east-1/demo', 'p2', 999)).toBeUndefined();
+    expect(lifecycle.inFlight('us-east-1/other', 999)).toBeUndefined();
+    expect(lifecycle.inFlight('us-east-1/demo', 1000)).toBeUndefined();
+    expect(lifecycle.statusOf('us-east-1/demo', 'p1', 1000)).toBeUndefined();
+  });
+
+  it('keeps a deleted profile DELETING until released, whatever the clock says', () => {
+    const lifecycle = new ProfileLifecycle();
+    lifecycle.startDeleting('us-east-1/demo', 'p1');
+    expect(lifecycle.inFlight('us-east-1/demo', Number.MAX_SAFE_INTEGER)).toEqual({ profile: 'p1', status: 'DELETING' });
+    lifecycle.release('us-east-1/demo', 'p2');
+    expect(lifecycle.statusOf('us-east-1/demo', 'p1', 0)).toBe('DELETING');
+    lifecycle.release('us-east-1/demo', 'p1');
+    expect(lifecycle.inFlight('us-east-1/demo', 0)).toBeUndefined();
+  });
+});
