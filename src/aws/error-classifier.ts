@@ -47,32 +47,30 @@ export interface ClassifyContext {
 /** How long IAM changes may take to be seen by IAM itself and by EKS ("a few minutes"). */
 export const IAM_PROPAGATION_WINDOW_MS = 5 * 60_000;
 
+// Codes without an "Exception" suffix: the SDK names errors by their modelled shape (IAM's
+// NoSuchEntity arrives as NoSuchEntityException, EKS's as ResourceNotFoundException), while
+// unmodelled errors and EC2 keep the wire code; both spellings are matched through codeKey().
 const THROTTLING_CODES = new Set([
   'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
+  'Throttled',
   'RequestLimitExceeded',
   'RequestThrottled',
-  'RequestThrottledException',
-  'TooManyRequestsException',
+  'TooManyRequests',
   'SlowDown',
   'PriorRequestNotComplete',
   'BandwidthLimitExceeded',
-  'EC2ThrottledException',
+  'EC2Throttled',
 ]);
 
 const SERVICE_ERROR_CODES = new Set([
   'ServiceUnavailable',
-  'ServiceUnavailableException',
   'InternalFailure',
   'InternalError',
   'InternalServerError',
-  'InternalServerErrorException',
-  'ServerException',
+  'Server',
   'ServiceFailure',
-  'ServiceException',
+  'Service',
   'RequestTimeout',
-  'RequestTimeoutException',
   'Unavailable',
 ]);
 
@@ -93,9 +91,8 @@ const NETWORK_CODES = new Set([
 
 const NOT_FOUND_CODES = new Set([
   'NoSuchEntity',
-  'NoSuchEntityException',
-  'ResourceNotFoundException',
-  'NotFoundException',
+  'ResourceNotFound',
+  'NotFound',
   'InvalidSubnetID.NotFound',
   'InvalidGroup.NotFound',
   'InvalidVpcID.NotFound',
@@ -103,33 +100,39 @@ const NOT_FOUND_CODES = new Set([
   'InvalidVpcEndpointId.NotFound',
 ]);
 
-const QUOTA_CODES = new Set(['LimitExceeded', 'LimitExceededException', 'ResourceLimitExceededException', 'ServiceQuotaExceededException']);
+/** Someone else is changing the same thing, or IAM/EKS is still settling: try again shortly. */
+const CONCURRENT_CODES = new Set(['ConcurrentModification', 'DeleteConflict', 'EntityTemporarilyUnmodifiable', 'InvalidState']);
+
+const CONFLICT_CODES = new Set(['EntityAlreadyExists', 'ResourceAlreadyExists', 'AlreadyExists']);
+
+const QUOTA_CODES = new Set(['LimitExceeded', 'ResourceLimitExceeded', 'ServiceQuotaExceeded']);
 
 const ACCESS_DENIED_CODES = new Set([
   'AccessDenied',
-  'AccessDeniedException',
   'UnauthorizedOperation',
-  'UnauthorizedException',
+  'Unauthorized',
   'InvalidClientTokenId',
-  'UnrecognizedClientException',
+  'UnrecognizedClient',
   'SignatureDoesNotMatch',
   'AuthFailure',
   'OptInRequired',
 ]);
 
 const INVALID_PARAMETER_CODES = new Set([
-  'InvalidParameterException',
+  'InvalidParameter',
   'InvalidParameterValue',
-  'InvalidParameterValueException',
   'InvalidParameterCombination',
-  'InvalidRequestException',
+  'InvalidRequest',
   'InvalidInput',
+  'BadRequest',
   'ValidationError',
-  'ValidationException',
-  'ClientException',
+  'Validation',
+  'Client',
   'UnmodifiableEntity',
-  'UnsupportedAvailabilityZoneException',
+  'UnsupportedAvailabilityZone',
 ]);
+
+const INVALID_POLICY_CODES = new Set(['PolicyNotAttachable', 'PackedPolicyTooLarge']);
 
 /** EKS: "Misconfigured PodExecutionRole Trust Policy; Please add the eks-fargate-pods.amazonaws.com Service Principal". */
 const EXECUTION_ROLE_NOT_PROPAGATED = /Misconfigured PodExecutionRole Trust Policy/i;
@@ -162,6 +165,11 @@ export function awsErrorCode(err: unknown): string {
   return typeof shape.name === 'string' ? shape.name : 'Unknown';
 }
 
+/** The code without the SDK's "Exception" suffix, for matching either spelling. */
+function codeKey(code: string): string {
+  return code.endsWith('Exception') && code !== 'Exception' ? code.slice(0, -'Exception'.length) : code;
+}
+
 function messageOf(err: unknown): string {
   const message = asShape(err).message;
   if (typeof message === 'string') return message;
@@ -190,33 +198,31 @@ export function classifyAwsError(err: unknown, context: ClassifyContext = {}): C
     ...(httpStatusCode !== undefined ? { httpStatusCode } : {}),
   });
   const shape = asShape(err);
+  const key = codeKey(code);
 
-  if (THROTTLING_CODES.has(code) || shape.$retryable?.throttling === true || httpStatusCode === 429) {
+  if (THROTTLING_CODES.has(key) || shape.$retryable?.throttling === true || httpStatusCode === 429) {
     return result('retryable', 'Throttling');
   }
   if (NETWORK_CODES.has(code)) return result('retryable', 'Network');
-  if (code === 'ResourceInUseException' || code === 'ResourceInUse') {
+  if (key === 'ResourceInUse') {
     return ALREADY_EXISTS.test(message) ? result('conflict') : result('retryable', 'ResourceInUse');
   }
-  if (code === 'EntityAlreadyExists' || code === 'EntityAlreadyExistsException' || code === 'ResourceAlreadyExistsException') {
-    return result('conflict');
-  }
-  if (code === 'ConcurrentModification' || code === 'ConcurrentModificationException' || code === 'DeleteConflict') {
-    return result('retryable', 'ConcurrentModification');
-  }
-  if (NOT_FOUND_CODES.has(code)) return result('not-found');
-  if (code === 'InvalidParameterException' && EXECUTION_ROLE_NOT_PROPAGATED.test(message)) {
+  if (CONFLICT_CODES.has(key)) return result('conflict');
+  if (CONCURRENT_CODES.has(key)) return result('retryable', 'ConcurrentModification');
+  if (key === 'ResourcePropagationDelay') return result('retryable', 'IamPropagation');
+  if (NOT_FOUND_CODES.has(key)) return result('not-found');
+  if (key === 'InvalidParameter' && EXECUTION_ROLE_NOT_PROPAGATED.test(message)) {
     return recent(context) ? result('retryable', 'IamPropagation') : result('terminal', 'InvalidPolicy');
   }
-  if (code === 'MalformedPolicyDocument' || code === 'MalformedPolicyDocumentException') {
+  if (key === 'MalformedPolicyDocument') {
     if (PRINCIPAL_NOT_PROPAGATED.test(message) && recent(context)) return result('retryable', 'IamPropagation');
     return result('terminal', 'InvalidPolicy');
   }
-  if (code === 'PolicyNotAttachable' || code === 'PackedPolicyTooLarge') return result('terminal', 'InvalidPolicy');
-  if (QUOTA_CODES.has(code)) return result('terminal', 'QuotaExceeded');
-  if (ACCESS_DENIED_CODES.has(code)) return result('terminal', 'AccessDenied');
-  if (INVALID_PARAMETER_CODES.has(code)) return result('terminal', 'InvalidParameter');
-  if (SERVICE_ERROR_CODES.has(code)) return result('retryable', 'ServiceError');
+  if (INVALID_POLICY_CODES.has(key)) return result('terminal', 'InvalidPolicy');
+  if (QUOTA_CODES.has(key)) return result('terminal', 'QuotaExceeded');
+  if (ACCESS_DENIED_CODES.has(key)) return result('terminal', 'AccessDenied');
+  if (INVALID_PARAMETER_CODES.has(key)) return result('terminal', 'InvalidParameter');
+  if (SERVICE_ERROR_CODES.has(key)) return result('retryable', 'ServiceError');
   if (shape.$fault === 'server' || (httpStatusCode !== undefined && httpStatusCode >= 500)) {
     return result('retryable', 'ServiceError');
   }

@@ -81,13 +81,30 @@ describe('classifyAwsError', () => {
     expect(classifyAwsError(err)).toMatchObject({ kind: 'conflict', code: 'ResourceInUseException' });
   });
 
-  it('IAM EntityAlreadyExists is a conflict', () => {
-    expect(classifyAwsError(sdkError('EntityAlreadyExists', 'Role with name x already exists.', 409))).toMatchObject({ kind: 'conflict' });
+  it.each(['EntityAlreadyExists', 'EntityAlreadyExistsException'])('IAM %s is a conflict', (name) => {
+    expect(classifyAwsError(sdkError(name, 'Role with name x already exists.', 409))).toMatchObject({ kind: 'conflict', code: name });
+  });
+
+  // The SDK names IAM's modelled errors by shape (NoSuchEntity -> NoSuchEntityException).
+  it.each([
+    ['NoSuchEntityException', 404, 'not-found', undefined],
+    ['MalformedPolicyDocumentException', 400, 'terminal', 'InvalidPolicy'],
+    ['LimitExceededException', 409, 'terminal', 'QuotaExceeded'],
+    ['InvalidInputException', 400, 'terminal', 'InvalidParameter'],
+    ['UnmodifiableEntityException', 400, 'terminal', 'InvalidParameter'],
+    ['PolicyNotAttachableException', 400, 'terminal', 'InvalidPolicy'],
+    ['ServiceFailureException', 500, 'retryable', 'ServiceError'],
+    ['DeleteConflictException', 409, 'retryable', 'ConcurrentModification'],
+    ['ConcurrentModificationException', 409, 'retryable', 'ConcurrentModification'],
+    ['ResourcePropagationDelayException', 428, 'retryable', 'IamPropagation'],
+  ])('SDK-named %s (%i) is %s', (name, status, kind, reason) => {
+    const classified = classifyAwsError(sdkError(name, 'm', status), { identityAgeMs: IAM_PROPAGATION_WINDOW_MS * 2 });
+    expect([classified.kind, classified.reason]).toEqual([kind, reason]);
   });
 
   describe('IAM propagation', () => {
     const trust = () => sdkError('InvalidParameterException', 'Misconfigured PodExecutionRole Trust Policy; Please add the eks-fargate-pods.amazonaws.com Service Principal', 400);
-    const principal = () => sdkError('MalformedPolicyDocument', 'Invalid principal in policy: "Federated":"arn:aws:iam::123456789012:oidc-provider/oidc.eks..."', 400);
+    const principal = () => sdkError('MalformedPolicyDocumentException', 'Invalid principal in policy: "Federated":"arn:aws:iam::123456789012:oidc-provider/oidc.eks..."', 400);
 
     it('a misconfigured execution role trust policy is retried while the role is new (or its age unknown)', () => {
       expect(classifyAwsError(trust())).toMatchObject({ kind: 'retryable', reason: 'IamPropagation' });
