@@ -12,5 +12,15 @@ const common = {
 export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // One environment (etcd, kube-apiserver, moto, EKS proxy) for the whole run; the first run
+      // on a machine also builds the binaries and the moto virtualenv here.
+      globalSetup: '<rootDir>/test/support/jest-global-setup.mjs',
+      globalTeardown: '<rootDir>/test/support/jest-global-teardown.mjs',
+      testTimeout: 120_000,
+    },
   ],
 };

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ADMIN_USER } from '../support/pki.js';
+import { kubectl, KubectlError, manifestFiles } from '../support/kubectl.js';
+import { repoRoot } from '../support/repo-root.js';
+import { readTestEnvironment } from '../support/test-env.js';
+
+const environment = readTestEnvironment();
+const target = { kubectl: environment.kubectl, kubeconfigPath: environment.kubeconfigPath };
+const crdFiles = manifestFiles(join(repoRoot(), 'crds'));
+const exampleFiles = manifestFiles(join(repoRoot(), 'examples'));
+
+/** Runs kubectl expecting failure; resolves the error so that its message can be asserted. */
+async function kubectlFailure(args: string[]): Promise<KubectlError> {
+  try {
+    await kubectl(target, args);
+  } catch (error) {
+    if (error instanceof KubectlError) return error;
+    throw error;
+  }
+  throw new Error(`kubectl ${args.join(' ')} succeeded, but it was expected to fail`);
+}
+
+describe('local control plane', () => {
+  it('answers /readyz with the admin kubeconfig', async () => {
+    const { stdout } = await kubectl(target, ['get', '--raw', '/readyz']);
+    expect(stdout.trim()).toBe('ok');
+  });
+
+  it('authenticates the admin client certificate as a member of system:masters', async () => {
+    const { stdout } = await kubectl(target, ['auth', 'whoami', '-o', 'json']);
+    const review = JSON.parse(stdout) as { status: { userInfo: { username: string; groups: string[] } } };
+    expect(review.status.userInfo.username).toBe(ADMIN_USER);
+    expect(review.status.userInfo.groups).toContain('system:masters');
+  });
+
+  it('enforces RBAC: an unprivileged user may not list secrets', async () => {
+    const failure = await kubectlFailure(['get', 'secrets', '--namespace=default', '--as=unprivileged-user']);
+    expect(failure.stderr).toMatch(/Forbidden/);
+    expect(failure.stderr).toContain('User "unprivileged-user" cannot list resource "secrets"');
+  });
+
+  it('issues service-account tokens signed for the configured issuer', async () => {
+    await kubectl(target, ['create', 'serviceaccount', 'token-probe', '--namespace=default']);
+    const { stdout } = await kubectl(target, ['create', 'token', 'token-probe', '--namespace=default']);
+    const payload = stdout.trim().split('.')[1] ?? '';
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { iss: string; sub: string };
+    expect(claims.iss).toBe('https://kubernetes.default.svc');
+    expect(claims.sub).toBe('system:serviceaccount:default:token-probe');
+  });
+});
+
+/** Creates a namespace unless it exists: a dry-run create still needs its namespace. */
+async function ensureNamespace(name: string): Promise<void> {
+  try {
+    await kubectl(target, ['create', 'namespace', name]);
+  } catch (error) {
+    if (!(error instanceof KubectlError && error.stderr.includes('AlreadyExists'))) throw error;
+  }
+}
+
+const describeWithCrds = crdFiles.length > 0 ? describe : describe.skip;
+
+describeWithCrds('CRDs from crds/', () => {
+  it('were installed by global setup and are Established', async () => {
+    expect(environment.crds).toEqual(crdFiles);
+    for (const file of crdFiles) {
+      const { stdout } = await kubectl(target, ['get', '-f', file, '-o', 'json']);
+      const crd = JSON.parse(stdout) as { status?: { conditions?: { type: string; status: string }[] } };
+      const established = crd.status?.conditions?.find((condition) => condition.type === 'Established');
+      expect({ file, established: established?.status }).toEqual({ file, established: 'True' });
+    }
+  });
+
+  it('re-apply cleanly with server-side apply', async () => {
+    const { stdout } = await kubectl(target, ['apply', '--server-side', '--force-conflicts', ...crdFiles.flatMap((file) => ['-f', file])]);
+    expect(stdout.trim().split('\n')).toHaveLength(crdFiles.length);
+  });
+
+  if (exampleFiles.length === 0) return;
+  it.each(exampleFiles.map((file) => [file.slice(file.lastIndexOf('/') + 1), file]))('accept the example %s (server-side dry run)', async (_name, file) => {
+    const documents = parseAllDocuments(readFileSync(file, 'utf8'))
+      .map((document) => document.toJS() as { kind?: string; metadata?: { namespace?: string } } | null)
+      .filter((document) => document?.kind !== undefined);
+    for (const namespace of new Set(documents.map((document) => document?.metadata?.namespace))) {
+      if (namespace) await ensureNamespace(namespace);
+    }
+    const { stdout } = await kubectl(target, ['apply', '--dry-run=server', '-f', file]);
+    expect(stdout).toMatch(/created|configured|unchanged/);
+    expect(stdout.trim().split('\n')).toHaveLength(documents.length);
+  });
+});
