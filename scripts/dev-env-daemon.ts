@@ -1,0 +1,22 @@
+// Hosts the development environment in the background for `npm run env:up`: starts it, writes
+// .dev-env/env.sh and state.json, then keeps running (the in-process EKS proxy lives here) until
+// `npm run env:down` sends SIGTERM, on which the launcher stops every process and removes the temp
+// folder.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kubectl } from '../test/support/kubectl.js';
+import { environmentInfo, startEnvironment } from '../test/support/launcher.js';
+import { repoRoot } from '../test/support/repo-root.js';
+import { devEnvFiles, envScript, type DevEnvState } from './dev-env-files.js';
+
+const files = devEnvFiles();
+const environment = await startEnvironment();
+if (process.argv.includes('--with-examples')) {
+  // startEnvironment has installed the CRDs already, so the examples' kinds exist.
+  const { stdout } = await kubectl(environment, ['apply', '--server-side', '-f', join(repoRoot(), 'examples')]);
+  console.log(stdout.trim());
+}
+writeFileSync(files.envScript, envScript(environmentInfo(environment)));
+const state: DevEnvState = { daemonPid: process.pid, environment: environmentInfo(environment) };
+writeFileSync(files.state, `${JSON.stringify(state, null, 2)}\n`);
+console.log(`[env] ready: ${environment.apiServerUrl} (kube-apiserver), ${environment.awsEndpoint} (AWS through the EKS proxy)`);
