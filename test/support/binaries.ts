@@ -59,12 +59,13 @@ export function requiredVersion(goMod: string, module: string): string {
   return match[1];
 }
 
-/** Cache folder name: component, pinned version and a hash of the wrapper module's files. */
-function cacheKey(component: GoComponent, root: string): string {
+/** The pinned version, and the cache folder name: component, version and a hash of go.mod and go.sum. */
+function pinned(component: GoComponent, root: string): { version: string; cacheKey: string } {
   const moduleDir = join(root, component.moduleDir);
   const goMod = readFileSync(join(moduleDir, 'go.mod'), 'utf8');
   const hash = createHash('sha256').update(goMod).update(readFileSync(join(moduleDir, 'go.sum')));
-  return `${component.name}-${requiredVersion(goMod, component.versionModule)}-${hash.digest('hex').slice(0, 12)}`;
+  const version = requiredVersion(goMod, component.versionModule);
+  return { version, cacheKey: `${component.name}-${version}-${hash.digest('hex').slice(0, 12)}` };
 }
 
 /** Runs `go build`, echoing its output and rejecting with the tail of stderr when it fails. */
@@ -88,7 +89,8 @@ function goBuild(args: string[], cwd: string): Promise<void> {
 
 /** Builds one component into its cache folder unless it is already there; returns the folder. */
 async function ensureComponent(component: GoComponent, root: string, log: Log): Promise<string> {
-  const dir = join(binaryCacheRoot(), cacheKey(component, root));
+  const { version, cacheKey } = pinned(component, root);
+  const dir = join(binaryCacheRoot(), cacheKey);
   if (component.outputs.every((output) => existsSync(join(dir, output)))) return dir;
 
   // Build into a private folder and rename it into place, so that an interrupted build never
@@ -96,7 +98,7 @@ async function ensureComponent(component: GoComponent, root: string, log: Log): 
   const staging = `${dir}.partial-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  log(`building ${component.outputs.join(', ')} (${component.name}) into ${dir}`);
+  log(`building ${component.outputs.join(', ')} from ${component.versionModule} ${version} into ${dir} (minutes on a cold Go cache)`);
   const started = Date.now();
   try {
     await goBuild(['build', '-trimpath', '-ldflags=-s -w', '-o', `${staging}/`, ...component.packages], join(root, component.moduleDir));
