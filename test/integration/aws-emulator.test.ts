@@ -167,12 +167,16 @@ describe('Fargate profile lifecycle through the proxy', () => {
     expect((await eks().send(new ListFargateProfilesCommand({ clusterName: CLUSTER }))).fargateProfileNames).not.toContain('lifecycle-c');
   }, 30_000);
 
-  it('answers a delete of a missing profile with moto ResourceNotFoundException and keeps the cluster free', async () => {
+  it('answers a delete of a missing profile with ResourceNotFoundException; without delays profiles change at once', async () => {
     const missing = await rejection(eks().send(new DeleteFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: 'never-created' })));
     expect(missing.name).toBe('ResourceNotFoundException');
     expect(missing.$metadata?.httpStatusCode).toBe(404);
-    proxy.configure({ creatingDelayMs: 0 });
-    expect((await createProfile('lifecycle-e')).fargateProfile?.status).toBe('ACTIVE');
+    proxy.configure({ creatingDelayMs: 0, deletingDelayMs: 0 });
+    expect((await createProfile('lifecycle-e')).fargateProfile?.status).toBe('CREATING');
+    expect(await profileStatus('lifecycle-e')).toBe('ACTIVE');
+    const deleted = await eks().send(new DeleteFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: 'lifecycle-e' }));
+    expect(deleted.fargateProfile?.status).toBe('DELETING');
+    expect(await profileStatus('lifecycle-e')).toBe('GONE');
   }, 30_000);
 });
 

@@ -201,11 +201,13 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
         lifecycle.release(clusterKey, profile);
         throw error;
       });
-      if (upstream.status !== 200 || settings.creatingDelayMs <= 0) {
+      if (upstream.status !== 200) {
         lifecycle.release(clusterKey, profile);
         return sendUpstream(res, upstream);
       }
-      lifecycle.startCreating(clusterKey, profile, Date.now() + settings.creatingDelayMs);
+      // EKS always answers a create with CREATING; with no delay the profile is ACTIVE at once.
+      if (settings.creatingDelayMs > 0) lifecycle.startCreating(clusterKey, profile, Date.now() + settings.creatingDelayMs);
+      else lifecycle.release(clusterKey, profile);
       return sendUpstream(res, upstream, 'CREATING');
     }
 
@@ -218,7 +220,11 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
 
     // DeleteFargateProfile
     if (conflict('delete', profile)) return;
-    if (settings.deletingDelayMs <= 0) return passThrough(req, res, body);
+    if (settings.deletingDelayMs <= 0) {
+      // Deleted at once, but answered with DELETING as EKS does.
+      const upstream = await forward(method, path, req.headers, body);
+      return sendUpstream(res, upstream, upstream.status === 200 ? 'DELETING' : undefined);
+    }
     lifecycle.startDeleting(clusterKey, profile);
     // Answer from moto's view of the profile (404 if it has none), then hold the real delete.
     const { 'content-length': _length, 'content-type': _type, 'transfer-encoding': _encoding, ...headers } = req.headers;
