@@ -1,4 +1,4 @@
-import type { CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
+import { V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import { isConflict, isNotFound } from '../kube/api-error.js';
 import type { Logger } from '../observability/logger.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
@@ -37,14 +37,14 @@ function toRecord(lease: V1Lease): LeaseRecord {
 }
 
 function toSpec(record: LeaseRecord): NonNullable<V1Lease['spec']> {
-  // The generated serializer formats Date fields as MicroTime (the API server rejects plain strings it cannot parse).
+  // V1MicroTime serializes with six fractional digits; a plain Date's three are rejected by the API server.
   return {
     holderIdentity: record.holderIdentity,
     leaseDurationSeconds: record.leaseDurationSeconds,
-    acquireTime: record.acquireTime ? new Date(record.acquireTime) : undefined,
-    renewTime: record.renewTime ? new Date(record.renewTime) : undefined,
+    acquireTime: record.acquireTime ? new V1MicroTime(record.acquireTime) : undefined,
+    renewTime: record.renewTime ? new V1MicroTime(record.renewTime) : undefined,
     leaseTransitions: record.leaseTransitions,
-  } as NonNullable<V1Lease['spec']>;
+  };
 }
 
 /**
