@@ -147,8 +147,18 @@ export async function startMoto(opts: { port?: number; logFile?: string } = {}):
   try {
     await waitUntilReady('moto', async () => (await fetch(`${url}/moto-api/`)).ok, { timeoutMs: READY_TIMEOUT_MS, process: child });
   } catch (error) {
+    // Keep the log: the error names it.
     await child.stop();
     throw error;
   }
-  return { url, port, pid: child.pid, stop: () => child.stop() };
+  return {
+    url,
+    port,
+    pid: child.pid,
+    stop: async () => {
+      await child.stop();
+      // A log the caller did not ask for is not left behind.
+      if (opts.logFile === undefined) rmSync(logFile, { force: true });
+    },
+  };
 }
