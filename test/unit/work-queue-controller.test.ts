@@ -1,0 +1,95 @@
+import { ManualClock } from '../../src/controller/clock.js';
+import { Controller } from '../../src/controller/controller.js';
+import { TerminalError, type ReconcileResult } from '../../src/controller/reconciler.js';
+import { formatKey, type ObjectKey } from '../../src/kube/object-key.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+
+/** Lets pending promise callbacks (the workers) run. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A controller over a scripted reconciler: each call takes the next outcome for its key. */
+function harness(script: Record<string, Array<ReconcileResult | Error>>, keys: string[] = []) {
+  const clock = new ManualClock(0);
+  const metrics = createMetrics();
+  const calls: string[] = [];
+  const reconciler = {
+    reconcile: async (key: ObjectKey, context: { reconcileId: string }): Promise<ReconcileResult> => {
+      const name = formatKey(key);
+      calls.push(name);
+      expect(context.reconcileId).toMatch(/^[0-9a-f]{8}$/);
+      const outcome = script[name]?.shift() ?? {};
+      if (outcome instanceof Error) throw outcome;
+      return outcome;
+    },
+  };
+  const controller = new Controller({
+    kind: 'Test',
+    reconciler,
+    logger: createLogger({ silent: true }),
+    metrics,
+    listKeys: () => keys,
+    resyncPeriodMs: 60_000,
+    clock,
+    queue: { rateLimit: { ratePerSecond: 1e9, burst: 1e9 } },
+  });
+  const count = async (result: string): Promise<number> =>
+    (await metrics.reconcileTotal.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
+  return { clock, controller, calls, count };
+}
+
+describe('Controller', () => {
+  it('retries a failing key with backoff and stops retrying after success', async () => {
+    const { clock, controller, calls, count } = harness({ 'ns/a': [new Error('boom'), new Error('boom'), {}] });
+    controller.start();
+    controller.enqueue('ns/a');
+    await settle();
+    expect(calls).toEqual(['ns/a']);
+    clock.advance(5);
+    await settle();
+    expect(calls).toHaveLength(2);
+    clock.advance(9);
+    await settle();
+    expect(calls).toHaveLength(2);
+    clock.advance(1);
+    await settle();
+    expect(calls).toHaveLength(3);
+    clock.advance(59_000);
+    await settle();
+    expect(calls).toHaveLength(3);
+    expect([await count('error'), await count('success')]).toEqual([2, 1]);
+    expect(controller.queue.numRequeues('ns/a')).toBe(0);
+    await controller.stop(1000);
+  });
+
+  it('does not requeue a terminal error, and honours requeueAfter', async () => {
+    const { clock, controller, calls, count } = harness({ bad: [new TerminalError('invalid spec', 'InvalidSpec')], slow: [{ requeueAfterMs: 30_000 }] });
+    controller.start();
+    controller.enqueue('bad');
+    controller.enqueue('slow');
+    await settle();
+    expect(calls).toEqual(['bad', 'slow']);
+    clock.advance(29_999);
+    await settle();
+    expect(calls).toHaveLength(2);
+    clock.advance(1);
+    await settle();
+    expect(calls).toEqual(['bad', 'slow', 'slow']);
+    expect([await count('terminal'), await count('requeue')]).toEqual([1, 1]);
+    await controller.stop(1000);
+  });
+
+  it('enqueues every cached key on start and again at each resync', async () => {
+    const { clock, controller, calls } = harness({}, ['x', 'y']);
+    controller.start();
+    await settle();
+    expect(calls).toEqual(['x', 'y']);
+    clock.advance(60_000);
+    await settle();
+    expect(calls).toEqual(['x', 'y', 'x', 'y']);
+    expect(await controller.stop(1000)).toBe(true);
+    clock.advance(60_000);
+    await settle();
+    expect(calls).toHaveLength(4);
+  });
+});
