@@ -9,24 +9,22 @@ import {
 } from '@aws-sdk/client-eks';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { eksProxyRemote, startEksProxy } from '../support/eks-proxy.js';
+import { startAwsTestStack } from '../support/aws-test-stack.js';
+import type { AwsTestStack } from '../support/aws-test-stack.js';
+import { eksProxyRemote } from '../support/eks-proxy.js';
 import type { EksProxy } from '../support/eks-proxy.js';
-import { startMoto } from '../support/moto.js';
-import type { MotoServer } from '../support/moto.js';
 import { waitUntilReady } from '../support/processes.js';
 import { EMULATOR_CREDENTIALS, seedAwsAccount } from '../support/seed.js';
 import type { SeedResult } from '../support/seed.js';
-import { TEST_ENV_VARIABLE, readTestEnvironment } from '../support/test-env.js';
 
 // This suite checks the harness itself: real AWS SDK v3 clients against moto through the EKS
-// behaviour proxy. It starts its own proxy (so its call log and faults are its own) in front of
-// the environment's moto (from the integration project's global setup) or, run alone, its own.
+// behaviour proxy (the suite's own, see startAwsTestStack).
 const REGION = 'us-east-1';
 const CLUSTER = 'harness-check';
 const CREATING_MS = 1500;
 const DELETING_MS = 1500;
 
-let moto: MotoServer | undefined;
+let stack: AwsTestStack | undefined;
 let proxy: EksProxy;
 let seed: SeedResult;
 
@@ -75,14 +73,12 @@ const createProfile = (name: string) =>
   );
 
 beforeAll(async () => {
-  const motoUrl = process.env[TEST_ENV_VARIABLE] ? readTestEnvironment().motoUrl : (moto = await startMoto()).url;
-  proxy = await startEksProxy({ target: motoUrl, creatingDelayMs: CREATING_MS, deletingDelayMs: DELETING_MS });
-  seed = await seedAwsAccount({ endpoint: proxy.url, region: REGION, clusterName: CLUSTER });
+  stack = await startAwsTestStack({ clusterName: CLUSTER, region: REGION, proxy: { creatingDelayMs: CREATING_MS, deletingDelayMs: DELETING_MS } });
+  ({ proxy, seed } = stack);
 }, 300_000);
 
 afterAll(async () => {
-  await proxy?.stop();
-  await moto?.stop();
+  await stack?.stop();
 });
 
 beforeEach(() => {
