@@ -132,10 +132,18 @@ export class ProfileLane {
     return this.request(clusterName, 'delete', profileName, owner);
   }
 
-  /** True when the cluster has never been observed, or its last observation is too old to grant on. */
+  /**
+   * True when the cluster has never been observed, or its last observation is too old to grant
+   * on. While a profile is in flight the state is moving and no one but its own caller reports
+   * its end, so then an observation is old after one requeue interval.
+   */
   needsObservation(clusterName: string): boolean {
-    const observedAt = this.lanes.get(clusterName)?.observedAt;
-    return observedAt === undefined || this.now() - observedAt > this.options.observationMaxAgeMs;
+    const lane = this.lanes.get(clusterName);
+    if (lane?.observedAt === undefined) return true;
+    const maxAge = lane.inFlight
+      ? Math.min(this.options.observationMaxAgeMs, this.requeueFor(lane.inFlight.status))
+      : this.options.observationMaxAgeMs;
+    return this.now() - lane.observedAt > maxAge;
   }
 
   /**
@@ -262,13 +270,12 @@ export class ProfileLane {
   private waiting(lane: ClusterLane, reason: 'in-flight' | 'queued', position: number): LaneDecision {
     const inFlight = lane.inFlight;
     if (reason === 'in-flight' && inFlight) {
-      const requeueAfterMs = inFlight.status === 'CREATING' ? this.options.creatingRequeueMs : this.options.deletingRequeueMs;
       return {
         granted: false,
         reason,
         waitingBehind: { profile: inFlight.profile, status: inFlight.status },
         position,
-        requeueAfterMs,
+        requeueAfterMs: this.requeueFor(inFlight.status),
       };
     }
     const head = lane.queue[0];
@@ -279,6 +286,10 @@ export class ProfileLane {
       position,
       requeueAfterMs: this.options.queuedRequeueMs,
     };
+  }
+
+  private requeueFor(status: TransitionStatus): number {
+    return status === 'CREATING' ? this.options.creatingRequeueMs : this.options.deletingRequeueMs;
   }
 
   private positionOf(lane: ClusterLane, operation: LaneOperation, profile: string): number {

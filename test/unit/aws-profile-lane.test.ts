@@ -176,6 +176,18 @@ describe('ProfileLane', () => {
     expect(lane.needsObservation(C)).toBe(true);
   });
 
+  it('while a profile it did not grant is in flight, an observation is old after one requeue interval', () => {
+    const quick = new ProfileLane({ now: () => clock, creatingRequeueMs: 250, observationMaxAgeMs: 60_000 });
+    quick.observe(C, [{ name: 'fw-ext', status: 'CREATING' }]);
+    clock += 250;
+    expect(quick.needsObservation(C)).toBe(false);
+    clock += 1;
+    expect(quick.needsObservation(C)).toBe(true);
+    quick.observe(C, [{ name: 'fw-ext', status: 'ACTIVE' }]);
+    clock += 1_000;
+    expect(quick.needsObservation(C)).toBe(false);
+  });
+
   it('drops waiters that stopped asking, and withdrawn ones', () => {
     lane.observe(C, []);
     lane.requestCreate(C, 'fw-a', 'shop/a');
