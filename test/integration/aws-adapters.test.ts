@@ -13,16 +13,14 @@ import { diffRole, isOwnedBy, SdkIamRoleStore, type RoleSpec } from '../../src/a
 import { LanedProfileOperations, type LaneOutcome } from '../../src/aws/laned-profile-operations.js';
 import { issuerKey, SdkOidcProviderStore } from '../../src/aws/oidc-provider.js';
 import { ProfileLane } from '../../src/aws/profile-lane.js';
-import { startEksProxy, type EksProxy } from '../support/eks-proxy.js';
-import { startMoto, type MotoServer } from '../support/moto.js';
+import { startAwsTestStack, type AwsTestStack } from '../support/aws-test-stack.js';
+import type { EksProxy } from '../support/eks-proxy.js';
 import { waitUntilReady } from '../support/processes.js';
-import { EMULATOR_CREDENTIALS, seedAwsAccount, type SeedResult } from '../support/seed.js';
-import { readTestEnvironment, TEST_ENV_VARIABLE } from '../support/test-env.js';
+import { EMULATOR_CREDENTIALS, type SeedResult } from '../support/seed.js';
 
 // The AWS adapters against the real moto server, through the EKS behaviour proxy (profiles held
-// CREATING / DELETING, ResourceInUse on a second operation, injected throttling). The suite starts
-// its own proxy, so that its call log and delays are its own, in front of the environment's moto
-// (integration project) or, run alone, its own moto.
+// CREATING / DELETING, ResourceInUse on a second operation, injected throttling), the suite's own
+// proxy over the environment's moto (startAwsTestStack).
 const REGION = 'us-east-1';
 const CLUSTER = 'aws-adapters';
 const CREATING_MS = 1_500;
@@ -33,7 +31,7 @@ const OWNERSHIP = { 'fargate.eksops.dev/cluster': CLUSTER, 'fargate.eksops.dev/n
 /** Unique per run: moto outlives a run when the environment is shared. */
 const RUN = Date.now().toString(36);
 
-let moto: MotoServer | undefined;
+let stack: AwsTestStack;
 let proxy: EksProxy;
 let seed: SeedResult;
 let clients: AwsClients;
@@ -46,16 +44,14 @@ beforeAll(async () => {
   // The SDK's default credential chain reads these; the emulator accepts any.
   process.env['AWS_ACCESS_KEY_ID'] ??= EMULATOR_CREDENTIALS.accessKeyId;
   process.env['AWS_SECRET_ACCESS_KEY'] ??= EMULATOR_CREDENTIALS.secretAccessKey;
-  const motoUrl = process.env[TEST_ENV_VARIABLE] ? readTestEnvironment().motoUrl : (moto = await startMoto()).url;
-  proxy = await startEksProxy({ target: motoUrl, creatingDelayMs: CREATING_MS, deletingDelayMs: DELETING_MS });
-  seed = await seedAwsAccount({ endpoint: proxy.url, region: REGION, clusterName: CLUSTER });
+  stack = await startAwsTestStack({ clusterName: CLUSTER, region: REGION, proxy: { creatingDelayMs: CREATING_MS, deletingDelayMs: DELETING_MS } });
+  ({ proxy, seed } = stack);
   clients = createAwsClients({ region: REGION, endpoint: proxy.url, sinks: [calls.sink] });
 }, 300_000);
 
 afterAll(async () => {
   clients?.destroy();
-  await proxy?.stop();
-  await moto?.stop();
+  await stack?.stop();
 });
 
 beforeEach(() => {
