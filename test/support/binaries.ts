@@ -91,7 +91,10 @@ function goBuild(args: string[], cwd: string): Promise<void> {
 async function ensureComponent(component: GoComponent, root: string, log: Log): Promise<string> {
   const { version, cacheKey } = pinned(component, root);
   const dir = join(binaryCacheRoot(), cacheKey);
-  if (component.outputs.every((output) => existsSync(join(dir, output)))) return dir;
+  if (component.outputs.every((output) => existsSync(join(dir, output)))) {
+    log(`using cached ${component.outputs.join(', ')} (${component.versionModule} ${version}) from ${dir}`);
+    return dir;
+  }
 
   // Build into a private folder and rename it into place, so that an interrupted build never
   // leaves a half-filled cache folder behind.
