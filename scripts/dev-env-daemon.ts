@@ -4,7 +4,7 @@
 // folder.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kubectl } from '../test/support/kubectl.js';
+import { ensureNamespaces, kubectl, manifestFiles } from '../test/support/kubectl.js';
 import { environmentInfo, startEnvironment } from '../test/support/launcher.js';
 import { repoRoot } from '../test/support/repo-root.js';
 import { devEnvFiles, envScript, type DevEnvState } from './dev-env-files.js';
@@ -13,7 +13,9 @@ const files = devEnvFiles();
 const environment = await startEnvironment();
 if (process.argv.includes('--with-examples')) {
   // startEnvironment has installed the CRDs already, so the examples' kinds exist.
-  const { stdout } = await kubectl(environment, ['apply', '--server-side', '-f', join(repoRoot(), 'examples')]);
+  const examples = manifestFiles(join(repoRoot(), 'examples'));
+  await ensureNamespaces(environment, examples);
+  const { stdout } = await kubectl(environment, ['apply', '--server-side', ...examples.flatMap((file) => ['-f', file])]);
   console.log(stdout.trim());
 }
 writeFileSync(files.envScript, envScript(environmentInfo(environment)));

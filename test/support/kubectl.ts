@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
 
 const run = promisify(execFile);
 
@@ -64,4 +65,27 @@ export async function installCrds(target: KubectlTarget, dir: string, timeoutMs 
   await kubectl(target, ['apply', '--server-side', '--force-conflicts', ...fileArgs]);
   await kubectl(target, ['wait', '--for=condition=Established', `--timeout=${Math.ceil(timeoutMs / 1000)}s`, ...fileArgs], timeoutMs + 10_000);
   return files;
+}
+
+/** The objects in a manifest file (empty documents dropped), as plain data. */
+export function manifestObjects(file: string): { kind?: string; metadata?: { name?: string; namespace?: string } }[] {
+  return parseAllDocuments(readFileSync(file, 'utf8'))
+    .map((document) => document.toJS() as { kind?: string; metadata?: { namespace?: string } } | null)
+    .filter((object): object is { kind?: string; metadata?: { namespace?: string } } => object !== null && typeof object === 'object');
+}
+
+/**
+ * Creates every namespace the manifests in `files` name that does not exist yet: a create, even a
+ * server-side dry run, is refused in a missing namespace.
+ */
+export async function ensureNamespaces(target: KubectlTarget, files: string[]): Promise<void> {
+  const namespaces = new Set(files.flatMap((file) => manifestObjects(file).map((object) => object.metadata?.namespace)));
+  for (const namespace of namespaces) {
+    if (!namespace) continue;
+    try {
+      await kubectl(target, ['create', 'namespace', namespace]);
+    } catch (error) {
+      if (!(error instanceof KubectlError && error.stderr.includes('AlreadyExists'))) throw error;
+    }
+  }
 }
