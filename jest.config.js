@@ -12,6 +12,8 @@ const common = {
 export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    // The built executable run as a child process; `npm test` builds dist/ first.
+    { ...common, displayName: 'cli', testMatch: ['<rootDir>/test/cli/**/*.test.ts'] },
     {
       ...common,
       displayName: 'integration',
