@@ -1,0 +1,60 @@
+/**
+ * What every reconciler is handed: caches, Kubernetes writers, AWS services and observability.
+ * Small interfaces, so reconcilers hold no clients of their own; `startOperator` builds the one
+ * real context from a kubeconfig and AWS settings.
+ */
+import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import type { FargateCluster, FargateWorkload } from '../api/types.js';
+import type { FargateProfileStore } from '../aws/fargate-profiles.js';
+import type { IamRoleStore } from '../aws/iam-roles.js';
+import type { LanedProfileOperations } from '../aws/laned-profile-operations.js';
+import type { OidcProviderStore } from '../aws/oidc-provider.js';
+import type { EksClusterReader } from '../aws/eks-cluster.js';
+import type { AwsClients } from '../aws/clients.js';
+import type { ProfileLane } from '../aws/profile-lane.js';
+import type { Clock } from '../controller/clock.js';
+import type { EventRecorder } from '../kube/event-recorder.js';
+import type { Logger } from '../observability/logger.js';
+import type { OperatorMetrics } from '../observability/metrics.js';
+
+/** Read access to an informer cache, keyed `namespace/name` (or `name` when cluster-scoped). */
+export interface ObjectCache<T> {
+  get(key: string): T | undefined;
+  list(): T[];
+  hasSynced(): boolean;
+}
+
+/** The AWS services of one region, over one set of SDK clients. */
+export interface AwsServices {
+  clients: AwsClients;
+  iamRoles: IamRoleStore;
+  oidcProviders: OidcProviderStore;
+  eksClusters: EksClusterReader;
+  profiles: FargateProfileStore;
+  /** Profile creates and deletes through the per-cluster serial lane (the only way to call them). */
+  lanedProfiles: LanedProfileOperations;
+}
+
+/** Everything a reconciler is handed. */
+export interface OperatorContext {
+  /** Generic Kubernetes reads, server-side applies and deletes (src/kube/server-side-apply.ts). */
+  objects: KubernetesObjectApi;
+  workloads: ObjectCache<FargateWorkload>;
+  clusters: ObjectCache<FargateCluster>;
+  /** Writes status through the status subresource; false when nothing changed (no write made). */
+  writeWorkloadStatus(workload: FargateWorkload, status: NonNullable<FargateWorkload['status']>): Promise<boolean>;
+  writeClusterStatus(cluster: FargateCluster, status: NonNullable<FargateCluster['status']>): Promise<boolean>;
+  /** Adds or removes the operator's finalizer, retrying on conflicts; returns the updated object. */
+  setFinalizer<T extends KubernetesObject>(object: T, present: boolean): Promise<T>;
+  events: EventRecorder;
+  /** AWS services for a region; one cached set per region. */
+  aws(region: string): AwsServices;
+  /** The one profile lane of this process, shared by every cluster and region. */
+  profileLane: ProfileLane;
+  /** Wake other objects: a cluster change wakes its workloads, a freed lane wakes the next waiter. */
+  enqueueWorkload(key: string): void;
+  enqueueCluster(name: string): void;
+  metrics: OperatorMetrics;
+  logger: Logger;
+  clock: Clock;
+}
