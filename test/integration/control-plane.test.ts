@@ -49,9 +49,11 @@ describe('local control plane', () => {
   });
 });
 
-const describeWithCrds = crdFiles.length > 0 ? describe : describe.skip;
+describe('CRDs from crds/', () => {
+  it('exist (the suite below would prove nothing without them)', () => {
+    expect(crdFiles.length).toBeGreaterThanOrEqual(2);
+  });
 
-describeWithCrds('CRDs from crds/', () => {
   it('were installed by global setup and are Established', async () => {
     expect(environment.crds).toEqual(crdFiles);
     for (const file of crdFiles) {

@@ -1,0 +1,94 @@
+// The CRDs' schema and CEL rules as the real API server enforces them: each invalid object is
+// refused at admission, with a message that says what is wrong and what Fargate allows.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { kubectl, KubectlError } from '../support/kubectl.js';
+import { readTestEnvironment } from '../support/test-env.js';
+
+const environment = readTestEnvironment();
+const target = { kubectl: environment.kubectl, kubeconfigPath: environment.kubeconfigPath };
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'crd-admission-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+type Spec = Record<string, unknown>;
+const container = (extra: Record<string, unknown> = {}) => ({ name: 'app', image: 'nginx', ...extra });
+
+function workload(spec: Spec, templateSpec: Spec = {}, name = 'web'): Record<string, unknown> {
+  return {
+    apiVersion: 'fargate.eksops.dev/v1alpha1',
+    kind: 'FargateWorkload',
+    metadata: { name, namespace: 'default' },
+    spec: { template: { spec: { containers: [container()], ...templateSpec } }, ...spec },
+  };
+}
+
+function cluster(spec: Spec, name = 'prod'): Record<string, unknown> {
+  return {
+    apiVersion: 'fargate.eksops.dev/v1alpha1',
+    kind: 'FargateCluster',
+    metadata: { name },
+    spec: { region: 'us-east-1', subnetIds: ['subnet-0123456789abcdef0'], ...spec },
+  };
+}
+
+/** Sends the object to the API server with a server-side dry run; resolves what the server said. */
+async function admit(name: string, object: Record<string, unknown>): Promise<{ accepted: boolean; message: string }> {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, stringify(object));
+  try {
+    await kubectl(target, ['create', '--dry-run=server', '-f', file]);
+    return { accepted: true, message: '' };
+  } catch (error) {
+    if (error instanceof KubectlError) return { accepted: false, message: error.stderr };
+    throw error;
+  }
+}
+
+// Each case: an object the API server must refuse, and what its message must say.
+const INVALID: [string, Record<string, unknown>, RegExp[]][] = [
+  ['privileged', workload({}, { containers: [container({ securityContext: { privileged: true } })] }), [/privileged/, /not supported on Fargate/]],
+  ['privileged-init', workload({}, { initContainers: [container({ name: 'init', securityContext: { privileged: true } })] }), [/initContainers/, /privileged/]],
+  ['host-network', workload({}, { hostNetwork: true }), [/hostNetwork/, /Fargate/]],
+  ['host-pid', workload({}, { hostPID: true }), [/hostPID/]],
+  ['host-ipc', workload({}, { hostIPC: true }), [/hostIPC/]],
+  ['host-port', workload({}, { containers: [container({ ports: [{ containerPort: 80, hostPort: 80 }] })] }), [/hostPort/]],
+  ['gpu', workload({}, { containers: [container({ resources: { limits: { 'nvidia.com/gpu': 1 } } })] }), [/nvidia\.com\/gpu|GPU|extended resource/i, /cpu, memory/]],
+  ['windows', workload({}, { nodeSelector: { 'kubernetes.io/os': 'windows' } }), [/[Ww]indows/, /Linux/]],
+  ['ebs-volume', workload({}, { volumes: [{ name: 'data', awsElasticBlockStore: { volumeID: 'vol-1' } }] }), [/EBS/, /EFS/]],
+  ['bad-subnet', workload({ fargateProfile: { subnetIds: ['subnet-nothex'] } }), [/subnetIds/, /subnet-/]],
+  ['bad-security-group', workload({ networking: { securityGroupIds: ['sg-xyz'] } }), [/securityGroupIds/, /sg-/]],
+  ['six-security-groups', workload({ networking: { securityGroupIds: [1, 2, 3, 4, 5, 6].map((i) => `sg-0000000${i}0000000${i}`) } }), [/securityGroupIds/, /5 items|must have at most 5/]],
+  ['bad-policy-arn', workload({ iam: { managedPolicyArns: ['AmazonS3ReadOnlyAccess'] } }), [/managedPolicyArns/]],
+  ['port-zero', workload({ ingress: { port: 0 } }), [/ingress\.port/, /should be greater than or equal to 1/]],
+  ['port-too-big', workload({ ingress: { port: 70000 } }), [/ingress\.port/, /65535/]],
+  ['min-over-max', workload({ autoscaling: { minReplicas: 5, maxReplicas: 2 } }), [/minReplicas must be less than or equal to autoscaling\.maxReplicas/]],
+  ['replicas-negative', workload({ replicas: -1 }), [/spec\.replicas/]],
+  ['role-and-policies', workload({ iam: { roleArn: 'arn:aws:iam::123456789012:role/mine', managedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] } }), [/roleArn/]],
+  ['bad-placement', workload({ fargateProfile: { placement: 'Everywhere' } }), [/placement/, /Shared/]],
+  ['cluster-both-roles', cluster({ podExecutionRole: { create: true, arn: 'arn:aws:iam::123456789012:role/x' } }), [/podExecutionRole/]],
+  ['cluster-bad-subnet', cluster({ subnetIds: ['subnet-1'] }), [/subnetIds/]],
+  ['cluster-bad-retention', cluster({ logging: { cloudWatch: { logGroupName: '/eks/prod', retentionDays: 2 } } }), [/retentionDays/]],
+];
+
+describe('the API server refuses invalid objects with messages that say what to fix', () => {
+  test('the catalogue is large enough to mean something', () => {
+    expect(INVALID.length).toBeGreaterThanOrEqual(12);
+  });
+
+  test.each(INVALID)('%s', async (name, object, messages) => {
+    const result = await admit(name, object);
+    expect(result.accepted).toBe(false);
+    for (const message of messages) expect(result.message).toMatch(message);
+  });
+
+  test('the valid shapes next to them are accepted (the refusals are not for something else)', async () => {
+    expect(await admit('valid-workload', workload({ networking: { securityGroupIds: ['sg-0123456789abcdef0'] }, ingress: { port: 8080 } }))).toEqual({ accepted: true, message: '' });
+    expect(await admit('valid-cluster', cluster({ podExecutionRole: { create: true } }))).toEqual({ accepted: true, message: '' });
+  });
+});
