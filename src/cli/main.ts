@@ -1,6 +1,7 @@
 /** The `eks-fargate-operator` command line: dispatches to a command and maps errors to exit codes. */
 import { CliInputError, EXIT_INPUT, EXIT_OK } from './cli-error.js';
 import { planCommand, PLAN_HELP } from './commands/plan.js';
+import { runCommand, RUN_HELP } from './commands/run.js';
 import { sizeCommand, SIZE_HELP } from './commands/size.js';
 import { validateCommand, VALIDATE_HELP } from './commands/validate.js';
 import { processOutput, type CliOutput } from './output.js';
@@ -9,6 +10,7 @@ type Command = (argv: string[], io: CliOutput) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string; help: string }> = {
   plan: { run: planCommand, summary: 'print the AWS and Kubernetes state a FargateWorkload becomes', help: PLAN_HELP },
+  run: { run: runCommand, summary: 'run the operator (until SIGTERM)', help: RUN_HELP },
   size: { run: sizeCommand, summary: "print a pod's Fargate capacity and hourly cost", help: SIZE_HELP },
   validate: { run: validateCommand, summary: 'check FargateWorkloads and FargateClusters, listing every problem', help: VALIDATE_HELP },
 };

@@ -1,0 +1,134 @@
+/** `run`: the operator itself, until SIGTERM or SIGINT. */
+import { hostname } from 'node:os';
+import { onTerminationSignal } from '../../controller/graceful-shutdown.js';
+import { startHealthServer, type HealthServer } from '../../observability/health-server.js';
+import { createLogger } from '../../observability/logger.js';
+import { createMetrics } from '../../observability/metrics.js';
+import { startOperator } from '../../operator/operator.js';
+import { normalizeBooleanFlags, resolveRunSettings, runFlagsHelp, RunSettingsError, RUN_FLAGS, type RunSettings } from '../../operator/run-options.js';
+import { parseCommandArgs } from '../arguments.js';
+import { CliInputError, EXIT_OK } from '../cli-error.js';
+import type { CliOutput } from '../output.js';
+
+/** Exit status when the operator stopped on its own (lost its lease, or could not start). */
+export const EXIT_RUN_FAILED = 1;
+
+export const RUN_HELP = `Usage: eks-fargate-operator run [options]
+
+Runs the operator: watches FargateClusters and FargateWorkloads and converges what they need on AWS
+and in Kubernetes, until SIGTERM or SIGINT. Logs are JSON lines on stdout.
+
+Each flag may also be set with the environment variables named after it (the flag wins, then the
+variables from left to right, then the default).
+
+Options:
+${runFlagsHelp()}
+  -h, --help
+      show this help
+
+Endpoints (on --health-bind-address:--health-port): /healthz (liveness: informers watching),
+/readyz (caches synced; a standby is ready too), /metrics (Prometheus: eksfo_reconcile_total,
+eksfo_reconcile_duration_seconds, eksfo_queue_depth, eksfo_aws_calls_total, eksfo_leader, process
+metrics). --metrics-port serves /metrics on a second port as well.
+
+Leader election: with --leader-elect (the default) replicas compete for the Lease
+--leader-election-namespace/--leader-election-name; only the holder reconciles, a standby takes
+over once the Lease has not been renewed for --lease-duration. On SIGTERM the leader finishes or
+abandons its running reconciles within --shutdown-timeout and releases the Lease at once.
+
+Exit status: 0 after SIGTERM/SIGINT, 1 when the operator could not start or lost its Lease
+(restart it: it comes back as a standby), 2 bad usage or a bad flag value.
+`;
+
+const STRING_FLAGS = Object.fromEntries(RUN_FLAGS.filter((flag) => flag.flag !== 'leader-elect').map((flag) => [flag.flag, { type: 'string' as const }]));
+
+/** Parses flags and environment into settings; bad values are one-line input errors. */
+export function runSettingsFromArgs(argv: string[], env: NodeJS.ProcessEnv): RunSettings | 'help' {
+  try {
+    const flags = parseCommandArgs('run', normalizeBooleanFlags(argv), {
+      ...STRING_FLAGS,
+      'leader-elect': { type: 'boolean' },
+      'no-leader-elect': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (flags.help) return 'help';
+    const values: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(flags)) if (typeof value === 'string') values[name] = value;
+    if (flags['no-leader-elect']) values['leader-elect'] = 'false';
+    else if (flags['leader-elect']) values['leader-elect'] = 'true';
+    return resolveRunSettings(values, env, { hostname: hostname(), pid: process.pid });
+  } catch (error) {
+    if (error instanceof RunSettingsError) throw new CliInputError(`run: ${error.message} (see 'run --help')`);
+    throw error;
+  }
+}
+
+export async function runCommand(argv: string[], io: CliOutput): Promise<number> {
+  const settings = runSettingsFromArgs(argv, process.env);
+  if (settings === 'help') {
+    io.out(RUN_HELP);
+    return EXIT_OK;
+  }
+  const logger = createLogger({ level: settings.logLevel });
+  const metrics = createMetrics({ defaultMetrics: true });
+  let metricsServer: HealthServer | undefined;
+  let operator;
+  try {
+    operator = await startOperator({
+      ...(settings.kubeconfig === undefined ? {} : { kubeconfig: settings.kubeconfig }),
+      region: settings.region,
+      ...(settings.awsEndpoint === undefined ? {} : { awsEndpoint: settings.awsEndpoint }),
+      concurrency: settings.concurrency,
+      resyncPeriodMs: settings.resyncPeriodMs,
+      leaderElection: settings.leaderElection,
+      healthPort: settings.healthPort,
+      healthHost: settings.healthHost,
+      logger,
+      metrics,
+    });
+    if (settings.metricsPort !== undefined) {
+      // Probes stay on the health port; this one only carries the same registry.
+      metricsServer = await startHealthServer({ port: settings.metricsPort, host: settings.healthHost, registry: metrics.registry, liveness: [], readiness: [] });
+      logger.info('metrics server listening', { metricsPort: metricsServer.port });
+    }
+  } catch (error) {
+    logger.error('operator could not start', { error: error instanceof Error ? error.message : String(error) });
+    await operator?.stop(0);
+    await closeQuietly(logger, metricsServer);
+    await flush(logger);
+    return EXIT_RUN_FAILED;
+  }
+
+  let signalled = false;
+  const running = operator;
+  const removeHandlers = onTerminationSignal(async () => {
+    signalled = true;
+    await running.stop(settings.shutdownTimeoutMs);
+  }, logger);
+  // Resolves after a signal-driven stop, and also when the operator stopped itself (lost lease).
+  await running.stopped;
+  removeHandlers();
+  await closeQuietly(logger, metricsServer);
+  logger.info('operator stopped', { reason: signalled ? 'signal' : 'stopped on its own' });
+  await flush(logger);
+  const code = signalled ? EXIT_OK : EXIT_RUN_FAILED;
+  // A socket a library keeps open must not hold the process after a clean stop.
+  setTimeout(() => process.exit(code), 2000).unref();
+  return code;
+}
+
+async function closeQuietly(logger: ReturnType<typeof createLogger>, server: HealthServer | undefined): Promise<void> {
+  try {
+    await server?.close();
+  } catch (error) {
+    logger.warn('could not close the metrics server', { error: String(error) });
+  }
+}
+
+/** Waits until winston has written every line, so that the last lines survive the exit. */
+function flush(logger: ReturnType<typeof createLogger>): Promise<void> {
+  return new Promise((resolve) => {
+    logger.on('finish', () => resolve());
+    logger.end();
+  });
+}
