@@ -1,0 +1,63 @@
+/**
+ * The operator's informers: FargateWorkloads (all namespaces), FargateClusters, and the children
+ * it applies (Deployments, ServiceAccounts, selected by the managed-by label).
+ */
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Deployment, type V1ServiceAccount } from '@kubernetes/client-node';
+import { API_GROUP, API_VERSION, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../api/constants.js';
+import type { FargateCluster, FargateWorkload } from '../api/types.js';
+import { SupervisedInformer, type ObjectList } from '../kube/supervised-informer.js';
+import type { Logger } from '../observability/logger.js';
+
+/** Plural resource names of the two custom resources. */
+export const WORKLOAD_PLURAL = 'fargateworkloads';
+export const CLUSTER_PLURAL = 'fargateclusters';
+
+/** Label selector of every child the operator applies. */
+export const CHILD_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
+
+/** The informers of one operator process. */
+export interface OperatorInformers {
+  workloads: SupervisedInformer<FargateWorkload & KubernetesObject>;
+  clusters: SupervisedInformer<FargateCluster & KubernetesObject>;
+  deployments: SupervisedInformer<V1Deployment>;
+  serviceAccounts: SupervisedInformer<V1ServiceAccount>;
+  /** Every informer, for starting, stopping and health checks. */
+  all: SupervisedInformer<KubernetesObject>[];
+}
+
+/** Creates (does not start) the informers. */
+export function createOperatorInformers(kubeConfig: KubeConfig, logger: Logger): OperatorInformers {
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const apps = kubeConfig.makeApiClient(AppsV1Api);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const customList = <T>(plural: string) => async (): Promise<ObjectList<T>> =>
+    (await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural })) as ObjectList<T>;
+  const workloads = new SupervisedInformer<FargateWorkload & KubernetesObject>({
+    kubeConfig,
+    path: `/apis/${API_GROUP}/${API_VERSION}/${WORKLOAD_PLURAL}`,
+    list: customList(WORKLOAD_PLURAL),
+    logger,
+  });
+  const clusters = new SupervisedInformer<FargateCluster & KubernetesObject>({
+    kubeConfig,
+    path: `/apis/${API_GROUP}/${API_VERSION}/${CLUSTER_PLURAL}`,
+    list: customList(CLUSTER_PLURAL),
+    logger,
+  });
+  const deployments = new SupervisedInformer<V1Deployment>({
+    kubeConfig,
+    path: '/apis/apps/v1/deployments',
+    list: () => apps.listDeploymentForAllNamespaces({ labelSelector: CHILD_SELECTOR }),
+    labelSelector: CHILD_SELECTOR,
+    logger,
+  });
+  const serviceAccounts = new SupervisedInformer<V1ServiceAccount>({
+    kubeConfig,
+    path: '/api/v1/serviceaccounts',
+    list: () => core.listServiceAccountForAllNamespaces({ labelSelector: CHILD_SELECTOR }),
+    labelSelector: CHILD_SELECTOR,
+    logger,
+  });
+  const all = [workloads, clusters, deployments, serviceAccounts] as unknown as SupervisedInformer<KubernetesObject>[];
+  return { workloads, clusters, deployments, serviceAccounts, all };
+}

@@ -1,0 +1,291 @@
+/**
+ * The operator process: informers, the two controllers, leader election, the health server and
+ * the one {@link OperatorContext} every reconciler is handed. `startOperator` wires them; the
+ * `run` command and the tests call it.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { API_GROUP, API_GROUP_VERSION, API_VERSION, FINALIZER, KIND_CLUSTER, KIND_WORKLOAD } from '../api/constants.js';
+import type { FargateCluster, FargateWorkload } from '../api/types.js';
+import type { AwsCallSink } from '../aws/clients.js';
+import { ProfileLane } from '../aws/profile-lane.js';
+import { exponentialDelayMs } from '../controller/backoff.js';
+import { systemClock, type Clock } from '../controller/clock.js';
+import { Controller } from '../controller/controller.js';
+import { shutdownGracefully } from '../controller/graceful-shutdown.js';
+import { LeaderElector } from '../controller/leader-election.js';
+import type { Reconciler } from '../controller/reconciler.js';
+import { EventRecorder } from '../kube/event-recorder.js';
+import { ensureFinalizer } from '../kube/finalizers.js';
+import { loadKubeConfig } from '../kube/kube-config.js';
+import { keyOfObject } from '../kube/object-key.js';
+import { controllerOwnerKey } from '../kube/owner-keys.js';
+import { writeStatus } from '../kube/status-writer.js';
+import { startHealthServer } from '../observability/health-server.js';
+import type { Logger } from '../observability/logger.js';
+import { createMetrics, type OperatorMetrics } from '../observability/metrics.js';
+import { AwsServicesByRegion, metricsCallSink } from './aws-services.js';
+import { clusterNameOfWorkload, workloadsOfCluster } from './cluster/workload-cluster.js';
+import { createOperatorInformers, CLUSTER_PLURAL, WORKLOAD_PLURAL } from './informers.js';
+import type { OperatorContext } from './operator-context.js';
+import { createFargateClusterReconciler } from './reconcilers/fargate-cluster.js';
+
+/** Leader election settings; `false` runs without (a single replica, or tests). */
+export interface LeaderElectionOptions {
+  namespace: string;
+  name: string;
+  /** Unique per process; default hostname + random suffix. */
+  identity?: string;
+  leaseDurationSeconds?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
+
+/** Options of {@link startOperator}. */
+export interface OperatorOptions {
+  /** Path of a kubeconfig file; else in-cluster config, else the default chain. */
+  kubeconfig?: string;
+  /** Default AWS region; a FargateCluster's spec.region wins for its resources. */
+  region: string;
+  /** AWS endpoint (an emulator); else the SDK's default resolution. */
+  awsEndpoint?: string;
+  /** Parallel reconciles per kind; default 4. */
+  concurrency?: number;
+  /** Periodic re-enqueue of every object; default 10 minutes. */
+  resyncPeriodMs?: number;
+  leaderElection: false | LeaderElectionOptions;
+  /** Port of /healthz, /readyz and /metrics; 0 picks a free one. */
+  healthPort: number;
+  /** Default 127.0.0.1. */
+  healthHost?: string;
+  logger: Logger;
+  metrics?: OperatorMetrics;
+  /** Extra receivers of every AWS call, besides the metrics counter. */
+  awsCallSinks?: AwsCallSink[];
+  /** Reconciler factories; the FargateWorkload one is injected (no workload controller without it). */
+  reconcilers?: {
+    workload?: (ctx: OperatorContext) => Reconciler;
+    cluster?: (ctx: OperatorContext) => Reconciler;
+  };
+  /**
+   * Called when this process loses the lease after having led; default: stop the operator (as
+   * client-go does, the process should exit and restart as a standby).
+   */
+  onLostLeadership?: (operator: RunningOperator) => void;
+  /** How long the first list of each informer may keep failing (API server starting, CRD just installed); default 2 minutes. */
+  syncTimeoutMs?: number;
+  clock?: Clock;
+}
+
+/** A started operator. */
+export interface RunningOperator {
+  isLeader(): boolean;
+  /** The bound health/metrics port. */
+  healthPort: number;
+  context: OperatorContext;
+  /** The controllers, by kind (absent: no reconciler for that kind). */
+  controllers: { cluster: Controller; workload?: Controller };
+  /** Graceful: stop controllers (waiting up to `timeoutMs` for in-flight reconciles), release the lease, stop informers, close the server. */
+  stop(timeoutMs?: number): Promise<void>;
+  /** Resolves when `stop` has finished (whoever called it). */
+  stopped: Promise<void>;
+}
+
+const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+
+/** Starts the operator: informers synced, health server listening, controllers running when leading. */
+export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  const metrics = options.metrics ?? createMetrics({ defaultMetrics: true });
+  const kubeConfig = loadKubeConfig({ kubeconfig: options.kubeconfig });
+  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const identity = (options.leaderElection && options.leaderElection.identity) || `${hostname()}-${randomBytes(3).toString('hex')}`;
+  const informers = createOperatorInformers(kubeConfig, logger);
+
+  // Controllers are referenced by the context's enqueue functions before they exist.
+  let workloadController: Controller | undefined;
+  const enqueueWorkload = (key: string): void => workloadController?.enqueue(key);
+  const enqueueCluster = (name: string): void => clusterController.enqueue(name);
+
+  const profileLane = new ProfileLane({ now: () => clock.now() });
+  const aws = new AwsServicesByRegion({
+    endpoint: options.awsEndpoint,
+    sinks: [metricsCallSink(metrics), ...(options.awsCallSinks ?? [])],
+    profileLane,
+    // Lane owners are workload keys: the next waiter's workloads run at once instead of at their requeue.
+    wake: (_cluster, waiter) => waiter.owners.forEach(enqueueWorkload),
+  });
+
+  const context: OperatorContext = {
+    objects,
+    workloads: informers.workloads,
+    clusters: informers.clusters,
+    writeWorkloadStatus: (workload: FargateWorkload, status) =>
+      writeStatus(custom, { group: API_GROUP, version: API_VERSION, plural: WORKLOAD_PLURAL, name: workload.metadata.name ?? '', namespace: workload.metadata.namespace }, workload.status, { ...status }),
+    writeClusterStatus: (cluster: FargateCluster, status) =>
+      writeStatus(custom, { group: API_GROUP, version: API_VERSION, plural: CLUSTER_PLURAL, name: cluster.metadata.name ?? '' }, cluster.status, { ...status }),
+    async setFinalizer<T extends KubernetesObject>(object: T, present: boolean): Promise<T> {
+      const target = { apiVersion: object.apiVersion ?? API_GROUP_VERSION, kind: object.kind ?? '', name: object.metadata?.name ?? '', namespace: object.metadata?.namespace };
+      const wrote = await ensureFinalizer(objects, target, FINALIZER, present);
+      if (!wrote) return object;
+      try {
+        return (await objects.read({ apiVersion: target.apiVersion, kind: target.kind, metadata: { name: target.name, namespace: target.namespace } })) as T;
+      } catch {
+        // Removing the last finalizer of a deleted object lets it go: nothing left to read.
+        return object;
+      }
+    },
+    events: new EventRecorder(core, { instance: identity, clock }),
+    aws: (region) => aws.get(region),
+    profileLane,
+    enqueueWorkload,
+    enqueueCluster,
+    metrics,
+    logger,
+    clock,
+  };
+
+  const controllerOptions = { logger, metrics, clock, concurrency: options.concurrency ?? 4, resyncPeriodMs: options.resyncPeriodMs ?? 600_000 };
+  const clusterController = new Controller({
+    ...controllerOptions,
+    kind: KIND_CLUSTER,
+    reconciler: (options.reconcilers?.cluster ?? createFargateClusterReconciler)(context),
+    listKeys: () => informers.clusters.keys(),
+  });
+  const workloadFactory = options.reconcilers?.workload;
+  if (workloadFactory) {
+    workloadController = new Controller({ ...controllerOptions, kind: KIND_WORKLOAD, reconciler: workloadFactory(context), listKeys: () => informers.workloads.keys() });
+  } else {
+    logger.warn('no FargateWorkload reconciler given: FargateWorkloads are not reconciled');
+  }
+
+  wireEventHandlers(informers, context);
+
+  await Promise.all(informers.all.map((informer) => startWithRetries(informer, clock, logger, options.syncTimeoutMs ?? 120_000)));
+
+  const health = await startHealthServer({
+    port: options.healthPort,
+    host: options.healthHost ?? '127.0.0.1',
+    registry: metrics.registry,
+    liveness: informers.all.map((informer, i) => ({ name: `informer-${i}`, check: () => ({ ok: informer.isHealthy(), reason: 'watch stalled' }) })),
+    readiness: informers.all.map((informer, i) => ({ name: `informer-${i}-synced`, check: () => ({ ok: informer.hasSynced(), reason: 'cache not synced' }) })),
+  });
+
+  let leading = false;
+  const startControllers = (): void => {
+    leading = true;
+    metrics.leader.set(1);
+    clusterController.start();
+    workloadController?.start();
+  };
+
+  let stopping: Promise<void> | undefined;
+  let resolveStopped: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  let elector: LeaderElector | undefined;
+  const running: RunningOperator = {
+    isLeader: () => leading,
+    healthPort: health.port,
+    context,
+    controllers: { cluster: clusterController, ...(workloadController ? { workload: workloadController } : {}) },
+    stop(timeoutMs = DEFAULT_STOP_TIMEOUT_MS) {
+      stopping ??= shutdownGracefully(
+        {
+          stopControllers: (ms) => Promise.all([clusterController.stop(ms), workloadController?.stop(ms)]),
+          releaseLease: async () => {
+            await elector?.release();
+            leading = false;
+            metrics.leader.set(0);
+          },
+          stopInformers: () => informers.all.forEach((informer) => informer.stop()),
+          closeServer: async () => {
+            await health.close();
+            aws.destroy();
+          },
+        },
+        timeoutMs,
+        logger,
+      ).then(resolveStopped);
+      return stopping;
+    },
+    stopped,
+  };
+
+  const election = options.leaderElection;
+  if (election === false) {
+    startControllers();
+  } else {
+    elector = new LeaderElector({
+      api: kubeConfig.makeApiClient(CoordinationV1Api),
+      namespace: election.namespace,
+      name: election.name,
+      identity,
+      ...(election.leaseDurationSeconds !== undefined ? { leaseDurationSeconds: election.leaseDurationSeconds } : {}),
+      ...(election.renewDeadlineMs !== undefined ? { renewDeadlineMs: election.renewDeadlineMs } : {}),
+      ...(election.retryPeriodMs !== undefined ? { retryPeriodMs: election.retryPeriodMs } : {}),
+      onStartedLeading: startControllers,
+      onStoppedLeading: () => {
+        const wasLeading = leading;
+        leading = false;
+        metrics.leader.set(0);
+        // A release during stop is not a loss; a lost lease is: reconciling must end now.
+        if (!wasLeading || stopping) return;
+        (options.onLostLeadership ?? ((operator) => void operator.stop()))(running);
+      },
+      logger,
+      clock,
+    });
+    metrics.leader.set(0);
+    elector.start();
+  }
+  logger.info('operator started', { identity, healthPort: health.port, leaderElection: election !== false, region: options.region });
+  return running;
+}
+
+/** Starts an informer, retrying its first list with backoff until `timeoutMs` has passed. */
+async function startWithRetries(informer: { start(): Promise<void> }, clock: Clock, logger: Logger, timeoutMs: number): Promise<void> {
+  const deadline = clock.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await informer.start();
+      return;
+    } catch (error) {
+      if (clock.now() >= deadline) throw error;
+      const delayMs = exponentialDelayMs(attempt, 200, 5_000);
+      logger.warn('first list failed, retrying', { error: error instanceof Error ? error.message : String(error), retryInMs: delayMs });
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, delayMs));
+    }
+  }
+}
+
+/** Events only enqueue keys: a workload its own, a child its owner, a cluster itself and its workloads. */
+function wireEventHandlers(informers: ReturnType<typeof createOperatorInformers>, ctx: OperatorContext): void {
+  const clusterNames = (): string[] => informers.clusters.keys();
+  // What of a workload the cluster status shows; a change wakes the cluster.
+  const profileSeen = new Map<string, string>();
+  informers.workloads.onEvent((event, workload) => {
+    const key = keyOfObject(workload);
+    ctx.enqueueWorkload(key);
+    const cluster = clusterNameOfWorkload(workload, clusterNames());
+    const profile = event === 'delete' ? '' : JSON.stringify(workload.status?.fargateProfile ?? null);
+    const changed = profileSeen.get(key) !== profile;
+    if (event === 'delete') profileSeen.delete(key);
+    else profileSeen.set(key, profile);
+    if (cluster && (changed || event === 'delete' || ctx.clusters.get(cluster)?.metadata.deletionTimestamp)) ctx.enqueueCluster(cluster);
+  });
+  informers.clusters.onEvent((_event, cluster) => {
+    const name = cluster.metadata.name ?? '';
+    ctx.enqueueCluster(name);
+    for (const workload of workloadsOfCluster(name, informers.workloads.list(), clusterNames())) ctx.enqueueWorkload(keyOfObject(workload));
+  });
+  for (const children of [informers.deployments, informers.serviceAccounts]) {
+    children.onEvent((_event, child) => {
+      const owner = controllerOwnerKey(child, API_GROUP_VERSION, KIND_WORKLOAD);
+      if (owner) ctx.enqueueWorkload(owner);
+    });
+  }
+}
