@@ -1,0 +1,224 @@
+// `npm run demo [-- --once] [-- --timeout 300]`: the whole thing on this machine. Starts etcd,
+// kube-apiserver, moto and the EKS proxy (building what is missing), seeds the AWS account with the
+// EKS cluster "demo", installs the CRDs, starts `bin/eks-fargate-operator run` as a child process,
+// applies examples/ (the FargateCluster with the seeded subnets) and shows a live status table
+// until everything is Ready. Then it keeps running until Ctrl-C (or, with --once,
+// DEMO_EXIT_WHEN_READY=1 or CI=true, exits 0), stopping the operator and the environment.
+//
+// No kubelet or kube-controller-manager runs here, so no pod ever starts and no Deployment becomes
+// available by itself: the demo plays those parts by marking the operator's Deployments available
+// (and gives their Ingresses a load balancer hostname, as the AWS Load Balancer Controller would).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../src/api/constants.js';
+import { ensureNamespaces, kubectl, manifestFiles, manifestObjects, type KubectlTarget } from '../test/support/kubectl.js';
+import { startEnvironment, type Environment } from '../test/support/launcher.js';
+import { freePort, LOOPBACK } from '../test/support/ports.js';
+import { logTail, startProcess, waitUntilReady, type ManagedProcess } from '../test/support/processes.js';
+import { repoRoot } from '../test/support/repo-root.js';
+import { isReady, renderTable, statusRow, type OperatorObject } from './demo-status.js';
+
+const VIEW_INTERVAL_MS = 2000;
+const root = repoRoot();
+const { values: flags } = parseArgs({
+  args: process.argv.slice(2),
+  options: { once: { type: 'boolean' }, timeout: { type: 'string' } },
+  strict: true,
+});
+const once = Boolean(flags.once) || process.env.DEMO_EXIT_WHEN_READY === '1' || process.env.CI === 'true';
+const timeoutMs = Number(flags.timeout ?? process.env.DEMO_TIMEOUT_SECONDS ?? 300) * 1000;
+const interactive = Boolean(process.stdout.isTTY) && !once;
+const say = (line: string): void => console.log(`[demo] ${line}`);
+
+let environment: Environment | undefined;
+let operator: ManagedProcess | undefined;
+let stopping: Promise<void> | undefined;
+
+/** Stops the operator first (so that it stops cleanly against a live API server), then the environment. */
+function stopAll(): Promise<void> {
+  return (stopping ??= (async () => {
+    if (operator) {
+      say('stopping the operator (SIGTERM)');
+      await operator.stop(15_000);
+    }
+    if (environment) {
+      say('stopping etcd, kube-apiserver, moto and the EKS proxy, removing their temp folder');
+      await environment.stop();
+    }
+  })());
+}
+
+// Registered before the launcher's own handlers, so the operator gets its SIGTERM first.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void stopAll().finally(() => {
+      say('stopped; nothing left running');
+      process.exit(0);
+    });
+  });
+}
+
+interface KubeList<T> {
+  items: T[];
+}
+
+async function getJson<T>(target: KubectlTarget, args: string[]): Promise<KubeList<T>> {
+  return JSON.parse((await kubectl(target, ['get', ...args, '-o', 'json'])).stdout) as KubeList<T>;
+}
+
+interface DeploymentLike {
+  metadata: { name: string; namespace: string; generation?: number };
+  spec?: { replicas?: number };
+  status?: { observedGeneration?: number; availableReplicas?: number; readyReplicas?: number; updatedReplicas?: number };
+}
+
+interface IngressLike {
+  metadata: { name: string; namespace: string };
+  status?: { loadBalancer?: { ingress?: { hostname?: string }[] } };
+}
+
+const managedBy = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
+
+/** Plays the Deployment controller and kubelet: every operator-made Deployment gets all its replicas available. */
+async function markDeploymentsAvailable(target: KubectlTarget): Promise<void> {
+  for (const deployment of (await getJson<DeploymentLike>(target, ['deployments', '-A', '-l', managedBy])).items) {
+    const replicas = deployment.spec?.replicas ?? 1;
+    const generation = deployment.metadata.generation ?? 0;
+    const status = deployment.status ?? {};
+    const done = status.observedGeneration === generation && status.availableReplicas === replicas && status.readyReplicas === replicas && status.updatedReplicas === replicas;
+    if (done) continue;
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const patch = {
+      status: {
+        observedGeneration: generation,
+        replicas,
+        updatedReplicas: replicas,
+        readyReplicas: replicas,
+        availableReplicas: replicas,
+        conditions: [
+          { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'marked available by npm run demo (no nodes run here)', lastUpdateTime: now, lastTransitionTime: now },
+        ],
+      },
+    };
+    const { name, namespace } = deployment.metadata;
+    await kubectl(target, ['patch', 'deployment', name, '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify(patch)]);
+    say(`marked Deployment ${namespace}/${name} available (${replicas}/${replicas}), as a kubelet would`);
+  }
+}
+
+/** Plays the AWS Load Balancer Controller: an operator-made Ingress without an address gets a made-up hostname. */
+async function assignLoadBalancers(target: KubectlTarget): Promise<void> {
+  for (const ingress of (await getJson<IngressLike>(target, ['ingresses.networking.k8s.io', '-A', '-l', managedBy])).items) {
+    if (ingress.status?.loadBalancer?.ingress?.[0]?.hostname) continue;
+    const { name, namespace } = ingress.metadata;
+    const hostname = `k8s-${namespace}-${name}.demo.elb.local`;
+    await kubectl(target, ['patch', 'ingress', name, '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ hostname }] } } })]);
+    say(`gave Ingress ${namespace}/${name} the load balancer hostname ${hostname}, as the AWS Load Balancer Controller would`);
+  }
+}
+
+async function main(): Promise<number> {
+  say(once ? `exits when everything is Ready (timeout ${timeoutMs / 1000} s)` : 'runs until Ctrl-C');
+  environment = await startEnvironment({
+    log: (line) => say(line),
+    // Profiles stay CREATING for a few seconds, as on EKS (where it takes minutes).
+    proxy: { creatingDelayMs: 3000, deletingDelayMs: 2000 },
+  });
+  const env = environment;
+  const seed = env.seed;
+  if (!seed) throw new Error('the environment was started without a seed');
+  say(`AWS account ${seed.accountId} seeded: EKS cluster "${seed.clusterName}" in ${seed.region}, private subnets ${seed.privateSubnetIds.join(', ')}`);
+
+  const healthPort = await freePort();
+  const logDir = join(root, '.dev-env');
+  mkdirSync(logDir, { recursive: true });
+  const operatorLog = join(logDir, 'demo-operator.log');
+  writeFileSync(operatorLog, '');
+  operator = startProcess({
+    name: 'operator',
+    command: process.execPath,
+    args: [
+      join(root, 'bin/eks-fargate-operator'),
+      'run',
+      `--kubeconfig=${env.kubeconfigPath}`,
+      `--region=${env.region}`,
+      `--aws-endpoint=${env.awsEndpoint}`,
+      '--leader-elect=false',
+      `--health-bind-address=${LOOPBACK}`,
+      `--health-port=${healthPort}`,
+      '--resync=1m',
+    ],
+    logFile: operatorLog,
+    env: { ...process.env, ...env.env },
+  });
+  const running = operator;
+  await waitUntilReady('the operator', async () => (await fetch(`http://${LOOPBACK}:${healthPort}/readyz`)).ok, { timeoutMs: 60_000, process: running });
+  say(`operator running (pid ${running.pid}, JSON logs in ${operatorLog}, health and metrics on http://${LOOPBACK}:${healthPort}/{healthz,readyz,metrics})`);
+
+  // The example FargateCluster names made-up subnets: point it at the seeded private subnets.
+  const examples = manifestFiles(join(root, 'examples'));
+  const manifests = examples.flatMap((file) => manifestObjects(file)) as (OperatorObject & { spec?: { subnetIds?: string[] } })[];
+  for (const object of manifests) if (object.kind === 'FargateCluster' && object.spec) object.spec.subnetIds = seed.privateSubnetIds;
+  const applied = join(env.tempDir, 'demo-examples.yaml');
+  writeFileSync(applied, manifests.map((object) => stringify(object)).join('---\n'));
+  await ensureNamespaces(env, examples);
+  const { stdout } = await kubectl(env, ['apply', '--server-side', '-f', applied]);
+  say(`applied examples/ (the FargateCluster on the seeded subnets):\n${stdout.trim()}`);
+  say('no nodes run here; the demo marks Deployments available as a kubelet would');
+
+  const expected = manifests.map((object) => `${object.kind}/${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`);
+  const deadline = Date.now() + timeoutMs;
+  let lastView = '';
+  let announced = false;
+  for (;;) {
+    if (running.hasExited()) {
+      const status = await running.exited;
+      throw new Error(`the operator exited (${status.signal ?? `exit ${status.code}`}); last lines of ${operatorLog}:\n${logTail(operatorLog)}`);
+    }
+    await markDeploymentsAvailable(env);
+    await assignLoadBalancers(env);
+    const objects = [
+      ...(await getJson<OperatorObject>(env, ['fargateclusters'])).items,
+      ...(await getJson<OperatorObject>(env, ['fargateworkloads', '-A'])).items,
+    ];
+    const present = new Set(objects.map((object) => `${object.kind}/${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`));
+    const allReady = expected.every((key) => present.has(key)) && objects.every(isReady);
+    const view = renderTable(objects.map(statusRow), process.stdout.columns || 160);
+    if (interactive) {
+      process.stdout.write(`\x1b[2J\x1b[H${new Date().toLocaleTimeString()}  (Ctrl-C stops the operator and the environment)\n${view}\n`);
+    } else if (view !== lastView) {
+      console.log(`${new Date().toISOString()}\n${view}`);
+    }
+    lastView = view;
+    if (allReady && !announced) {
+      announced = true;
+      if (interactive) process.stdout.write('\neverything is Ready.\n');
+      say(`everything is Ready: ${objects.length} objects`);
+      if (once) return 0;
+      say(`still running; look around with: ${env.kubectl} --kubeconfig ${env.kubeconfigPath} get fargateworkloads -A   (Ctrl-C stops everything)`);
+    }
+    if (once && Date.now() > deadline) {
+      say(`not everything is Ready after ${timeoutMs / 1000} s; their conditions:`);
+      for (const object of objects.filter((candidate) => !isReady(candidate))) {
+        console.log(`${object.kind} ${[object.metadata?.namespace, object.metadata?.name].filter(Boolean).join('/')}:`);
+        for (const condition of object.status?.conditions ?? []) console.log(`  ${condition.type}=${condition.status} ${condition.reason ?? ''}: ${condition.message ?? ''}`);
+      }
+      say(`last lines of ${operatorLog}:\n${logTail(operatorLog, 20)}`);
+      return 1;
+    }
+    await new Promise((resolve) => setTimeout(resolve, VIEW_INTERVAL_MS));
+  }
+}
+
+let code: number;
+try {
+  code = await main();
+} catch (error) {
+  console.error(`[demo] ${error instanceof Error ? error.message : String(error)}`);
+  code = 1;
+}
+await stopAll();
+say(code === 0 ? 'done' : 'failed');
+process.exit(code);
