@@ -1,0 +1,78 @@
+/**
+ * Cleanup of a FargateWorkload being deleted, behind its finalizer: the Kubernetes children go
+ * (deleted explicitly, as no garbage collector may run), then with `deletionPolicy: Delete` the
+ * IRSA role and the Fargate profile (a Shared or Namespace one only when no other workload uses
+ * it, through the lane), and the finalizer is removed only when all of it is confirmed gone.
+ * `Retain` leaves every AWS resource as it is.
+ */
+import { TAG_CLUSTER } from '../../api/constants.js';
+import { DEFAULT_DELETION_POLICY } from '../../api/defaults.js';
+import type { FargateCluster, FargateWorkload } from '../../api/types.js';
+import type { ReconcileResult } from '../../controller/reconciler.js';
+import type { WorkloadPlan } from '../../plan/index.js';
+import type { OperatorContext } from '../operator-context.js';
+import { deleteChildren, observeChildren } from '../workload/children-part.js';
+import { deleteProfile } from '../workload/fargate-profile-part.js';
+import { deleteRole } from '../workload/iam-role-part.js';
+import { requeueOf, type PartEvent, type PartReport } from '../workload/part-report.js';
+import { profileOwnershipTags, remainingProfileUsers } from '../workload/profile-usage.js';
+import { profileUsers } from '../workload/profile-users.js';
+import { setWorkloadFinalizer } from '../workload/workload-finalizer.js';
+import { writeWorkloadState } from '../workload/workload-status.js';
+
+/** What cleanup needs. */
+export interface CleanupInput {
+  ctx: OperatorContext;
+  workload: FargateWorkload;
+  cluster: FargateCluster;
+  plan: WorkloadPlan;
+  queueKey: string;
+  event: PartEvent;
+}
+
+/** One cleanup pass; requeues while AWS deletions are still moving, removes the finalizer when done. */
+export async function finalizeWorkload(input: CleanupInput): Promise<ReconcileResult> {
+  const { ctx, workload, cluster, plan, queueKey, event } = input;
+  const aws = ctx.aws(cluster.spec.region);
+  const profilePlan = plan.aws.fargateProfile;
+  await deleteChildren(ctx.objects, await observeChildren(ctx.objects, workload));
+
+  if ((workload.spec.deletionPolicy ?? DEFAULT_DELETION_POLICY) === 'Retain') {
+    aws.lanedProfiles.withdraw(profilePlan.clusterName, queueKey);
+    event('Normal', 'Retained', 'deletionPolicy Retain: the IAM role and the Fargate profile are left in AWS');
+    await setWorkloadFinalizer(ctx, workload, false);
+    return {};
+  }
+
+  const parts: PartReport[] = [await deleteRole({ roles: aws.iamRoles, plan: plan.aws.iamRole, event })];
+  const users = profileUsers(ctx.workloads.list(), ctx.clusters.list());
+  for (const profileName of profilesToRelease(profilePlan.name, workload)) {
+    parts.push(
+      await deleteProfile({
+        aws,
+        clusterName: profilePlan.clusterName,
+        profileName,
+        // A profile from before a move was planned with tags this plan no longer knows: the cluster tag proves it.
+        ownershipTags: profileName === profilePlan.name ? profileOwnershipTags(profilePlan.tags) : { [TAG_CLUSTER]: profilePlan.clusterName },
+        remainingUsers: remainingProfileUsers(profileName, profilePlan.clusterName, queueKey, users),
+        owner: queueKey,
+        event,
+      }),
+    );
+  }
+
+  const pending = parts.filter((part) => part.condition.status !== 'True');
+  if (pending.length > 0) {
+    const message = pending.map((part) => part.condition.message).join('; ');
+    await writeWorkloadState(ctx, workload, { state: 'Reconciling', reason: 'Deleting', message }, [], {});
+    return { requeueAfterMs: requeueOf(parts) ?? 5_000 };
+  }
+  await setWorkloadFinalizer(ctx, workload, false);
+  return {};
+}
+
+/** The profiles a deleted workload lets go of: the planned one and the one its status reports, if another. */
+export function profilesToRelease(plannedName: string, workload: FargateWorkload): string[] {
+  const reported = workload.status?.fargateProfile?.name;
+  return reported && reported !== plannedName ? [plannedName, reported] : [plannedName];
+}

@@ -1,0 +1,137 @@
+/**
+ * The FargateWorkload reconciler (design, sections 2-4). Level-based: it reads the workload from
+ * the cache by key, re-observes every part in AWS and Kubernetes, and converges them in
+ * dependency order: its FargateCluster, validation, the finalizer, the Fargate profile (through
+ * the cluster's lane) and the IRSA role, then, once the profile is ACTIVE, the Kubernetes
+ * children. Status reports every part; moving AWS states requeue, retryable errors throw,
+ * terminal ones set Stalled and throw a TerminalError.
+ */
+import { ADOPT_ANNOTATION } from '../../api/constants.js';
+import { withClusterDefaults } from '../../api/defaults.js';
+import { capacityStatus, sizeFargatePod } from '../../api/sizing.js';
+import type { FargateCluster, FargateWorkload } from '../../api/types.js';
+import { formatProblems, validate } from '../../api/validate.js';
+import { TerminalError, type ReconcileContext, type ReconcileResult, type Reconciler } from '../../controller/reconciler.js';
+import { formatKey, type ObjectKey } from '../../kube/object-key.js';
+import { planWorkload, type WorkloadPlan } from '../../plan/index.js';
+import type { OperatorContext } from '../operator-context.js';
+import { deploymentAvailability, ingressReadiness, type DeploymentState, type IngressState } from '../workload/availability.js';
+import { applyChildren, observeChildren } from '../workload/children-part.js';
+import { convergeProfile } from '../workload/fargate-profile-part.js';
+import { convergeRole } from '../workload/iam-role-part.js';
+import {
+  CONDITION_AVAILABLE,
+  CONDITION_INGRESS,
+  CONDITION_NETWORK,
+  partWaiting,
+  requeueOf,
+  summarize,
+  type PartReport,
+  type StatusFields,
+} from '../workload/part-report.js';
+import { hasFinalizer, setWorkloadFinalizer } from '../workload/workload-finalizer.js';
+import { writeWorkloadState } from '../workload/workload-status.js';
+import { workloadEvents } from '../workload/workload-events.js';
+import { clusterFacts, findWorkloadCluster } from '../workload/workload-cluster.js';
+import { finalizeWorkload } from './fargate-workload-cleanup.js';
+
+/** How often a workload waiting for its FargateCluster looks again (cluster changes also wake it). */
+export const WAITING_FOR_CLUSTER_REQUEUE_MS = 30_000;
+
+/** The reconciler of FargateWorkloads, on the operator's shared context. */
+export function createFargateWorkloadReconciler(ctx: OperatorContext): Reconciler {
+  return { reconcile: (key, context) => reconcileWorkload(ctx, key, context) };
+}
+
+async function reconcileWorkload(ctx: OperatorContext, key: ObjectKey, context: ReconcileContext): Promise<ReconcileResult> {
+  const queueKey = formatKey(key);
+  const workload = ctx.workloads.get(queueKey);
+  if (!workload) return {};
+  const deleting = Boolean(workload.metadata.deletionTimestamp);
+  if (deleting && !hasFinalizer(workload)) return {};
+
+  const lookup = findWorkloadCluster(workload, ctx.clusters.list());
+  if (!lookup.found) return waitForCluster(ctx, workload, lookup.message);
+  const cluster = lookup.cluster;
+  const facts = clusterFacts(cluster);
+  if (!facts.ready) {
+    return waitForCluster(ctx, workload, `FargateCluster ${cluster.metadata.name ?? ''} is not ready yet: status lacks ${facts.missing.join(', ')}`);
+  }
+  const event = workloadEvents(ctx, workload, context.logger);
+  if (deleting) return finalizeWorkload({ ctx, workload, cluster, plan: planFor(workload, cluster, facts), queueKey, event });
+
+  const problems = validate(workload, cluster);
+  if (problems.length > 0) {
+    const message = formatProblems(problems);
+    await writeWorkloadState(ctx, workload, { state: 'Stalled', reason: 'InvalidSpec', message }, [], {});
+    event('Warning', 'InvalidSpec', message);
+    throw new TerminalError(message, 'InvalidSpec');
+  }
+
+  const plan = planFor(workload, cluster, facts);
+  // Before the first AWS write: a delete must find the finalizer to clean up after.
+  const owned = await setWorkloadFinalizer(ctx, workload, true);
+  const aws = ctx.aws(cluster.spec.region);
+  const adopt = workload.metadata.annotations?.[ADOPT_ANNOTATION] === 'true';
+  const profile = await convergeProfile({
+    aws,
+    plan: plan.aws.fargateProfile,
+    owner: queueKey,
+    adopt,
+    maxProfiles: withClusterDefaults(cluster).spec.profiles?.maxProfiles ?? Number.POSITIVE_INFINITY,
+    event,
+  });
+  const role = await convergeRole({ roles: aws.iamRoles, plan: plan.aws.iamRole, adopt, event });
+  const parts: PartReport[] = [profile.report, role.report];
+  const fields: StatusFields = {
+    fargateProfile: profile.status,
+    serviceAccountName: plan.aws.iamRole.serviceAccountName,
+    ...(role.roleArn ? { iamRoleArn: role.roleArn } : {}),
+    ...capacityOf(workload),
+  };
+
+  if (profile.active && role.roleArn) {
+    // Only now: pods created before a matching profile is ACTIVE would never be scheduled on Fargate.
+    const observed = await observeChildren(ctx.objects, owned);
+    const applied = await applyChildren(ctx.objects, plan.kubernetes, observed, event);
+    const deploymentName = owned.metadata.name ?? '';
+    const availability = deploymentAvailability(applied.current.get(`Deployment/${deploymentName}`) as DeploymentState | undefined);
+    const ingress = ingressReadiness(
+      Boolean(workload.spec.ingress),
+      applied.current.get(`Ingress/${deploymentName}`) as IngressState | undefined,
+    );
+    parts.push(applied.network, availability.report, ingress.report);
+    fields.replicas = availability.replicas;
+    fields.readyReplicas = availability.readyReplicas;
+    if (ingress.hostname) fields.loadBalancer = { hostname: ingress.hostname };
+  } else {
+    const why = 'waits for the Fargate profile to be ACTIVE and the IAM role to be ready';
+    parts.push(
+      partWaiting(CONDITION_NETWORK, 'WaitingForProfile', `the SecurityGroupPolicy ${why}`),
+      partWaiting(CONDITION_AVAILABLE, 'WaitingForProfile', `the Deployment ${why}`),
+      partWaiting(CONDITION_INGRESS, 'WaitingForProfile', `the Ingress ${why}`),
+    );
+  }
+
+  const summary = summarize(parts);
+  await writeWorkloadState(ctx, owned, summary, parts, fields);
+  if (summary.state === 'Stalled') throw new TerminalError(summary.message, summary.reason);
+  const requeueAfterMs = requeueOf(parts);
+  return requeueAfterMs === undefined ? {} : { requeueAfterMs };
+}
+
+/** The plan, with the execution role the FargateCluster reports (it may be one the platform team brought). */
+export function planFor(workload: FargateWorkload, cluster: FargateCluster, facts: Extract<ReturnType<typeof clusterFacts>, { ready: true }>): WorkloadPlan {
+  const plan = planWorkload(workload, cluster, facts.facts);
+  return { ...plan, aws: { ...plan.aws, fargateProfile: { ...plan.aws.fargateProfile, podExecutionRoleArn: facts.podExecutionRoleArn } } };
+}
+
+function capacityOf(workload: FargateWorkload): StatusFields {
+  const size = sizeFargatePod(workload.spec.template.spec);
+  return size.ok ? { capacity: capacityStatus(size.size) } : {};
+}
+
+async function waitForCluster(ctx: OperatorContext, workload: FargateWorkload, message: string): Promise<ReconcileResult> {
+  await writeWorkloadState(ctx, workload, { state: 'Reconciling', reason: 'WaitingForCluster', message }, [], {});
+  return { requeueAfterMs: WAITING_FOR_CLUSTER_REQUEUE_MS };
+}

@@ -1,0 +1,105 @@
+/**
+ * Pure decisions about a workload's Kubernetes children: which kinds it can have, whether a live
+ * child already holds what the plan wants (so a steady state sends no apply at all), which live
+ * children the plan no longer names, and what a missing API kind looks like.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { API_GROUP, PROFILE_LABEL } from '../../api/constants.js';
+import { sha256Hex } from '../../plan/hash.js';
+import type { KubeObject } from '../../plan/index.js';
+import { apiStatusCode } from '../../kube/api-error.js';
+
+/** Annotation on every child with a hash of the manifest last applied: a removed field changes it. */
+export const APPLIED_HASH_ANNOTATION = `${API_GROUP}/applied-hash`;
+
+/** A kind of child, as the generic object API addresses it. */
+export interface ChildKind {
+  apiVersion: string;
+  kind: KubeObject['kind'];
+}
+
+/** Every kind of child the planner can produce, in apply order. */
+export const CHILD_KINDS: readonly ChildKind[] = [
+  { apiVersion: 'v1', kind: 'ServiceAccount' },
+  { apiVersion: 'vpcresources.k8s.aws/v1beta1', kind: 'SecurityGroupPolicy' },
+  { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'v1', kind: 'Service' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
+  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
+];
+
+/** Keys JSON objects by sorted keys, so equal manifests hash equally whatever their key order. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The manifest to apply: the planned one with the hash of itself as an annotation. */
+export function withAppliedHash<T extends KubeObject>(desired: T): T {
+  const hash = sha256Hex(stableJson(desired)).slice(0, 16);
+  return { ...desired, metadata: { ...desired.metadata, annotations: { ...desired.metadata.annotations, [APPLIED_HASH_ANNOTATION]: hash } } };
+}
+
+/**
+ * True when `live` holds every field `desired` sets, with the same value. Maps may hold more
+ * keys (the API server adds defaults, others add labels); lists must have the same length.
+ * Scalars compare as text: the API server stores quantities and numbers as it likes (`1` -> "1").
+ */
+export function holdsFields(live: unknown, desired: unknown): boolean {
+  if (desired === undefined) return true;
+  if (Array.isArray(desired)) {
+    return Array.isArray(live) && live.length === desired.length && desired.every((item, i) => holdsFields(live[i], item));
+  }
+  if (desired !== null && typeof desired === 'object') {
+    if (live === null || typeof live !== 'object' || Array.isArray(live)) return false;
+    const liveMap = live as Record<string, unknown>;
+    return Object.entries(desired as Record<string, unknown>).every(([key, value]) => holdsFields(liveMap[key], value));
+  }
+  return live !== undefined && live !== null && String(live) === String(desired);
+}
+
+/**
+ * Whether the child must be applied: it is missing, it was last applied from another manifest
+ * (the hash differs: a field may have been removed from the plan), or someone changed a field
+ * the plan sets. `desired` already carries its hash (see withAppliedHash).
+ */
+export function needsApply(desired: KubeObject, live: KubernetesObject | undefined): boolean {
+  if (!live) return true;
+  const hash = desired.metadata.annotations?.[APPLIED_HASH_ANNOTATION];
+  if (live.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] !== hash) return true;
+  const { metadata, ...rest } = desired;
+  return !holdsFields(live, { metadata: { labels: metadata.labels, annotations: metadata.annotations }, ...rest, apiVersion: undefined, kind: undefined });
+}
+
+/** True when the child is controlled by the workload with this uid (a label alone is not proof). */
+export function ownedBy(live: KubernetesObject, ownerUid: string | undefined): boolean {
+  return (live.metadata?.ownerReferences ?? []).some((ref) => ref.controller === true && ref.uid === ownerUid);
+}
+
+/** The live children (already filtered to the workload's own) that the plan no longer names. */
+export function staleChildren<T extends KubernetesObject & { kind: string }>(desired: readonly KubeObject[], live: readonly T[]): T[] {
+  const wanted = new Set(desired.map((object) => `${object.kind}/${object.metadata.name}`));
+  return live.filter((object) => !wanted.has(`${object.kind}/${object.metadata?.name ?? ''}`));
+}
+
+/**
+ * True when an API call failed because the cluster does not serve the kind at all (its CRD is not
+ * installed): client-node cannot resolve it, or the group/version answers 404.
+ */
+export function isKindNotServed(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/Unrecognized API version and kind/i.test(message)) return true;
+  return apiStatusCode(error) === 404 && /Failed to fetch resource metadata/i.test(message);
+}
+
+/** The Fargate profile the Deployment's pods are labelled for now (differs from the plan during a move). */
+export function profileInUse(deployment: KubernetesObject | undefined): string | undefined {
+  const template = (deployment as { spec?: { template?: { metadata?: { labels?: Record<string, string> } } } } | undefined)?.spec?.template;
+  return template?.metadata?.labels?.[PROFILE_LABEL];
+}

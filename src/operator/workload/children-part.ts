@@ -1,0 +1,123 @@
+/**
+ * The workload's Kubernetes children as a dependent part: observe the live ones (by the workload
+ * label, kept only when the workload controls them), apply the planned ones that differ, delete
+ * the ones the plan dropped, and delete them all on cleanup. Server-side apply under the
+ * operator's field manager; a child that already holds the plan is not applied at all, so a
+ * steady state sends no write.
+ */
+import type { KubernetesListObject, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { LABEL_WORKLOAD } from '../../api/constants.js';
+import type { FargateWorkload } from '../../api/types.js';
+import { applyObject, deleteObject } from '../../kube/server-side-apply.js';
+import type { KubeObject } from '../../plan/index.js';
+import { CHILD_KINDS, isKindNotServed, needsApply, ownedBy, staleChildren, withAppliedHash } from './child-state.js';
+import { CONDITION_NETWORK, partReady, partWaiting, type PartEvent, type PartReport } from './part-report.js';
+
+/** A live child, with its kind and apiVersion filled in (list items lack them). */
+export type LiveChild = KubernetesObject & { kind: string; apiVersion: string };
+
+/** The workload's live children, and the kinds the API server does not serve. */
+export interface ObservedChildren {
+  children: LiveChild[];
+  unservedKinds: Set<string>;
+}
+
+/** How often a workload whose SecurityGroupPolicy CRD is missing looks again (nothing else wakes it when the CRD appears). */
+export const MISSING_CRD_REQUEUE_MS = 60_000;
+
+/** Lists the workload's children of every kind (reads only). */
+export async function observeChildren(objects: KubernetesObjectApi, workload: FargateWorkload): Promise<ObservedChildren> {
+  const namespace = workload.metadata.namespace;
+  const selector = `${LABEL_WORKLOAD}=${workload.metadata.name ?? ''}`;
+  const children: LiveChild[] = [];
+  const unservedKinds = new Set<string>();
+  for (const { apiVersion, kind } of CHILD_KINDS) {
+    let list: KubernetesListObject<KubernetesObject>;
+    try {
+      list = await objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, selector);
+    } catch (error) {
+      if (!isKindNotServed(error)) throw error;
+      unservedKinds.add(kind);
+      continue;
+    }
+    for (const item of list.items) {
+      if (ownedBy(item, workload.metadata.uid)) children.push({ ...item, apiVersion, kind });
+    }
+  }
+  return { children, unservedKinds };
+}
+
+/** The live child of a kind and name. */
+export function liveChild(observed: ObservedChildren, kind: string, name: string): LiveChild | undefined {
+  return observed.children.find((child) => child.kind === kind && child.metadata?.name === name);
+}
+
+/** The outcome of applying the children. */
+export interface AppliedChildren {
+  /** The network part: NotRequested, applied, or the SecurityGroupPolicy CRD missing. */
+  network: PartReport;
+  /** Each planned child as it now is (the apply answer, else the live object). */
+  current: Map<string, KubernetesObject>;
+  applied: number;
+  deleted: number;
+}
+
+/** Applies the planned children that differ from their live state, then deletes the stale ones. */
+export async function applyChildren(
+  objects: KubernetesObjectApi,
+  planned: readonly KubeObject[],
+  observed: ObservedChildren,
+  event: PartEvent,
+): Promise<AppliedChildren> {
+  const current = new Map<string, KubernetesObject>();
+  let network = partReady(CONDITION_NETWORK, 'NotRequested', 'the workload asks for no security groups');
+  let applied = 0;
+  for (const plannedObject of planned) {
+    if (plannedObject.kind === 'SecurityGroupPolicy') {
+      if (observed.unservedKinds.has('SecurityGroupPolicy')) {
+        network = partWaiting(
+          CONDITION_NETWORK,
+          'SecurityGroupPolicyCRDMissing',
+          'the workload asks for security groups, but the cluster has no SecurityGroupPolicy CRD (vpcresources.k8s.aws/v1beta1): install the Amazon VPC CNI security-groups-for-pods support',
+          MISSING_CRD_REQUEUE_MS,
+        );
+        continue;
+      }
+      network = partReady(CONDITION_NETWORK, 'SecurityGroupPolicyApplied', `security groups ${plannedObject.spec.securityGroups.groupIds.join(', ')}`);
+    }
+    const desired = withAppliedHash(plannedObject);
+    const key = `${desired.kind}/${desired.metadata.name}`;
+    const live = liveChild(observed, desired.kind, desired.metadata.name);
+    if (!needsApply(desired, live)) {
+      if (live) current.set(key, live);
+      continue;
+    }
+    current.set(key, await applyObject(objects, desired as KubernetesObject));
+    applied++;
+    if (!live) event('Normal', 'Created', `created ${desired.kind} ${desired.metadata.name}`);
+  }
+  let deleted = 0;
+  for (const stale of staleChildren(planned, observed.children)) {
+    if (await deleteChild(objects, stale)) {
+      deleted++;
+      event('Normal', 'Deleted', `deleted ${stale.kind} ${stale.metadata?.name ?? ''}: no longer in the workload's spec`);
+    }
+  }
+  return { network, current, applied, deleted };
+}
+
+/** Deletes every observed child (the workload is going; no garbage collector may be running). Returns how many existed. */
+export async function deleteChildren(objects: KubernetesObjectApi, observed: ObservedChildren): Promise<number> {
+  let deleted = 0;
+  for (const child of observed.children) if (await deleteChild(objects, child)) deleted++;
+  return deleted;
+}
+
+function deleteChild(objects: KubernetesObjectApi, child: LiveChild): Promise<boolean> {
+  return deleteObject(objects, {
+    apiVersion: child.apiVersion,
+    kind: child.kind,
+    name: child.metadata?.name ?? '',
+    ...(child.metadata?.namespace ? { namespace: child.metadata.namespace } : {}),
+  });
+}

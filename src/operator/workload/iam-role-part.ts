@@ -1,0 +1,109 @@
+/**
+ * The workload's IRSA role as a dependent part: create it, correct drift in trust policy,
+ * attached policies, inline policy and boundary, delete it on cleanup. A role the workload brings
+ * (`iam.roleArn`) is only referred to, never written. A role with the wanted name that lacks the
+ * operator's tags is left alone unless the workload asks to adopt it.
+ */
+import { TAG_CLUSTER, TAG_NAME, TAG_NAMESPACE } from '../../api/constants.js';
+import { classifyAwsError } from '../../aws/error-classifier.js';
+import { isOwnedBy, replacementReason, type IamRoleStore, type RoleAction } from '../../aws/iam-roles.js';
+import type { IrsaRolePlan } from '../../plan/index.js';
+import { CONDITION_IAM_ROLE, partReady, partStalled, type PartEvent, type PartReport } from './part-report.js';
+
+/**
+ * The tags that prove a role is this workload's: cluster, namespace and name. The uid tag is left
+ * out: a workload deleted with Retain and created again owns the role it planned.
+ */
+export function roleOwnershipTags(plannedTags: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(plannedTags).filter(([key]) => key === TAG_CLUSTER || key === TAG_NAMESPACE || key === TAG_NAME));
+}
+
+/** What the part needs. */
+export interface RolePartInput {
+  roles: IamRoleStore;
+  plan: IrsaRolePlan;
+  adopt: boolean;
+  event: PartEvent;
+}
+
+/** The report, and the ARN the ServiceAccount is annotated with when the role is usable. */
+export interface RolePartResult {
+  report: PartReport;
+  roleArn?: string;
+}
+
+/** Makes the IRSA role exist as planned (or accepts the workload's own role). */
+export async function convergeRole(input: RolePartInput): Promise<RolePartResult> {
+  const { roles, plan } = input;
+  if (!plan.managed) {
+    return { report: partReady(CONDITION_IAM_ROLE, 'UserProvided', `the workload's own role ${plan.arn} is used as given`), roleArn: plan.arn };
+  }
+  try {
+    const observed = await roles.getRole(plan.name);
+    if (!observed) {
+      const created = await roles.createRole(plan);
+      input.event('Normal', 'IAMRoleCreated', `created IAM role ${plan.name}`);
+      return { report: partReady(CONDITION_IAM_ROLE, 'Converged'), roleArn: created.arn || plan.arn };
+    }
+    const owned = isOwnedBy(observed, roleOwnershipTags(plan.tags));
+    if (!owned && !input.adopt) {
+      return {
+        report: partStalled(
+          CONDITION_IAM_ROLE,
+          'NotOwned',
+          `IAM role ${plan.name} exists without the operator's ownership tags; it is left untouched. Annotate the workload with fargate.eksops.dev/adopt: "true" to adopt it`,
+        ),
+      };
+    }
+    const replace = replacementReason(plan, observed);
+    if (replace) {
+      // IAM cannot move a role: the owned role is replaced by one at the planned path.
+      await roles.deleteRole(plan.name);
+      const created = await roles.createRole(plan);
+      input.event('Normal', 'IAMRoleReplaced', `replaced IAM role ${plan.name}: ${replace}`);
+      return { report: partReady(CONDITION_IAM_ROLE, 'Converged'), roleArn: created.arn || plan.arn };
+    }
+    const actions = await roles.converge(plan, observed);
+    if (actions.length > 0) {
+      input.event('Normal', owned ? 'IAMRoleDriftCorrected' : 'IAMRoleAdopted', `IAM role ${plan.name}: ${describeActions(actions)}`);
+    }
+    return { report: partReady(CONDITION_IAM_ROLE, 'Converged'), roleArn: observed.arn || plan.arn };
+  } catch (err) {
+    const classified = classifyAwsError(err);
+    input.event('Warning', 'IAMRoleFailed', `IAM role ${plan.name}: ${classified.code}: ${classified.message}`);
+    if (classified.kind !== 'terminal') throw err;
+    return { report: partStalled(CONDITION_IAM_ROLE, classified.reason ?? 'IAMRoleRejected', `IAM role ${plan.name}: ${classified.code}: ${classified.message}`) };
+  }
+}
+
+/** The writes made, briefly: "attachPolicy arn:..., detachPolicy arn:...". */
+export function describeActions(actions: readonly RoleAction[]): string {
+  return actions
+    .map((action) => {
+      switch (action.kind) {
+        case 'attachPolicy':
+        case 'detachPolicy':
+          return `${action.kind} ${action.policyArn}`;
+        case 'putInlinePolicy':
+        case 'deleteInlinePolicy':
+          return `${action.kind} ${action.policyName}`;
+        default:
+          return action.kind;
+      }
+    })
+    .join(', ');
+}
+
+/** Deletes the managed IRSA role when it is the operator's; ready once it is gone or is not ours to delete. */
+export async function deleteRole(input: Omit<RolePartInput, 'adopt'>): Promise<PartReport> {
+  const { roles, plan } = input;
+  if (!plan.managed) return partReady(CONDITION_IAM_ROLE, 'UserProvided', 'the workload\'s own role is left as it is');
+  const observed = await roles.getRole(plan.name);
+  if (!observed) return partReady(CONDITION_IAM_ROLE, 'Deleted', `IAM role ${plan.name} is gone`);
+  if (!isOwnedBy(observed, roleOwnershipTags(plan.tags))) {
+    return partReady(CONDITION_IAM_ROLE, 'Kept', `IAM role ${plan.name} is not tagged as the operator's and is kept`);
+  }
+  await roles.deleteRole(plan.name);
+  input.event('Normal', 'IAMRoleDeleted', `deleted IAM role ${plan.name}`);
+  return partReady(CONDITION_IAM_ROLE, 'Deleted', `IAM role ${plan.name} is gone`);
+}
