@@ -5,6 +5,7 @@ import { startHealthServer, type HealthServer } from '../../observability/health
 import { createLogger } from '../../observability/logger.js';
 import { createMetrics } from '../../observability/metrics.js';
 import { startOperator } from '../../operator/operator.js';
+import { createFargateWorkloadReconciler } from '../../operator/reconcilers/fargate-workload.js';
 import { normalizeBooleanFlags, resolveRunSettings, runFlagsHelp, RunSettingsError, RUN_FLAGS, type RunSettings } from '../../operator/run-options.js';
 import { parseCommandArgs } from '../arguments.js';
 import { CliInputError, EXIT_OK } from '../cli-error.js';
@@ -85,6 +86,7 @@ export async function runCommand(argv: string[], io: CliOutput): Promise<number>
       healthHost: settings.healthHost,
       logger,
       metrics,
+      reconcilers: { workload: createFargateWorkloadReconciler },
     });
     if (settings.metricsPort !== undefined) {
       // Probes stay on the health port; this one only carries the same registry.
