@@ -1,0 +1,138 @@
+/** Which FargateCluster a workload runs on, the facts read from its status, and profile-use decisions. */
+import { TAG_CLUSTER, TAG_COMPONENT, TAG_NAME, TAG_NAMESPACE, TAG_UID } from '../../src/api/constants.js';
+import type { FargateWorkload } from '../../src/api/types.js';
+import { planFargateProfile } from '../../src/plan/index.js';
+import { profilesToRelease } from '../../src/operator/reconcilers/fargate-workload-cleanup.js';
+import {
+  laneWaitMessage,
+  profileOwnershipTags,
+  quotaProblem,
+  remainingProfileUsers,
+  type ProfileUser,
+} from '../../src/operator/workload/profile-usage.js';
+import { profileUsers } from '../../src/operator/workload/profile-users.js';
+import { accountOfArn, clusterFacts, findWorkloadCluster } from '../../src/operator/workload/workload-cluster.js';
+import { ACCOUNT, makeCluster, makeWorkload } from './plan-fixtures.js';
+
+const EXEC_ROLE = `arn:aws:iam::${ACCOUNT}:role/prod-fargate-pod-execution`;
+const ISSUER = 'https://oidc.eks.us-east-1.amazonaws.com/id/ABC';
+
+describe('findWorkloadCluster', () => {
+  it('uses spec.clusterName, else the only cluster, and says why when neither works', () => {
+    const prod = makeCluster({}, 'prod');
+    const dev = makeCluster({}, 'dev');
+    expect(findWorkloadCluster(makeWorkload({ clusterName: 'dev' }), [prod, dev])).toEqual({ found: true, cluster: dev });
+    expect(findWorkloadCluster(makeWorkload(), [prod])).toEqual({ found: true, cluster: prod });
+    expect(findWorkloadCluster(makeWorkload({ clusterName: 'qa' }), [prod])).toEqual({ found: false, message: 'FargateCluster qa does not exist' });
+    expect(findWorkloadCluster(makeWorkload(), [])).toEqual({ found: false, message: 'no FargateCluster exists' });
+    expect(findWorkloadCluster(makeWorkload(), [prod, dev])).toEqual({
+      found: false,
+      message: '2 FargateClusters exist (dev, prod): set spec.clusterName',
+    });
+  });
+});
+
+describe('clusterFacts', () => {
+  it('lists what the cluster status still lacks', () => {
+    expect(clusterFacts(makeCluster())).toEqual({ ready: false, missing: ['oidcIssuer', 'podExecutionRoleArn', 'accountId'] });
+    expect(clusterFacts({ ...makeCluster(), status: { oidcIssuer: ISSUER } })).toEqual({
+      ready: false,
+      missing: ['podExecutionRoleArn', 'accountId'],
+    });
+  });
+
+  it('takes the account from status.accountId, else from the execution role ARN', () => {
+    const fromArn = clusterFacts({ ...makeCluster(), status: { oidcIssuer: ISSUER, podExecutionRoleArn: EXEC_ROLE } });
+    expect(fromArn).toEqual({
+      ready: true,
+      facts: { accountId: ACCOUNT, region: 'us-east-1', oidcIssuer: ISSUER },
+      podExecutionRoleArn: EXEC_ROLE,
+    });
+    const status = { oidcIssuer: ISSUER, podExecutionRoleArn: EXEC_ROLE, accountId: '999999999999' };
+    const explicit = clusterFacts({ ...makeCluster(), status });
+    expect(explicit.ready && explicit.facts.accountId).toBe('999999999999');
+  });
+
+  it('reads an account only from a 12-digit ARN field', () => {
+    expect(accountOfArn('arn:aws:iam::123456789012:role/x')).toBe('123456789012');
+    expect(accountOfArn('arn:aws:iam::aws:policy/x')).toBeUndefined();
+    expect(accountOfArn(undefined)).toBeUndefined();
+  });
+});
+
+describe('quotaProblem', () => {
+  it('allows a create below the quota and explains the refusal at it', () => {
+    expect(quotaProblem(9, 10)).toBeUndefined();
+    const message = quotaProblem(10, 10);
+    expect(message).toContain('has 10 Fargate profiles');
+    expect(message).toContain('at most 10');
+    expect(quotaProblem(3, 2)).toContain('has 3 Fargate profiles');
+  });
+});
+
+describe('profileOwnershipTags', () => {
+  it('drops only the uid tag', () => {
+    const tags = { [TAG_CLUSTER]: 'prod', [TAG_NAMESPACE]: 'shop', [TAG_NAME]: 'web', [TAG_UID]: 'u1', [TAG_COMPONENT]: 'fargate-profile' };
+    expect(profileOwnershipTags(tags)).toEqual({ [TAG_CLUSTER]: 'prod', [TAG_NAMESPACE]: 'shop', [TAG_NAME]: 'web', [TAG_COMPONENT]: 'fargate-profile' });
+  });
+});
+
+describe('remainingProfileUsers', () => {
+  const users: ProfileUser[] = [
+    { key: 'shop/web', clusterName: 'prod', profileNames: ['fw-shared-1'], deleting: true },
+    { key: 'shop/api', clusterName: 'prod', profileNames: ['fw-shared-1'], deleting: false },
+    { key: 'blog/web', clusterName: 'prod', profileNames: ['fw-shared-2', 'fw-shared-1'], deleting: false },
+    { key: 'blog/old', clusterName: 'prod', profileNames: ['fw-shared-1'], deleting: true },
+    { key: 'dev/web', clusterName: 'dev', profileNames: ['fw-shared-1'], deleting: false },
+  ];
+
+  it('counts other live workloads on the same cluster that plan or run on the profile', () => {
+    expect(remainingProfileUsers('fw-shared-1', 'prod', 'shop/web', users)).toEqual(['blog/web', 'shop/api']);
+    expect(remainingProfileUsers('fw-shared-2', 'prod', 'blog/web', users)).toEqual([]);
+    expect(remainingProfileUsers('fw-shared-1', 'dev', 'dev/web', users)).toEqual([]);
+  });
+});
+
+describe('profileUsers', () => {
+  it('names the planned profile and the one in status, and skips workloads without a cluster', () => {
+    const cluster = makeCluster();
+    const moving: FargateWorkload = { ...makeWorkload({}, { name: 'api' }), status: { fargateProfile: { name: 'fw-old', status: 'ACTIVE' } } };
+    const lost = makeWorkload({ clusterName: 'nowhere' }, { name: 'lost' });
+    const planned = planFargateProfile(moving, cluster, '').name;
+    expect(profileUsers([moving, lost], [cluster])).toEqual([
+      { key: 'shop/api', clusterName: 'prod', profileNames: [planned, 'fw-old'], deleting: false },
+    ]);
+  });
+
+  it('gives two Shared workloads in different namespaces on the same subnets the same profile', () => {
+    const cluster = makeCluster();
+    const [a, b] = profileUsers([makeWorkload({}, { namespace: 'shop' }), makeWorkload({}, { namespace: 'blog' })], [cluster]);
+    expect(a?.profileNames).toEqual(b?.profileNames);
+    const dedicated = makeWorkload({ fargateProfile: { placement: 'Dedicated' } }, { namespace: 'blog', name: 'db' });
+    const [c] = profileUsers([dedicated], [cluster]);
+    expect(c?.profileNames).not.toEqual(a?.profileNames);
+  });
+});
+
+describe('profilesToRelease', () => {
+  it('releases the planned profile and a different one still reported in status', () => {
+    const workload = makeWorkload();
+    expect(profilesToRelease('fw-a', workload)).toEqual(['fw-a']);
+    expect(profilesToRelease('fw-a', { ...workload, status: { fargateProfile: { name: 'fw-a', status: 'ACTIVE' } } })).toEqual(['fw-a']);
+    expect(profilesToRelease('fw-a', { ...workload, status: { fargateProfile: { name: 'fw-b', status: 'ACTIVE' } } })).toEqual(['fw-a', 'fw-b']);
+  });
+});
+
+describe('laneWaitMessage', () => {
+  it('says what the workload waits behind and where it stands', () => {
+    expect(
+      laneWaitMessage({ granted: false, reason: 'in-flight', waitingBehind: { profile: 'fw-x', status: 'CREATING' }, position: 2, requeueAfterMs: 5000 }, 'create', 'fw-y'),
+    ).toBe('creating profile fw-y: waiting behind profile fw-x (CREATING), position 2');
+    expect(
+      laneWaitMessage({ granted: false, reason: 'in-flight', waitingBehind: { profile: 'fw-y', status: 'DELETING' }, position: 0, requeueAfterMs: 5000 }, 'delete', 'fw-y'),
+    ).toBe('deleting profile fw-y: waiting behind profile fw-y (DELETING)');
+    expect(laneWaitMessage({ granted: false, reason: 'unobserved', position: 0, requeueAfterMs: 0 }, 'create', 'fw-y')).toBe(
+      "creating profile fw-y: waiting for the cluster's profile lane",
+    );
+  });
+});
