@@ -1,5 +1,4 @@
 /** The operator's finalizer on a workload, through the context's generic finalizer writer. */
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { FINALIZER } from '../../api/constants.js';
 import type { FargateWorkload } from '../../api/types.js';
 import type { OperatorContext } from '../operator-context.js';
@@ -9,13 +8,8 @@ export function hasFinalizer(workload: FargateWorkload): boolean {
   return (workload.metadata.finalizers ?? []).includes(FINALIZER);
 }
 
-/**
- * Adds or removes the finalizer (no write when it is already so) and returns the workload as it
- * now is. The cast bridges the CRD type's string timestamps and client-node's Date ones; only
- * metadata.finalizers is touched.
- */
+/** Adds or removes the finalizer (no request when it is already so) and returns the workload as it now is. */
 export async function setWorkloadFinalizer(ctx: Pick<OperatorContext, 'setFinalizer'>, workload: FargateWorkload, present: boolean): Promise<FargateWorkload> {
   if (hasFinalizer(workload) === present) return workload;
-  const updated = await ctx.setFinalizer(workload as unknown as KubernetesObject, present);
-  return updated as unknown as FargateWorkload;
+  return ctx.setFinalizer(workload, present);
 }

@@ -1,0 +1,398 @@
+/**
+ * The FargateWorkload reconciler in the operator, on the real API server and moto behind the EKS
+ * proxy (profiles held CREATING / DELETING for a while, as EKS does). No kube-controller-manager
+ * or kubelet runs here: the test plays the Deployment controller by marking Deployments
+ * available through their status subresource (markDeploymentsAvailable).
+ */
+import { CreateFargateProfileCommand, DeleteFargateProfileCommand, DescribeFargateProfileCommand, EKSClient, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
+import {
+  AttachRolePolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Deployment } from '@kubernetes/client-node';
+import {
+  API_GROUP,
+  API_VERSION,
+  FINALIZER,
+  IRSA_ROLE_ANNOTATION,
+  PROFILE_LABEL,
+  ROLE_HASH_ANNOTATION,
+  TAG_CLUSTER,
+  TAG_COMPONENT,
+  TAG_NAME,
+  TAG_NAMESPACE,
+  TAG_UID,
+} from '../../src/api/constants.js';
+import type { Condition, FargateCluster, FargateWorkload } from '../../src/api/types.js';
+import { isWriteOperation } from '../../src/aws/call-log.js';
+import { SdkIamRoleStore } from '../../src/aws/iam-roles.js';
+import { isNotFound } from '../../src/kube/api-error.js';
+import { loadKubeConfig } from '../../src/kube/kube-config.js';
+import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
+import { parseRoleArn, planIrsaRole, roleArnHash, selectorMatches } from '../../src/plan/index.js';
+import { markDeploymentsAvailable } from '../support/deployment-availability.js';
+import { eksProxyRemote, type ProxyCall } from '../support/eks-proxy.js';
+import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
+import { EMULATOR_CREDENTIALS } from '../support/seed.js';
+import { readTestEnvironment } from '../support/test-env.js';
+
+const environment = readTestEnvironment();
+const seed = environment.seed;
+if (!seed) throw new Error('the integration environment was started without a seed');
+const CLUSTER = seed.clusterName;
+const PREFIX = 'wlt';
+const S3_READ = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
+const DYNAMO_READ = 'arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess';
+const INTRUDER_POLICY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+const CREATING_MS = 1_500;
+const DELETING_MS = 1_500;
+
+const kubeConfig = loadKubeConfig({ kubeconfig: environment.kubeconfigPath });
+const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+const core = kubeConfig.makeApiClient(CoreV1Api);
+const apps = kubeConfig.makeApiClient(AppsV1Api);
+const awsConfig = { endpoint: environment.awsEndpoint, region: seed.region, credentials: EMULATOR_CREDENTIALS };
+const iam = new IAMClient(awsConfig);
+const eks = new EKSClient(awsConfig);
+const proxy = eksProxyRemote(environment.awsEndpoint);
+const clusterRef = { group: API_GROUP, version: API_VERSION, plural: 'fargateclusters' };
+const workloadRef = { group: API_GROUP, version: API_VERSION, plural: 'fargateworkloads' };
+const suffix = Date.now().toString(36);
+const nsA = `wlt-a-${suffix}`;
+const nsB = `wlt-b-${suffix}`;
+
+/** Polls `read` until `done` holds for its result or `timeoutMs` passes (then fails naming `what` and the last value). */
+async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function clusterManifest(): FargateCluster {
+  return {
+    apiVersion: 'fargate.eksops.dev/v1alpha1',
+    kind: 'FargateCluster',
+    metadata: { name: CLUSTER },
+    spec: {
+      region: seed!.region,
+      subnetIds: seed!.privateSubnetIds,
+      podExecutionRole: { create: true },
+      profiles: { maxProfiles: 10, namePrefix: PREFIX },
+      iam: { rolePath: '/eksops/', allowedManagedPolicyArns: [S3_READ, DYNAMO_READ], allowInlinePolicies: true, createOIDCProvider: true },
+    },
+  };
+}
+
+function workloadManifest(namespace: string, name: string, spec: Partial<FargateWorkload['spec']> = {}, cpu = '250m'): FargateWorkload {
+  return {
+    apiVersion: 'fargate.eksops.dev/v1alpha1',
+    kind: 'FargateWorkload',
+    metadata: { name, namespace },
+    spec: {
+      replicas: 2,
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name, image: 'public.ecr.aws/nginx/nginx:1.27', resources: { requests: { cpu, memory: '512Mi' } } }] },
+      },
+      ...spec,
+    },
+  };
+}
+
+const INLINE_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' }] };
+
+async function readWorkload(namespace: string, name: string): Promise<FargateWorkload | undefined> {
+  try {
+    return (await custom.getNamespacedCustomObject({ ...workloadRef, namespace, name })) as FargateWorkload;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+function condition(object: { status?: { conditions?: Condition[] } } | undefined, type: string): Condition | undefined {
+  return object?.status?.conditions?.find((c) => c.type === type);
+}
+
+function current(workload: FargateWorkload | undefined): boolean {
+  return workload?.status?.observedGeneration === workload?.metadata.generation;
+}
+
+/** Waits until the workload is Ready, playing the Deployment controller for its namespace meanwhile. */
+async function waitForReady(namespace: string, name: string, timeoutMs = 90_000): Promise<FargateWorkload> {
+  const ready = await waitFor(
+    `${namespace}/${name} Ready`,
+    async () => {
+      await markDeploymentsAvailable(environment, namespace);
+      return readWorkload(namespace, name);
+    },
+    (workload) => current(workload) && condition(workload, 'Ready')?.status === 'True',
+    timeoutMs,
+  );
+  return ready!;
+}
+
+async function waitForGone(namespace: string, name: string): Promise<void> {
+  await waitFor(`${namespace}/${name} gone`, () => readWorkload(namespace, name), (workload) => workload === undefined, 90_000);
+}
+
+async function deleteWorkload(namespace: string, name: string): Promise<void> {
+  try {
+    await custom.deleteNamespacedCustomObject({ ...workloadRef, namespace, name });
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+async function ourProfiles(): Promise<string[]> {
+  const listed = await eks.send(new ListFargateProfilesCommand({ clusterName: CLUSTER }));
+  return (listed.fargateProfileNames ?? []).filter((name) => name.startsWith(`${PREFIX}-`)).sort();
+}
+
+async function roleExists(name: string): Promise<boolean> {
+  try {
+    await iam.send(new GetRoleCommand({ RoleName: name }));
+    return true;
+  } catch (error) {
+    if ((error as Error).name.startsWith('NoSuchEntity')) return false;
+    throw error;
+  }
+}
+
+async function attachedPolicies(roleName: string): Promise<string[]> {
+  const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }));
+  return (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? '').sort();
+}
+
+async function workloadReconciles(): Promise<number> {
+  const metric = await under.operator.context.metrics.reconcileTotal.get();
+  return metric.values.filter((v) => v.labels.kind === 'FargateWorkload').reduce((sum, v) => sum + v.value, 0);
+}
+
+/** Profile creates and deletes on our cluster the proxy answered, in arrival order. */
+function profileWrites(calls: readonly ProxyCall[]): ProxyCall[] {
+  return calls
+    .filter((call) => (call.operation === 'CreateFargateProfile' || call.operation === 'DeleteFargateProfile') && call.path.includes(`/clusters/${CLUSTER}/`))
+    .sort((a, b) => a.startedAt - b.startedAt);
+}
+
+const OUTSIDER = `${PREFIX}-outsider-${suffix}`;
+let under: OperatorUnderTest;
+let cluster: FargateCluster;
+
+beforeAll(async () => {
+  await proxy.configure({ creatingDelayMs: CREATING_MS, deletingDelayMs: DELETING_MS, faults: [] });
+  await proxy.clearCalls();
+  for (const namespace of [nsA, nsB]) await core.createNamespace({ body: { metadata: { name: namespace } } });
+  under = await startOperatorForTest({ reconcilers: { workload: createFargateWorkloadReconciler }, resyncPeriodMs: 3_000 });
+  await custom.createClusterCustomObject({ ...clusterRef, body: clusterManifest() }).catch((error: unknown) => {
+    if ((error as { code?: number }).code !== 409) throw error;
+  });
+  cluster = (await waitFor(
+    `FargateCluster ${CLUSTER} Ready`,
+    async () => (await custom.getClusterCustomObject({ ...clusterRef, name: CLUSTER })) as FargateCluster,
+    (c) => condition(c, 'Ready')?.status === 'True',
+  ));
+});
+
+afterAll(async () => {
+  for (const [namespace, name] of [[nsA, 'web'], [nsB, 'api'], [nsB, 'db'], [nsA, 'worker'], [nsA, 'huge'], [nsA, 'keeper']] as const) {
+    await deleteWorkload(namespace, name).catch(() => undefined);
+  }
+  for (const [namespace, name] of [[nsA, 'web'], [nsB, 'api'], [nsB, 'db'], [nsA, 'worker'], [nsA, 'huge'], [nsA, 'keeper']] as const) {
+    await waitForGone(namespace, name).catch(() => undefined);
+  }
+  await eks.send(new DeleteFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: OUTSIDER })).catch(() => undefined);
+  await custom.deleteClusterCustomObject({ ...clusterRef, name: CLUSTER }).catch(() => undefined);
+  await waitFor('FargateCluster gone', () => custom.getClusterCustomObject({ ...clusterRef, name: CLUSTER }).then(() => false, () => true), (gone) => gone).catch(() => undefined);
+  await under?.stop();
+  await proxy.configure({ creatingDelayMs: 0, deletingDelayMs: 0, faults: [] });
+  for (const namespace of [nsA, nsB]) await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  iam.destroy();
+  eks.destroy();
+}, 240_000);
+
+describe('FargateWorkload reconciler', () => {
+  it('converges two Shared workloads in different namespaces and one Dedicated, one profile operation at a time', async () => {
+    // A profile someone else is creating holds the cluster's one transition slot: the operator must queue behind it.
+    await eks.send(
+      new CreateFargateProfileCommand({
+        clusterName: CLUSTER,
+        fargateProfileName: OUTSIDER,
+        podExecutionRoleArn: cluster.status?.podExecutionRoleArn,
+        subnets: seed.privateSubnetIds,
+        selectors: [{ namespace: 'outsider' }],
+      }),
+    );
+    const manifests = [
+      workloadManifest(nsA, 'web', { iam: { managedPolicyArns: [S3_READ] } }),
+      workloadManifest(nsB, 'api', { iam: { inlinePolicy: INLINE_POLICY } }),
+      workloadManifest(nsB, 'db', { fargateProfile: { placement: 'Dedicated' }, iam: { serviceAccountName: 'db-sa', managedPolicyArns: [DYNAMO_READ] } }),
+    ];
+    for (const body of manifests) await custom.createNamespacedCustomObject({ ...workloadRef, namespace: body.metadata.namespace!, body });
+
+    const ready = await Promise.all(manifests.map((m) => waitForReady(m.metadata.namespace!, m.metadata.name!)));
+    const [web, api, db] = ready as [FargateWorkload, FargateWorkload, FargateWorkload];
+
+    // Two profiles: one Shared for both namespaces (same subnets), one Dedicated.
+    expect(web.status?.fargateProfile).toEqual(api.status?.fargateProfile);
+    expect(web.status?.fargateProfile?.status).toBe('ACTIVE');
+    expect(db.status?.fargateProfile?.name).not.toBe(web.status?.fargateProfile?.name);
+    expect(await ourProfiles()).toEqual([db.status!.fargateProfile!.name, OUTSIDER, web.status!.fargateProfile!.name].sort());
+
+    const facts = { accountId: seed.accountId, region: seed.region, oidcIssuer: cluster.status!.oidcIssuer! };
+    for (const workload of ready) {
+      const { namespace, name } = workload.metadata as { namespace: string; name: string };
+      expect(workload.metadata.finalizers).toContain(FINALIZER);
+      for (const type of ['FargateProfileReady', 'IAMRoleReady', 'NetworkReady', 'WorkloadAvailable', 'IngressReady']) {
+        expect([type, condition(workload, type)?.status]).toEqual([type, 'True']);
+      }
+      expect(condition(workload, 'NetworkReady')?.reason).toBe('NotRequested');
+      expect(workload.status).toMatchObject({ replicas: 2, readyReplicas: 2, capacity: { vcpu: '0.25', memoryGB: '1', hourlyCostUSD: '0.0146' } });
+
+      // The IRSA role: exact trust policy, tags, policies.
+      const plan = planIrsaRole(workload, clusterManifest(), facts);
+      expect(workload.status?.iamRoleArn).toBe(plan.arn);
+      const role = (await iam.send(new GetRoleCommand({ RoleName: parseRoleArn(plan.arn).name }))).Role!;
+      expect(role.Path).toBe('/eksops/');
+      expect(JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument ?? ''))).toEqual(plan.trustPolicy);
+      expect(Object.fromEntries((role.Tags ?? []).map((t) => [t.Key, t.Value]))).toEqual({
+        [TAG_CLUSTER]: CLUSTER,
+        [TAG_NAMESPACE]: namespace,
+        [TAG_NAME]: name,
+        [TAG_UID]: workload.metadata.uid,
+        [TAG_COMPONENT]: 'irsa-role',
+      });
+      expect(await attachedPolicies(plan.name)).toEqual(plan.managedPolicyArns);
+
+      // ServiceAccount and Deployment: role ARN, profile label matching the profile's selectors, role hash.
+      const serviceAccount = await core.readNamespacedServiceAccount({ namespace, name: plan.serviceAccountName });
+      expect(serviceAccount.metadata?.annotations?.[IRSA_ROLE_ANNOTATION]).toBe(plan.arn);
+      const deployment = await apps.readNamespacedDeployment({ namespace, name });
+      const podLabels = deployment.spec?.template.metadata?.labels ?? {};
+      expect(podLabels[PROFILE_LABEL]).toBe(workload.status?.fargateProfile?.name);
+      expect(deployment.spec?.template.metadata?.annotations?.[ROLE_HASH_ANNOTATION]).toBe(roleArnHash(plan.arn));
+      expect(deployment.spec?.template.spec?.serviceAccountName).toBe(plan.serviceAccountName);
+      const profile = (await eks.send(new DescribeFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: workload.status!.fargateProfile!.name }))).fargateProfile!;
+      const selectors = (profile.selectors ?? []).map((s) => ({ namespace: s.namespace ?? '', labels: s.labels ?? {} }));
+      expect(selectors.some((selector) => selectorMatches(selector, namespace, podLabels))).toBe(true);
+    }
+    const inline = await iam.send(new GetRolePolicyCommand({ RoleName: parseRoleArn(api.status!.iamRoleArn!).name, PolicyName: 'eksops-inline' }));
+    expect(JSON.parse(decodeURIComponent(inline.PolicyDocument ?? ''))).toEqual(INLINE_POLICY);
+
+    // Strictly one profile operation at a time: none was refused with ResourceInUse, and each
+    // started only after the one before had left CREATING.
+    const writes = profileWrites(await proxy.calls());
+    expect(writes.map((call) => call.status)).toEqual(writes.map(() => 200));
+    expect(writes.map((call) => call.operation)).toEqual(['CreateFargateProfile', 'CreateFargateProfile', 'CreateFargateProfile']);
+    for (let i = 1; i < writes.length; i++) expect(writes[i]!.startedAt - writes[i - 1]!.startedAt).toBeGreaterThanOrEqual(CREATING_MS);
+  });
+
+  it('makes no AWS write and no Kubernetes write when it reconciles steady workloads again', async () => {
+    const versions = async (): Promise<string[]> => {
+      const found: string[] = [];
+      for (const [namespace, name] of [[nsA, 'web'], [nsB, 'api'], [nsB, 'db']] as const) {
+        found.push(`fw ${name} ${(await readWorkload(namespace, name))?.metadata.resourceVersion}`);
+        found.push(`deploy ${name} ${(await apps.readNamespacedDeployment({ namespace, name })).metadata?.resourceVersion}`);
+      }
+      for (const namespace of [nsA, nsB]) {
+        const accounts = await core.listNamespacedServiceAccount({ namespace, labelSelector: 'app.kubernetes.io/managed-by=eks-fargate-operator' });
+        for (const sa of accounts.items) found.push(`sa ${sa.metadata?.name} ${sa.metadata?.resourceVersion}`);
+        const events = await core.listNamespacedEvent({ namespace });
+        found.push(`events ${namespace} ${events.items.length}`);
+      }
+      return found;
+    };
+    const before = await versions();
+    const callsBefore = under.awsCalls.count();
+    const reconcilesBefore = await workloadReconciles();
+    // Two resyncs of every workload (resync period 3 s).
+    await waitFor('two resyncs', workloadReconciles, (n) => n >= reconcilesBefore + 6, 30_000);
+    const calls = under.awsCalls.since(callsBefore);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.filter((call) => isWriteOperation(call.operation)).map((call) => call.operation)).toEqual([]);
+    expect(await versions()).toEqual(before);
+  });
+
+  it('converges a change of managed policies, and corrects policy drift made behind its back', async () => {
+    const web = (await readWorkload(nsA, 'web'))!;
+    const roleName = parseRoleArn(web.status!.iamRoleArn!).name;
+    await custom.patchNamespacedCustomObject({
+      ...workloadRef,
+      namespace: nsA,
+      name: 'web',
+      body: [{ op: 'replace', path: '/spec/iam/managedPolicyArns', value: [S3_READ, DYNAMO_READ] }],
+    });
+    await waitFor(`${roleName} with both policies`, () => attachedPolicies(roleName), (arns) => JSON.stringify(arns) === JSON.stringify([DYNAMO_READ, S3_READ]));
+    await waitForReady(nsA, 'web');
+
+    await iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: INTRUDER_POLICY }));
+    const apiRole = parseRoleArn((await readWorkload(nsB, 'api'))!.status!.iamRoleArn!).name;
+    await iam.send(new PutRolePolicyCommand({ RoleName: apiRole, PolicyName: 'eksops-inline', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }) }));
+    await waitFor(`${roleName} without the intruder`, () => attachedPolicies(roleName), (arns) => !arns.includes(INTRUDER_POLICY), 20_000);
+    await waitFor(
+      `${apiRole} inline policy restored`,
+      async () => JSON.parse(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: apiRole, PolicyName: 'eksops-inline' }))).PolicyDocument ?? '')) as unknown,
+      (document) => JSON.stringify(document) === JSON.stringify(INLINE_POLICY),
+      20_000,
+    );
+  });
+
+  it('stalls an invalid workload that passed the CRD with InvalidSpec, and keeps serving the others', async () => {
+    const huge = workloadManifest(nsA, 'huge', {}, '10');
+    huge.spec.template.spec.containers.push({ name: 'second', image: 'public.ecr.aws/nginx/nginx:1.27', resources: { requests: { cpu: '10', memory: '1Gi' } } });
+    await custom.createNamespacedCustomObject({ ...workloadRef, namespace: nsA, body: huge });
+    await custom.createNamespacedCustomObject({ ...workloadRef, namespace: nsA, body: workloadManifest(nsA, 'worker') });
+    const stalled = await waitFor(`${nsA}/huge Stalled`, () => readWorkload(nsA, 'huge'), (w) => current(w) && condition(w, 'Stalled')?.status === 'True');
+    expect(condition(stalled, 'Stalled')?.reason).toBe('InvalidSpec');
+    expect(condition(stalled, 'Stalled')?.message).toContain('20 vCPU');
+    expect(condition(stalled, 'Ready')?.status).toBe('False');
+    // Nothing was written for it: no finalizer, no role.
+    expect(stalled?.metadata.finalizers ?? []).toEqual([]);
+    expect(await roleExists(planIrsaRole(stalled!, clusterManifest(), { accountId: seed.accountId, region: seed.region, oidcIssuer: cluster.status!.oidcIssuer! }).name)).toBe(false);
+    const worker = await waitForReady(nsA, 'worker');
+    expect(worker.status?.fargateProfile?.name).toBe((await readWorkload(nsA, 'web'))?.status?.fargateProfile?.name);
+  });
+
+  it('deletes roles and profiles with the workloads and removes the finalizers; Retain keeps the role', async () => {
+    await custom.createNamespacedCustomObject({ ...workloadRef, namespace: nsA, body: workloadManifest(nsA, 'keeper', { deletionPolicy: 'Retain' }) });
+    const keeper = await waitForReady(nsA, 'keeper');
+    const keeperRole = parseRoleArn(keeper.status!.iamRoleArn!).name;
+    await deleteWorkload(nsA, 'keeper');
+    await waitForGone(nsA, 'keeper');
+    expect(await roleExists(keeperRole)).toBe(true);
+    await new SdkIamRoleStore(iam).deleteRole(keeperRole);
+
+    const workloads = [[nsA, 'web'], [nsB, 'api'], [nsB, 'db'], [nsA, 'worker'], [nsA, 'huge']] as const;
+    const roles: string[] = [];
+    for (const [namespace, name] of workloads) {
+      const arn = (await readWorkload(namespace, name))?.status?.iamRoleArn;
+      if (arn) roles.push(parseRoleArn(arn).name);
+    }
+    expect(roles).toHaveLength(4);
+    await proxy.clearCalls();
+    for (const [namespace, name] of workloads) await deleteWorkload(namespace, name);
+    for (const [namespace, name] of workloads) await waitForGone(namespace, name);
+
+    for (const role of roles) expect([role, await roleExists(role)]).toEqual([role, false]);
+    expect(await ourProfiles()).toEqual([OUTSIDER]);
+    for (const namespace of [nsA, nsB]) {
+      const deployments = await apps.listNamespacedDeployment({ namespace });
+      expect(deployments.items.map((d: V1Deployment) => d.metadata?.name)).toEqual([]);
+    }
+    const writes = profileWrites(await proxy.calls());
+    expect(writes.map((call) => [call.operation, call.status])).toEqual([
+      ['DeleteFargateProfile', 200],
+      ['DeleteFargateProfile', 200],
+    ]);
+    expect(writes[1]!.startedAt - writes[0]!.startedAt).toBeGreaterThanOrEqual(DELETING_MS);
+  });
+});
