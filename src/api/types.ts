@@ -225,6 +225,8 @@ export interface FargateClusterStatus {
   oidcProviderArn?: string;
   podExecutionRoleArn?: string;
   vpcId?: string;
+  /** The AWS account that owns the cluster. */
+  accountId?: string;
   profiles?: ClusterProfileStatus[];
 }
 

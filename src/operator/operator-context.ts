@@ -3,7 +3,7 @@
  * Small interfaces, so reconcilers hold no clients of their own; `startOperator` builds the one
  * real context from a kubeconfig and AWS settings.
  */
-import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import type { KubernetesObjectApi } from '@kubernetes/client-node';
 import type { FargateCluster, FargateWorkload } from '../api/types.js';
 import type { FargateProfileStore } from '../aws/fargate-profiles.js';
 import type { IamRoleStore } from '../aws/iam-roles.js';
@@ -22,6 +22,13 @@ export interface ObjectCache<T> {
   get(key: string): T | undefined;
   list(): T[];
   hasSynced(): boolean;
+}
+
+/** What {@link OperatorContext.setFinalizer} needs of an object. */
+export interface FinalizerSubject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; finalizers?: string[] };
 }
 
 /** The AWS services of one region, over one set of SDK clients. */
@@ -44,8 +51,12 @@ export interface OperatorContext {
   /** Writes status through the status subresource; false when nothing changed (no write made). */
   writeWorkloadStatus(workload: FargateWorkload, status: NonNullable<FargateWorkload['status']>): Promise<boolean>;
   writeClusterStatus(cluster: FargateCluster, status: NonNullable<FargateCluster['status']>): Promise<boolean>;
-  /** Adds or removes the operator's finalizer, retrying on conflicts; returns the updated object. */
-  setFinalizer<T extends KubernetesObject>(object: T, present: boolean): Promise<T>;
+  /**
+   * Adds or removes the operator's finalizer, retrying on conflicts; returns the updated object
+   * (the given one when nothing changed). Any object with apiVersion, kind and metadata, the
+   * custom resources' own types included (their timestamps are strings, not Dates).
+   */
+  setFinalizer<T extends FinalizerSubject>(object: T, present: boolean): Promise<T>;
   events: EventRecorder;
   /** AWS services for a region; one cached set per region. */
   aws(region: string): AwsServices;

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi } from '@kubernetes/client-node';
 import { API_GROUP, API_GROUP_VERSION, API_VERSION, FINALIZER, KIND_CLUSTER, KIND_WORKLOAD } from '../api/constants.js';
 import type { FargateCluster, FargateWorkload } from '../api/types.js';
 import type { AwsCallSink } from '../aws/clients.js';
@@ -28,7 +28,7 @@ import { createMetrics, type OperatorMetrics } from '../observability/metrics.js
 import { AwsServicesByRegion, metricsCallSink } from './aws-services.js';
 import { clusterNameOfWorkload, workloadsOfCluster } from './cluster/workload-cluster.js';
 import { createOperatorInformers, CLUSTER_PLURAL, WORKLOAD_PLURAL } from './informers.js';
-import type { OperatorContext } from './operator-context.js';
+import type { FinalizerSubject, OperatorContext } from './operator-context.js';
 import { createFargateClusterReconciler } from './reconcilers/fargate-cluster.js';
 
 /** Leader election settings; `false` runs without (a single replica, or tests). */
@@ -128,12 +128,12 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       writeStatus(custom, { group: API_GROUP, version: API_VERSION, plural: WORKLOAD_PLURAL, name: workload.metadata.name ?? '', namespace: workload.metadata.namespace }, workload.status, { ...status }),
     writeClusterStatus: (cluster: FargateCluster, status) =>
       writeStatus(custom, { group: API_GROUP, version: API_VERSION, plural: CLUSTER_PLURAL, name: cluster.metadata.name ?? '' }, cluster.status, { ...status }),
-    async setFinalizer<T extends KubernetesObject>(object: T, present: boolean): Promise<T> {
+    async setFinalizer<T extends FinalizerSubject>(object: T, present: boolean): Promise<T> {
       const target = { apiVersion: object.apiVersion ?? API_GROUP_VERSION, kind: object.kind ?? '', name: object.metadata?.name ?? '', namespace: object.metadata?.namespace };
       const wrote = await ensureFinalizer(objects, target, FINALIZER, present);
       if (!wrote) return object;
       try {
-        return (await objects.read({ apiVersion: target.apiVersion, kind: target.kind, metadata: { name: target.name, namespace: target.namespace } })) as T;
+        return (await objects.read({ apiVersion: target.apiVersion, kind: target.kind, metadata: { name: target.name, namespace: target.namespace } })) as unknown as T;
       } catch {
         // Removing the last finalizer of a deleted object lets it go: nothing left to read.
         return object;

@@ -1,8 +1,162 @@
-/** The FargateCluster reconciler (work in progress). */
-import type { Reconciler } from '../../controller/reconciler.js';
+/**
+ * The FargateCluster reconciler: finds the EKS cluster, its OIDC issuer and IAM OIDC provider
+ * (creating it only when allowed), ensures the pod execution role (or checks the one named), and
+ * reports it all in status. On delete it waits until no FargateWorkload runs on the cluster, then
+ * deletes what it created (tagged with the cluster) and removes its finalizer. Level-based: every
+ * run re-reads AWS and writes only what differs, so a steady state makes no AWS and no Kubernetes
+ * write.
+ */
+import { API_GROUP_VERSION, FINALIZER, KIND_CLUSTER } from '../../api/constants.js';
+import type { FargateCluster } from '../../api/types.js';
+import { formatProblems, validateCluster } from '../../api/validate.js';
+import { classifyAwsError } from '../../aws/error-classifier.js';
+import { TerminalError, type ReconcileContext, type ReconcileResult, type Reconciler } from '../../controller/reconciler.js';
+import type { KstatusState } from '../../kube/conditions.js';
+import type { EventType } from '../../kube/event-recorder.js';
+import type { ObjectKey } from '../../kube/object-key.js';
+import { keyOfObject } from '../../kube/object-key.js';
+import { convergeExecutionRole, deleteExecutionRole } from '../cluster/execution-role-part.js';
+import { observeClusterFacts, type ClusterAccounts } from '../cluster/eks-cluster-part.js';
+import { convergeOidcProvider, deleteOidcProviderIfOurs } from '../cluster/oidc-provider-part.js';
+import { clusterStatus, profileStatuses, summaryStatus, workloadsRemainMessage, failedPart, readyPart, unknownPart } from '../cluster/cluster-status.js';
+import { workloadsOfCluster } from '../cluster/workload-cluster.js';
 import type { OperatorContext } from '../operator-context.js';
 
-/** Converges one FargateCluster. */
-export function createFargateClusterReconciler(_ctx: OperatorContext): Reconciler {
-  return { reconcile: () => Promise.resolve({}) };
+/** How often a cluster that waits on something outside the operator (a missing EKS cluster or OIDC provider) looks again. */
+export const EXTERNAL_WAIT_REQUEUE_MS = 60_000;
+/** How often a deletion waiting for workloads looks again (workload deletes also wake it). */
+export const WORKLOADS_REMAIN_REQUEUE_MS = 30_000;
+
+/** Records an event; a failed event write is logged, never fails the reconcile. */
+export type ClusterEventSink = (type: EventType, reason: string, message: string) => Promise<void>;
+
+/** Creates the FargateCluster reconciler over the operator context. */
+export function createFargateClusterReconciler(ctx: OperatorContext): Reconciler {
+  const accounts: ClusterAccounts = new Map();
+  return {
+    async reconcile(key: ObjectKey, run: ReconcileContext): Promise<ReconcileResult> {
+      const cluster = ctx.clusters.get(key.name);
+      if (!cluster) return {};
+      const event: ClusterEventSink = async (type, reason, message) => {
+        try {
+          await ctx.events.record(
+            { apiVersion: API_GROUP_VERSION, kind: KIND_CLUSTER, name: cluster.metadata.name ?? key.name, ...(cluster.metadata.uid ? { uid: cluster.metadata.uid } : {}) },
+            type,
+            reason,
+            message,
+          );
+        } catch (error) {
+          run.logger.warn('could not record an event', { reason, error: String(error) });
+        }
+      };
+      try {
+        if (cluster.metadata.deletionTimestamp) return await finalize(ctx, cluster, accounts, event, run);
+        return await converge(ctx, cluster, accounts, event, run);
+      } catch (error) {
+        if (error instanceof TerminalError) throw error;
+        return await onAwsError(ctx, cluster, error, event);
+      }
+    },
+  };
+}
+
+/** A retryable AWS error is rethrown (the queue backs off); a terminal one stalls the cluster until it changes. */
+async function onAwsError(ctx: OperatorContext, cluster: FargateCluster, error: unknown, event: ClusterEventSink): Promise<never> {
+  const classified = classifyAwsError(error);
+  const isAwsError = typeof error === 'object' && error !== null && ('$metadata' in error || '$fault' in error);
+  if (!isAwsError || classified.kind !== 'terminal') {
+    if (isAwsError) await event('Warning', 'AWSCallFailed', `${classified.code}: ${classified.message} (retrying)`);
+    throw error;
+  }
+  const reason = classified.reason ?? 'AWSError';
+  const message = `${classified.code}: ${classified.message}`;
+  await event('Warning', reason, message);
+  await writeSummary(ctx, cluster, { state: 'Stalled', reason, message });
+  throw new TerminalError(message, reason, { cause: error });
+}
+
+async function writeSummary(ctx: OperatorContext, cluster: FargateCluster, state: KstatusState): Promise<void> {
+  const generation = cluster.metadata.generation;
+  await ctx.writeClusterStatus(cluster, summaryStatus(cluster, { ...state, ...(generation === undefined ? {} : { observedGeneration: generation }) }, new Date(ctx.clock.now())));
+}
+
+async function converge(
+  ctx: OperatorContext,
+  clusterIn: FargateCluster,
+  accounts: ClusterAccounts,
+  event: ClusterEventSink,
+  run: ReconcileContext,
+): Promise<ReconcileResult> {
+  let cluster = clusterIn;
+  const problems = validateCluster(cluster);
+  if (problems.length > 0) {
+    const message = formatProblems(problems);
+    await writeSummary(ctx, cluster, { state: 'Stalled', reason: 'InvalidSpec', message });
+    await event('Warning', 'InvalidSpec', message);
+    throw new TerminalError(message, 'InvalidSpec');
+  }
+  // Before any AWS write: from here on the operator may create things only it can clean up.
+  if (!(cluster.metadata.finalizers ?? []).includes(FINALIZER)) cluster = await ctx.setFinalizer(cluster, true);
+
+  const name = cluster.metadata.name ?? '';
+  const region = cluster.spec.region;
+  const services = ctx.aws(region);
+  const observed = await observeClusterFacts(services, name, region, accounts);
+  const now = new Date(ctx.clock.now());
+  if (!observed) {
+    const message = `no EKS cluster named ${name} in ${region}: the FargateCluster's name must be the EKS cluster name`;
+    const notFound = failedPart('ClusterNotFound', message);
+    const waiting = unknownPart('ClusterNotFound', 'waits for the EKS cluster');
+    await ctx.writeClusterStatus(cluster, clusterStatus(cluster, { clusterFound: notFound, oidcProvider: waiting, executionRole: waiting, facts: {} }, now));
+    await event('Warning', 'ClusterNotFound', message);
+    return { requeueAfterMs: EXTERNAL_WAIT_REQUEUE_MS };
+  }
+  const clusterFound = readyPart('Found', `EKS cluster ${observed.cluster.arn} is ${observed.cluster.status}`);
+  const oidc = await convergeOidcProvider(services, cluster, observed, event, run.logger);
+  const role = await convergeExecutionRole(services, cluster, observed, event);
+  const profiles = profileStatuses(name, await services.profiles.list(name), workloadsOfCluster(name, ctx.workloads.list(), ctx.clusters.list().map(keyOfObject)));
+  const status = clusterStatus(
+    cluster,
+    {
+      clusterFound,
+      oidcProvider: oidc.part,
+      executionRole: role.part,
+      facts: {
+        oidcIssuer: observed.cluster.oidcIssuer,
+        oidcProviderArn: oidc.arn,
+        podExecutionRoleArn: role.arn,
+        vpcId: observed.vpcId,
+        accountId: observed.accountId,
+        ...(profiles.length > 0 ? { profiles } : {}),
+      },
+    },
+    now,
+  );
+  await ctx.writeClusterStatus(cluster, status);
+  const waitsOutside = oidc.part.status !== 'True' || role.part.status !== 'True';
+  return waitsOutside ? { requeueAfterMs: EXTERNAL_WAIT_REQUEUE_MS } : {};
+}
+
+async function finalize(
+  ctx: OperatorContext,
+  cluster: FargateCluster,
+  accounts: ClusterAccounts,
+  event: ClusterEventSink,
+  run: ReconcileContext,
+): Promise<ReconcileResult> {
+  if (!(cluster.metadata.finalizers ?? []).includes(FINALIZER)) return {};
+  const name = cluster.metadata.name ?? '';
+  const remaining = workloadsOfCluster(name, ctx.workloads.list(), ctx.clusters.list().map(keyOfObject)).map(keyOfObject);
+  if (remaining.length > 0) {
+    const message = workloadsRemainMessage(remaining);
+    await writeSummary(ctx, cluster, { state: 'Reconciling', reason: 'WorkloadsRemain', message });
+    await event('Warning', 'WorkloadsRemain', message);
+    return { requeueAfterMs: WORKLOADS_REMAIN_REQUEUE_MS };
+  }
+  const services = ctx.aws(cluster.spec.region);
+  await deleteExecutionRole(services, cluster, event);
+  await deleteOidcProviderIfOurs(services, cluster, event, run.logger);
+  await ctx.setFinalizer(cluster, false);
+  run.logger.info('cleaned up; finalizer removed');
+  return {};
 }

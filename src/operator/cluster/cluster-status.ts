@@ -1,0 +1,140 @@
+/**
+ * The FargateCluster's status from what a reconcile observed (pure): the per-part conditions
+ * (ClusterFound, OIDCProviderReady, PodExecutionRoleReady), the kstatus summary and the facts.
+ */
+import { TAG_CLUSTER } from '../../api/constants.js';
+import type { ClusterProfileStatus, Condition, FargateCluster, FargateClusterStatus, FargateWorkload } from '../../api/types.js';
+import type { ObservedProfile } from '../../aws/fargate-profiles.js';
+import { setCondition, setKstatus, type KstatusState } from '../../kube/conditions.js';
+import { keyOfObject } from '../../kube/object-key.js';
+
+export const CONDITION_CLUSTER_FOUND = 'ClusterFound';
+export const CONDITION_OIDC_PROVIDER_READY = 'OIDCProviderReady';
+export const CONDITION_EXECUTION_ROLE_READY = 'PodExecutionRoleReady';
+
+/** The state of one part of the cluster; `stalls` when only a person can fix it (else it is still converging). */
+export interface PartState {
+  status: Condition['status'];
+  reason: string;
+  message: string;
+  stalls?: boolean;
+}
+
+/** Facts shown in status. */
+export type ClusterFacts = Omit<FargateClusterStatus, 'observedGeneration' | 'conditions'>;
+
+/** What one reconcile found, part by part. */
+export interface ClusterObservation {
+  clusterFound: PartState;
+  oidcProvider: PartState;
+  executionRole: PartState;
+  facts: ClusterFacts;
+}
+
+/** A part that is fine. */
+export function readyPart(reason: string, message: string): PartState {
+  return { status: 'True', reason, message };
+}
+
+/** A part that cannot be judged because an earlier one failed. */
+export function unknownPart(reason: string, message: string): PartState {
+  return { status: 'Unknown', reason, message };
+}
+
+/** A part that needs a person (Stalled) or more time (Reconciling). */
+export function failedPart(reason: string, message: string, stalls = true): PartState {
+  return { status: 'False', reason, message, stalls };
+}
+
+/** The kstatus summary: Ready when every part is, else the first failing part's reason. */
+export function summarize(parts: readonly PartState[], generation: number | undefined): KstatusState {
+  const generationField = generation === undefined ? {} : { observedGeneration: generation };
+  const failing = parts.find((part) => part.status !== 'True');
+  if (!failing) return { state: 'Ready', ...generationField };
+  return { state: failing.stalls ? 'Stalled' : 'Reconciling', reason: failing.reason, message: failing.message, ...generationField };
+}
+
+/** The full status of a reconciled cluster; conditions keep their transition times when unchanged. */
+export function clusterStatus(cluster: FargateCluster, observation: ClusterObservation, now: Date): FargateClusterStatus {
+  const generation = cluster.metadata.generation;
+  const parts: [string, PartState][] = [
+    [CONDITION_CLUSTER_FOUND, observation.clusterFound],
+    [CONDITION_OIDC_PROVIDER_READY, observation.oidcProvider],
+    [CONDITION_EXECUTION_ROLE_READY, observation.executionRole],
+  ];
+  let conditions = setKstatus(cluster.status?.conditions, summarize(parts.map(([, part]) => part), generation), now);
+  for (const [type, part] of parts) {
+    conditions = setCondition(conditions, { type, status: part.status, reason: part.reason, message: part.message, ...(generation === undefined ? {} : { observedGeneration: generation }) }, now);
+  }
+  return { ...(generation === undefined ? {} : { observedGeneration: generation }), conditions, ...withoutUndefined(observation.facts) };
+}
+
+/**
+ * The status with only the kstatus summary changed (invalid spec, deletion waiting, a terminal
+ * AWS error): the facts and part conditions of the last full reconcile stay as they were.
+ */
+export function summaryStatus(cluster: FargateCluster, state: KstatusState, now: Date): FargateClusterStatus {
+  const generation = cluster.metadata.generation;
+  const previous = cluster.status ?? {};
+  return { ...previous, ...(generation === undefined ? {} : { observedGeneration: generation }), conditions: setKstatus(previous.conditions, state, now) };
+}
+
+/** How to create a missing OIDC provider by hand: eksctl, or the aws CLI. */
+export function oidcProviderHint(clusterName: string, region: string, issuer: string): string {
+  return (
+    `the cluster's IAM OIDC provider for ${issuer} does not exist and spec.iam.createOIDCProvider is false; ` +
+    `create it with "eksctl utils associate-iam-oidc-provider --cluster ${clusterName} --region ${region} --approve" ` +
+    `or "aws iam create-open-id-connect-provider --url ${issuer} --client-id-list sts.amazonaws.com", ` +
+    'or set spec.iam.createOIDCProvider: true'
+  );
+}
+
+const FARGATE_PODS_PRINCIPAL = 'eks-fargate-pods.amazonaws.com';
+
+function asList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : value === undefined ? [] : [value];
+}
+
+/** True when the trust policy lets Fargate pods assume the role (an Allow of sts:AssumeRole to eks-fargate-pods.amazonaws.com). */
+export function trustsFargatePods(trustPolicy: unknown): boolean {
+  const statements = asList((trustPolicy as { Statement?: unknown } | undefined)?.Statement);
+  return statements.some((raw) => {
+    const statement = (raw ?? {}) as { Effect?: unknown; Principal?: { Service?: unknown }; Action?: unknown };
+    return (
+      statement.Effect === 'Allow' &&
+      asList(statement.Principal?.Service).includes(FARGATE_PODS_PRINCIPAL) &&
+      asList(statement.Action).some((action) => action === 'sts:AssumeRole' || action === 'sts:*' || action === '*')
+    );
+  });
+}
+
+/** The message of a deletion that waits for workloads: how many, and the first ten keys. */
+export function workloadsRemainMessage(keys: readonly string[]): string {
+  const shown = keys.slice(0, 10).join(', ');
+  const more = keys.length > 10 ? ` and ${keys.length - 10} more` : '';
+  const count = keys.length === 1 ? '1 FargateWorkload still runs' : `${keys.length} FargateWorkloads still run`;
+  return `${count} on this cluster: ${shown}${more}; delete them first`;
+}
+
+/**
+ * The cluster's operator-owned Fargate profiles (tagged with the cluster) as status shows them,
+ * with the workloads whose status names each one; sorted by name.
+ */
+export function profileStatuses(clusterName: string, profiles: readonly ObservedProfile[], workloads: readonly FargateWorkload[]): ClusterProfileStatus[] {
+  return profiles
+    .filter((profile) => profile.tags[TAG_CLUSTER] === clusterName)
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((profile) => {
+      const users = workloads.filter((workload) => workload.status?.fargateProfile?.name === profile.name).map((workload) => keyOfObject(workload)).sort();
+      return {
+        name: profile.name,
+        status: profile.status,
+        selectors: profile.selectors.map((selector) => ({ namespace: selector.namespace, ...(Object.keys(selector.labels).length > 0 ? { labels: { ...selector.labels } } : {}) })),
+        ...(users.length > 0 ? { workloads: users } : {}),
+      };
+    });
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

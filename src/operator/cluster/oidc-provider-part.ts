@@ -1,0 +1,68 @@
+/** The cluster's IAM OIDC provider: found, created when the FargateCluster allows it, or reported missing. */
+import { TAG_CLUSTER, TAG_COMPONENT } from '../../api/constants.js';
+import { withClusterDefaults } from '../../api/defaults.js';
+import type { FargateCluster } from '../../api/types.js';
+import { deleteOidcProvider } from '../../aws/oidc-provider-deletion.js';
+import type { Logger } from '../../observability/logger.js';
+import type { AwsServices } from '../operator-context.js';
+import type { ClusterEventSink } from '../reconcilers/fargate-cluster.js';
+import { failedPart, oidcProviderHint, readyPart, type PartState } from './cluster-status.js';
+import type { ObservedClusterFacts } from './eks-cluster-part.js';
+
+/** Component tag value of a provider the operator created. */
+export const OIDC_PROVIDER_COMPONENT = 'oidc-provider';
+
+/** Ownership tags of the provider the operator creates for a cluster. */
+export function oidcProviderTags(clusterName: string): Record<string, string> {
+  return { [TAG_CLUSTER]: clusterName, [TAG_COMPONENT]: OIDC_PROVIDER_COMPONENT };
+}
+
+/** The provider part of the status and the provider's ARN when there is one. */
+export interface OidcProviderResult {
+  part: PartState;
+  arn?: string;
+}
+
+/** Finds the provider of the cluster's issuer; creates it when missing and allowed. */
+export async function convergeOidcProvider(
+  services: AwsServices,
+  cluster: FargateCluster,
+  observed: ObservedClusterFacts,
+  event: ClusterEventSink,
+  logger: Logger,
+): Promise<OidcProviderResult> {
+  const name = cluster.metadata.name ?? '';
+  const issuer = observed.cluster.oidcIssuer;
+  if (!issuer) return { part: failedPart('NoOIDCIssuer', `EKS reports no OIDC issuer for cluster ${name}`) };
+  const found = await services.oidcProviders.find(issuer);
+  if (found) return { part: readyPart('Ready', `IAM OIDC provider ${found.arn}`), arn: found.arn };
+  if (!withClusterDefaults(cluster).spec.iam?.createOIDCProvider) {
+    return { part: failedPart('OIDCProviderMissing', oidcProviderHint(name, cluster.spec.region, issuer)) };
+  }
+  const created = await services.oidcProviders.create({ issuerUrl: issuer, tags: oidcProviderTags(name) });
+  logger.info('created the IAM OIDC provider', { arn: created.arn });
+  await event('Normal', 'OIDCProviderCreated', `created IAM OIDC provider ${created.arn} for ${issuer}`);
+  return { part: readyPart('Ready', `IAM OIDC provider ${created.arn}`), arn: created.arn };
+}
+
+/** Deletes the cluster's provider when the operator created it (tagged for this cluster); others stay. */
+export async function deleteOidcProviderIfOurs(
+  services: AwsServices,
+  cluster: FargateCluster,
+  event: ClusterEventSink,
+  logger: Logger,
+): Promise<void> {
+  const name = cluster.metadata.name ?? '';
+  const issuer = cluster.status?.oidcIssuer ?? (await services.eksClusters.describeCluster(name))?.oidcIssuer;
+  if (!issuer) return;
+  const provider = await services.oidcProviders.find(issuer);
+  if (!provider) return;
+  const ours = Object.entries(oidcProviderTags(name)).every(([key, value]) => provider.tags[key] === value);
+  if (!ours) {
+    logger.info('leaving the IAM OIDC provider: the operator did not create it', { arn: provider.arn });
+    return;
+  }
+  if (await deleteOidcProvider(services.clients.iam, provider.arn)) {
+    await event('Normal', 'OIDCProviderDeleted', `deleted IAM OIDC provider ${provider.arn}`);
+  }
+}
