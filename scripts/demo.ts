@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../src/api/constants.js';
+import { markDeploymentsAvailable, OPERATOR_CHILDREN_SELECTOR } from '../test/support/deployment-availability.js';
 import { ensureNamespaces, kubectl, manifestFiles, manifestObjects, type KubectlTarget } from '../test/support/kubectl.js';
 import { startEnvironment, type Environment } from '../test/support/launcher.js';
 import { freePort, LOOPBACK } from '../test/support/ports.js';
@@ -60,6 +60,26 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** The CRD of the EKS VPC resource controller's SecurityGroupPolicy, without its schema details. */
+const SECURITY_GROUP_POLICY_CRD = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'securitygrouppolicies.vpcresources.k8s.aws' },
+  spec: {
+    group: 'vpcresources.k8s.aws',
+    scope: 'Namespaced',
+    names: { kind: 'SecurityGroupPolicy', listKind: 'SecurityGroupPolicyList', plural: 'securitygrouppolicies', singular: 'securitygrouppolicy', shortNames: ['sgp'] },
+    versions: [
+      {
+        name: 'v1beta1',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } },
+      },
+    ],
+  },
+};
+
 interface KubeList<T> {
   items: T[];
 }
@@ -68,49 +88,14 @@ async function getJson<T>(target: KubectlTarget, args: string[]): Promise<KubeLi
   return JSON.parse((await kubectl(target, ['get', ...args, '-o', 'json'])).stdout) as KubeList<T>;
 }
 
-interface DeploymentLike {
-  metadata: { name: string; namespace: string; generation?: number };
-  spec?: { replicas?: number };
-  status?: { observedGeneration?: number; availableReplicas?: number; readyReplicas?: number; updatedReplicas?: number };
-}
-
 interface IngressLike {
   metadata: { name: string; namespace: string };
   status?: { loadBalancer?: { ingress?: { hostname?: string }[] } };
 }
 
-const managedBy = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
-
-/** Plays the Deployment controller and kubelet: every operator-made Deployment gets all its replicas available. */
-async function markDeploymentsAvailable(target: KubectlTarget): Promise<void> {
-  for (const deployment of (await getJson<DeploymentLike>(target, ['deployments', '-A', '-l', managedBy])).items) {
-    const replicas = deployment.spec?.replicas ?? 1;
-    const generation = deployment.metadata.generation ?? 0;
-    const status = deployment.status ?? {};
-    const done = status.observedGeneration === generation && status.availableReplicas === replicas && status.readyReplicas === replicas && status.updatedReplicas === replicas;
-    if (done) continue;
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const patch = {
-      status: {
-        observedGeneration: generation,
-        replicas,
-        updatedReplicas: replicas,
-        readyReplicas: replicas,
-        availableReplicas: replicas,
-        conditions: [
-          { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'marked available by npm run demo (no nodes run here)', lastUpdateTime: now, lastTransitionTime: now },
-        ],
-      },
-    };
-    const { name, namespace } = deployment.metadata;
-    await kubectl(target, ['patch', 'deployment', name, '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify(patch)]);
-    say(`marked Deployment ${namespace}/${name} available (${replicas}/${replicas}), as a kubelet would`);
-  }
-}
-
 /** Plays the AWS Load Balancer Controller: an operator-made Ingress without an address gets a made-up hostname. */
 async function assignLoadBalancers(target: KubectlTarget): Promise<void> {
-  for (const ingress of (await getJson<IngressLike>(target, ['ingresses.networking.k8s.io', '-A', '-l', managedBy])).items) {
+  for (const ingress of (await getJson<IngressLike>(target, ['ingresses.networking.k8s.io', '-A', '-l', OPERATOR_CHILDREN_SELECTOR])).items) {
     if (ingress.status?.loadBalancer?.ingress?.[0]?.hostname) continue;
     const { name, namespace } = ingress.metadata;
     const hostname = `k8s-${namespace}-${name}.demo.elb.local`;
@@ -130,6 +115,14 @@ async function main(): Promise<number> {
   const seed = env.seed;
   if (!seed) throw new Error('the environment was started without a seed');
   say(`AWS account ${seed.accountId} seeded: EKS cluster "${seed.clusterName}" in ${seed.region}, private subnets ${seed.privateSubnetIds.join(', ')}`);
+
+  // On EKS the VPC resource controller serves SecurityGroupPolicy; here its CRD stands in, so that
+  // workloads asking for security groups for pods get one (nothing enforces it without the CNI).
+  const sgpCrd = join(env.tempDir, 'securitygrouppolicy-crd.yaml');
+  writeFileSync(sgpCrd, stringify(SECURITY_GROUP_POLICY_CRD));
+  await kubectl(env, ['apply', '--server-side', '-f', sgpCrd]);
+  await kubectl(env, ['wait', '--for=condition=Established', '--timeout=60s', '-f', sgpCrd]);
+  say('installed the SecurityGroupPolicy CRD (vpcresources.k8s.aws/v1beta1), as the EKS VPC resource controller provides');
 
   const healthPort = await freePort();
   const logDir = join(root, '.dev-env');
@@ -177,7 +170,7 @@ async function main(): Promise<number> {
       const status = await running.exited;
       throw new Error(`the operator exited (${status.signal ?? `exit ${status.code}`}); last lines of ${operatorLog}:\n${logTail(operatorLog)}`);
     }
-    await markDeploymentsAvailable(env);
+    for (const name of await markDeploymentsAvailable(env)) say(`marked Deployment ${name} available, as a kubelet would`);
     await assignLoadBalancers(env);
     const objects = [
       ...(await getJson<OperatorObject>(env, ['fargateclusters'])).items,
