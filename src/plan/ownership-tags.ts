@@ -4,7 +4,7 @@ import type { FargateWorkload } from '../api/types.js';
 import { workloadName, workloadNamespace } from './workload-identity.js';
 
 /** What kind of operator-owned resource a tag set describes. */
-export type Component = 'execution-role' | 'fargate-profile' | 'irsa-role';
+export type Component = 'execution-role' | 'fargate-profile' | 'irsa-role' | 'coredns-profile';
 
 /** Tags of a resource shared by the whole cluster. */
 export function clusterTags(clusterName: string, component: Component): Record<string, string> {
