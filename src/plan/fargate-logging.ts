@@ -47,8 +47,10 @@ export interface ConfigMapObject {
 export interface FargateLoggingPlan {
   namespace: NamespaceObject;
   configMap: ConfigMapObject;
-  /** What the pod execution role must allow on the log group (its inline policy carries them). */
+  /** What the pod execution role must allow on the log groups (its inline policy carries them). */
   podExecutionRoleActions: readonly string[];
+  /** The log groups the log router writes: the configured one and its own process logs' group. */
+  logGroupNames: string[];
 }
 
 /** The generated configuration is over EKS's limit: the spec must change (terminal). */
@@ -72,8 +74,9 @@ export function planFargateLogging(clusterIn: FargateCluster, facts: ClusterFact
   const cloudWatch = cluster.spec.logging?.cloudWatch;
   if (!cloudWatch) return undefined;
   const data: Record<string, string> = {
-    // Ships the log router's own logs too: the only place its errors (say, AccessDenied on
-    // PutLogEvents) show, since nobody can exec into Fargate's log router.
+    // Ships the log router's own logs too (to `<cluster>-fluent-bit-logs`): the only place its
+    // errors (a rejected config, AccessDenied on PutLogEvents) show, since nobody can exec into
+    // Fargate's log router. Costs extra ingestion; the execution role needs that group as well.
     flb_log_cw: 'true',
     'output.conf': outputConf({
       // The region the execution role's logging policy names (pod-execution-role.ts).
@@ -100,7 +103,13 @@ export function planFargateLogging(clusterIn: FargateCluster, facts: ClusterFact
       data,
     },
     podExecutionRoleActions: FARGATE_LOGGING_ACTIONS,
+    logGroupNames: [cloudWatch.logGroupName, fluentBitProcessLogGroup(clusterName(cluster))],
   };
+}
+
+/** Where Fargate ships the log router's process logs when `flb_log_cw` is "true" (EKS user guide). */
+export function fluentBitProcessLogGroup(eksClusterName: string): string {
+  return `${eksClusterName}-fluent-bit-logs`;
 }
 
 /** The Fluent Bit `cloudwatch_logs` output for every record. */

@@ -86,6 +86,11 @@ describe('planFargateLogging', () => {
     expect(statement.Action).toEqual([...plan.podExecutionRoleActions]);
   });
 
+  it('names both log groups the router writes: the configured one and <cluster>-fluent-bit-logs', () => {
+    const plan = planFargateLogging(loggingCluster({ logGroupName: '/eks/prod/fargate' }), FACTS)!;
+    expect(plan.logGroupNames).toEqual(['/eks/prod/fargate', 'prod-fluent-bit-logs']);
+  });
+
   it('has an empty owner uid when planned offline', () => {
     const plan = planFargateLogging(makeCluster({ logging: { cloudWatch: { logGroupName: '/g' } } }), FACTS)!;
     expect(plan.namespace.metadata.ownerReferences[0]!.uid).toBe('');
