@@ -9,6 +9,15 @@ import type { FargateProfileSpec, FargateProfileStore, ObservedProfile } from '.
 import { isInTransition } from './fargate-profiles.js';
 import type { LaneDecision, LaneOperation, LaneWaiter, ProfileLane } from './profile-lane.js';
 
+/**
+ * True when a profile as described ends the operation holding the lane: a create ends at ACTIVE or
+ * CREATE_FAILED, a delete when the profile is gone or DELETE_FAILED (pure).
+ */
+export function settles(holding: 'CREATING' | 'DELETING', profile: Pick<ObservedProfile, 'status'> | undefined): boolean {
+  if (holding === 'CREATING') return profile?.status === 'ACTIVE' || profile?.status === 'CREATE_FAILED';
+  return profile === undefined || profile.status === 'DELETE_FAILED';
+}
+
 /** Not granted: wait (the decision says behind what) and requeue after `requeueAfterMs`. */
 export interface LaneWait {
   started: false;
@@ -59,7 +68,14 @@ export class LanedProfileOperations {
    */
   async poll(clusterName: string, profileName: string): Promise<ObservedProfile | undefined> {
     const profile = await this.store.describe(clusterName, profileName);
-    if (!profile || !isInTransition(profile.status)) this.complete(clusterName, profileName);
+    const inFlight = this.lane.snapshot(clusterName).inFlight;
+    const held = inFlight?.profile === profileName ? inFlight.status : undefined;
+    if (!profile || !isInTransition(profile.status)) {
+      // Another reconcile may have been granted an operation on this profile while the describe
+      // was on its way: what it saw (ACTIVE before a delete landed, nothing before a create
+      // landed) does not end that operation, and freeing the lane then would let a second one start.
+      if (held === undefined || settles(held, profile)) this.complete(clusterName, profileName);
+    }
     return profile;
   }
 

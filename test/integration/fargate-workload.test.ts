@@ -4,6 +4,7 @@
  * or kubelet runs here: the test plays the Deployment controller by marking Deployments
  * available through their status subresource (markDeploymentsAvailable).
  */
+import { isDeepStrictEqual } from 'node:util';
 import { CreateFargateProfileCommand, DeleteFargateProfileCommand, DescribeFargateProfileCommand, EKSClient, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
 import {
   AttachRolePolicyCommand,
@@ -50,6 +51,8 @@ const DYNAMO_READ = 'arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess';
 const INTRUDER_POLICY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 const CREATING_MS = 1_500;
 const DELETING_MS = 1_500;
+/** Each test waits on several profile transitions of CREATING_MS / DELETING_MS. */
+const TEST_TIMEOUT_MS = 180_000;
 
 const kubeConfig = loadKubeConfig({ kubeconfig: environment.kubeconfigPath });
 const custom = kubeConfig.makeApiClient(CustomObjectsApi);
@@ -201,7 +204,7 @@ beforeAll(async () => {
     async () => (await custom.getClusterCustomObject({ ...clusterRef, name: CLUSTER })) as FargateCluster,
     (c) => condition(c, 'Ready')?.status === 'True',
   ));
-});
+}, TEST_TIMEOUT_MS);
 
 afterAll(async () => {
   for (const [namespace, name] of [[nsA, 'web'], [nsB, 'api'], [nsB, 'db'], [nsA, 'worker'], [nsA, 'huge'], [nsA, 'keeper']] as const) {
@@ -294,7 +297,7 @@ describe('FargateWorkload reconciler', () => {
     expect(writes.map((call) => call.status)).toEqual(writes.map(() => 200));
     expect(writes.map((call) => call.operation)).toEqual(['CreateFargateProfile', 'CreateFargateProfile', 'CreateFargateProfile']);
     for (let i = 1; i < writes.length; i++) expect(writes[i]!.startedAt - writes[i - 1]!.startedAt).toBeGreaterThanOrEqual(CREATING_MS);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('makes no AWS write and no Kubernetes write when it reconciles steady workloads again', async () => {
     const versions = async (): Promise<string[]> => {
@@ -320,7 +323,7 @@ describe('FargateWorkload reconciler', () => {
     expect(calls.length).toBeGreaterThan(0);
     expect(calls.filter((call) => isWriteOperation(call.operation)).map((call) => call.operation)).toEqual([]);
     expect(await versions()).toEqual(before);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('converges a change of managed policies, and corrects policy drift made behind its back', async () => {
     const web = (await readWorkload(nsA, 'web'))!;
@@ -341,10 +344,10 @@ describe('FargateWorkload reconciler', () => {
     await waitFor(
       `${apiRole} inline policy restored`,
       async () => JSON.parse(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: apiRole, PolicyName: 'eksops-inline' }))).PolicyDocument ?? '')) as unknown,
-      (document) => JSON.stringify(document) === JSON.stringify(INLINE_POLICY),
+      (document) => isDeepStrictEqual(document, INLINE_POLICY),
       20_000,
     );
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('stalls an invalid workload that passed the CRD with InvalidSpec, and keeps serving the others', async () => {
     const huge = workloadManifest(nsA, 'huge', {}, '10');
@@ -360,7 +363,7 @@ describe('FargateWorkload reconciler', () => {
     expect(await roleExists(planIrsaRole(stalled!, clusterManifest(), { accountId: seed.accountId, region: seed.region, oidcIssuer: cluster.status!.oidcIssuer! }).name)).toBe(false);
     const worker = await waitForReady(nsA, 'worker');
     expect(worker.status?.fargateProfile?.name).toBe((await readWorkload(nsA, 'web'))?.status?.fargateProfile?.name);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('deletes roles and profiles with the workloads and removes the finalizers; Retain keeps the role', async () => {
     await custom.createNamespacedCustomObject({ ...workloadRef, namespace: nsA, body: workloadManifest(nsA, 'keeper', { deletionPolicy: 'Retain' }) });
@@ -394,5 +397,5 @@ describe('FargateWorkload reconciler', () => {
       ['DeleteFargateProfile', 200],
     ]);
     expect(writes[1]!.startedAt - writes[0]!.startedAt).toBeGreaterThanOrEqual(DELETING_MS);
-  });
+  }, TEST_TIMEOUT_MS);
 });

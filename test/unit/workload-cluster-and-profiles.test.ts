@@ -2,6 +2,7 @@
 import { TAG_CLUSTER, TAG_COMPONENT, TAG_NAME, TAG_NAMESPACE, TAG_UID } from '../../src/api/constants.js';
 import type { FargateWorkload } from '../../src/api/types.js';
 import { planFargateProfile } from '../../src/plan/index.js';
+import { settles } from '../../src/aws/laned-profile-operations.js';
 import { profilesToRelease } from '../../src/operator/reconcilers/fargate-workload-cleanup.js';
 import {
   laneWaitMessage,
@@ -134,5 +135,16 @@ describe('laneWaitMessage', () => {
     expect(laneWaitMessage({ granted: false, reason: 'unobserved', position: 0, requeueAfterMs: 0 }, 'create', 'fw-y')).toBe(
       "creating profile fw-y: waiting for the cluster's profile lane",
     );
+  });
+});
+
+describe('settles (when a poll may free the profile lane)', () => {
+  it('ends a create only at ACTIVE or CREATE_FAILED, a delete only when gone or DELETE_FAILED', () => {
+    expect(settles('CREATING', undefined)).toBe(false);
+    expect(settles('CREATING', { status: 'ACTIVE' })).toBe(true);
+    expect(settles('CREATING', { status: 'CREATE_FAILED' })).toBe(true);
+    expect(settles('DELETING', { status: 'ACTIVE' })).toBe(false);
+    expect(settles('DELETING', undefined)).toBe(true);
+    expect(settles('DELETING', { status: 'DELETE_FAILED' })).toBe(true);
   });
 });
