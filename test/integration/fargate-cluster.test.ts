@@ -13,11 +13,15 @@ import {
   ListOpenIDConnectProvidersCommand,
   ListRolesCommand,
   DeleteOpenIDConnectProviderCommand,
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION, FINALIZER, TAG_CLUSTER, TAG_COMPONENT } from '../../src/api/constants.js';
+import { ADOPT_ANNOTATION, API_GROUP, API_VERSION, FINALIZER, TAG_CLUSTER, TAG_COMPONENT } from '../../src/api/constants.js';
 import type { Condition, FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { isWriteOperation } from '../../src/aws/call-log.js';
+import { SdkIamRoleStore } from '../../src/aws/iam-roles.js';
 import { isNotFound } from '../../src/kube/api-error.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import { planPodExecutionRole } from '../../src/plan/pod-execution-role.js';
@@ -133,6 +137,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const name of ['demo', 'no-such-cluster']) await deleteClusterAndWait(name).catch(() => undefined);
   await under?.stop();
+  // A failed adoption test would leave its untagged role behind; other suites want the name free.
+  await new SdkIamRoleStore(iam).deleteRole(executionRoleName);
   iam.destroy();
   eks.destroy();
 });
@@ -235,6 +241,49 @@ describe('FargateCluster reconciler', () => {
     expect(await roleExists(executionRoleName)).toBe(false);
     expect(await providerArnsFor(issuer)).toEqual([]);
     await core.deleteNamespace({ name: namespace });
+  });
+
+  it('checks a given execution role: one that does not trust Fargate pods is reported, fixed it is used and kept on delete', async () => {
+    const name = `byo-execution-${Date.now().toString(36)}`;
+    const trust = (service: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+    const arn = (await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust('ec2.amazonaws.com') }))).Role?.Arn ?? '';
+    try {
+      await custom.createClusterCustomObject({ ...clusterRef, body: clusterManifest('demo', { podExecutionRole: { arn } }) });
+      const untrusted = await waitForCondition('demo', 'PodExecutionRoleReady', 'False', 'RoleNotTrusted');
+      expect(condition(untrusted, 'PodExecutionRoleReady')?.message).toContain('eks-fargate-pods.amazonaws.com');
+      expect(condition(untrusted, 'Stalled')).toMatchObject({ status: 'True', reason: 'RoleNotTrusted' });
+
+      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: trust('eks-fargate-pods.amazonaws.com') }));
+      under.operator.controllers.cluster.enqueue('demo');
+      const ready = await waitForCondition('demo', 'Ready', 'True');
+      expect(ready.status?.podExecutionRoleArn).toBe(arn);
+      expect(await roleExists(executionRoleName)).toBe(false);
+      await deleteClusterAndWait('demo');
+      expect(await roleExists(name)).toBe(true);
+    } finally {
+      await iam.send(new DeleteRoleCommand({ RoleName: name }));
+    }
+  });
+
+  it('leaves an untagged role with the execution role\'s name alone (NotOwned) until the cluster says to adopt it', async () => {
+    const foreignTrust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+    await iam.send(new CreateRoleCommand({ RoleName: executionRoleName, AssumeRolePolicyDocument: JSON.stringify(foreignTrust) }));
+    await custom.createClusterCustomObject({ ...clusterRef, body: clusterManifest('demo') });
+    const notOwned = await waitForCondition('demo', 'PodExecutionRoleReady', 'False', 'NotOwned');
+    expect(condition(notOwned, 'Stalled')).toMatchObject({ status: 'True', reason: 'NotOwned' });
+    expect(condition(notOwned, 'PodExecutionRoleReady')?.message).toContain(`${ADOPT_ANNOTATION}: "true"`);
+    let role = (await iam.send(new GetRoleCommand({ RoleName: executionRoleName }))).Role;
+    expect(JSON.parse(decodeURIComponent(role?.AssumeRolePolicyDocument ?? ''))).toEqual(foreignTrust);
+    expect(role?.Tags ?? []).toEqual([]);
+
+    await custom.patchClusterCustomObject({ ...clusterRef, name: 'demo', body: [{ op: 'add', path: '/metadata/annotations', value: { [ADOPT_ANNOTATION]: 'true' } }] });
+    await waitForCondition('demo', 'Ready', 'True');
+    role = (await iam.send(new GetRoleCommand({ RoleName: executionRoleName }))).Role;
+    expect(JSON.parse(decodeURIComponent(role?.AssumeRolePolicyDocument ?? '')).Statement[0].Principal).toEqual({ Service: 'eks-fargate-pods.amazonaws.com' });
+    expect(Object.fromEntries((role?.Tags ?? []).map((t) => [t.Key, t.Value]))).toMatchObject({ [TAG_CLUSTER]: 'demo', [TAG_COMPONENT]: 'execution-role' });
+    // Adopted, it is the operator's: it goes with the cluster.
+    await deleteClusterAndWait('demo');
+    expect(await roleExists(executionRoleName)).toBe(false);
   });
 
   it('stalls with ClusterNotFound when no EKS cluster has the FargateCluster\'s name, and deletes cleanly', async () => {
