@@ -8,14 +8,16 @@ import { isDeepStrictEqual } from 'node:util';
 import { CreateFargateProfileCommand, DeleteFargateProfileCommand, DescribeFargateProfileCommand, EKSClient, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
 import {
   AttachRolePolicyCommand,
+  CreateRoleCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   IAMClient,
   ListAttachedRolePoliciesCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Deployment } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import {
+  ADOPT_ANNOTATION,
   API_GROUP,
   API_VERSION,
   FINALIZER,
@@ -58,6 +60,7 @@ const kubeConfig = loadKubeConfig({ kubeconfig: environment.kubeconfigPath });
 const custom = kubeConfig.makeApiClient(CustomObjectsApi);
 const core = kubeConfig.makeApiClient(CoreV1Api);
 const apps = kubeConfig.makeApiClient(AppsV1Api);
+const networking = kubeConfig.makeApiClient(NetworkingV1Api);
 const awsConfig = { endpoint: environment.awsEndpoint, region: seed.region, credentials: EMULATOR_CREDENTIALS };
 const iam = new IAMClient(awsConfig);
 const eks = new EKSClient(awsConfig);
@@ -207,10 +210,10 @@ beforeAll(async () => {
 }, TEST_TIMEOUT_MS);
 
 afterAll(async () => {
-  for (const [namespace, name] of [[nsA, 'web'], [nsB, 'api'], [nsB, 'db'], [nsA, 'worker'], [nsA, 'huge'], [nsA, 'keeper']] as const) {
+  for (const [namespace, name] of [[nsA, 'web'], [nsB, 'api'], [nsB, 'db'], [nsA, 'worker'], [nsA, 'huge'], [nsA, 'keeper'], [nsB, 'shop'], [nsA, 'adoptee']] as const) {
     await deleteWorkload(namespace, name).catch(() => undefined);
   }
-  for (const [namespace, name] of [[nsA, 'web'], [nsB, 'api'], [nsB, 'db'], [nsA, 'worker'], [nsA, 'huge'], [nsA, 'keeper']] as const) {
+  for (const [namespace, name] of [[nsA, 'web'], [nsB, 'api'], [nsB, 'db'], [nsA, 'worker'], [nsA, 'huge'], [nsA, 'keeper'], [nsB, 'shop'], [nsA, 'adoptee']] as const) {
     await waitForGone(namespace, name).catch(() => undefined);
   }
   await eks.send(new DeleteFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: OUTSIDER })).catch(() => undefined);
@@ -363,6 +366,92 @@ describe('FargateWorkload reconciler', () => {
     expect(await roleExists(planIrsaRole(stalled!, clusterManifest(), { accountId: seed.accountId, region: seed.region, oidcIssuer: cluster.status!.oidcIssuer! }).name)).toBe(false);
     const worker = await waitForReady(nsA, 'worker');
     expect(worker.status?.fargateProfile?.name).toBe((await readWorkload(nsA, 'web'))?.status?.fargateProfile?.name);
+  }, TEST_TIMEOUT_MS);
+
+  it('reports a missing SecurityGroupPolicy CRD, reads the load balancer back, deletes dropped children, and keeps a Shared profile others use', async () => {
+    const manifest = workloadManifest(nsB, 'shop', { networking: { securityGroupIds: ['sg-0123456789abcdef0'] }, ingress: { port: 8080, host: 'shop.example.com' } });
+    manifest.spec.template.spec.containers[0]!.ports = [{ containerPort: 8080 }];
+    await custom.createNamespacedCustomObject({ ...workloadRef, namespace: nsB, body: manifest });
+    const waiting = await waitFor(
+      `${nsB}/shop waiting for its load balancer`,
+      async () => {
+        await markDeploymentsAvailable(environment, nsB);
+        return readWorkload(nsB, 'shop');
+      },
+      (w) => condition(w, 'WorkloadAvailable')?.status === 'True' && condition(w, 'IngressReady')?.reason === 'WaitingForLoadBalancer',
+    );
+    // The test API server has no vpcresources.k8s.aws CRD: a clear condition instead of a failure.
+    expect(condition(waiting, 'NetworkReady')).toMatchObject({ status: 'False', reason: 'SecurityGroupPolicyCRDMissing' });
+    expect(condition(waiting, 'Ready')?.status).toBe('False');
+    const service = await core.readNamespacedService({ namespace: nsB, name: 'shop' });
+    expect(service.spec?.ports?.[0]?.port).toBe(8080);
+
+    // Play the AWS Load Balancer Controller: the Ingress gets its hostname; the next reconcile reads it back.
+    const hostname = 'k8s-shop-0123456789.us-east-1.elb.amazonaws.com';
+    await networking.patchNamespacedIngressStatus(
+      { namespace: nsB, name: 'shop', body: { status: { loadBalancer: { ingress: [{ hostname }] } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const served = await waitFor(`${nsB}/shop load balancer`, () => readWorkload(nsB, 'shop'), (w) => condition(w, 'IngressReady')?.status === 'True');
+    expect(served?.status?.loadBalancer).toEqual({ hostname });
+
+    // Ingress and security groups removed from the spec: their children go, and the workload is Ready.
+    await custom.patchNamespacedCustomObject({
+      ...workloadRef,
+      namespace: nsB,
+      name: 'shop',
+      body: [
+        { op: 'remove', path: '/spec/ingress' },
+        { op: 'remove', path: '/spec/networking' },
+      ],
+    });
+    const ready = await waitForReady(nsB, 'shop');
+    expect(condition(ready, 'IngressReady')?.reason).toBe('NotRequested');
+    expect(condition(ready, 'NetworkReady')?.reason).toBe('NotRequested');
+    await expect(networking.readNamespacedIngress({ namespace: nsB, name: 'shop' })).rejects.toMatchObject({ code: 404 });
+    await expect(core.readNamespacedService({ namespace: nsB, name: 'shop' })).rejects.toMatchObject({ code: 404 });
+
+    // Deleted while web, api and worker still use the Shared profile: the profile stays.
+    const sharedProfile = ready.status!.fargateProfile!.name;
+    const shopRole = parseRoleArn(ready.status!.iamRoleArn!).name;
+    await deleteWorkload(nsB, 'shop');
+    await waitForGone(nsB, 'shop');
+    expect(await roleExists(shopRole)).toBe(false);
+    expect(await ourProfiles()).toContain(sharedProfile);
+  }, TEST_TIMEOUT_MS);
+
+  it('leaves a role it does not own untouched (Stalled, NotOwned) until the workload asks to adopt it', async () => {
+    const manifest = workloadManifest(nsA, 'adoptee', { iam: { managedPolicyArns: [S3_READ] } });
+    const facts = { accountId: seed.accountId, region: seed.region, oidcIssuer: cluster.status!.oidcIssuer! };
+    const plan = planIrsaRole(manifest, clusterManifest(), facts);
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: plan.name,
+        Path: plan.path,
+        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+      }),
+    );
+    await custom.createNamespacedCustomObject({ ...workloadRef, namespace: nsA, body: manifest });
+    const stalled = await waitFor(`${nsA}/adoptee Stalled`, () => readWorkload(nsA, 'adoptee'), (w) => current(w) && condition(w, 'Stalled')?.status === 'True');
+    expect(condition(stalled, 'Stalled')?.reason).toBe('NotOwned');
+    expect(condition(stalled, 'IAMRoleReady')).toMatchObject({ status: 'False', reason: 'NotOwned' });
+    expect(await attachedPolicies(plan.name)).toEqual([]);
+
+    await custom.patchNamespacedCustomObject({
+      ...workloadRef,
+      namespace: nsA,
+      name: 'adoptee',
+      body: [{ op: 'add', path: '/metadata/annotations', value: { [ADOPT_ANNOTATION]: 'true' } }],
+    });
+    // An annotation does not change the generation: the next resync picks it up.
+    const adopted = await waitForReady(nsA, 'adoptee');
+    const role = (await iam.send(new GetRoleCommand({ RoleName: plan.name }))).Role!;
+    expect(JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument ?? ''))).toEqual(plan.trustPolicy);
+    expect(Object.fromEntries((role.Tags ?? []).map((t) => [t.Key, t.Value]))).toMatchObject({ [TAG_CLUSTER]: CLUSTER, [TAG_UID]: adopted.metadata.uid });
+    expect(await attachedPolicies(plan.name)).toEqual([S3_READ]);
+    await deleteWorkload(nsA, 'adoptee');
+    await waitForGone(nsA, 'adoptee');
+    expect(await roleExists(plan.name)).toBe(false);
   }, TEST_TIMEOUT_MS);
 
   it('deletes roles and profiles with the workloads and removes the finalizers; Retain keeps the role', async () => {
