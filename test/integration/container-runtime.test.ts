@@ -1,0 +1,156 @@
+// The image, as far as it can be tested without a Docker engine: hadolint on the Dockerfile, and
+// its runtime stage rebuilt as a folder (same npm command, same COPY lines, same ENTRYPOINT, made
+// read-only) started as uid 65532 with only the image's environment: --help, then `run` with the
+// Deployment's flags against the real API server, answering /healthz, /readyz and /metrics and
+// stopping with 0 on SIGTERM.
+import { execFile, spawn } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { argsOf, parseDockerfile, stageNamed } from '../container/dockerfile.js';
+import { buildRuntimeTree, STAGES, type RuntimeTree } from '../container/runtime-tree.js';
+import { freePorts } from '../support/ports.js';
+import { repoRoot } from '../support/repo-root.js';
+import { readTestEnvironment } from '../support/test-env.js';
+
+const runFile = promisify(execFile);
+const root = repoRoot();
+const environment = readTestEnvironment();
+const stages = parseDockerfile(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+const runtime = stageNamed(stages, STAGES.runtime);
+
+let tree: RuntimeTree;
+let workDir: string;
+
+/** The command that runs `command` as the image's USER (setpriv when we are root, as in CI). */
+function asImageUser(command: string, args: string[]): [string, string[]] {
+  if (process.getuid?.() !== 0) return [command, args];
+  return ['setpriv', [`--reuid=${tree.user.uid}`, `--regid=${tree.user.gid}`, '--clear-groups', command, ...args]];
+}
+
+/** Only what the image sets, plus what Kubernetes would: none of the test runner's variables leak in. */
+function imageEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: '/usr/bin:/bin', ...tree.env, ...extra };
+}
+
+async function runAsImageUser(args: string[], env = imageEnv()): Promise<{ code: number; stdout: string; stderr: string }> {
+  const [command, fullArgs] = asImageUser(args[0]!, args.slice(1));
+  try {
+    const { stdout, stderr } = await runFile(command, fullArgs, { env, cwd: tree.appDir, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failure.code === 'number' ? failure.code : -1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? '' };
+  }
+}
+
+beforeAll(async () => {
+  workDir = mkdtempSync(join(tmpdir(), 'container-runtime-'));
+  tree = await buildRuntimeTree(stages, root, workDir);
+}, 600_000);
+
+afterAll(async () => {
+  if (!workDir) return;
+  // The tree is read-only; give write back so that a non-root run can remove it too.
+  await runFile('chmod', ['-R', 'u+w', workDir]);
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+test('hadolint finds nothing to report in the Dockerfile', async () => {
+  const { stdout, stderr } = await runFile(join(root, 'scripts/check-dockerfile.sh'), [join(root, 'Dockerfile')], { timeout: 300_000 });
+  expect(`${stdout}${stderr}`.trim()).toBe('');
+}, 320_000);
+
+test('the runtime stage is distroless Node 20 as a numeric non-root user, with HOME on /tmp, entrypoint `run` and the OCI labels', () => {
+  const text = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  expect(text).toMatch(/^ARG NODE_RUNTIME_IMAGE=gcr\.io\/distroless\/nodejs20-debian12:nonroot$/m);
+  expect(runtime.from).toBe('${NODE_RUNTIME_IMAGE}');
+  expect(tree.user).toEqual({ uid: 65532, gid: 65532 });
+  expect(tree.env.HOME).toBe('/tmp');
+  expect(tree.entrypoint.slice(-2)).toEqual([join(tree.appDir, 'bin/eks-fargate-operator'), 'run']);
+  expect(tree.installCommand).toMatch(/^npm ci .*--omit=dev/);
+  const labels = argsOf(runtime, 'LABEL').join(' ');
+  for (const label of ['title', 'description', 'source', 'licenses', 'version']) expect(labels).toContain(`org.opencontainers.image.${label}=`);
+  // The runtime stage runs nothing: no shell in distroless, and nothing to write.
+  expect(argsOf(runtime, 'RUN')).toEqual([]);
+});
+
+test('the production install holds every production dependency and no development one', () => {
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  for (const name of Object.keys(manifest.dependencies)) expect([name, existsSync(join(tree.appDir, 'node_modules', name, 'package.json'))]).toEqual([name, true]);
+  // The lock marks what only development needs (a devDependency that a production package also
+  // needs, like @types/node, is not marked, and rightly installed).
+  const devOnly = Object.entries(lock.packages).filter(([path, entry]) => path.startsWith('node_modules/') && entry.dev === true);
+  expect(devOnly.map(([path]) => path)).toEqual(expect.arrayContaining(['node_modules/typescript', 'node_modules/jest']));
+  for (const [path] of devOnly) expect([path, existsSync(join(tree.appDir, path))]).toEqual([path, false]);
+});
+
+test('the operator user cannot write anywhere in the tree', async () => {
+  const attempt = await runAsImageUser([process.execPath, '-e', `require('node:fs').writeFileSync(${JSON.stringify(join(tree.appDir, 'dist', 'written'))}, 'x')`]);
+  expect(attempt.code).not.toBe(0);
+  expect(attempt.stderr).toMatch(/EACCES|EROFS/);
+});
+
+test('the entrypoint answers --help, and the CLI without `run` lists its commands, as uid 65532', async () => {
+  const runHelp = await runAsImageUser([...tree.entrypoint, '--help']);
+  expect(runHelp.stderr).toBe('');
+  expect(runHelp.code).toBe(0);
+  expect(runHelp.stdout).toContain('Usage: eks-fargate-operator run');
+  const cliHelp = await runAsImageUser([...tree.entrypoint.slice(0, -1), '--help']);
+  expect(cliHelp.code).toBe(0);
+  expect(cliHelp.stdout).toMatch(/\brun\b/);
+});
+
+test("`run` with the Deployment's flags serves /healthz, /readyz and /metrics against the real API server and stops with 0 on SIGTERM", async () => {
+  const deployment = parse(readFileSync(join(root, 'deploy/base/manager/deployment.yaml'), 'utf8')) as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+  const [healthPort, metricsPort] = await freePorts(2);
+  // The Deployment's own flags, on free ports here; the kubeconfig stands in for the in-cluster config.
+  const args = deployment.spec.template.spec.containers[0]!.args.map((arg) =>
+    arg.startsWith('--health-port=') ? `--health-port=${healthPort}` : arg.startsWith('--metrics-port=') ? `--metrics-port=${metricsPort}` : arg,
+  );
+  expect(args).toContain('--leader-elect');
+  const kubeconfig = join(workDir, 'kubeconfig');
+  writeFileSync(kubeconfig, readFileSync(environment.kubeconfigPath), { mode: 0o600 });
+  if (process.getuid?.() === 0) chownSync(kubeconfig, tree.user.uid, tree.user.gid);
+
+  const env = imageEnv({
+    // What the Deployment and the IRSA webhook would put there.
+    POD_NAME: `container-runtime-${process.pid}`,
+    POD_NAMESPACE: 'default',
+    AWS_REGION: environment.region,
+    AWS_ENDPOINT_URL: environment.awsEndpoint,
+    AWS_ACCESS_KEY_ID: environment.env.AWS_ACCESS_KEY_ID ?? 'testing',
+    AWS_SECRET_ACCESS_KEY: environment.env.AWS_SECRET_ACCESS_KEY ?? 'testing',
+  });
+  const [command, fullArgs] = asImageUser(tree.entrypoint[0]!, [...tree.entrypoint.slice(1), ...args, `--kubeconfig=${kubeconfig}`, `--health-bind-address=127.0.0.1`]);
+  const child = spawn(command, fullArgs, { env, cwd: tree.appDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+
+  try {
+    // Bounded wait for the server to listen (informers sync first); fails at once if the process died.
+    const deadline = Date.now() + 60_000;
+    let healthz: Response | undefined;
+    while (!healthz && Date.now() < deadline && exitCode === undefined) {
+      healthz = await fetch(`http://127.0.0.1:${healthPort}/healthz`).catch(() => undefined);
+      if (!healthz) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect([exitCode, healthz?.status]).toEqual([undefined, 200]);
+    expect((await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status).toBe(200);
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('eksfo_');
+  } finally {
+    child.kill('SIGTERM');
+  }
+  expect(await exited).toBe(0);
+  expect(output).not.toMatch(/EACCES|EROFS|read-only file system/i);
+  expect(output).toContain('"operator started"');
+}, 120_000);
