@@ -32,6 +32,12 @@ const timeoutMs = Number(flags.timeout ?? process.env.DEMO_TIMEOUT_SECONDS ?? 30
 const interactive = Boolean(process.stdout.isTTY) && !once;
 const say = (line: string): void => console.log(`[demo] ${line}`);
 
+// The AWS SDK's notice that future versions need Node 22 says nothing about this demo: keep every other warning.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'NodeVersionSupportWarning') console.error(`(node) ${warning.name}: ${warning.message}`);
+});
+
 let environment: Environment | undefined;
 let operator: ManagedProcess | undefined;
 let stopping: Promise<void> | undefined;
@@ -50,15 +56,20 @@ function stopAll(): Promise<void> {
   })());
 }
 
-// Registered before the launcher's own handlers, so the operator gets its SIGTERM first.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void stopAll().finally(() => {
-      say('stopped; nothing left running');
-      process.exit(0);
+/** Ctrl-C (or SIGTERM): stop in order, then exit 0. */
+function installSignalHandlers(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    // The launcher's own handlers would stop the environment while the operator is still running.
+    process.removeAllListeners(signal);
+    process.once(signal, () => {
+      void stopAll().finally(() => {
+        say('stopped; nothing left running');
+        process.exit(0);
+      });
     });
-  });
+  }
 }
+installSignalHandlers();
 
 /** The CRD of the EKS VPC resource controller's SecurityGroupPolicy, without its schema details. */
 const SECURITY_GROUP_POLICY_CRD = {
@@ -111,6 +122,7 @@ async function main(): Promise<number> {
     // Profiles stay CREATING for a few seconds, as on EKS (where it takes minutes).
     proxy: { creatingDelayMs: 3000, deletingDelayMs: 2000 },
   });
+  installSignalHandlers();
   const env = environment;
   const seed = env.seed;
   if (!seed) throw new Error('the environment was started without a seed');
@@ -166,6 +178,8 @@ async function main(): Promise<number> {
   let lastView = '';
   let announced = false;
   for (;;) {
+    // Ctrl-C: the signal handler stops everything and exits; this loop only stops looking.
+    if (stopping) return new Promise<number>(() => undefined);
     if (running.hasExited()) {
       const status = await running.exited;
       throw new Error(`the operator exited (${status.signal ?? `exit ${status.code}`}); last lines of ${operatorLog}:\n${logTail(operatorLog)}`);
@@ -176,6 +190,7 @@ async function main(): Promise<number> {
       ...(await getJson<OperatorObject>(env, ['fargateclusters'])).items,
       ...(await getJson<OperatorObject>(env, ['fargateworkloads', '-A'])).items,
     ];
+    if (stopping) continue;
     const present = new Set(objects.map((object) => `${object.kind}/${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`));
     const allReady = expected.every((key) => present.has(key)) && objects.every(isReady);
     const view = renderTable(objects.map(statusRow), process.stdout.columns || 160);
@@ -209,6 +224,7 @@ let code: number;
 try {
   code = await main();
 } catch (error) {
+  if (stopping) await new Promise(() => undefined); // a call cut short by Ctrl-C: the signal handler exits
   console.error(`[demo] ${error instanceof Error ? error.message : String(error)}`);
   code = 1;
 }
