@@ -132,13 +132,19 @@ function current(workload: FargateWorkload | undefined): boolean {
   return workload?.status?.observedGeneration === workload?.metadata.generation;
 }
 
+/** Every FargateProfileReady message seen while waiting, to check what a workload said while it queued. */
+const profileMessages = new Set<string>();
+
 /** Waits until the workload is Ready, playing the Deployment controller for its namespace meanwhile. */
 async function waitForReady(namespace: string, name: string, timeoutMs = 90_000): Promise<FargateWorkload> {
   const ready = await waitFor(
     `${namespace}/${name} Ready`,
     async () => {
       await markDeploymentsAvailable(environment, namespace);
-      return readWorkload(namespace, name);
+      const workload = await readWorkload(namespace, name);
+      const message = condition(workload, 'FargateProfileReady')?.message;
+      if (message) profileMessages.add(message);
+      return workload;
     },
     (workload) => current(workload) && condition(workload, 'Ready')?.status === 'True',
     timeoutMs,
@@ -190,6 +196,10 @@ function profileWrites(calls: readonly ProxyCall[]): ProxyCall[] {
     .sort((a, b) => a.startedAt - b.startedAt);
 }
 
+async function setMaxProfiles(maxProfiles: number): Promise<void> {
+  await custom.patchClusterCustomObject({ ...clusterRef, name: CLUSTER, body: [{ op: 'replace', path: '/spec/profiles/maxProfiles', value: maxProfiles }] });
+}
+
 const OUTSIDER = `${PREFIX}-outsider-${suffix}`;
 let under: OperatorUnderTest;
 let cluster: FargateCluster;
@@ -210,10 +220,10 @@ beforeAll(async () => {
 }, TEST_TIMEOUT_MS);
 
 afterAll(async () => {
-  for (const [namespace, name] of [[nsA, 'web'], [nsB, 'api'], [nsB, 'db'], [nsA, 'worker'], [nsA, 'huge'], [nsA, 'keeper'], [nsB, 'shop'], [nsA, 'adoptee']] as const) {
+  for (const [namespace, name] of [[nsA, 'web'], [nsB, 'api'], [nsB, 'db'], [nsA, 'worker'], [nsA, 'huge'], [nsA, 'keeper'], [nsB, 'shop'], [nsA, 'adoptee'], [nsA, 'extra']] as const) {
     await deleteWorkload(namespace, name).catch(() => undefined);
   }
-  for (const [namespace, name] of [[nsA, 'web'], [nsB, 'api'], [nsB, 'db'], [nsA, 'worker'], [nsA, 'huge'], [nsA, 'keeper'], [nsB, 'shop'], [nsA, 'adoptee']] as const) {
+  for (const [namespace, name] of [[nsA, 'web'], [nsB, 'api'], [nsB, 'db'], [nsA, 'worker'], [nsA, 'huge'], [nsA, 'keeper'], [nsB, 'shop'], [nsA, 'adoptee'], [nsA, 'extra']] as const) {
     await waitForGone(namespace, name).catch(() => undefined);
   }
   await eks.send(new DeleteFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: OUTSIDER })).catch(() => undefined);
@@ -294,6 +304,9 @@ describe('FargateWorkload reconciler', () => {
     const inline = await iam.send(new GetRolePolicyCommand({ RoleName: parseRoleArn(api.status!.iamRoleArn!).name, PolicyName: 'eksops-inline' }));
     expect(JSON.parse(decodeURIComponent(inline.PolicyDocument ?? ''))).toEqual(INLINE_POLICY);
 
+    // While the outside profile was CREATING, the workloads said what they waited behind.
+    expect([...profileMessages].some((m) => m.includes(`waiting behind profile ${OUTSIDER} (CREATING)`))).toBe(true);
+
     // Strictly one profile operation at a time: none was refused with ResourceInUse, and each
     // started only after the one before had left CREATING.
     const writes = profileWrites(await proxy.calls());
@@ -366,6 +379,28 @@ describe('FargateWorkload reconciler', () => {
     expect(await roleExists(planIrsaRole(stalled!, clusterManifest(), { accountId: seed.accountId, region: seed.region, oidcIssuer: cluster.status!.oidcIssuer! }).name)).toBe(false);
     const worker = await waitForReady(nsA, 'worker');
     expect(worker.status?.fargateProfile?.name).toBe((await readWorkload(nsA, 'web'))?.status?.fargateProfile?.name);
+  }, TEST_TIMEOUT_MS);
+
+  it('refuses a new profile over the cluster quota (Stalled, ProfileQuotaExceeded, no create call) and converges once it is raised', async () => {
+    const existing = (await eks.send(new ListFargateProfilesCommand({ clusterName: CLUSTER }))).fargateProfileNames ?? [];
+    await setMaxProfiles(existing.length);
+    try {
+      await proxy.clearCalls();
+      await custom.createNamespacedCustomObject({ ...workloadRef, namespace: nsA, body: workloadManifest(nsA, 'extra', { fargateProfile: { placement: 'Dedicated' } }) });
+      const stalled = await waitFor(`${nsA}/extra Stalled`, () => readWorkload(nsA, 'extra'), (w) => current(w) && condition(w, 'Stalled')?.status === 'True');
+      expect(condition(stalled, 'Stalled')?.reason).toBe('ProfileQuotaExceeded');
+      expect(condition(stalled, 'FargateProfileReady')?.message).toContain(`has ${existing.length} Fargate profiles`);
+      expect(condition(stalled, 'FargateProfileReady')?.message).toContain(`at most ${existing.length}`);
+      expect(profileWrites(await proxy.calls())).toEqual([]);
+    } finally {
+      await setMaxProfiles(10);
+    }
+    // The cluster's change wakes its workloads.
+    const ready = await waitForReady(nsA, 'extra');
+    expect(ready.status?.fargateProfile?.status).toBe('ACTIVE');
+    await deleteWorkload(nsA, 'extra');
+    await waitForGone(nsA, 'extra');
+    expect(await ourProfiles()).not.toContain(ready.status!.fargateProfile!.name);
   }, TEST_TIMEOUT_MS);
 
   it('reports a missing SecurityGroupPolicy CRD, reads the load balancer back, deletes dropped children, and keeps a Shared profile others use', async () => {
