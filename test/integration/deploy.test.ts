@@ -4,7 +4,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { kubectl, KubectlError } from '../support/kubectl.js';
 import { repoRoot } from '../support/repo-root.js';
 import { readTestEnvironment } from '../support/test-env.js';
@@ -131,6 +131,15 @@ describe('rendering', () => {
     expect(readdirSync(join(root, 'deploy/base/crds')).sort()).toEqual(names);
     for (const name of names) {
       expect([name, readFileSync(join(root, 'deploy/base/crds', name), 'utf8')]).toEqual([name, readFileSync(join(root, 'crds', name), 'utf8')]);
+    }
+  });
+
+  test('the rendered CRDs keep the schema of crds/ and are protected from Argo CD prune and delete', () => {
+    for (const name of readdirSync(join(root, 'crds')).filter((file) => file.endsWith('.yaml'))) {
+      const source = parse(readFileSync(join(root, 'crds', name), 'utf8')) as Manifest;
+      const rendered = only(base, 'CustomResourceDefinition', source.metadata.name);
+      expect(rendered.spec).toEqual(source.spec);
+      expect(rendered.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
     }
   });
 
