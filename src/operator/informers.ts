@@ -21,8 +21,10 @@ export interface OperatorInformers {
   clusters: SupervisedInformer<FargateCluster & KubernetesObject>;
   deployments: SupervisedInformer<V1Deployment>;
   serviceAccounts: SupervisedInformer<V1ServiceAccount>;
-  /** Every informer, for starting, stopping and health checks. */
+  /** Every informer, for starting and stopping. */
   all: SupervisedInformer<KubernetesObject>[];
+  /** Every informer with the resource it watches, for health checks that say which one failed. */
+  named: [string, SupervisedInformer<KubernetesObject>][];
 }
 
 /** Creates (does not start) the informers. */
@@ -58,6 +60,11 @@ export function createOperatorInformers(kubeConfig: KubeConfig, logger: Logger):
     labelSelector: CHILD_SELECTOR,
     logger,
   });
-  const all = [workloads, clusters, deployments, serviceAccounts] as unknown as SupervisedInformer<KubernetesObject>[];
-  return { workloads, clusters, deployments, serviceAccounts, all };
+  const named = [
+    [WORKLOAD_PLURAL, workloads],
+    [CLUSTER_PLURAL, clusters],
+    ['deployments', deployments],
+    ['serviceaccounts', serviceAccounts],
+  ] as unknown as [string, SupervisedInformer<KubernetesObject>][];
+  return { workloads, clusters, deployments, serviceAccounts, all: named.map(([, informer]) => informer), named };
 }

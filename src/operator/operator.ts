@@ -165,15 +165,22 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
 
   wireEventHandlers(informers, context);
 
-  await Promise.all(informers.all.map((informer) => startWithRetries(informer, clock, logger, options.syncTimeoutMs ?? 120_000)));
-
-  const health = await startHealthServer({
-    port: options.healthPort,
-    host: options.healthHost ?? '127.0.0.1',
-    registry: metrics.registry,
-    liveness: informers.all.map((informer, i) => ({ name: `informer-${i}`, check: () => ({ ok: informer.isHealthy(), reason: 'watch stalled' }) })),
-    readiness: informers.all.map((informer, i) => ({ name: `informer-${i}-synced`, check: () => ({ ok: informer.hasSynced(), reason: 'cache not synced' }) })),
-  });
+  let health: Awaited<ReturnType<typeof startHealthServer>>;
+  try {
+    await Promise.all(informers.all.map((informer) => startWithRetries(informer, clock, logger, options.syncTimeoutMs ?? 120_000)));
+    health = await startHealthServer({
+      port: options.healthPort,
+      host: options.healthHost ?? '127.0.0.1',
+      registry: metrics.registry,
+      liveness: informers.named.map(([name, informer]) => ({ name: `${name} informer`, check: () => ({ ok: informer.isHealthy(), reason: 'watch stalled' }) })),
+      readiness: informers.named.map(([name, informer]) => ({ name: `${name} cache`, check: () => ({ ok: informer.hasSynced(), reason: 'not synced' }) })),
+    });
+  } catch (error) {
+    // Nothing may keep running (or the process alive) after a failed start.
+    informers.all.forEach((informer) => informer.stop());
+    aws.destroy();
+    throw error;
+  }
 
   let leading = false;
   const startControllers = (): void => {
