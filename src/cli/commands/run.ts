@@ -74,6 +74,15 @@ export async function runCommand(argv: string[], io: CliOutput): Promise<number>
   const metrics = createMetrics({ defaultMetrics: true });
   let metricsServer: HealthServer | undefined;
   let operator;
+  // Until the caches have synced nothing is held (no Lease, no reconcile): a signal just ends the process.
+  const startupSignal = (signal: NodeJS.Signals): void => {
+    logger.info('signal before the operator started; exiting', { signal });
+    void flush(logger).finally(() => process.exit(EXIT_OK));
+  };
+  process.once('SIGTERM', startupSignal).once('SIGINT', startupSignal);
+  // The runtime's timers are unref'd (clock.ts): while the first list is being retried nothing
+  // else holds the event loop, and the process would end with 0. It lives until it is stopped.
+  const keepAlive = setInterval(() => undefined, 3_600_000);
   try {
     operator = await startOperator({
       ...(settings.kubeconfig === undefined ? {} : { kubeconfig: settings.kubeconfig }),
@@ -94,13 +103,16 @@ export async function runCommand(argv: string[], io: CliOutput): Promise<number>
       logger.info('metrics server listening', { metricsPort: metricsServer.port });
     }
   } catch (error) {
+    process.off('SIGTERM', startupSignal).off('SIGINT', startupSignal);
     logger.error('operator could not start', { error: error instanceof Error ? error.message : String(error) });
     await operator?.stop(0);
     await closeQuietly(logger, metricsServer);
+    clearInterval(keepAlive);
     await flush(logger);
     return EXIT_RUN_FAILED;
   }
 
+  process.off('SIGTERM', startupSignal).off('SIGINT', startupSignal);
   let signalled = false;
   const running = operator;
   const removeHandlers = onTerminationSignal(async () => {
@@ -110,6 +122,7 @@ export async function runCommand(argv: string[], io: CliOutput): Promise<number>
   // Resolves after a signal-driven stop, and also when the operator stopped itself (lost lease).
   await running.stopped;
   removeHandlers();
+  clearInterval(keepAlive);
   await closeQuietly(logger, metricsServer);
   logger.info('operator stopped', { reason: signalled ? 'signal' : 'stopped on its own' });
   await flush(logger);
