@@ -10,6 +10,7 @@ import { isNotFound } from '../../src/kube/api-error.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
 import { readTestEnvironment } from '../support/test-env.js';
+import { waitFor } from '../support/wait-for.js';
 
 const environment = readTestEnvironment();
 const kubeConfig = loadKubeConfig({ kubeconfig: environment.kubeconfigPath });
@@ -18,16 +19,6 @@ const coordination = kubeConfig.makeApiClient(CoordinationV1Api);
 const clusterRef = { group: API_GROUP, version: API_VERSION, plural: 'fargateclusters' };
 const clusterName = `no-eks-${Date.now().toString(36)}`;
 const lease = { namespace: 'default', name: `eksfo-test-${Date.now().toString(36)}`, leaseDurationSeconds: 2, renewDeadlineMs: 1_500, retryPeriodMs: 200 };
-
-async function waitFor<T>(what: string, read: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function readCluster(): Promise<FargateCluster | undefined> {
   try {

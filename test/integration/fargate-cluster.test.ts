@@ -28,6 +28,7 @@ import { planPodExecutionRole } from '../../src/plan/pod-execution-role.js';
 import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
 import { EMULATOR_CREDENTIALS } from '../support/seed.js';
 import { readTestEnvironment } from '../support/test-env.js';
+import { waitFor } from '../support/wait-for.js';
 
 const environment = readTestEnvironment();
 const seed = environment.seed;
@@ -39,17 +40,6 @@ const awsConfig = { endpoint: environment.awsEndpoint, region: seed.region, cred
 const iam = new IAMClient(awsConfig);
 const eks = new EKSClient(awsConfig);
 const clusterRef = { group: API_GROUP, version: API_VERSION, plural: 'fargateclusters' };
-
-/** Polls `read` until `done` holds for its result or `timeoutMs` passes (then fails naming `what` and the last value). */
-async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function clusterManifest(name: string, overrides: Partial<FargateCluster['spec']> = {}): FargateCluster {
   return {
