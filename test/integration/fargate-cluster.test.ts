@@ -25,6 +25,7 @@ import { SdkIamRoleStore } from '../../src/aws/iam-roles.js';
 import { isNotFound } from '../../src/kube/api-error.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import { planPodExecutionRole } from '../../src/plan/pod-execution-role.js';
+import { eksProxyRemote } from '../support/eks-proxy.js';
 import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
 import { EMULATOR_CREDENTIALS } from '../support/seed.js';
 import { readTestEnvironment } from '../support/test-env.js';
@@ -274,6 +275,27 @@ describe('FargateCluster reconciler', () => {
     // Adopted, it is the operator's: it goes with the cluster.
     await deleteClusterAndWait('demo');
     expect(await roleExists(executionRoleName)).toBe(false);
+  });
+
+  it('backs off and retries when AWS fails transiently, says so in an event, and converges', async () => {
+    const proxy = eksProxyRemote(environment.awsEndpoint);
+    // More server errors than the SDK's three attempts absorb: the reconcile itself must fail and retry.
+    await proxy.configure({ faults: [{ operation: 'eks:DescribeCluster', kind: 'server-error', count: 4 }] });
+    const mark = under.awsCalls.mark();
+    try {
+      await custom.createClusterCustomObject({ ...clusterRef, body: clusterManifest('demo') });
+      await waitForCondition('demo', 'Ready', 'True');
+    } finally {
+      await proxy.configure({ faults: [] });
+    }
+    const describes = under.awsCalls.since(mark, { operation: 'DescribeCluster' }).map((c) => c.outcome);
+    expect(describes[0]).not.toBe('ok');
+    expect(describes.at(-1)).toBe('ok');
+    const errors = (await under.operator.context.metrics.reconcileTotal.get()).values.find((v) => v.labels.kind === 'FargateCluster' && v.labels.result === 'error');
+    expect(errors?.value).toBeGreaterThanOrEqual(1);
+    const events = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=demo,reason=AWSCallFailed' });
+    expect(events.items.length).toBeGreaterThanOrEqual(1);
+    await deleteClusterAndWait('demo');
   });
 
   it('stalls with ClusterNotFound when no EKS cluster has the FargateCluster\'s name, and deletes cleanly', async () => {
