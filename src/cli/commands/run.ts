@@ -4,8 +4,6 @@ import { onTerminationSignal } from '../../controller/graceful-shutdown.js';
 import { startHealthServer, type HealthServer } from '../../observability/health-server.js';
 import { createLogger } from '../../observability/logger.js';
 import { createMetrics } from '../../observability/metrics.js';
-import { startOperator } from '../../operator/operator.js';
-import { createFargateWorkloadReconciler } from '../../operator/reconcilers/fargate-workload.js';
 import { normalizeBooleanFlags, resolveRunSettings, runFlagsHelp, RunSettingsError, RUN_FLAGS, type RunSettings } from '../../operator/run-options.js';
 import { parseCommandArgs } from '../arguments.js';
 import { CliInputError, EXIT_OK } from '../cli-error.js';
@@ -70,6 +68,11 @@ export async function runCommand(argv: string[], io: CliOutput): Promise<number>
     io.out(RUN_HELP);
     return EXIT_OK;
   }
+  // Loaded here, not at the top: the other commands and --help need neither Kubernetes nor AWS clients.
+  const [{ startOperator }, { createFargateWorkloadReconciler }] = await Promise.all([
+    import('../../operator/operator.js'),
+    import('../../operator/reconcilers/fargate-workload.js'),
+  ]);
   const logger = createLogger({ level: settings.logLevel });
   const metrics = createMetrics({ defaultMetrics: true });
   let metricsServer: HealthServer | undefined;
