@@ -16,6 +16,7 @@ import {
   CreateRoleCommand,
   DeleteRoleCommand,
   UpdateAssumeRolePolicyCommand,
+  GetRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { ADOPT_ANNOTATION, API_GROUP, API_VERSION, FINALIZER, TAG_CLUSTER, TAG_COMPONENT } from '../../src/api/constants.js';
@@ -24,7 +25,7 @@ import { isWriteOperation } from '../../src/aws/call-log.js';
 import { SdkIamRoleStore } from '../../src/aws/iam-roles.js';
 import { isNotFound } from '../../src/kube/api-error.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
-import { planPodExecutionRole } from '../../src/plan/pod-execution-role.js';
+import { EXECUTION_ROLE_LOGGING_POLICY_NAME, planPodExecutionRole } from '../../src/plan/pod-execution-role.js';
 import { eksProxyRemote } from '../support/eks-proxy.js';
 import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
 import { EMULATOR_CREDENTIALS } from '../support/seed.js';
@@ -186,6 +187,13 @@ describe('FargateCluster reconciler', () => {
     expect(Object.fromEntries((role?.Tags ?? []).map((t) => [t.Key, t.Value]))).toMatchObject({ [TAG_CLUSTER]: 'demo', [TAG_COMPONENT]: 'execution-role' });
     const attached = (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: executionRoleName }))).AttachedPolicies ?? [];
     expect(attached.map((p) => p.PolicyArn)).toEqual(['arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy']);
+    // Logging is on: the role may write the cluster's log group, and only it.
+    const logging = await iam.send(new GetRolePolicyCommand({ RoleName: executionRoleName, PolicyName: EXECUTION_ROLE_LOGGING_POLICY_NAME }));
+    const loggingStatement = JSON.parse(decodeURIComponent(logging.PolicyDocument ?? '')).Statement[0];
+    expect(loggingStatement.Resource).toEqual([
+      `arn:aws:logs:us-east-1:${seed.accountId}:log-group:/eks/demo/fargate`,
+      `arn:aws:logs:us-east-1:${seed.accountId}:log-group:/eks/demo/fargate:*`,
+    ]);
 
     const providers = await providerArnsFor(issuer);
     expect(providers).toEqual([cluster.status?.oidcProviderArn]);
