@@ -3,54 +3,35 @@
  * and started again: everything converges with no duplicate and, after deletion, no orphaned AWS
  * resource. Counted in the emulator.
  */
-import { EKSClient, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
-import { IAMClient, paginateListRoles } from '@aws-sdk/client-iam';
-import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION } from '../../src/api/constants.js';
-import type { Condition, FargateCluster, FargateWorkload } from '../../src/api/types.js';
-import { isNotFound } from '../../src/kube/api-error.js';
-import { loadKubeConfig } from '../../src/kube/kube-config.js';
-import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
+import { paginateListRoles } from '@aws-sdk/client-iam';
+import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { markDeploymentsAvailable } from '../support/deployment-availability.js';
-import { eksProxyRemote } from '../support/eks-proxy.js';
-import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
-import { EMULATOR_CREDENTIALS } from '../support/seed.js';
-import { readTestEnvironment } from '../support/test-env.js';
+import {
+  CLUSTER,
+  condition,
+  core,
+  custom,
+  destroyClients,
+  ensureReadyCluster,
+  environment,
+  iam,
+  profilesWithPrefix,
+  proxy,
+  removeCluster,
+  seed,
+  startWorkloadOperator,
+  workloadRef,
+} from '../support/fargate-workload-kit.js';
+import type { OperatorUnderTest } from '../support/operator-under-test.js';
+import { waitFor } from '../support/wait-for.js';
 
-const environment = readTestEnvironment();
-const seed = environment.seed;
-if (!seed) throw new Error('the integration environment was started without a seed');
-const CLUSTER = seed.clusterName;
 const PREFIX = 'wlr';
 const COUNT = 20;
 const DEDICATED = new Set([3, 9, 15]);
 const TIMEOUT_MS = 240_000;
 
-const kubeConfig = loadKubeConfig({ kubeconfig: environment.kubeconfigPath });
-const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-const core = kubeConfig.makeApiClient(CoreV1Api);
-const awsConfig = { endpoint: environment.awsEndpoint, region: seed.region, credentials: EMULATOR_CREDENTIALS };
-const iam = new IAMClient(awsConfig);
-const eks = new EKSClient(awsConfig);
-const proxy = eksProxyRemote(environment.awsEndpoint);
-const clusterRef = { group: API_GROUP, version: API_VERSION, plural: 'fargateclusters' };
-const workloadRef = { group: API_GROUP, version: API_VERSION, plural: 'fargateworkloads' };
 const namespace = `wlr-${Date.now().toString(36)}`;
 const names = Array.from({ length: COUNT }, (_, i) => `w${String(i).padStart(2, '0')}`);
-
-async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-function condition(object: { status?: { conditions?: Condition[] } } | undefined, type: string): Condition | undefined {
-  return object?.status?.conditions?.find((c) => c.type === type);
-}
 
 async function listWorkloads(): Promise<FargateWorkload[]> {
   const list = (await custom.listNamespacedCustomObject({ ...workloadRef, namespace })) as { items: FargateWorkload[] };
@@ -66,13 +47,12 @@ async function ourRoles(): Promise<string[]> {
   return found.sort();
 }
 
-async function ourProfiles(): Promise<string[]> {
-  const listed = await eks.send(new ListFargateProfilesCommand({ clusterName: CLUSTER }));
-  return (listed.fargateProfileNames ?? []).filter((name) => name.startsWith(`${PREFIX}-`)).sort();
+function ourProfiles(): Promise<string[]> {
+  return profilesWithPrefix(PREFIX);
 }
 
 function startOperator(): Promise<OperatorUnderTest> {
-  return startOperatorForTest({ reconcilers: { workload: createFargateWorkloadReconciler }, resyncPeriodMs: 5_000 });
+  return startWorkloadOperator(5_000);
 }
 
 let under: OperatorUnderTest | undefined;
@@ -92,26 +72,17 @@ beforeAll(async () => {
       iam: { rolePath: '/eksops/', createOIDCProvider: true },
     },
   };
-  await custom.createClusterCustomObject({ ...clusterRef, body: manifest }).catch((error: unknown) => {
-    if ((error as { code?: number }).code !== 409) throw error;
-  });
-  await waitFor(
-    `FargateCluster ${CLUSTER} Ready`,
-    async () => (await custom.getClusterCustomObject({ ...clusterRef, name: CLUSTER })) as FargateCluster,
-    (c) => condition(c, 'Ready')?.status === 'True',
-  );
+  await ensureReadyCluster(manifest);
 }, TIMEOUT_MS);
 
 afterAll(async () => {
   for (const name of names) await custom.deleteNamespacedCustomObject({ ...workloadRef, namespace, name }).catch(() => undefined);
-  await waitFor('workloads gone', listWorkloads, (items) => items.length === 0).catch(() => undefined);
-  await custom.deleteClusterCustomObject({ ...clusterRef, name: CLUSTER }).catch(() => undefined);
-  await waitFor('FargateCluster gone', () => custom.getClusterCustomObject({ ...clusterRef, name: CLUSTER }).then(() => false, (error: unknown) => isNotFound(error)), (gone) => gone).catch(() => undefined);
+  await waitFor('workloads gone', listWorkloads, (items) => items.length === 0, 120_000).catch(() => undefined);
+  await removeCluster(CLUSTER);
   await under?.stop();
   await proxy.configure({ creatingDelayMs: 0, deletingDelayMs: 0, faults: [] });
   await core.deleteNamespace({ name: namespace }).catch(() => undefined);
-  iam.destroy();
-  eks.destroy();
+  destroyClients();
 }, TIMEOUT_MS);
 
 it('converges 20 workloads across an operator stop and restart, with no duplicate and no orphan', async () => {
@@ -129,7 +100,7 @@ it('converges 20 workloads across an operator stop and restart, with no duplicat
     await custom.createNamespacedCustomObject({ ...workloadRef, namespace, body });
   }
   // Stop in the middle: some roles made, profiles still being created; in-flight reconciles abandoned.
-  await waitFor('the first IRSA roles', ourRoles, (roles) => roles.length >= 3);
+  await waitFor('the first IRSA roles', ourRoles, (roles) => roles.length >= 3, 60_000);
   await under!.operator.stop(50);
   const rolesAtStop = (await ourRoles()).length;
   expect(rolesAtStop).toBeLessThan(COUNT);

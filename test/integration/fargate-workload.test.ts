@@ -5,21 +5,18 @@
  * available through their status subresource (markDeploymentsAvailable).
  */
 import { isDeepStrictEqual } from 'node:util';
-import { CreateFargateProfileCommand, DeleteFargateProfileCommand, DescribeFargateProfileCommand, EKSClient, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
+import { CreateFargateProfileCommand, DeleteFargateProfileCommand, DescribeFargateProfileCommand, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
 import {
   AttachRolePolicyCommand,
   CreateRoleCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
-  IAMClient,
   ListAttachedRolePoliciesCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api, PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
 import {
   ADOPT_ANNOTATION,
-  API_GROUP,
-  API_VERSION,
   FINALIZER,
   IRSA_ROLE_ANNOTATION,
   PROFILE_LABEL,
@@ -30,23 +27,37 @@ import {
   TAG_NAMESPACE,
   TAG_UID,
 } from '../../src/api/constants.js';
-import type { Condition, FargateCluster, FargateWorkload } from '../../src/api/types.js';
+import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { isWriteOperation } from '../../src/aws/call-log.js';
 import { SdkIamRoleStore } from '../../src/aws/iam-roles.js';
-import { isNotFound } from '../../src/kube/api-error.js';
-import { loadKubeConfig } from '../../src/kube/kube-config.js';
-import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
 import { parseRoleArn, planIrsaRole, roleArnHash, selectorMatches } from '../../src/plan/index.js';
 import { markDeploymentsAvailable } from '../support/deployment-availability.js';
-import { eksProxyRemote, type ProxyCall } from '../support/eks-proxy.js';
-import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
-import { EMULATOR_CREDENTIALS } from '../support/seed.js';
-import { readTestEnvironment } from '../support/test-env.js';
+import type { ProxyCall } from '../support/eks-proxy.js';
+import {
+  apps,
+  CLUSTER,
+  clusterRef,
+  condition,
+  core,
+  custom,
+  deleteWorkload,
+  destroyClients,
+  eks,
+  ensureReadyCluster,
+  environment,
+  iam,
+  networking,
+  profilesWithPrefix,
+  proxy,
+  readWorkload,
+  removeCluster,
+  seed,
+  startWorkloadOperator,
+  workloadRef,
+} from '../support/fargate-workload-kit.js';
+import type { OperatorUnderTest } from '../support/operator-under-test.js';
+import { waitFor } from '../support/wait-for.js';
 
-const environment = readTestEnvironment();
-const seed = environment.seed;
-if (!seed) throw new Error('the integration environment was started without a seed');
-const CLUSTER = seed.clusterName;
 const PREFIX = 'wlt';
 const S3_READ = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
 const DYNAMO_READ = 'arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess';
@@ -56,31 +67,9 @@ const DELETING_MS = 1_500;
 /** Each test waits on several profile transitions of CREATING_MS / DELETING_MS. */
 const TEST_TIMEOUT_MS = 180_000;
 
-const kubeConfig = loadKubeConfig({ kubeconfig: environment.kubeconfigPath });
-const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-const core = kubeConfig.makeApiClient(CoreV1Api);
-const apps = kubeConfig.makeApiClient(AppsV1Api);
-const networking = kubeConfig.makeApiClient(NetworkingV1Api);
-const awsConfig = { endpoint: environment.awsEndpoint, region: seed.region, credentials: EMULATOR_CREDENTIALS };
-const iam = new IAMClient(awsConfig);
-const eks = new EKSClient(awsConfig);
-const proxy = eksProxyRemote(environment.awsEndpoint);
-const clusterRef = { group: API_GROUP, version: API_VERSION, plural: 'fargateclusters' };
-const workloadRef = { group: API_GROUP, version: API_VERSION, plural: 'fargateworkloads' };
 const suffix = Date.now().toString(36);
 const nsA = `wlt-a-${suffix}`;
 const nsB = `wlt-b-${suffix}`;
-
-/** Polls `read` until `done` holds for its result or `timeoutMs` passes (then fails naming `what` and the last value). */
-async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function clusterManifest(): FargateCluster {
   return {
@@ -88,8 +77,8 @@ function clusterManifest(): FargateCluster {
     kind: 'FargateCluster',
     metadata: { name: CLUSTER },
     spec: {
-      region: seed!.region,
-      subnetIds: seed!.privateSubnetIds,
+      region: seed.region,
+      subnetIds: seed.privateSubnetIds,
       podExecutionRole: { create: true },
       profiles: { maxProfiles: 10, namePrefix: PREFIX },
       iam: { rolePath: '/eksops/', allowedManagedPolicyArns: [S3_READ, DYNAMO_READ], allowInlinePolicies: true, createOIDCProvider: true },
@@ -114,19 +103,6 @@ function workloadManifest(namespace: string, name: string, spec: Partial<Fargate
 }
 
 const INLINE_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' }] };
-
-async function readWorkload(namespace: string, name: string): Promise<FargateWorkload | undefined> {
-  try {
-    return (await custom.getNamespacedCustomObject({ ...workloadRef, namespace, name })) as FargateWorkload;
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
-
-function condition(object: { status?: { conditions?: Condition[] } } | undefined, type: string): Condition | undefined {
-  return object?.status?.conditions?.find((c) => c.type === type);
-}
 
 function current(workload: FargateWorkload | undefined): boolean {
   return workload?.status?.observedGeneration === workload?.metadata.generation;
@@ -156,17 +132,8 @@ async function waitForGone(namespace: string, name: string): Promise<void> {
   await waitFor(`${namespace}/${name} gone`, () => readWorkload(namespace, name), (workload) => workload === undefined, 90_000);
 }
 
-async function deleteWorkload(namespace: string, name: string): Promise<void> {
-  try {
-    await custom.deleteNamespacedCustomObject({ ...workloadRef, namespace, name });
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
-}
-
-async function ourProfiles(): Promise<string[]> {
-  const listed = await eks.send(new ListFargateProfilesCommand({ clusterName: CLUSTER }));
-  return (listed.fargateProfileNames ?? []).filter((name) => name.startsWith(`${PREFIX}-`)).sort();
+function ourProfiles(): Promise<string[]> {
+  return profilesWithPrefix(PREFIX);
 }
 
 async function roleExists(name: string): Promise<boolean> {
@@ -208,15 +175,8 @@ beforeAll(async () => {
   await proxy.configure({ creatingDelayMs: CREATING_MS, deletingDelayMs: DELETING_MS, faults: [] });
   await proxy.clearCalls();
   for (const namespace of [nsA, nsB]) await core.createNamespace({ body: { metadata: { name: namespace } } });
-  under = await startOperatorForTest({ reconcilers: { workload: createFargateWorkloadReconciler }, resyncPeriodMs: 3_000 });
-  await custom.createClusterCustomObject({ ...clusterRef, body: clusterManifest() }).catch((error: unknown) => {
-    if ((error as { code?: number }).code !== 409) throw error;
-  });
-  cluster = (await waitFor(
-    `FargateCluster ${CLUSTER} Ready`,
-    async () => (await custom.getClusterCustomObject({ ...clusterRef, name: CLUSTER })) as FargateCluster,
-    (c) => condition(c, 'Ready')?.status === 'True',
-  ));
+  under = await startWorkloadOperator(3_000);
+  cluster = await ensureReadyCluster(clusterManifest());
 }, TEST_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -227,13 +187,11 @@ afterAll(async () => {
     await waitForGone(namespace, name).catch(() => undefined);
   }
   await eks.send(new DeleteFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: OUTSIDER })).catch(() => undefined);
-  await custom.deleteClusterCustomObject({ ...clusterRef, name: CLUSTER }).catch(() => undefined);
-  await waitFor('FargateCluster gone', () => custom.getClusterCustomObject({ ...clusterRef, name: CLUSTER }).then(() => false, () => true), (gone) => gone).catch(() => undefined);
+  await removeCluster(CLUSTER);
   await under?.stop();
   await proxy.configure({ creatingDelayMs: 0, deletingDelayMs: 0, faults: [] });
   for (const namespace of [nsA, nsB]) await core.deleteNamespace({ name: namespace }).catch(() => undefined);
-  iam.destroy();
-  eks.destroy();
+  destroyClients();
 }, 240_000);
 
 describe('FargateWorkload reconciler', () => {

@@ -1,0 +1,95 @@
+/**
+ * What the FargateWorkload integration suites share: clients of the test environment (API server,
+ * IAM and EKS through the proxy), reads of workloads and their conditions, the FargateCluster
+ * they run on, and an operator with the workload reconciler.
+ */
+import { EKSClient, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api } from '@kubernetes/client-node';
+import { API_GROUP, API_VERSION } from '../../src/api/constants.js';
+import type { Condition, FargateCluster, FargateWorkload } from '../../src/api/types.js';
+import { isNotFound } from '../../src/kube/api-error.js';
+import { loadKubeConfig } from '../../src/kube/kube-config.js';
+import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
+import { eksProxyRemote } from './eks-proxy.js';
+import { startOperatorForTest, type OperatorUnderTest } from './operator-under-test.js';
+import { EMULATOR_CREDENTIALS, type SeedResult } from './seed.js';
+import { readTestEnvironment } from './test-env.js';
+import { waitFor } from './wait-for.js';
+
+export const environment = readTestEnvironment();
+if (!environment.seed) throw new Error('the integration environment was started without a seed');
+export const seed: SeedResult = environment.seed;
+export const CLUSTER = seed.clusterName;
+
+const kubeConfig = loadKubeConfig({ kubeconfig: environment.kubeconfigPath });
+export const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+export const core = kubeConfig.makeApiClient(CoreV1Api);
+export const apps = kubeConfig.makeApiClient(AppsV1Api);
+export const networking = kubeConfig.makeApiClient(NetworkingV1Api);
+const awsConfig = { endpoint: environment.awsEndpoint, region: seed.region, credentials: EMULATOR_CREDENTIALS };
+export const iam = new IAMClient(awsConfig);
+export const eks = new EKSClient(awsConfig);
+export const proxy = eksProxyRemote(environment.awsEndpoint);
+export const clusterRef = { group: API_GROUP, version: API_VERSION, plural: 'fargateclusters' };
+export const workloadRef = { group: API_GROUP, version: API_VERSION, plural: 'fargateworkloads' };
+
+/** The condition of a type on an object's status. */
+export function condition(object: { status?: { conditions?: Condition[] } } | undefined, type: string): Condition | undefined {
+  return object?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** The workload, or undefined when it does not exist. */
+export async function readWorkload(namespace: string, name: string): Promise<FargateWorkload | undefined> {
+  try {
+    return (await custom.getNamespacedCustomObject({ ...workloadRef, namespace, name })) as FargateWorkload;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Deletes a workload; a missing one is fine. */
+export async function deleteWorkload(namespace: string, name: string): Promise<void> {
+  try {
+    await custom.deleteNamespacedCustomObject({ ...workloadRef, namespace, name });
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+/** Creates the FargateCluster (or keeps the one there) and waits until it is Ready. */
+export async function ensureReadyCluster(manifest: FargateCluster, timeoutMs = 60_000): Promise<FargateCluster> {
+  await custom.createClusterCustomObject({ ...clusterRef, body: manifest }).catch((error: unknown) => {
+    if ((error as { code?: number }).code !== 409) throw error;
+  });
+  return waitFor(
+    `FargateCluster ${manifest.metadata.name ?? ''} Ready`,
+    async () => (await custom.getClusterCustomObject({ ...clusterRef, name: manifest.metadata.name ?? '' })) as FargateCluster,
+    (c) => condition(c, 'Ready')?.status === 'True',
+    timeoutMs,
+  );
+}
+
+/** Deletes the FargateCluster and waits until it is gone; failures are ignored (cleanup). */
+export async function removeCluster(name: string, timeoutMs = 60_000): Promise<void> {
+  await custom.deleteClusterCustomObject({ ...clusterRef, name }).catch(() => undefined);
+  await waitFor(`FargateCluster ${name} gone`, () => custom.getClusterCustomObject({ ...clusterRef, name }).then(() => false, (error: unknown) => isNotFound(error)), (gone) => gone, timeoutMs).catch(() => undefined);
+}
+
+/** The names of the cluster's Fargate profiles that start with `<prefix>-`, sorted. */
+export async function profilesWithPrefix(prefix: string): Promise<string[]> {
+  const listed = await eks.send(new ListFargateProfilesCommand({ clusterName: CLUSTER }));
+  return (listed.fargateProfileNames ?? []).filter((name) => name.startsWith(`${prefix}-`)).sort();
+}
+
+/** The operator in-process with the workload reconciler and a short resync, so drift tests need no long wait. */
+export function startWorkloadOperator(resyncPeriodMs: number): Promise<OperatorUnderTest> {
+  return startOperatorForTest({ reconcilers: { workload: createFargateWorkloadReconciler }, resyncPeriodMs });
+}
+
+/** Closes the AWS clients. */
+export function destroyClients(): void {
+  iam.destroy();
+  eks.destroy();
+}
