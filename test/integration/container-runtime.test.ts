@@ -56,7 +56,7 @@ afterAll(async () => {
   // The tree is read-only; give write back so that a non-root run can remove it too.
   await runFile('chmod', ['-R', 'u+w', workDir]);
   rmSync(workDir, { recursive: true, force: true });
-});
+}, 60_000);
 
 test('hadolint finds nothing to report in the Dockerfile', async () => {
   const { stdout, stderr } = await runFile(join(root, 'scripts/check-dockerfile.sh'), [join(root, 'Dockerfile')], { timeout: 300_000 });
@@ -92,7 +92,7 @@ test('the operator user cannot write anywhere in the tree', async () => {
   const attempt = await runAsImageUser([process.execPath, '-e', `require('node:fs').writeFileSync(${JSON.stringify(join(tree.appDir, 'dist', 'written'))}, 'x')`]);
   expect(attempt.code).not.toBe(0);
   expect(attempt.stderr).toMatch(/EACCES|EROFS/);
-});
+}, 60_000);
 
 test('the entrypoint answers --help, and the CLI without `run` lists its commands, as uid 65532', async () => {
   const runHelp = await runAsImageUser([...tree.entrypoint, '--help']);
@@ -102,7 +102,7 @@ test('the entrypoint answers --help, and the CLI without `run` lists its command
   const cliHelp = await runAsImageUser([...tree.entrypoint.slice(0, -1), '--help']);
   expect(cliHelp.code).toBe(0);
   expect(cliHelp.stdout).toMatch(/\brun\b/);
-});
+}, 60_000);
 
 test("`run` with the Deployment's flags serves /healthz, /readyz and /metrics against the real API server and stops with 0 on SIGTERM", async () => {
   const deployment = parse(readFileSync(join(root, 'deploy/base/manager/deployment.yaml'), 'utf8')) as { spec: { template: { spec: { containers: { args: string[] }[] } } } };

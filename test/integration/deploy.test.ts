@@ -82,7 +82,7 @@ let scratch: string;
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'deploy-test-'));
   [base, overlay] = await Promise.all([render(BASE), render(OVERLAY)]);
-});
+}, 60_000);
 
 afterAll(async () => {
   // Everything applied except the CRDs: the harness installed those, and other suites use them.
@@ -100,7 +100,7 @@ afterAll(async () => {
     if (!(error instanceof KubectlError && error.stderr.includes('NotFound'))) throw error;
   }
   rmSync(scratch, { recursive: true, force: true });
-});
+}, 60_000);
 
 describe('rendering', () => {
   test('the base renders every object the install needs, each once', () => {
@@ -227,7 +227,7 @@ describe('applied to the real API server', () => {
     const live = JSON.parse((await kubectl(target, ['get', 'deployment', 'eks-fargate-operator', '-n', NAMESPACE, '-o', 'json'])).stdout) as Manifest;
     const container = (live.spec as { template: { spec: PodSpec } }).template.spec.containers[0]!;
     expect(container.securityContext).toEqual(operatorContainer(base).securityContext);
-  });
+  }, 60_000);
 
   test('the example overlay applies over it and the live objects take its values', async () => {
     await kubectl(target, ['apply', '-k', OVERLAY, '--server-side']);
@@ -235,7 +235,7 @@ describe('applied to the real API server', () => {
     expect(sa.metadata.annotations?.['eks.amazonaws.com/role-arn']).toBe(only(overlay, 'ServiceAccount').metadata.annotations?.['eks.amazonaws.com/role-arn']);
     const live = JSON.parse((await kubectl(target, ['get', 'deployment', 'eks-fargate-operator', '-n', NAMESPACE, '-o', 'json'])).stdout) as Manifest;
     expect((live.spec as { template: { spec: PodSpec } }).template.spec.containers[0]!.image).toBe(operatorContainer(overlay).image);
-  });
+  }, 60_000);
 
   test('the ServiceAccount may do what the ClusterRole grants and nothing the operator does not need', async () => {
     const as = `--as=system:serviceaccount:${NAMESPACE}:eks-fargate-operator`;
@@ -254,5 +254,5 @@ describe('applied to the real API server', () => {
     expect(await can('update', 'leases.coordination.k8s.io', '-n', 'kube-system')).toBe('no');
     expect(await can('get', 'secrets', '-n', 'shop')).toBe('no');
     expect(await can('delete', 'fargateworkloads.fargate.eksops.dev', '-n', 'shop')).toBe('no');
-  });
+  }, 60_000);
 });
