@@ -115,7 +115,11 @@ async function reconcileWorkload(ctx: OperatorContext, key: ObjectKey, context: 
 
   const summary = summarize(parts);
   await writeWorkloadState(ctx, owned, summary, parts, fields);
-  if (summary.state === 'Stalled') throw new TerminalError(summary.message, summary.reason);
+  if (summary.state === 'Stalled') {
+    // Identical events are dropped by the recorder for a while: a resync of a stalled workload does not flood.
+    event('Warning', summary.reason, summary.message);
+    throw new TerminalError(summary.message, summary.reason);
+  }
   const requeueAfterMs = requeueOf(parts);
   return requeueAfterMs === undefined ? {} : { requeueAfterMs };
 }
