@@ -30,7 +30,13 @@ const { values: flags } = parseArgs({
 const once = Boolean(flags.once) || process.env.DEMO_EXIT_WHEN_READY === '1' || process.env.CI === 'true';
 const timeoutMs = Number(flags.timeout ?? process.env.DEMO_TIMEOUT_SECONDS ?? 300) * 1000;
 const interactive = Boolean(process.stdout.isTTY) && !once;
-const say = (line: string): void => console.log(`[demo] ${line}`);
+// While the live view redraws the screen, messages are kept and shown under the table instead.
+const notes: string[] = [];
+let viewing = false;
+const say = (line: string): void => {
+  if (viewing && interactive) notes.push(line);
+  else console.log(`[demo] ${line}`);
+};
 
 // The AWS SDK's notice that future versions need Node 22 says nothing about this demo: keep every other warning.
 process.removeAllListeners('warning');
@@ -45,6 +51,7 @@ let stopping: Promise<void> | undefined;
 /** Stops the operator first (so that it stops cleanly against a live API server), then the environment. */
 function stopAll(): Promise<void> {
   return (stopping ??= (async () => {
+    viewing = false;
     if (operator) {
       say('stopping the operator (SIGTERM)');
       await operator.stop(15_000);
@@ -177,6 +184,7 @@ async function main(): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let lastView = '';
   let announced = false;
+  viewing = true;
   for (;;) {
     // Ctrl-C: the signal handler stops everything and exits; this loop only stops looking.
     if (stopping) return new Promise<number>(() => undefined);
@@ -195,14 +203,14 @@ async function main(): Promise<number> {
     const allReady = expected.every((key) => present.has(key)) && objects.every(isReady);
     const view = renderTable(objects.map(statusRow), process.stdout.columns || 160);
     if (interactive) {
-      process.stdout.write(`\x1b[2J\x1b[H${new Date().toLocaleTimeString()}  (Ctrl-C stops the operator and the environment)\n${view}\n`);
+      const recent = notes.slice(-12).map((note) => `  ${note}`).join('\n');
+      process.stdout.write(`\x1b[2J\x1b[H${new Date().toLocaleTimeString()}  (Ctrl-C stops the operator and the environment)\n\n${view}\n\n${recent}\n`);
     } else if (view !== lastView) {
       console.log(`${new Date().toISOString()}\n${view}`);
     }
     lastView = view;
     if (allReady && !announced) {
       announced = true;
-      if (interactive) process.stdout.write('\neverything is Ready.\n');
       say(`everything is Ready: ${objects.length} objects`);
       if (once) return 0;
       say(`still running; look around with: ${env.kubectl} --kubeconfig ${env.kubeconfigPath} get fargateworkloads -A   (Ctrl-C stops everything)`);
