@@ -301,7 +301,9 @@ describe('kill -9 while converging 20 workloads, then restart', () => {
     expect(atKill.ready).toBeLessThan(workloads.length);
     expect(atKill.profiles).toBeLessThan(namespaces.length);
 
-    await startOperatorProcess(`converge-2-${suffix}`, runArgs);
+    // The restarted one also serves /metrics on a port of its own.
+    const metricsPort = await freePort();
+    await startOperatorProcess(`converge-2-${suffix}`, [...runArgs, `--metrics-port=${metricsPort}`]);
     // No kubelet here: mark the operator's Deployments available, as the Deployment controller would.
     await waitFor(
       'all 20 workloads Ready after the restart',
@@ -312,6 +314,9 @@ describe('kill -9 while converging 20 workloads, then restart', () => {
       (ready) => ready === workloads.length,
       150_000,
     );
+
+    const metrics = await (await fetch(`http://${LOOPBACK}:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^eksfo_reconcile_total\{kind="FargateWorkload",result="success"\} [1-9]/m);
 
     // Exactly what is expected in the emulator: one execution role, 20 IRSA roles, 5 profiles, one OIDC provider.
     const roles = await ownedRoles();
