@@ -22,7 +22,7 @@ export default {
       // on a machine also builds the binaries and the moto virtualenv here.
       globalSetup: '<rootDir>/test/support/jest-global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/jest-global-teardown.mjs',
-      testTimeout: 120_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
     },
   ],
 };
