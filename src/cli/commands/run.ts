@@ -75,8 +75,6 @@ export async function runCommand(argv: string[], io: CliOutput): Promise<number>
   ]);
   const logger = createLogger({ level: settings.logLevel });
   const metrics = createMetrics({ defaultMetrics: true });
-  let metricsServer: HealthServer | undefined;
-  let operator;
   // Until the caches have synced nothing is held (no Lease, no reconcile): a signal just ends the process.
   const startupSignal = (signal: NodeJS.Signals): void => {
     logger.info('signal before the operator started; exiting', { signal });
@@ -86,6 +84,7 @@ export async function runCommand(argv: string[], io: CliOutput): Promise<number>
   // The runtime's timers are unref'd (clock.ts): while the first list is being retried nothing
   // else holds the event loop, and the process would end with 0. It lives until it is stopped.
   const keepAlive = setInterval(() => undefined, 3_600_000);
+  let operator;
   try {
     operator = await startOperator({
       ...(settings.kubeconfig === undefined ? {} : { kubeconfig: settings.kubeconfig }),
@@ -100,28 +99,41 @@ export async function runCommand(argv: string[], io: CliOutput): Promise<number>
       metrics,
       reconcilers: { workload: createFargateWorkloadReconciler },
     });
-    if (settings.metricsPort !== undefined) {
-      // Probes stay on the health port; this one only carries the same registry.
-      metricsServer = await startHealthServer({ port: settings.metricsPort, host: settings.healthHost, registry: metrics.registry, liveness: [], readiness: [] });
-      logger.info('metrics server listening', { metricsPort: metricsServer.port });
-    }
   } catch (error) {
+    return failedToStart(error);
+  } finally {
     process.off('SIGTERM', startupSignal).off('SIGINT', startupSignal);
-    logger.error('operator could not start', { error: error instanceof Error ? error.message : String(error) });
-    await operator?.stop(0);
-    await closeQuietly(logger, metricsServer);
-    clearInterval(keepAlive);
-    await flush(logger);
-    return EXIT_RUN_FAILED;
   }
 
-  process.off('SIGTERM', startupSignal).off('SIGINT', startupSignal);
+  // From here a signal stops gracefully: finish or abandon reconciles, release the Lease.
   let signalled = false;
   const running = operator;
   const removeHandlers = onTerminationSignal(async () => {
     signalled = true;
     await running.stop(settings.shutdownTimeoutMs);
   }, logger);
+  let metricsServer: HealthServer | undefined;
+  if (settings.metricsPort !== undefined) {
+    try {
+      // Probes stay on the health port; this one only carries the same registry.
+      metricsServer = await startHealthServer({ port: settings.metricsPort, host: settings.healthHost, registry: metrics.registry, liveness: [], readiness: [] });
+      logger.info('metrics server listening', { metricsPort: metricsServer.port });
+    } catch (error) {
+      removeHandlers();
+      await running.stop(settings.shutdownTimeoutMs);
+      return failedToStart(error);
+    }
+  }
+
+  async function failedToStart(error: unknown): Promise<number> {
+    logger.error('operator could not start', { error: error instanceof Error ? error.message : String(error) });
+    clearInterval(keepAlive);
+    await flush(logger);
+    // What startOperator had started before it failed (informer watches) must not hold the process.
+    setTimeout(() => process.exit(EXIT_RUN_FAILED), 2000).unref();
+    return EXIT_RUN_FAILED;
+  }
+
   // Resolves after a signal-driven stop, and also when the operator stopped itself (lost lease).
   await running.stopped;
   removeHandlers();
