@@ -71,7 +71,10 @@ async function leaderGauge(operator: OperatorProcess): Promise<number> {
   return Number(match[1]);
 }
 
-/** Polls `read` until `done` holds or the timeout passes; fails naming `what` and the last value read. */
+/**
+ * Polls `read` every 250 ms (not support/wait-for's 50 ms: each read here spawns kubectl or lists every
+ * IAM role) until `done` holds, tolerating failed reads; fails naming `what`, the last value and the log folder.
+ */
 async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   let last: T | undefined;
   await waitUntilReady(
