@@ -230,5 +230,8 @@ describe('status writes', () => {
     expect(await writeStatus(custom, ref, afterWrite.status, ready)).toBe(true);
     const final = (await custom.getNamespacedCustomObjectStatus(ref)) as { status: typeof status };
     expect(final.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
+    // Other suites share this API server: a FargateWorkload left here would count as a workload of
+    // their FargateClusters and hold up their deletion.
+    await objects.delete(created);
   });
 });
