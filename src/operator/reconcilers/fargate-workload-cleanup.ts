@@ -11,10 +11,12 @@ import type { FargateCluster, FargateWorkload } from '../../api/types.js';
 import type { ReconcileResult } from '../../controller/reconciler.js';
 import type { WorkloadPlan } from '../../plan/index.js';
 import type { OperatorContext } from '../operator-context.js';
+import { profileInUse } from '../workload/child-state.js';
 import { deleteChildren, observeChildren } from '../workload/children-part.js';
 import { deleteProfile } from '../workload/fargate-profile-part.js';
 import { deleteRole } from '../workload/iam-role-part.js';
 import { requeueOf, type PartEvent, type PartReport } from '../workload/part-report.js';
+import { MOVING_FROM_ANNOTATION } from '../workload/profile-move.js';
 import { profileOwnershipTags, remainingProfileUsers } from '../workload/profile-usage.js';
 import { profileUsers } from '../workload/profile-users.js';
 import { setWorkloadFinalizer } from '../workload/workload-finalizer.js';
@@ -35,7 +37,11 @@ export async function finalizeWorkload(input: CleanupInput): Promise<ReconcileRe
   const { ctx, workload, cluster, plan, queueKey, event } = input;
   const aws = ctx.aws(cluster.spec.region);
   const profilePlan = plan.aws.fargateProfile;
-  await deleteChildren(ctx.objects, await observeChildren(ctx.objects, workload));
+  const children = await observeChildren(ctx.objects, workload);
+  // Mid-move the Deployment is the only record of the profile the pods came from.
+  const deployment = children.children.find((child) => child.kind === 'Deployment');
+  const moving = [profileInUse(deployment), deployment?.metadata?.annotations?.[MOVING_FROM_ANNOTATION]];
+  await deleteChildren(ctx.objects, children);
 
   if ((workload.spec.deletionPolicy ?? DEFAULT_DELETION_POLICY) === 'Retain') {
     aws.lanedProfiles.withdraw(profilePlan.clusterName, queueKey);
@@ -46,7 +52,7 @@ export async function finalizeWorkload(input: CleanupInput): Promise<ReconcileRe
 
   const parts: PartReport[] = [await deleteRole({ roles: aws.iamRoles, plan: plan.aws.iamRole, event })];
   const users = profileUsers(ctx.workloads.list(), ctx.clusters.list());
-  for (const profileName of profilesToRelease(profilePlan.name, workload)) {
+  for (const profileName of profilesToRelease(profilePlan.name, workload, moving)) {
     parts.push(
       await deleteProfile({
         aws,
@@ -71,8 +77,11 @@ export async function finalizeWorkload(input: CleanupInput): Promise<ReconcileRe
   return {};
 }
 
-/** The profiles a deleted workload lets go of: the planned one and the one its status reports, if another. */
-export function profilesToRelease(plannedName: string, workload: FargateWorkload): string[] {
-  const reported = workload.status?.fargateProfile?.name;
-  return reported && reported !== plannedName ? [plannedName, reported] : [plannedName];
+/**
+ * The profiles a deleted workload lets go of: the planned one, the one its status reports, and
+ * those its Deployment still names mid-move (pod label, moving-from annotation), each once.
+ */
+export function profilesToRelease(plannedName: string, workload: FargateWorkload, moving: readonly (string | undefined)[] = []): string[] {
+  const names = [plannedName, workload.status?.fargateProfile?.name, ...moving].filter((name): name is string => Boolean(name));
+  return [...new Set(names)];
 }

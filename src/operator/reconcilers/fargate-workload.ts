@@ -17,7 +17,8 @@ import { planWorkload, type WorkloadPlan } from '../../plan/index.js';
 import type { OperatorContext } from '../operator-context.js';
 import { deploymentAvailability, ingressReadiness, type DeploymentState, type IngressState } from '../workload/availability.js';
 import { applyChildren, observeChildren } from '../workload/children-part.js';
-import { convergeProfile } from '../workload/fargate-profile-part.js';
+import { convergeWorkloadProfile } from '../workload/fargate-profile-part.js';
+import { profileUsers } from '../workload/profile-users.js';
 import { convergeRole } from '../workload/iam-role-part.js';
 import {
   CONDITION_AVAILABLE,
@@ -73,8 +74,12 @@ async function reconcileWorkload(ctx: OperatorContext, key: ObjectKey, context: 
   const owned = await setWorkloadFinalizer(ctx, workload, true);
   const aws = ctx.aws(cluster.spec.region);
   const adopt = workload.metadata.annotations?.[ADOPT_ANNOTATION] === 'true';
-  const profile = await convergeProfile({
+  // A changed profile is a move (profile-move.ts): the children then carry the pod label of its step.
+  const profile = await convergeWorkloadProfile({
     aws,
+    objects: ctx.objects,
+    workload: owned,
+    users: profileUsers(ctx.workloads.list(), ctx.clusters.list()),
     plan: plan.aws.fargateProfile,
     owner: queueKey,
     adopt,
@@ -93,7 +98,7 @@ async function reconcileWorkload(ctx: OperatorContext, key: ObjectKey, context: 
   if (profile.active && role.roleArn) {
     // Only now: pods created before a matching profile is ACTIVE would never be scheduled on Fargate.
     const observed = await observeChildren(ctx.objects, owned);
-    const applied = await applyChildren(ctx.objects, plan.kubernetes, observed, event);
+    const applied = await applyChildren(ctx.objects, profile.adjust(plan.kubernetes), observed, event);
     const deploymentName = owned.metadata.name ?? '';
     const availability = deploymentAvailability(applied.current.get(`Deployment/${deploymentName}`) as DeploymentState | undefined);
     const ingress = ingressReadiness(

@@ -4,14 +4,19 @@
  * through the lane when the workload goes and nothing else uses it. Every call returns at once
  * with a report; moving states ask for a requeue instead of blocking a worker.
  */
-import { TAG_CLUSTER } from '../../api/constants.js';
+import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { LABEL_WORKLOAD, PROFILE_LABEL, TAG_CLUSTER } from '../../api/constants.js';
+import type { FargateWorkload } from '../../api/types.js';
 import { classifyAwsError } from '../../aws/error-classifier.js';
 import { profileDifferences, type ObservedProfile } from '../../aws/fargate-profiles.js';
 import { isOwnedBy } from '../../aws/iam-roles.js';
-import type { FargateProfilePlan } from '../../plan/index.js';
+import { isNotFound } from '../../kube/api-error.js';
+import type { FargateProfilePlan, KubeObject } from '../../plan/index.js';
 import type { AwsServices } from '../operator-context.js';
 import { CONDITION_PROFILE, partReady, partStalled, partWaiting, type PartEvent, type PartReport } from './part-report.js';
-import { laneWaitMessage, profileOwnershipTags, quotaProblem } from './profile-usage.js';
+import { ownedBy, profileInUse } from './child-state.js';
+import { decideProfileMove, moveSource, MOVING_FROM_ANNOTATION, rolloutComplete, withMoveStep, type LiveDeploymentFacts, type MoveStep } from './profile-move.js';
+import { laneWaitMessage, profileOwnershipTags, quotaProblem, remainingProfileUsers, type ProfileUser } from './profile-usage.js';
 
 /** How often a CREATING profile is polled (creation takes 30 s to 6 min). */
 export const CREATING_POLL_MS = 5_000;
@@ -71,10 +76,17 @@ export async function convergeProfile(input: ProfilePartInput): Promise<ProfileP
       return result(partStalled(CONDITION_PROFILE, observed.status === 'CREATE_FAILED' ? 'ProfileCreateFailed' : 'ProfileDeleteFailed', failureMessage(observed)));
     case 'ACTIVE': {
       aws.lanedProfiles.withdraw(plan.clusterName, owner);
-      // A profile is immutable: differences are reported; replacing it is a profile move.
+      // A profile is immutable and pods may run on it: differences are reported, the profile is left as it is.
       const differences = profileDifferences(plan, observed);
-      const message = differences.length > 0 ? `ACTIVE, but it differs from the plan: ${differences.join('; ')}` : '';
-      return result(partReady(CONDITION_PROFILE, 'Active', message), true);
+      if (differences.length === 0) return result(partReady(CONDITION_PROFILE, 'Active'), true);
+      return result(
+        partWaiting(
+          CONDITION_PROFILE,
+          'ProfileImmutable',
+          `Fargate profile ${plan.name} is ACTIVE, but it differs from the plan: ${differences.join('; ')}. Profiles are immutable and pods may run on it, so it is left as it is: delete it yourself, or change the workload so that it plans another profile (a move)`,
+        ),
+        true,
+      );
     }
   }
 }
@@ -170,4 +182,112 @@ export async function deleteProfile(input: ProfileDeletionInput): Promise<PartRe
   if (outcome.existed === false) return partReady(CONDITION_PROFILE, 'Deleted', `Fargate profile ${profileName} is gone`);
   input.event('Normal', 'FargateProfileDeleting', `deleting Fargate profile ${profileName} on cluster ${clusterName}`);
   return partWaiting(CONDITION_PROFILE, 'Deleting', `Fargate profile ${profileName} is DELETING`, DELETING_POLL_MS);
+}
+
+/** What converging the workload's profile, moves included, needs beyond {@link ProfilePartInput}. */
+export interface WorkloadProfileInput extends ProfilePartInput {
+  objects: KubernetesObjectApi;
+  /** The workload (its Deployment has its name and namespace and is controlled by it). */
+  workload: FargateWorkload;
+  /** Every cached workload's profile use (see profileUsers). */
+  users: readonly ProfileUser[];
+}
+
+/** The profile part with the move step, and how the planned children must be adjusted for it. */
+export interface WorkloadProfileResult extends ProfilePartResult {
+  step: MoveStep;
+  /** The planned children with the Deployment's pod label (and move annotation) for the step. */
+  adjust: (planned: readonly KubeObject[]) => KubeObject[];
+}
+
+/**
+ * Converges the planned profile and, when the live Deployment's pods use another one, moves them
+ * (see profile-move.ts): create the new profile, relabel the pods once it is ACTIVE, delete the
+ * old one once the rollout is complete and nothing uses it. The FargateProfileReady condition is
+ * False with reason MovingProfile and the step until the move is over.
+ */
+export async function convergeWorkloadProfile(input: WorkloadProfileInput): Promise<WorkloadProfileResult> {
+  const { aws, plan, owner } = input;
+  const live = await readDeployment(input.objects, input.workload);
+  const facts: LiveDeploymentFacts | undefined = live && {
+    podProfile: profileInUse(live),
+    movingFrom: live.metadata?.annotations?.[MOVING_FROM_ANNOTATION],
+    rolloutComplete: rolloutComplete(live),
+  };
+  const desired = await convergeProfile(input);
+  const from = moveSource(plan.name, facts);
+  const settled = facts !== undefined && from !== undefined && facts.podProfile !== from && facts.rolloutComplete;
+  const step = decideProfileMove({
+    desired: plan.name,
+    deployment: facts,
+    desiredActive: desired.active,
+    ...(settled && from !== undefined ? await oldProfileUse(input, from) : {}),
+  });
+  const adjust = (planned: readonly KubeObject[]): KubeObject[] =>
+    planned.map((object) => (object.kind === 'Deployment' ? withMoveStep(object, step) : object));
+  const withStep = (report: PartReport, active: boolean): WorkloadProfileResult => ({ ...desired, report, active, step, adjust });
+  if (step.kind === 'none' || step.kind === 'keeping' || step.kind === 'done' || desired.report.stalled) {
+    return withStep(desired.report, desired.active);
+  }
+  if (step.kind === 'creating') {
+    const detail = desired.report.condition.message ? `: ${desired.report.condition.message}` : '';
+    // The pods stay on the old profile meanwhile: the children are applied with its label.
+    return withStep(partWaiting(CONDITION_PROFILE, 'MovingProfile', `${step.message}${detail}`, desired.report.requeueAfterMs ?? CREATING_POLL_MS), true);
+  }
+  if (step.kind === 'moving') {
+    // Nothing wakes the workload when its Deployment's rollout advances: poll.
+    return withStep(partWaiting(CONDITION_PROFILE, 'MovingProfile', step.message, CREATING_POLL_MS), true);
+  }
+  const deletion = await deleteProfile({
+    aws,
+    clusterName: plan.clusterName,
+    profileName: step.from,
+    // The old profile was planned with tags this plan no longer knows: the cluster tag proves it is the operator's.
+    ownershipTags: { [TAG_CLUSTER]: plan.clusterName },
+    remainingUsers: [],
+    owner,
+    event: input.event,
+  });
+  if (deletion.condition.status === 'True') return withStep(desired.report, true);
+  const detail = deletion.condition.reason === 'WaitingInLane' ? `: ${deletion.condition.message}` : '';
+  return withStep(partWaiting(CONDITION_PROFILE, 'MovingProfile', `${step.message}${detail}`, deletion.requeueAfterMs ?? DELETING_POLL_MS), true);
+}
+
+/** The workload's live Deployment, when it exists and the workload controls it. */
+async function readDeployment(objects: KubernetesObjectApi, workload: FargateWorkload): Promise<KubernetesObject & Parameters<typeof rolloutComplete>[0] | undefined> {
+  const name = workload.metadata.name ?? '';
+  const namespace = workload.metadata.namespace ?? '';
+  try {
+    const live = await objects.read({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace } });
+    return ownedBy(live, workload.metadata.uid) ? live : undefined;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Who still uses the old profile of a move: other workloads that plan it, report it or label
+ * their Deployment's pods for it, and running pods labelled for it (any namespace); and whether it
+ * still exists.
+ */
+async function oldProfileUse(input: WorkloadProfileInput, from: string): Promise<{ oldExists: boolean; oldUsers: string[]; oldPods: number }> {
+  const { aws, plan, owner } = input;
+  const observed = await aws.lanedProfiles.poll(plan.clusterName, from);
+  if (!observed) return { oldExists: false, oldUsers: [], oldPods: 0 };
+  const planning = remainingProfileUsers(from, plan.clusterName, owner, input.users);
+  const deployments = await input.objects.list('apps/v1', 'Deployment', undefined, undefined, undefined, undefined, undefined, LABEL_WORKLOAD);
+  const labelled = deployments.items
+    .filter((deployment) => !ownedBy(deployment, input.workload.metadata.uid) && profileInUse(deployment) === from)
+    .map((deployment) => `Deployment ${deployment.metadata?.namespace ?? ''}/${deployment.metadata?.name ?? ''}`);
+  const pods = await input.objects.list('v1', 'Pod', undefined, undefined, undefined, undefined, undefined, `${PROFILE_LABEL}=${from}`);
+  const running = pods.items.filter((pod) => {
+    const phase = (pod as { status?: { phase?: string } }).status?.phase;
+    return !pod.metadata?.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
+  });
+  const ours = running.filter((pod) => pod.metadata?.labels?.[LABEL_WORKLOAD] === input.workload.metadata.name && pod.metadata?.namespace === input.workload.metadata.namespace);
+  // Pods of other workloads on it are theirs to move; counted as users, they keep the profile.
+  const others = running.length - ours.length;
+  const users = [...planning, ...labelled, ...(others > 0 ? [`${others} other pod(s)`] : [])];
+  return { oldExists: true, oldUsers: users, oldPods: ours.length };
 }
