@@ -11,7 +11,7 @@ import type { Condition, FargateCluster, FargateWorkload } from '../../src/api/t
 import { isNotFound } from '../../src/kube/api-error.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
-import { eksProxyRemote } from './eks-proxy.js';
+import { eksProxyRemote, type EksProxyRemote } from './eks-proxy.js';
 import { startOperatorForTest, type OperatorUnderTest } from './operator-under-test.js';
 import { EMULATOR_CREDENTIALS, type SeedResult } from './seed.js';
 import { readTestEnvironment } from './test-env.js';
@@ -30,7 +30,27 @@ export const networking = kubeConfig.makeApiClient(NetworkingV1Api);
 const awsConfig = { endpoint: environment.awsEndpoint, region: seed.region, credentials: EMULATOR_CREDENTIALS };
 export const iam = new IAMClient(awsConfig);
 export const eks = new EKSClient(awsConfig);
-export const proxy = eksProxyRemote(environment.awsEndpoint);
+const remote = eksProxyRemote(environment.awsEndpoint);
+
+/**
+ * Runs a proxy control call, once more on a failed fetch: a keep-alive socket left from the
+ * previous suite can be reset by the proxy just as it is reused (ECONNRESET).
+ */
+async function retryOnReset<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof TypeError && error.message === 'fetch failed')) throw error;
+    return call();
+  }
+}
+
+/** The EKS proxy's control API (call log, delays, faults), robust to a reset keep-alive socket. */
+export const proxy: EksProxyRemote = {
+  calls: () => retryOnReset(() => remote.calls()),
+  configure: (opts) => retryOnReset(() => remote.configure(opts)),
+  clearCalls: () => retryOnReset(() => remote.clearCalls()),
+};
 export const clusterRef = { group: API_GROUP, version: API_VERSION, plural: 'fargateclusters' };
 export const workloadRef = { group: API_GROUP, version: API_VERSION, plural: 'fargateworkloads' };
 
