@@ -1,0 +1,274 @@
+/**
+ * Moving a FargateWorkload to another Fargate profile without downtime (design, section 3), on the
+ * real API server and moto behind the EKS proxy (profiles held CREATING / DELETING). The test
+ * samples the Deployment's pod profile label all along and checks it against the ordered proxy
+ * call log: the new profile is created first, the label changes only once it is ACTIVE, and the
+ * old profile is deleted only after the label changed and the rollout (played by the test through
+ * the Deployment status, as no Deployment controller runs here) completed.
+ */
+import { PROFILE_LABEL } from '../../src/api/constants.js';
+import type { FargateCluster, FargateWorkload, WorkloadProfileSpec } from '../../src/api/types.js';
+import { isNotFound } from '../../src/kube/api-error.js';
+import { markDeploymentsAvailable } from '../support/deployment-availability.js';
+import type { ProxyCall } from '../support/eks-proxy.js';
+import {
+  apps,
+  CLUSTER,
+  condition,
+  core,
+  custom,
+  deleteWorkload,
+  destroyClients,
+  eks,
+  ensureReadyCluster,
+  environment,
+  proxy,
+  readWorkload,
+  removeCluster,
+  seed,
+  startWorkloadOperator,
+  workloadRef,
+} from '../support/fargate-workload-kit.js';
+import type { OperatorUnderTest } from '../support/operator-under-test.js';
+import { waitFor } from '../support/wait-for.js';
+import { DescribeFargateProfileCommand } from '@aws-sdk/client-eks';
+
+const PREFIX = 'wmv';
+const CREATING_MS = 2_000;
+const DELETING_MS = 1_500;
+const TEST_TIMEOUT_MS = 180_000;
+const namespace = `wmv-${Date.now().toString(36)}`;
+const NAME = 'mover';
+const [SUBNET_A, SUBNET_B] = seed.privateSubnetIds as [string, string];
+
+function clusterManifest(): FargateCluster {
+  return {
+    apiVersion: 'fargate.eksops.dev/v1alpha1',
+    kind: 'FargateCluster',
+    metadata: { name: CLUSTER },
+    spec: {
+      region: seed.region,
+      subnetIds: seed.privateSubnetIds,
+      podExecutionRole: { create: true },
+      profiles: { maxProfiles: 10, namePrefix: PREFIX },
+      iam: { rolePath: '/eksops/', allowedManagedPolicyArns: [], allowInlinePolicies: true, createOIDCProvider: true },
+    },
+  };
+}
+
+function workloadManifest(fargateProfile: WorkloadProfileSpec): FargateWorkload {
+  return {
+    apiVersion: 'fargate.eksops.dev/v1alpha1',
+    kind: 'FargateWorkload',
+    metadata: { name: NAME, namespace },
+    spec: {
+      replicas: 2,
+      fargateProfile,
+      template: {
+        metadata: { labels: { app: NAME } },
+        spec: { containers: [{ name: NAME, image: 'public.ecr.aws/nginx/nginx:1.27', resources: { requests: { cpu: '250m', memory: '512Mi' } } }] },
+      },
+    },
+  };
+}
+
+/** One look at the Deployment's pod profile label, timed on the clock the proxy stamps its calls with. */
+interface LabelSample {
+  at: number;
+  label: string | undefined;
+}
+
+/**
+ * Samples the Deployment's pod profile label until stopped. Each sample's time is taken before
+ * the read is sent: the label it shows was there at that time or later.
+ */
+function sampleDeployment(): { samples: LabelSample[]; stop: () => Promise<void> } {
+  const samples: LabelSample[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const at = Date.now();
+      try {
+        const deployment = await apps.readNamespacedDeployment({ namespace, name: NAME });
+        samples.push({ at, label: deployment.spec?.template.metadata?.labels?.[PROFILE_LABEL] });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+  })();
+  return {
+    samples,
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** The profile's Create / Describe / Delete calls the proxy answered, in arrival order. */
+function profileCalls(calls: readonly ProxyCall[], operation: string, profile: string): ProxyCall[] {
+  return calls
+    .filter((call) => call.operation === operation && call.path.includes(`/clusters/${CLUSTER}/`))
+    .filter((call) => (operation === 'CreateFargateProfile' ? true : call.path.includes(`/fargate-profiles/${profile}`)))
+    .sort((a, b) => a.startedAt - b.startedAt);
+}
+
+async function profileStatus(name: string): Promise<string | undefined> {
+  try {
+    return (await eks.send(new DescribeFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: name }))).fargateProfile?.status;
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return undefined;
+    throw error;
+  }
+}
+
+/** Every FargateProfileReady message seen while polling the workload. */
+const messages: string[] = [];
+
+async function pollWorkload(): Promise<FargateWorkload | undefined> {
+  const workload = await readWorkload(namespace, NAME);
+  const message = condition(workload, 'FargateProfileReady')?.message;
+  if (message && messages.at(-1) !== message) messages.push(message);
+  return workload;
+}
+
+function settled(workload: FargateWorkload | undefined): boolean {
+  return workload?.status?.observedGeneration === workload?.metadata.generation && condition(workload, 'Ready')?.status === 'True';
+}
+
+async function waitForReadyWorkload(): Promise<FargateWorkload> {
+  const ready = await waitFor(
+    `${namespace}/${NAME} Ready`,
+    async () => {
+      await markDeploymentsAvailable(environment, namespace);
+      return pollWorkload();
+    },
+    settled,
+    90_000,
+  );
+  return ready!;
+}
+
+/**
+ * Changes the workload's profile spec and follows the move, playing the Deployment controller
+ * only once the pods were relabelled; checks the order of everything against the proxy log.
+ */
+async function moveTo(fargateProfile: WorkloadProfileSpec): Promise<{ from: string; to: string }> {
+  const before = await waitForReadyWorkload();
+  const from = before.status!.fargateProfile!.name;
+  messages.length = 0;
+  await proxy.clearCalls();
+  const sampler = sampleDeployment();
+  try {
+    await custom.patchNamespacedCustomObject({ ...workloadRef, namespace, name: NAME, body: [{ op: 'replace', path: '/spec/fargateProfile', value: fargateProfile }] });
+
+    // The pods move to the new profile only once it is ACTIVE; until the rollout is done the old one stays.
+    const relabelled = await waitFor(
+      'the pod label changes',
+      async () => {
+        await pollWorkload();
+        return sampler.samples.at(-1);
+      },
+      (sample) => sample !== undefined && sample.label !== from,
+      60_000,
+    );
+    const to = relabelled!.label!;
+    const moving = await waitFor('status says the pods are moving', pollWorkload, (w) => condition(w, 'FargateProfileReady')?.message === `moving pods to ${to}`, 30_000);
+    expect(condition(moving, 'FargateProfileReady')).toMatchObject({ status: 'False', reason: 'MovingProfile' });
+    expect(moving?.status?.fargateProfile).toEqual({ name: to, status: 'ACTIVE' });
+    expect(profileCalls(await proxy.calls(), 'DeleteFargateProfile', from)).toEqual([]);
+    expect(await profileStatus(from)).toBe('ACTIVE');
+
+    // Play the Deployment controller: the rollout completes.
+    const rolledOutAt = Date.now();
+    await markDeploymentsAvailable(environment, namespace);
+    await waitFor('the old profile is gone', async () => {
+      await pollWorkload();
+      return profileStatus(from);
+    }, (status) => status === undefined, 60_000);
+    const done = await waitForReadyWorkload();
+    await sampler.stop();
+
+    const calls = await proxy.calls();
+    const creates = profileCalls(calls, 'CreateFargateProfile', to);
+    const deletes = profileCalls(calls, 'DeleteFargateProfile', from);
+    expect(creates.map((call) => call.status)).toEqual([200]);
+    expect(deletes.map((call) => call.status)).toEqual([200]);
+    const create = creates[0]!;
+    const remove = deletes[0]!;
+    // The proxy holds the new profile CREATING for CREATING_MS from the create's arrival at least.
+    const activeFrom = create.startedAt + CREATING_MS;
+    const samples = sampler.samples;
+    const firstNew = samples.find((sample) => sample.label === to)!;
+    // While the new profile could not be ACTIVE yet, every look showed the pods on the old one.
+    const early = samples.filter((sample) => sample.at < activeFrom);
+    expect(early.length).toBeGreaterThan(10);
+    expect(new Set(early.map((sample) => sample.label))).toEqual(new Set([from]));
+    // Between the create and the relabel, a describe of the new profile (after it could be ACTIVE) came in.
+    const describes = profileCalls(calls, 'DescribeFargateProfile', to);
+    expect(describes.some((call) => call.startedAt >= activeFrom && call.endedAt <= firstNew.at + 1_000)).toBe(true);
+    // The label changed once and never went back: one rolling update. (The generation moves on
+    // again when the move annotation goes: a Deployment counts annotation changes too.)
+    const labels = samples.map((sample) => sample.label);
+    expect(labels.slice(labels.indexOf(to))).toEqual(labels.slice(labels.indexOf(to)).map(() => to));
+    expect(labels.slice(0, labels.indexOf(to))).toEqual(labels.slice(0, labels.indexOf(to)).map(() => from));
+    // The old profile went only after the relabel and the completed rollout.
+    expect(remove.startedAt).toBeGreaterThan(firstNew.at);
+    expect(remove.startedAt).toBeGreaterThan(rolledOutAt);
+    expect(remove.startedAt).toBeGreaterThan(create.startedAt);
+
+    // The status told each step, in order.
+    const steps = [`creating profile ${to} for the move from ${from}`, `moving pods to ${to}`, `deleting old profile ${from}`];
+    const seen = steps.map((step) => messages.findIndex((message) => message.startsWith(step)));
+    expect({ missing: steps.filter((_, i) => seen[i]! < 0), messages }).toEqual({ missing: [], messages });
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    expect(condition(done, 'FargateProfileReady')).toMatchObject({ status: 'True' });
+    expect(done.status?.fargateProfile).toEqual({ name: to, status: 'ACTIVE' });
+    expect(await profileStatus(to)).toBe('ACTIVE');
+    const deployment = await apps.readNamespacedDeployment({ namespace, name: NAME });
+    expect(deployment.spec?.template.metadata?.labels?.[PROFILE_LABEL]).toBe(to);
+    expect(Object.keys(deployment.metadata?.annotations ?? {}).filter((key) => key.includes('moving'))).toEqual([]);
+    return { from, to };
+  } finally {
+    await sampler.stop();
+  }
+}
+
+let under: OperatorUnderTest;
+
+beforeAll(async () => {
+  await proxy.configure({ creatingDelayMs: CREATING_MS, deletingDelayMs: DELETING_MS, faults: [] });
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  under = await startWorkloadOperator(3_000);
+  await ensureReadyCluster(clusterManifest());
+}, TEST_TIMEOUT_MS);
+
+afterAll(async () => {
+  await deleteWorkload(namespace, NAME).catch(() => undefined);
+  await waitFor(`${namespace}/${NAME} gone`, () => readWorkload(namespace, NAME), (w) => w === undefined, 90_000).catch(() => undefined);
+  await removeCluster(CLUSTER);
+  await under?.stop();
+  await proxy.configure({ creatingDelayMs: 0, deletingDelayMs: 0, faults: [] });
+  await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  destroyClients();
+}, 240_000);
+
+describe('moving a FargateWorkload to another profile', () => {
+  it('moves a Shared workload to new subnets: new profile ACTIVE first, then the pod label, then the old profile deleted', async () => {
+    await custom.createNamespacedCustomObject({ ...workloadRef, namespace, body: workloadManifest({ placement: 'Shared', subnetIds: [SUBNET_A] }) });
+    const { from, to } = await moveTo({ placement: 'Shared', subnetIds: [SUBNET_B] });
+    expect(to).not.toBe(from);
+  }, TEST_TIMEOUT_MS);
+
+  it('moves it from Shared to Dedicated likewise', async () => {
+    const { from, to } = await moveTo({ placement: 'Dedicated', subnetIds: [SUBNET_B] });
+    expect(to).not.toBe(from);
+  }, TEST_TIMEOUT_MS);
+
+  it('cleans up the profile when the workload is deleted', async () => {
+    const current = (await readWorkload(namespace, NAME))!.status!.fargateProfile!.name;
+    await deleteWorkload(namespace, NAME);
+    await waitFor(`${namespace}/${NAME} gone`, () => readWorkload(namespace, NAME), (w) => w === undefined, 90_000);
+    expect(await profileStatus(current)).toBeUndefined();
+  }, TEST_TIMEOUT_MS);
+});
