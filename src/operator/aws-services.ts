@@ -3,6 +3,7 @@
  * spec.region picks the set its resources live in.
  */
 import { createAwsClients, type AwsCallRecord, type AwsCallSink } from '../aws/clients.js';
+import { SdkEc2NetworkReader } from '../aws/ec2-network.js';
 import { SdkEksClusterReader } from '../aws/eks-cluster.js';
 import { classifyAwsError } from '../aws/error-classifier.js';
 import { SdkFargateProfileStore } from '../aws/fargate-profiles.js';
@@ -52,6 +53,7 @@ export class AwsServicesByRegion {
       iamRoles: new SdkIamRoleStore(clients.iam),
       oidcProviders: new SdkOidcProviderStore(clients.iam),
       eksClusters: new SdkEksClusterReader(clients.eks),
+      ec2Network: new SdkEc2NetworkReader(clients.ec2),
       profiles,
       lanedProfiles: new LanedProfileOperations(this.options.profileLane, profiles, this.options.wake),
     };

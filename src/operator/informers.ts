@@ -1,8 +1,19 @@
 /**
  * The operator's informers: FargateWorkloads (all namespaces), FargateClusters, and the children
- * it applies (Deployments, ServiceAccounts, selected by the managed-by label).
+ * it applies whose status it reads back (Deployments, ServiceAccounts, Ingresses: the load balancer
+ * hostname), selected by the managed-by label.
  */
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject, type V1Deployment, type V1ServiceAccount } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  NetworkingV1Api,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Deployment,
+  type V1Ingress,
+  type V1ServiceAccount,
+} from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../api/constants.js';
 import type { FargateCluster, FargateWorkload } from '../api/types.js';
 import { SupervisedInformer, type ObjectList } from '../kube/supervised-informer.js';
@@ -21,6 +32,8 @@ export interface OperatorInformers {
   clusters: SupervisedInformer<FargateCluster & KubernetesObject>;
   deployments: SupervisedInformer<V1Deployment>;
   serviceAccounts: SupervisedInformer<V1ServiceAccount>;
+  /** The AWS Load Balancer Controller writes the ALB hostname into an Ingress's status: it wakes the owner at once. */
+  ingresses: SupervisedInformer<V1Ingress>;
   /** Every informer, for starting and stopping. */
   all: SupervisedInformer<KubernetesObject>[];
   /** Every informer with the resource it watches, for health checks that say which one failed. */
@@ -32,6 +45,7 @@ export function createOperatorInformers(kubeConfig: KubeConfig, logger: Logger):
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const core = kubeConfig.makeApiClient(CoreV1Api);
+  const networking = kubeConfig.makeApiClient(NetworkingV1Api);
   const customList = <T>(plural: string) => async (): Promise<ObjectList<T>> =>
     (await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural })) as ObjectList<T>;
   const workloads = new SupervisedInformer<FargateWorkload & KubernetesObject>({
@@ -60,11 +74,19 @@ export function createOperatorInformers(kubeConfig: KubeConfig, logger: Logger):
     labelSelector: CHILD_SELECTOR,
     logger,
   });
+  const ingresses = new SupervisedInformer<V1Ingress>({
+    kubeConfig,
+    path: '/apis/networking.k8s.io/v1/ingresses',
+    list: () => networking.listIngressForAllNamespaces({ labelSelector: CHILD_SELECTOR }),
+    labelSelector: CHILD_SELECTOR,
+    logger,
+  });
   const named = [
     [WORKLOAD_PLURAL, workloads],
     [CLUSTER_PLURAL, clusters],
     ['deployments', deployments],
     ['serviceaccounts', serviceAccounts],
+    ['ingresses', ingresses],
   ] as unknown as [string, SupervisedInformer<KubernetesObject>][];
-  return { workloads, clusters, deployments, serviceAccounts, all: named.map(([, informer]) => informer), named };
+  return { workloads, clusters, deployments, serviceAccounts, ingresses, all: named.map(([, informer]) => informer), named };
 }

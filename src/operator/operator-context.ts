@@ -10,6 +10,7 @@ import type { IamRoleStore } from '../aws/iam-roles.js';
 import type { LanedProfileOperations } from '../aws/laned-profile-operations.js';
 import type { OidcProviderStore } from '../aws/oidc-provider.js';
 import type { EksClusterReader } from '../aws/eks-cluster.js';
+import type { Ec2NetworkReader } from '../aws/ec2-network.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { ProfileLane } from '../aws/profile-lane.js';
 import type { Clock } from '../controller/clock.js';
@@ -37,6 +38,8 @@ export interface AwsServices {
   iamRoles: IamRoleStore;
   oidcProviders: OidcProviderStore;
   eksClusters: EksClusterReader;
+  /** EC2 reads of the workload network preflight (subnets, routes, DNS, endpoints, security groups). */
+  ec2Network: Ec2NetworkReader;
   profiles: FargateProfileStore;
   /** Profile creates and deletes through the per-cluster serial lane (the only way to call them). */
   lanedProfiles: LanedProfileOperations;

@@ -289,7 +289,7 @@ function wireEventHandlers(informers: ReturnType<typeof createOperatorInformers>
     ctx.enqueueCluster(name);
     for (const workload of workloadsOfCluster(name, informers.workloads.list(), clusterNames())) ctx.enqueueWorkload(keyOfObject(workload));
   });
-  for (const children of [informers.deployments, informers.serviceAccounts]) {
+  for (const children of [informers.deployments, informers.serviceAccounts, informers.ingresses]) {
     children.onEvent((_event, child) => {
       const owner = controllerOwnerKey(child, API_GROUP_VERSION, KIND_WORKLOAD);
       if (owner) ctx.enqueueWorkload(owner);

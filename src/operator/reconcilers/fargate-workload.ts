@@ -20,6 +20,7 @@ import { applyChildren, observeChildren } from '../workload/children-part.js';
 import { convergeWorkloadProfile } from '../workload/fargate-profile-part.js';
 import { profileUsers } from '../workload/profile-users.js';
 import { convergeRole } from '../workload/iam-role-part.js';
+import { checkWorkloadNetwork, combineNetworkReports } from '../workload/network-part.js';
 import {
   CONDITION_AVAILABLE,
   CONDITION_INGRESS,
@@ -70,9 +71,21 @@ async function reconcileWorkload(ctx: OperatorContext, key: ObjectKey, context: 
   }
 
   const plan = planFor(workload, cluster, facts);
+  const aws = ctx.aws(cluster.spec.region);
+  // The network preflight runs before the profile: a profile on a public subnet or in another VPC
+  // is refused by EKS at best and strands pods at worst, so those stop here (Stalled) with no
+  // CreateFargateProfile call. A network that can be fixed outside the operator (no egress, DNS
+  // off, a missing security group) does not stop the rest: profile, role and children converge,
+  // so the pods start as soon as the network is fixed, while NetworkReady False keeps Ready False.
+  const preflight = await checkWorkloadNetwork(aws.ec2Network, workload, cluster, plan.aws.fargateProfile.subnets);
+  if (preflight.stalled) {
+    const { reason, message } = preflight.condition;
+    await writeWorkloadState(ctx, workload, { state: 'Stalled', reason, message }, [preflight], capacityOf(workload));
+    event('Warning', reason, message);
+    throw new TerminalError(message, reason);
+  }
   // Before the first AWS write: a delete must find the finalizer to clean up after.
   const owned = await setWorkloadFinalizer(ctx, workload, true);
-  const aws = ctx.aws(cluster.spec.region);
   const adopt = workload.metadata.annotations?.[ADOPT_ANNOTATION] === 'true';
   // A changed profile is a move (profile-move.ts): the children then carry the pod label of its step.
   const profile = await convergeWorkloadProfile({
@@ -105,14 +118,14 @@ async function reconcileWorkload(ctx: OperatorContext, key: ObjectKey, context: 
       Boolean(workload.spec.ingress),
       applied.current.get(`Ingress/${deploymentName}`) as IngressState | undefined,
     );
-    parts.push(applied.network, availability.report, ingress.report);
+    parts.push(combineNetworkReports(preflight, applied.network), availability.report, ingress.report);
     fields.replicas = availability.replicas;
     fields.readyReplicas = availability.readyReplicas;
     if (ingress.hostname) fields.loadBalancer = { hostname: ingress.hostname };
   } else {
     const why = 'waits for the Fargate profile to be ACTIVE and the IAM role to be ready';
     parts.push(
-      partWaiting(CONDITION_NETWORK, 'WaitingForProfile', `the SecurityGroupPolicy ${why}`),
+      combineNetworkReports(preflight, partWaiting(CONDITION_NETWORK, 'WaitingForProfile', `the SecurityGroupPolicy ${why}`)),
       partWaiting(CONDITION_AVAILABLE, 'WaitingForProfile', `the Deployment ${why}`),
       partWaiting(CONDITION_INGRESS, 'WaitingForProfile', `the Ingress ${why}`),
     );
