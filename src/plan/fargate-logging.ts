@@ -9,7 +9,9 @@ import { DEFAULT_LOG_RETENTION_DAYS, withClusterDefaults } from '../api/defaults
 import type { FargateCluster } from '../api/types.js';
 import type { ClusterFacts } from './cluster-facts.js';
 import type { OwnerReference } from './kube-object.js';
-import { FARGATE_LOGGING_ACTIONS } from './pod-execution-role.js';
+import { FARGATE_LOGGING_ACTIONS, fluentBitProcessLogGroup } from './pod-execution-role.js';
+
+export { fluentBitProcessLogGroup };
 import { clusterName } from './workload-identity.js';
 
 /** The namespace Fargate's log router reads its configuration from; fixed by EKS. */
@@ -105,11 +107,6 @@ export function planFargateLogging(clusterIn: FargateCluster, facts: ClusterFact
     podExecutionRoleActions: FARGATE_LOGGING_ACTIONS,
     logGroupNames: [cloudWatch.logGroupName, fluentBitProcessLogGroup(clusterName(cluster))],
   };
-}
-
-/** Where Fargate ships the log router's process logs when `flb_log_cw` is "true" (EKS user guide). */
-export function fluentBitProcessLogGroup(eksClusterName: string): string {
-  return `${eksClusterName}-fluent-bit-logs`;
 }
 
 /** The Fluent Bit `cloudwatch_logs` output for every record. */

@@ -62,17 +62,28 @@ export function planPodExecutionRole(clusterIn: FargateCluster, facts: ClusterFa
       ],
     },
     managedPolicyArns: [`arn:${partition}:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy`],
-    ...(logGroup ? { inlinePolicy: loggingPolicy(partition, facts, logGroup) } : {}),
+    ...(logGroup ? { inlinePolicy: loggingPolicy(partition, facts, [logGroup, fluentBitProcessLogGroup(eksCluster)]) } : {}),
     inlinePolicyName: EXECUTION_ROLE_LOGGING_POLICY_NAME,
     tags: clusterTags(eksCluster, 'execution-role'),
   };
 }
 
-/** Logs permissions on one log group: the group itself (CreateLogGroup) and its streams. */
-function loggingPolicy(partition: string, facts: ClusterFacts, logGroup: string): IamPolicyDocument {
-  const groupArn = `arn:${partition}:logs:${facts.region}:${facts.accountId}:log-group:${logGroup}`;
+/**
+ * Logs permissions on the log groups the log router writes: each group itself (CreateLogGroup)
+ * and its streams. The router ships its own process logs too (`flb_log_cw`, fargate-logging.ts).
+ */
+function loggingPolicy(partition: string, facts: ClusterFacts, logGroups: readonly string[]): IamPolicyDocument {
+  const resources = logGroups.flatMap((group) => {
+    const groupArn = `arn:${partition}:logs:${facts.region}:${facts.accountId}:log-group:${group}`;
+    return [groupArn, `${groupArn}:*`];
+  });
   return {
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: [...FARGATE_LOGGING_ACTIONS], Resource: [groupArn, `${groupArn}:*`] }],
+    Statement: [{ Effect: 'Allow', Action: [...FARGATE_LOGGING_ACTIONS], Resource: resources }],
   };
+}
+
+/** Where Fargate ships the log router's process logs when `flb_log_cw` is "true" (EKS user guide). */
+export function fluentBitProcessLogGroup(eksClusterName: string): string {
+  return `${eksClusterName}-fluent-bit-logs`;
 }

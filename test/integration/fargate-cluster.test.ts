@@ -193,6 +193,8 @@ describe('FargateCluster reconciler', () => {
     expect(loggingStatement.Resource).toEqual([
       `arn:aws:logs:us-east-1:${seed.accountId}:log-group:/eks/demo/fargate`,
       `arn:aws:logs:us-east-1:${seed.accountId}:log-group:/eks/demo/fargate:*`,
+      `arn:aws:logs:us-east-1:${seed.accountId}:log-group:demo-fluent-bit-logs`,
+      `arn:aws:logs:us-east-1:${seed.accountId}:log-group:demo-fluent-bit-logs:*`,
     ]);
 
     const providers = await providerArnsFor(issuer);

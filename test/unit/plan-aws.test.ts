@@ -60,7 +60,8 @@ describe('pod execution role', () => {
       'logs:PutRetentionPolicy',
     ]);
     const group = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/eks/prod/fargate`;
-    expect(statement.Resource).toEqual([group, `${group}:*`]);
+    const routerGroup = `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:prod-fluent-bit-logs`;
+    expect(statement.Resource).toEqual([group, `${group}:*`, routerGroup, `${routerGroup}:*`]);
   });
 
   it('is not managed when the cluster names its own role', () => {
