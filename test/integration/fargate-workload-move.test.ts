@@ -271,4 +271,23 @@ describe('moving a FargateWorkload to another profile', () => {
     await waitFor(`${namespace}/${NAME} gone`, () => readWorkload(namespace, NAME), (w) => w === undefined, 90_000);
     expect(await profileStatus(current)).toBeUndefined();
   }, TEST_TIMEOUT_MS);
+
+  it('lets go of both profiles when the workload is deleted mid-move', async () => {
+    await custom.createNamespacedCustomObject({ ...workloadRef, namespace, body: workloadManifest({ placement: 'Shared', subnetIds: [SUBNET_A] }) });
+    const from = (await waitForReadyWorkload()).status!.fargateProfile!.name;
+    await custom.patchNamespacedCustomObject({
+      ...workloadRef,
+      namespace,
+      name: NAME,
+      body: [{ op: 'replace', path: '/spec/fargateProfile', value: { placement: 'Shared', subnetIds: [SUBNET_A, SUBNET_B] } }],
+    });
+    // Relabelled, the rollout not done: both profiles are in use by this workload alone.
+    const moving = await waitFor('the pods are moving', pollWorkload, (w) => condition(w, 'FargateProfileReady')?.message.startsWith('moving pods to') === true, 60_000);
+    const to = moving!.status!.fargateProfile!.name;
+    expect(to).not.toBe(from);
+    expect([await profileStatus(from), await profileStatus(to)]).toEqual(['ACTIVE', 'ACTIVE']);
+    await deleteWorkload(namespace, NAME);
+    await waitFor(`${namespace}/${NAME} gone`, () => readWorkload(namespace, NAME), (w) => w === undefined, 90_000);
+    expect([await profileStatus(from), await profileStatus(to)]).toEqual([undefined, undefined]);
+  }, TEST_TIMEOUT_MS);
 });

@@ -9,13 +9,14 @@ import { TAG_CLUSTER } from '../../api/constants.js';
 import { DEFAULT_DELETION_POLICY } from '../../api/defaults.js';
 import type { FargateCluster, FargateWorkload } from '../../api/types.js';
 import type { ReconcileResult } from '../../controller/reconciler.js';
+import type { KstatusState } from '../../kube/conditions.js';
 import type { WorkloadPlan } from '../../plan/index.js';
 import type { OperatorContext } from '../operator-context.js';
 import { profileInUse } from '../workload/child-state.js';
 import { deleteChildren, observeChildren } from '../workload/children-part.js';
 import { deleteProfile } from '../workload/fargate-profile-part.js';
 import { deleteRole } from '../workload/iam-role-part.js';
-import { requeueOf, type PartEvent, type PartReport } from '../workload/part-report.js';
+import { requeueOf, type PartEvent, type PartReport, type StatusFields } from '../workload/part-report.js';
 import { MOVING_FROM_ANNOTATION } from '../workload/profile-move.js';
 import { profileOwnershipTags, remainingProfileUsers } from '../workload/profile-usage.js';
 import { profileUsers } from '../workload/profile-users.js';
@@ -41,6 +42,11 @@ export async function finalizeWorkload(input: CleanupInput): Promise<ReconcileRe
   // Mid-move the Deployment is the only record of the profile the pods came from.
   const deployment = children.children.find((child) => child.kind === 'Deployment');
   const moving = [profileInUse(deployment), deployment?.metadata?.annotations?.[MOVING_FROM_ANNOTATION]];
+  // The Deployment goes now: a profile only it names is kept in status.fargateProfile for the passes to come.
+  const unrecorded = moving.find((name) => name !== undefined && !profilesToRelease(profilePlan.name, workload).includes(name));
+  const fields: StatusFields = unrecorded ? { fargateProfile: { name: unrecorded, status: 'RELEASING' } } : {};
+  const deleting = (message: string): KstatusState => ({ state: 'Reconciling', reason: 'Deleting', message });
+  if (unrecorded) await writeWorkloadState(ctx, workload, deleting(`releasing Fargate profile ${unrecorded}, left by a move`), [], fields);
   await deleteChildren(ctx.objects, children);
 
   if ((workload.spec.deletionPolicy ?? DEFAULT_DELETION_POLICY) === 'Retain') {
@@ -70,7 +76,7 @@ export async function finalizeWorkload(input: CleanupInput): Promise<ReconcileRe
   const pending = parts.filter((part) => part.condition.status !== 'True');
   if (pending.length > 0) {
     const message = pending.map((part) => part.condition.message).join('; ');
-    await writeWorkloadState(ctx, workload, { state: 'Reconciling', reason: 'Deleting', message }, [], {});
+    await writeWorkloadState(ctx, workload, deleting(message), [], fields);
     return { requeueAfterMs: requeueOf(parts) ?? 5_000 };
   }
   await setWorkloadFinalizer(ctx, workload, false);
