@@ -254,5 +254,13 @@ describe('applied to the real API server', () => {
     expect(await can('update', 'leases.coordination.k8s.io', '-n', 'kube-system')).toBe('no');
     expect(await can('get', 'secrets', '-n', 'shop')).toBe('no');
     expect(await can('delete', 'fargateworkloads.fargate.eksops.dev', '-n', 'shop')).toBe('no');
+    // Fargate logging and CoreDNS on Fargate: only the named objects.
+    expect(await can('patch', 'namespaces/aws-observability')).toBe('yes');
+    expect(await can('delete', 'namespaces/aws-observability')).toBe('yes');
+    expect(await can('delete', 'namespaces/shop')).toBe('no');
+    expect(await can('patch', 'configmaps/aws-logging', '-n', 'aws-observability')).toBe('yes');
+    expect(await can('get', 'configmaps/other', '-n', 'aws-observability')).toBe('no');
+    expect(await can('patch', 'deployments.apps/coredns', '-n', 'kube-system')).toBe('yes');
+    expect(await can('get', 'deployments.apps/coredns', '-n', 'kube-system')).toBe('yes');
   }, 60_000);
 });

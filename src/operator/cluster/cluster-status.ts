@@ -11,6 +11,8 @@ import { keyOfObject } from '../../kube/object-key.js';
 export const CONDITION_CLUSTER_FOUND = 'ClusterFound';
 export const CONDITION_OIDC_PROVIDER_READY = 'OIDCProviderReady';
 export const CONDITION_EXECUTION_ROLE_READY = 'PodExecutionRoleReady';
+export const CONDITION_LOGGING_READY = 'LoggingReady';
+export const CONDITION_COREDNS_READY = 'CoreDNSReady';
 
 /** The state of one part of the cluster; `stalls` when only a person can fix it (else it is still converging). */
 export interface PartState {
@@ -28,6 +30,10 @@ export interface ClusterObservation {
   clusterFound: PartState;
   oidcProvider: PartState;
   executionRole: PartState;
+  /** Fargate logging (aws-observability objects); absent when the reconcile did not get that far. */
+  logging?: PartState;
+  /** CoreDNS on Fargate (its profile and the pod template annotation). */
+  coreDns?: PartState;
   facts: ClusterFacts;
 }
 
@@ -61,6 +67,8 @@ export function clusterStatus(cluster: FargateCluster, observation: ClusterObser
     [CONDITION_CLUSTER_FOUND, observation.clusterFound],
     [CONDITION_OIDC_PROVIDER_READY, observation.oidcProvider],
     [CONDITION_EXECUTION_ROLE_READY, observation.executionRole],
+    ...(observation.logging ? [[CONDITION_LOGGING_READY, observation.logging] as [string, PartState]] : []),
+    ...(observation.coreDns ? [[CONDITION_COREDNS_READY, observation.coreDns] as [string, PartState]] : []),
   ];
   let conditions = setKstatus(cluster.status?.conditions, summarize(parts.map(([, part]) => part), generation), now);
   for (const [type, part] of parts) {

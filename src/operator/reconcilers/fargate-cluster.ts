@@ -1,7 +1,8 @@
 /**
  * The FargateCluster reconciler: finds the EKS cluster, its OIDC issuer and IAM OIDC provider
  * (creating it only when allowed), ensures the pod execution role (or checks the one named), and
- * reports it all in status. On delete it waits until no FargateWorkload runs on the cluster, then
+ * converges Fargate logging (aws-observability objects) and CoreDNS on Fargate (its profile and
+ * pod template), and reports it all in status. On delete it waits until no FargateWorkload runs on the cluster, then
  * deletes what it created (tagged with the cluster) and removes its finalizer. Level-based: every
  * run re-reads AWS and writes only what differs, so a steady state makes no AWS and no Kubernetes
  * write.
@@ -15,7 +16,9 @@ import type { KstatusState } from '../../kube/conditions.js';
 import type { EventType } from '../../kube/event-recorder.js';
 import type { ObjectKey } from '../../kube/object-key.js';
 import { keyOfObject } from '../../kube/object-key.js';
+import { convergeCoreDns, deleteCoreDnsProfile } from '../cluster/coredns-part.js';
 import { convergeExecutionRole, deleteExecutionRole } from '../cluster/execution-role-part.js';
+import { convergeLogging, removeLogging } from '../cluster/logging-part.js';
 import { observeClusterFacts, type ClusterAccounts } from '../cluster/eks-cluster-part.js';
 import { convergeOidcProvider, deleteOidcProviderIfOurs } from '../cluster/oidc-provider-part.js';
 import { clusterStatus, profileStatuses, summaryStatus, workloadsRemainMessage, failedPart, readyPart, unknownPart } from '../cluster/cluster-status.js';
@@ -113,7 +116,10 @@ async function converge(
   }
   const clusterFound = readyPart('Found', `EKS cluster ${observed.cluster.arn} is ${observed.cluster.status}`);
   const oidc = await convergeOidcProvider(services, cluster, observed, event, run.logger);
+  // The role's logging policy appears and disappears with spec.logging (planPodExecutionRole).
   const role = await convergeExecutionRole(services, cluster, observed, event);
+  const logging = await convergeLogging(ctx.objects, cluster, { accountId: observed.accountId, region, oidcIssuer: observed.cluster.oidcIssuer ?? '' }, event);
+  const coreDns = await convergeCoreDns(services, ctx.objects, cluster, role.arn, name, event);
   const profiles = profileStatuses(name, await services.profiles.list(name), workloadsOfCluster(name, ctx.workloads.list(), ctx.clusters.list().map(keyOfObject)));
   const status = clusterStatus(
     cluster,
@@ -121,6 +127,8 @@ async function converge(
       clusterFound,
       oidcProvider: oidc.part,
       executionRole: role.part,
+      logging,
+      coreDns: coreDns.part,
       facts: {
         oidcIssuer: observed.cluster.oidcIssuer,
         oidcProviderArn: oidc.arn,
@@ -134,7 +142,8 @@ async function converge(
   );
   await ctx.writeClusterStatus(cluster, status);
   const waitsOutside = oidc.part.status !== 'True' || role.part.status !== 'True';
-  return waitsOutside ? { requeueAfterMs: EXTERNAL_WAIT_REQUEUE_MS } : {};
+  const requeues = [...(waitsOutside ? [EXTERNAL_WAIT_REQUEUE_MS] : []), ...(coreDns.requeueAfterMs === undefined ? [] : [coreDns.requeueAfterMs])];
+  return requeues.length > 0 ? { requeueAfterMs: Math.min(...requeues) } : {};
 }
 
 async function finalize(
@@ -154,6 +163,14 @@ async function finalize(
     return { requeueAfterMs: WORKLOADS_REMAIN_REQUEUE_MS };
   }
   const services = ctx.aws(cluster.spec.region);
+  // The coredns profile uses the execution role: it goes first, and the finalizer waits until it is gone.
+  const coreDns = await deleteCoreDnsProfile(services, cluster, name, event);
+  if (coreDns.part.status !== 'True') {
+    await writeSummary(ctx, cluster, { state: 'Reconciling', reason: coreDns.part.reason, message: coreDns.part.message });
+    return { requeueAfterMs: coreDns.requeueAfterMs ?? WORKLOADS_REMAIN_REQUEUE_MS };
+  }
+  // Owner references would let garbage collection do this; deleting explicitly does not depend on it.
+  await removeLogging(ctx.objects, event);
   await deleteExecutionRole(services, cluster, event);
   await deleteOidcProviderIfOurs(services, cluster, event, run.logger);
   await ctx.setFinalizer(cluster, false);

@@ -1,0 +1,102 @@
+/**
+ * Fargate logging objects of a cluster: the aws-observability Namespace and aws-logging ConfigMap
+ * are server-side applied when logging is on (only when they differ from the live ones, so a
+ * steady state makes no write), and removed when it is off: the ConfigMap always, the Namespace
+ * only when the operator made it (another team's aws-observability namespace is never deleted).
+ * The execution role's logging policy follows the same spec through the execution role part.
+ */
+import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../../api/constants.js';
+import type { FargateCluster } from '../../api/types.js';
+import { isNotFound } from '../../kube/api-error.js';
+import { applyObject, deleteObject } from '../../kube/server-side-apply.js';
+import type { ClusterFacts } from '../../plan/cluster-facts.js';
+import {
+  AWS_LOGGING_CONFIG_MAP,
+  AWS_OBSERVABILITY_NAMESPACE,
+  FargateLoggingConfigTooLongError,
+  planFargateLogging,
+  type ConfigMapObject,
+  type NamespaceObject,
+} from '../../plan/fargate-logging.js';
+import type { ClusterEventSink } from '../reconcilers/fargate-cluster.js';
+import { failedPart, readyPart, type PartState } from './cluster-status.js';
+
+
+/** Fluent Bit reads its configuration when a pod starts (EKS user guide, "Fargate logging"). */
+export const NEW_PODS_ONLY_NOTE = 'logging configuration changes apply to new pods only; restart running pods to pick them up';
+
+/** True when every label, owner reference and data entry of the desired object is on the live one (pure). */
+export function coversDesired(live: KubernetesObject & { data?: Record<string, string> }, desired: NamespaceObject | ConfigMapObject): boolean {
+  const liveLabels = live.metadata?.labels ?? {};
+  const labelsMatch = Object.entries(desired.metadata.labels).every(([key, value]) => liveLabels[key] === value);
+  const liveOwners = live.metadata?.ownerReferences ?? [];
+  const ownersMatch = desired.metadata.ownerReferences.every((owner) => liveOwners.some((o) => o.uid === owner.uid && o.kind === owner.kind));
+  const liveData = live.data ?? {};
+  const dataMatch =
+    !('data' in desired) ||
+    (Object.keys(liveData).length === Object.keys(desired.data).length && Object.entries(desired.data).every(([key, value]) => liveData[key] === value));
+  return labelsMatch && ownersMatch && dataMatch;
+}
+
+async function readLive(objects: KubernetesObjectApi, object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }): Promise<(KubernetesObject & { data?: Record<string, string> }) | undefined> {
+  try {
+    return await objects.read(object);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Applies (logging on) or removes (logging off) the aws-observability objects; the LoggingReady part.
+ * Over EKS's 5300-character limit the part stalls with the planner's message.
+ */
+export async function convergeLogging(objects: KubernetesObjectApi, cluster: FargateCluster, facts: ClusterFacts, event: ClusterEventSink): Promise<PartState> {
+  let plan;
+  try {
+    plan = planFargateLogging(cluster, facts);
+  } catch (error) {
+    if (error instanceof FargateLoggingConfigTooLongError) return failedPart('ConfigTooLong', error.message);
+    throw error;
+  }
+  if (!plan) {
+    await removeLogging(objects, event);
+    return readyPart('NotRequested', 'spec.logging.cloudWatch is not set: no aws-observability objects of the operator');
+  }
+  const namespaceLive = await readLive(objects, plan.namespace);
+  // Someone else's namespace is used as it is (never taken over), if EKS's label is on it.
+  if (!namespaceLive || !coversDesired(namespaceLive, plan.namespace)) {
+    if (namespaceLive && namespaceLive.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) {
+      if (namespaceLive.metadata?.labels?.['aws-observability'] !== 'enabled') {
+        return failedPart(
+          'NamespaceNotOwned',
+          `namespace ${AWS_OBSERVABILITY_NAMESPACE} exists without the operator's label and without aws-observability: enabled; label it, or delete it so the operator creates it`,
+        );
+      }
+    } else {
+      await applyObject(objects, plan.namespace);
+    }
+  }
+  const configMapLive = await readLive(objects, plan.configMap);
+  if (!configMapLive || !coversDesired(configMapLive, plan.configMap)) {
+    await applyObject(objects, plan.configMap);
+    await event('Normal', 'LoggingConfigured', `applied ${AWS_OBSERVABILITY_NAMESPACE}/${AWS_LOGGING_CONFIG_MAP}; ${NEW_PODS_ONLY_NOTE}`);
+  }
+  return readyPart('Configured', `CloudWatch logging to ${plan.logGroupNames.join(' and ')}; ${NEW_PODS_ONLY_NOTE}`);
+}
+
+/** Deletes the operator's aws-logging ConfigMap, and the aws-observability Namespace only when the operator made it. */
+export async function removeLogging(objects: KubernetesObjectApi, event: ClusterEventSink): Promise<void> {
+  const configMap = await readLive(objects, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: AWS_LOGGING_CONFIG_MAP, namespace: AWS_OBSERVABILITY_NAMESPACE } });
+  if (configMap?.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE) {
+    if (await deleteObject(objects, { apiVersion: 'v1', kind: 'ConfigMap', name: AWS_LOGGING_CONFIG_MAP, namespace: AWS_OBSERVABILITY_NAMESPACE })) {
+      await event('Normal', 'LoggingRemoved', `deleted ${AWS_OBSERVABILITY_NAMESPACE}/${AWS_LOGGING_CONFIG_MAP}; ${NEW_PODS_ONLY_NOTE}`);
+    }
+  }
+  const namespace = await readLive(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: AWS_OBSERVABILITY_NAMESPACE } });
+  // A namespace that is already terminating needs no second delete (steady state: no write).
+  if (namespace?.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE && !namespace.metadata.deletionTimestamp) {
+    await deleteObject(objects, { apiVersion: 'v1', kind: 'Namespace', name: AWS_OBSERVABILITY_NAMESPACE });
+  }
+}
