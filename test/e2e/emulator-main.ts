@@ -31,9 +31,10 @@ async function main(): Promise<void> {
     // Without it IAM knows no AWS managed policy (arn:aws:iam::aws:policy/...).
     env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' },
   });
+  let stopping = false;
   moto.on('exit', (code) => {
-    console.error(`moto exited with ${String(code)}`);
-    process.exit(1);
+    if (!stopping) console.error(`moto exited with ${String(code)}`);
+    process.exit(stopping ? 0 : 1);
   });
   const motoUrl = `http://${LOOPBACK}:${MOTO_PORT}`;
   await waitForMoto(motoUrl);
@@ -45,10 +46,11 @@ async function main(): Promise<void> {
     upstream.on('error', () => client.destroy());
   });
   relay.listen(SERVICE_PORT, '0.0.0.0', () => console.log(`AWS emulator at :${SERVICE_PORT} (EKS proxy ${proxy.url} -> moto ${motoUrl})`));
+  // The pod's SIGTERM: stop moto and exit once it has (its exit handler above).
   process.on('SIGTERM', () => {
+    stopping = true;
     relay.close();
     moto.kill('SIGTERM');
-    process.exit(0);
   });
 }
 

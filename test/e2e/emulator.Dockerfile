@@ -5,6 +5,9 @@
 # Build from the repository root (BuildKit reads emulator.Dockerfile.dockerignore beside this file):
 #   docker build -f test/e2e/emulator.Dockerfile -t eksfo-aws-emulator:e2e .
 FROM node:20-bookworm-slim
+# Debian's python3 of the base image's release: a pinned Debian version would break at the next
+# point release, and what must not move (moto and its dependencies) is pinned by requirements.txt.
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 python3-venv \
  && rm -rf /var/lib/apt/lists/*
