@@ -6,9 +6,11 @@
  * old profile is deleted only after the label changed and the rollout (played by the test through
  * the Deployment status, as no Deployment controller runs here) completed.
  */
-import { PROFILE_LABEL } from '../../src/api/constants.js';
+import { CreateFargateProfileCommand, DeleteFargateProfileCommand, DescribeFargateProfileCommand } from '@aws-sdk/client-eks';
+import { ADOPT_ANNOTATION, PROFILE_LABEL } from '../../src/api/constants.js';
 import type { FargateCluster, FargateWorkload, WorkloadProfileSpec } from '../../src/api/types.js';
 import { isNotFound } from '../../src/kube/api-error.js';
+import { planFargateProfile } from '../../src/plan/index.js';
 import { markDeploymentsAvailable } from '../support/deployment-availability.js';
 import type { ProxyCall } from '../support/eks-proxy.js';
 import {
@@ -31,7 +33,6 @@ import {
 } from '../support/fargate-workload-kit.js';
 import type { OperatorUnderTest } from '../support/operator-under-test.js';
 import { waitFor } from '../support/wait-for.js';
-import { DescribeFargateProfileCommand } from '@aws-sdk/client-eks';
 
 const PREFIX = 'wmv';
 const CREATING_MS = 2_000;
@@ -235,12 +236,13 @@ async function moveTo(fargateProfile: WorkloadProfileSpec): Promise<{ from: stri
 }
 
 let under: OperatorUnderTest;
+let cluster: FargateCluster;
 
 beforeAll(async () => {
   await proxy.configure({ creatingDelayMs: CREATING_MS, deletingDelayMs: DELETING_MS, faults: [] });
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   under = await startWorkloadOperator(3_000);
-  await ensureReadyCluster(clusterManifest());
+  cluster = await ensureReadyCluster(clusterManifest());
 }, TEST_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -289,5 +291,37 @@ describe('moving a FargateWorkload to another profile', () => {
     await deleteWorkload(namespace, NAME);
     await waitFor(`${namespace}/${NAME} gone`, () => readWorkload(namespace, NAME), (w) => w === undefined, 90_000);
     expect([await profileStatus(from), await profileStatus(to)]).toEqual([undefined, undefined]);
+  }, TEST_TIMEOUT_MS);
+
+  it('reports, and leaves alone, an existing profile of the planned name with another execution role (profiles are immutable)', async () => {
+    const manifest = workloadManifest({ placement: 'Dedicated', subnetIds: [SUBNET_A] });
+    manifest.metadata.name = 'immutable';
+    manifest.metadata.annotations = { [ADOPT_ANNOTATION]: 'true' };
+    const plan = planFargateProfile(manifest, cluster, cluster.status!.podExecutionRoleArn!);
+    const otherRole = `arn:aws:iam::${seed.accountId}:role/another-pod-execution-role`;
+    await eks.send(new CreateFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: plan.name, podExecutionRoleArn: otherRole, subnets: plan.subnets, selectors: plan.selectors }));
+    try {
+      await proxy.clearCalls();
+      await custom.createNamespacedCustomObject({ ...workloadRef, namespace, body: manifest });
+      const reported = await waitFor(
+        'the difference is reported',
+        () => readWorkload(namespace, 'immutable'),
+        (w) => condition(w, 'FargateProfileReady')?.reason === 'ProfileImmutable',
+        60_000,
+      );
+      expect(condition(reported, 'FargateProfileReady')?.status).toBe('False');
+      expect(condition(reported, 'FargateProfileReady')?.message).toContain(`pod execution role is ${otherRole}`);
+      expect(condition(reported, 'Ready')?.status).not.toBe('True');
+      expect(condition(reported, 'Stalled')?.status).not.toBe('True');
+      // The pods still get their Deployment on it, and nothing replaced the profile.
+      await waitFor('the Deployment', () => apps.readNamespacedDeployment({ namespace, name: 'immutable' }).catch(() => undefined), (d) => d !== undefined, 30_000);
+      const writes = (await proxy.calls()).filter((call) => ['CreateFargateProfile', 'DeleteFargateProfile'].includes(call.operation));
+      expect(writes).toEqual([]);
+      expect(await profileStatus(plan.name)).toBe('ACTIVE');
+    } finally {
+      await deleteWorkload(namespace, 'immutable');
+      await waitFor(`${namespace}/immutable gone`, () => readWorkload(namespace, 'immutable'), (w) => w === undefined, 90_000).catch(() => undefined);
+      await eks.send(new DeleteFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: plan.name })).catch(() => undefined);
+    }
   }, TEST_TIMEOUT_MS);
 });
