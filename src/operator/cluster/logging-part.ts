@@ -26,6 +26,15 @@ import { failedPart, readyPart, type PartState } from './cluster-status.js';
 /** Fluent Bit reads its configuration when a pod starts (EKS user guide, "Fargate logging"). */
 export const NEW_PODS_ONLY_NOTE = 'logging configuration changes apply to new pods only; restart running pods to pick them up';
 
+/** How often a logging part waiting for the aws-observability namespace to finish terminating looks again. */
+export const NAMESPACE_TERMINATING_REQUEUE_MS = 5_000;
+
+/** The LoggingReady part and when to look again. */
+export interface LoggingResult {
+  part: PartState;
+  requeueAfterMs?: number;
+}
+
 /** True when every label, owner reference and data entry of the desired object is on the live one (pure). */
 export function coversDesired(live: KubernetesObject & { data?: Record<string, string> }, desired: NamespaceObject | ConfigMapObject): boolean {
   const liveLabels = live.metadata?.labels ?? {};
@@ -52,27 +61,36 @@ async function readLive(objects: KubernetesObjectApi, object: { apiVersion: stri
  * Applies (logging on) or removes (logging off) the aws-observability objects; the LoggingReady part.
  * Over EKS's 5300-character limit the part stalls with the planner's message.
  */
-export async function convergeLogging(objects: KubernetesObjectApi, cluster: FargateCluster, facts: ClusterFacts, event: ClusterEventSink): Promise<PartState> {
+export async function convergeLogging(objects: KubernetesObjectApi, cluster: FargateCluster, facts: ClusterFacts, event: ClusterEventSink): Promise<LoggingResult> {
   let plan;
   try {
     plan = planFargateLogging(cluster, facts);
   } catch (error) {
-    if (error instanceof FargateLoggingConfigTooLongError) return failedPart('ConfigTooLong', error.message);
+    if (error instanceof FargateLoggingConfigTooLongError) return { part: failedPart('ConfigTooLong', error.message) };
     throw error;
   }
   if (!plan) {
     await removeLogging(objects, event);
-    return readyPart('NotRequested', 'spec.logging.cloudWatch is not set: no aws-observability objects of the operator');
+    return { part: readyPart('NotRequested', 'spec.logging.cloudWatch is not set: no aws-observability objects of the operator') };
   }
   const namespaceLive = await readLive(objects, plan.namespace);
+  // Logging turned off and on again: nothing can be created in a terminating namespace.
+  if (namespaceLive?.metadata?.deletionTimestamp) {
+    return {
+      part: failedPart('NamespaceTerminating', `namespace ${AWS_OBSERVABILITY_NAMESPACE} is terminating; it is created again once it is gone`, false),
+      requeueAfterMs: NAMESPACE_TERMINATING_REQUEUE_MS,
+    };
+  }
   // Someone else's namespace is used as it is (never taken over), if EKS's label is on it.
   if (!namespaceLive || !coversDesired(namespaceLive, plan.namespace)) {
     if (namespaceLive && namespaceLive.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) {
       if (namespaceLive.metadata?.labels?.['aws-observability'] !== 'enabled') {
-        return failedPart(
-          'NamespaceNotOwned',
-          `namespace ${AWS_OBSERVABILITY_NAMESPACE} exists without the operator's label and without aws-observability: enabled; label it, or delete it so the operator creates it`,
-        );
+        return {
+          part: failedPart(
+            'NamespaceNotOwned',
+            `namespace ${AWS_OBSERVABILITY_NAMESPACE} exists without the operator's label and without aws-observability: enabled; label it, or delete it so the operator creates it`,
+          ),
+        };
       }
     } else {
       await applyObject(objects, plan.namespace);
@@ -83,7 +101,7 @@ export async function convergeLogging(objects: KubernetesObjectApi, cluster: Far
     await applyObject(objects, plan.configMap);
     await event('Normal', 'LoggingConfigured', `applied ${AWS_OBSERVABILITY_NAMESPACE}/${AWS_LOGGING_CONFIG_MAP}; ${NEW_PODS_ONLY_NOTE}`);
   }
-  return readyPart('Configured', `CloudWatch logging to ${plan.logGroupNames.join(' and ')}; ${NEW_PODS_ONLY_NOTE}`);
+  return { part: readyPart('Configured', `CloudWatch logging to ${plan.logGroupNames.join(' and ')}; ${NEW_PODS_ONLY_NOTE}`) };
 }
 
 /** Deletes the operator's aws-logging ConfigMap, and the aws-observability Namespace only when the operator made it. */

@@ -18,7 +18,7 @@ import type { ObjectKey } from '../../kube/object-key.js';
 import { keyOfObject } from '../../kube/object-key.js';
 import { convergeCoreDns, deleteCoreDnsProfile } from '../cluster/coredns-part.js';
 import { convergeExecutionRole, deleteExecutionRole } from '../cluster/execution-role-part.js';
-import { convergeLogging, removeLogging } from '../cluster/logging-part.js';
+import { convergeLogging } from '../cluster/logging-part.js';
 import { observeClusterFacts, type ClusterAccounts } from '../cluster/eks-cluster-part.js';
 import { convergeOidcProvider, deleteOidcProviderIfOurs } from '../cluster/oidc-provider-part.js';
 import { clusterStatus, profileStatuses, summaryStatus, workloadsRemainMessage, failedPart, readyPart, unknownPart } from '../cluster/cluster-status.js';
@@ -127,7 +127,7 @@ async function converge(
       clusterFound,
       oidcProvider: oidc.part,
       executionRole: role.part,
-      logging,
+      logging: logging.part,
       coreDns: coreDns.part,
       facts: {
         oidcIssuer: observed.cluster.oidcIssuer,
@@ -142,7 +142,7 @@ async function converge(
   );
   await ctx.writeClusterStatus(cluster, status);
   const waitsOutside = oidc.part.status !== 'True' || role.part.status !== 'True';
-  const requeues = [...(waitsOutside ? [EXTERNAL_WAIT_REQUEUE_MS] : []), ...(coreDns.requeueAfterMs === undefined ? [] : [coreDns.requeueAfterMs])];
+  const requeues = [...(waitsOutside ? [EXTERNAL_WAIT_REQUEUE_MS] : []), ...[logging.requeueAfterMs, coreDns.requeueAfterMs].filter((ms) => ms !== undefined)];
   return requeues.length > 0 ? { requeueAfterMs: Math.min(...requeues) } : {};
 }
 
@@ -169,8 +169,8 @@ async function finalize(
     await writeSummary(ctx, cluster, { state: 'Reconciling', reason: coreDns.part.reason, message: coreDns.part.message });
     return { requeueAfterMs: coreDns.requeueAfterMs ?? WORKLOADS_REMAIN_REQUEUE_MS };
   }
-  // Owner references would let garbage collection do this; deleting explicitly does not depend on it.
-  await removeLogging(ctx.objects, event);
+  // The aws-observability objects carry an owner reference to the FargateCluster: garbage
+  // collection removes them with it (and a namespace someone else made keeps only losing our ConfigMap).
   await deleteExecutionRole(services, cluster, event);
   await deleteOidcProviderIfOurs(services, cluster, event, run.logger);
   await ctx.setFinalizer(cluster, false);
