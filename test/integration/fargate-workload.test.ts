@@ -5,6 +5,7 @@
  * available through their status subresource (markDeploymentsAvailable).
  */
 import { isDeepStrictEqual } from 'node:util';
+import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { CreateFargateProfileCommand, DeleteFargateProfileCommand, DescribeFargateProfileCommand, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
 import {
   AttachRolePolicyCommand,
@@ -42,6 +43,7 @@ import {
   custom,
   deleteWorkload,
   destroyClients,
+  ec2,
   eks,
   ensureReadyCluster,
   environment,
@@ -362,7 +364,10 @@ describe('FargateWorkload reconciler', () => {
   }, TEST_TIMEOUT_MS);
 
   it('reports a missing SecurityGroupPolicy CRD, reads the load balancer back, deletes dropped children, and keeps a Shared profile others use', async () => {
-    const manifest = workloadManifest(nsB, 'shop', { networking: { securityGroupIds: ['sg-0123456789abcdef0'] }, ingress: { port: 8080, host: 'shop.example.com' } });
+    // A real group of the seeded VPC: the network preflight checks that it exists.
+    const groups = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [seed.vpcId] }] }));
+    const groupId = groups.SecurityGroups?.[0]?.GroupId ?? '';
+    const manifest = workloadManifest(nsB, 'shop', { networking: { securityGroupIds: [groupId] }, ingress: { port: 8080, host: 'shop.example.com' } });
     manifest.spec.template.spec.containers[0]!.ports = [{ containerPort: 8080 }];
     await custom.createNamespacedCustomObject({ ...workloadRef, namespace: nsB, body: manifest });
     const waiting = await waitFor(

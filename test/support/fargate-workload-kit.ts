@@ -3,6 +3,7 @@
  * IAM and EKS through the proxy), reads of workloads and their conditions, the FargateCluster
  * they run on, and an operator with the workload reconciler.
  */
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api } from '@kubernetes/client-node';
@@ -30,6 +31,7 @@ export const networking = kubeConfig.makeApiClient(NetworkingV1Api);
 const awsConfig = { endpoint: environment.awsEndpoint, region: seed.region, credentials: EMULATOR_CREDENTIALS };
 export const iam = new IAMClient(awsConfig);
 export const eks = new EKSClient(awsConfig);
+export const ec2 = new EC2Client(awsConfig);
 const remote = eksProxyRemote(environment.awsEndpoint);
 
 /**
@@ -112,4 +114,5 @@ export function startWorkloadOperator(resyncPeriodMs: number): Promise<OperatorU
 export function destroyClients(): void {
   iam.destroy();
   eks.destroy();
+  ec2.destroy();
 }
