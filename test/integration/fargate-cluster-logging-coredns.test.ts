@@ -153,7 +153,11 @@ describe('FargateCluster logging and CoreDNS on Fargate', () => {
         },
       },
     };
-    await apps.createNamespacedDeployment({ namespace: 'kube-system', body: coredns });
+    // Another suite (least-privilege) may have made it: then it is replaced with this one.
+    await apps.createNamespacedDeployment({ namespace: 'kube-system', body: coredns }).catch(async (error: unknown) => {
+      if ((error as { code?: number }).code !== 409) throw error;
+      await apps.replaceNamespacedDeployment({ name: 'coredns', namespace: 'kube-system', body: coredns });
+    });
     await proxy.configure({ creatingDelayMs: 1_500, deletingDelayMs: 1_500 });
     await patchSpec({ coreDNSOnFargate: true });
 
