@@ -1,0 +1,52 @@
+/** Whether a live aws-observability object already matches the plan (no write), and the status conditions of logging and CoreDNS. */
+import { clusterStatus, failedPart, readyPart } from '../../src/operator/cluster/cluster-status.js';
+import { coversDesired } from '../../src/operator/cluster/logging-part.js';
+import { planFargateLogging } from '../../src/plan/fargate-logging.js';
+import { FACTS, makeCluster } from './plan-fixtures.js';
+
+const cluster = { ...makeCluster({ logging: { cloudWatch: { logGroupName: '/eks/prod/fargate' } } }), metadata: { name: 'prod', uid: 'uid-1', generation: 2 } };
+const plan = planFargateLogging(cluster, FACTS)!;
+
+describe('coversDesired', () => {
+  it('is true for the applied object with extra fields the API server added', () => {
+    const live = { ...plan.configMap, metadata: { ...plan.configMap.metadata, labels: { ...plan.configMap.metadata.labels, extra: 'x' }, resourceVersion: '7' } };
+    expect(coversDesired(live, plan.configMap)).toBe(true);
+    expect(coversDesired(plan.namespace, plan.namespace)).toBe(true);
+  });
+
+  it('is false when the data, a label or the owner differ, or a data key is extra', () => {
+    expect(coversDesired({ ...plan.configMap, data: { ...plan.configMap.data, flb_log_cw: 'false' } }, plan.configMap)).toBe(false);
+    expect(coversDesired({ ...plan.configMap, data: { ...plan.configMap.data, 'filters.conf': '' } }, plan.configMap)).toBe(false);
+    expect(coversDesired({ ...plan.namespace, metadata: { ...plan.namespace.metadata, labels: {} } }, plan.namespace)).toBe(false);
+    const otherOwner = [{ ...plan.namespace.metadata.ownerReferences[0]!, uid: 'uid-old' }];
+    expect(coversDesired({ ...plan.namespace, metadata: { ...plan.namespace.metadata, ownerReferences: otherOwner } }, plan.namespace)).toBe(false);
+  });
+});
+
+describe('cluster status with logging and CoreDNS', () => {
+  const ready = readyPart('Found', 'ok');
+  it('adds LoggingReady and CoreDNSReady, and a CoreDNS profile still CREATING keeps the cluster Reconciling', () => {
+    const status = clusterStatus(
+      cluster,
+      {
+        clusterFound: ready,
+        oidcProvider: ready,
+        executionRole: ready,
+        logging: readyPart('NotRequested', 'off'),
+        coreDns: failedPart('ProfileCreating', 'Fargate profile fw-coredns is CREATING', false),
+        facts: {},
+      },
+      new Date(0),
+    );
+    const byType = Object.fromEntries((status.conditions ?? []).map((c) => [c.type, c]));
+    expect(byType.LoggingReady).toMatchObject({ status: 'True', reason: 'NotRequested' });
+    expect(byType.CoreDNSReady).toMatchObject({ status: 'False', reason: 'ProfileCreating' });
+    expect(byType.Reconciling).toMatchObject({ status: 'True', reason: 'ProfileCreating' });
+    expect(byType.Ready?.status).toBe('False');
+  });
+
+  it('stalls on a logging configuration over the limit', () => {
+    const status = clusterStatus(cluster, { clusterFound: ready, oidcProvider: ready, executionRole: ready, logging: failedPart('ConfigTooLong', 'too long'), facts: {} }, new Date(0));
+    expect(status.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({ status: 'True', reason: 'ConfigTooLong' });
+  });
+});
