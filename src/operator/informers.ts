@@ -60,27 +60,12 @@ export function createOperatorInformers(kubeConfig: KubeConfig, logger: Logger):
     list: customList(CLUSTER_PLURAL),
     logger,
   });
-  const deployments = new SupervisedInformer<V1Deployment>({
-    kubeConfig,
-    path: '/apis/apps/v1/deployments',
-    list: () => apps.listDeploymentForAllNamespaces({ labelSelector: CHILD_SELECTOR }),
-    labelSelector: CHILD_SELECTOR,
-    logger,
-  });
-  const serviceAccounts = new SupervisedInformer<V1ServiceAccount>({
-    kubeConfig,
-    path: '/api/v1/serviceaccounts',
-    list: () => core.listServiceAccountForAllNamespaces({ labelSelector: CHILD_SELECTOR }),
-    labelSelector: CHILD_SELECTOR,
-    logger,
-  });
-  const ingresses = new SupervisedInformer<V1Ingress>({
-    kubeConfig,
-    path: '/apis/networking.k8s.io/v1/ingresses',
-    list: () => networking.listIngressForAllNamespaces({ labelSelector: CHILD_SELECTOR }),
-    labelSelector: CHILD_SELECTOR,
-    logger,
-  });
+  // Children: only the ones the operator applied (managed-by label), in every namespace.
+  const childInformer = <T extends KubernetesObject>(path: string, list: (query: { labelSelector: string }) => Promise<ObjectList<T>>) =>
+    new SupervisedInformer<T>({ kubeConfig, path, list: () => list({ labelSelector: CHILD_SELECTOR }), labelSelector: CHILD_SELECTOR, logger });
+  const deployments = childInformer<V1Deployment>('/apis/apps/v1/deployments', (query) => apps.listDeploymentForAllNamespaces(query));
+  const serviceAccounts = childInformer<V1ServiceAccount>('/api/v1/serviceaccounts', (query) => core.listServiceAccountForAllNamespaces(query));
+  const ingresses = childInformer<V1Ingress>('/apis/networking.k8s.io/v1/ingresses', (query) => networking.listIngressForAllNamespaces(query));
   const named = [
     [WORKLOAD_PLURAL, workloads],
     [CLUSTER_PLURAL, clusters],
