@@ -1,4 +1,4 @@
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import type { Binaries } from './binaries.js';
@@ -75,6 +75,23 @@ async function startEtcd(binaries: Binaries, dir: string, timeoutMs: number): Pr
   return { url, process };
 }
 
+/** The identity deploy/base gives the operator; only its requests are audited (a small log). */
+export const OPERATOR_SERVICE_ACCOUNT_USER = 'system:serviceaccount:eks-fargate-operator-system:eks-fargate-operator';
+
+/** Where the API server of a control plane started in `dir` writes its audit log (JSON lines). */
+export function auditLogPath(dir: string): string {
+  return join(dir, 'audit.log');
+}
+
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    users: ["${OPERATOR_SERVICE_ACCOUNT_USER}"]
+  - level: None
+`;
+
 /**
  * Starts etcd and kube-apiserver on free loopback ports with what controller-runtime's envtest
  * configures (RBAC, client-certificate authentication, service-account issuer and keys), waits
@@ -93,6 +110,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
   try {
     const [securePort] = await freePorts(1);
+    writeFileSync(join(dir, 'audit-policy.yaml'), AUDIT_POLICY);
     const apiServerUrl = `https://${LOOPBACK}:${securePort}`;
     const apiServer = startProcess({
       name: 'kube-apiserver',
@@ -114,6 +132,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         '--allow-privileged=true',
         // No controller-manager creates the default ServiceAccounts, so pods would be refused.
         '--disable-admission-plugins=ServiceAccount',
+        // The least-privilege test reads what the operator's ServiceAccount did from this log.
+        `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
+        `--audit-log-path=${auditLogPath(dir)}`,
       ],
       logFile: join(dir, 'kube-apiserver.log'),
     });

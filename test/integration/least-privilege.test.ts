@@ -1,0 +1,299 @@
+/**
+ * Least privilege, proven against the real peers (issue 6, items 3a and 4). One representative
+ * scenario runs the operator in-process as deploy/base's ServiceAccount (a real token from the
+ * TokenRequest API, so RBAC decides every request) and through an EKS proxy of its own (so its
+ * call log holds only this operator's AWS calls): a FargateCluster with its OIDC provider,
+ * logging and a permissions boundary; workloads of every placement with managed and inline
+ * policies, an ingress, security groups and autoscaling; drift repaired; spec changes that
+ * remove policies and the boundary; then everything deleted. Afterwards:
+ * - the `<service>:<operation>` set the proxy saw equals the actions of
+ *   deploy/iam/operator-policy.json (a missing or an unused action fails, by name);
+ * - the (apiGroup, resource, verb) set the API server's audit log records for the ServiceAccount
+ *   equals what deploy/base's ClusterRole and Role grant.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DetachRolePolicyCommand, DeleteRolePermissionsBoundaryCommand, GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, UntagRoleCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
+import { TAG_COMPONENT } from '../../src/api/constants.js';
+import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
+import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
+import { parseRoleArn } from '../../src/plan/index.js';
+import { startAwsTestStack, type AwsTestStack } from '../support/aws-test-stack.js';
+import { auditLogPath, OPERATOR_SERVICE_ACCOUNT_USER } from '../support/control-plane.js';
+import { repoRoot } from '../support/repo-root.js';
+import { markDeploymentsAvailable } from '../support/deployment-availability.js';
+import { apps, clusterRef, condition, core, custom, deleteWorkload, environment, readWorkload, workloadRef } from '../support/fargate-workload-kit.js';
+import { kubectl } from '../support/kubectl.js';
+import {
+  allowedActions,
+  auditedPermissions,
+  compareGrants,
+  grantedPermissions,
+  observedActions,
+  readOperatorPolicy,
+} from '../support/least-privilege.js';
+import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
+import { EMULATOR_CREDENTIALS } from '../support/seed.js';
+import { waitFor } from '../support/wait-for.js';
+
+const SUFFIX = Date.now().toString(36);
+const CLUSTER = `lp-${SUFFIX}`;
+const NS_A = `lp-a-${SUFFIX}`;
+const NS_B = `lp-b-${SUFFIX}`;
+const OPERATOR_NAMESPACE = 'eks-fargate-operator-system';
+const OPERATOR_SA = 'eks-fargate-operator';
+const S3_READ = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
+const DYNAMO_READ = 'arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess';
+const BOUNDARY = 'arn:aws:iam::aws:policy/PowerUserAccess';
+const INLINE_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' }] };
+const RBAC_FILES = [
+  'deploy/base/rbac/service-account.yaml',
+  'deploy/base/rbac/cluster-role.yaml',
+  'deploy/base/rbac/cluster-role-binding.yaml',
+  'deploy/base/rbac/leader-election-role.yaml',
+  'deploy/base/rbac/leader-election-role-binding.yaml',
+];
+const SCENARIO_TIMEOUT_MS = 300_000;
+
+/**
+ * Permissions AWS checks that are not API operations of their own, so no proxy sees them; each is
+ * authorized as part of an operation the scenario does send.
+ */
+const AUTHORIZATION_ONLY_ACTIONS: Record<string, string> = {
+  'iam:PassRole': 'CreateFargateProfile passes the pod execution role to EKS',
+  'eks:TagResource': 'CreateFargateProfile with tags is also authorized as eks:TagResource',
+  'iam:TagOpenIDConnectProvider': 'CreateOpenIDConnectProvider with Tags is also authorized as iam:TagOpenIDConnectProvider',
+};
+
+/**
+ * Grants the audit log cannot show as requests, each with why it is still needed or why this
+ * environment cannot exercise it.
+ */
+const UNAUDITABLE_PERMISSIONS: Record<string, string> = {
+  // Checked by the OwnerReferencesPermissionEnforcement admission plugin (on in EKS), not a request of its own.
+  'fargate.eksops.dev/fargateworkloads/finalizers:update': 'owner references with blockOwnerDeletion on the children',
+  // The shared test API server has no SecurityGroupPolicy CRD on purpose (fargate-workload.test.ts
+  // checks the SecurityGroupPolicyCRDMissing report): discovery says the kind is not served, so the
+  // operator sends no request for it at all (src/operator/workload/children-part.ts).
+  'vpcresources.k8s.aws/securitygrouppolicies:list': 'observing the SecurityGroupPolicy child when the VPC CNI CRD exists',
+  'vpcresources.k8s.aws/securitygrouppolicies:create': 'server-side apply of a SecurityGroupPolicy when the VPC CNI CRD exists',
+  'vpcresources.k8s.aws/securitygrouppolicies:patch': 'server-side apply of a SecurityGroupPolicy when the VPC CNI CRD exists',
+  'vpcresources.k8s.aws/securitygrouppolicies:delete': 'deleting a SecurityGroupPolicy the spec no longer asks for',
+};
+
+// The test's own AWS reads and drift go straight to moto: the proxy's log is the operator's alone.
+const direct = { endpoint: environment.motoUrl, region: environment.region, credentials: EMULATOR_CREDENTIALS };
+const iam = new IAMClient(direct);
+const eks = new EKSClient(direct);
+const ec2 = new EC2Client(direct);
+let stack: AwsTestStack;
+let under: OperatorUnderTest | undefined;
+let scenarioDone = false;
+
+function clusterManifest(boundary: string | undefined): FargateCluster {
+  return {
+    apiVersion: 'fargate.eksops.dev/v1alpha1',
+    kind: 'FargateCluster',
+    metadata: { name: CLUSTER },
+    spec: {
+      region: environment.region,
+      subnetIds: stack.seed.privateSubnetIds,
+      podExecutionRole: { create: true },
+      profiles: { maxProfiles: 10, namePrefix: 'lp' },
+      iam: {
+        rolePath: '/eksops/',
+        ...(boundary ? { permissionsBoundaryArn: boundary } : {}),
+        allowedManagedPolicyArns: [S3_READ, DYNAMO_READ],
+        allowInlinePolicies: true,
+        createOIDCProvider: true,
+      },
+      logging: { cloudWatch: { logGroupName: `/eks/${CLUSTER}/fargate`, retentionDays: 30 } },
+      coreDNSOnFargate: true,
+    },
+  };
+}
+
+function workloadManifest(namespace: string, name: string, spec: Partial<FargateWorkload['spec']>): FargateWorkload {
+  return {
+    apiVersion: 'fargate.eksops.dev/v1alpha1',
+    kind: 'FargateWorkload',
+    metadata: { name, namespace },
+    spec: {
+      replicas: 1,
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name, image: 'public.ecr.aws/nginx/nginx:1.27', ports: [{ containerPort: 8080 }], resources: { requests: { cpu: '250m', memory: '512Mi' } } }] },
+      },
+      ...spec,
+    },
+  };
+}
+
+const WORKLOADS: [string, string, Partial<FargateWorkload['spec']>][] = [
+  [NS_A, 'web', {
+    fargateProfile: { placement: 'Shared' },
+    iam: { managedPolicyArns: [S3_READ], inlinePolicy: INLINE_POLICY },
+    ingress: { host: 'web.example.com', port: 8080 },
+    autoscaling: { minReplicas: 1, maxReplicas: 3, targetCPUUtilizationPercentage: 60 },
+  }],
+  [NS_A, 'guarded', { fargateProfile: { placement: 'Shared' } }],
+  [NS_B, 'api', { fargateProfile: { placement: 'Namespace' }, iam: { managedPolicyArns: [DYNAMO_READ] } }],
+  [NS_B, 'db', { fargateProfile: { placement: 'Dedicated' }, iam: { inlinePolicy: INLINE_POLICY } }],
+];
+
+async function readCluster(): Promise<FargateCluster | undefined> {
+  return custom.getClusterCustomObject({ ...clusterRef, name: CLUSTER }).then((c) => c as FargateCluster, () => undefined);
+}
+
+const current = (o: FargateCluster | FargateWorkload | undefined): boolean => o?.status?.observedGeneration === o?.metadata.generation;
+
+async function waitForWorkload(namespace: string, name: string, done: (w: FargateWorkload | undefined) => boolean): Promise<FargateWorkload> {
+  return (await waitFor(
+    `${namespace}/${name}`,
+    async () => {
+      await markDeploymentsAvailable(environment, namespace);
+      return readWorkload(namespace, name);
+    },
+    (w) => current(w) && done(w),
+    120_000,
+  ))!;
+}
+
+async function roleState(name: string): Promise<{ boundary?: string; attached: string[]; trust: string; tags: string[] }> {
+  const role = (await iam.send(new GetRoleCommand({ RoleName: name }))).Role;
+  const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }));
+  return {
+    ...(role?.PermissionsBoundary?.PermissionsBoundaryArn ? { boundary: role.PermissionsBoundary.PermissionsBoundaryArn } : {}),
+    attached: (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? '').sort(),
+    trust: decodeURIComponent(role?.AssumeRolePolicyDocument ?? ''),
+    tags: (role?.Tags ?? []).map((t) => t.Key ?? '').sort(),
+  };
+}
+
+/** A kubeconfig that authenticates as deploy/base's ServiceAccount with a token the API server issued. */
+async function serviceAccountKubeconfig(): Promise<string> {
+  const admin = JSON.parse(readFileSync(environment.kubeconfigPath, 'utf8')) as { clusters: { cluster: Record<string, string> }[] };
+  const token = await core.createNamespacedServiceAccountToken({ name: OPERATOR_SA, namespace: OPERATOR_NAMESPACE, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const name = 'operator-service-account';
+  const path = join(mkdtempSync(join(environment.tempDir, 'lp-')), 'kubeconfig');
+  writeFileSync(path, JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name, cluster: admin.clusters[0]!.cluster }],
+    users: [{ name, user: { token: token.status?.token } }],
+    contexts: [{ name, context: { cluster: name, user: name } }],
+    'current-context': name,
+  }), { mode: 0o600 });
+  return path;
+}
+
+/** What EKS creates in every cluster: kube-system/coredns pinned to EC2 nodes, which coreDNSOnFargate moves. */
+async function ensureCoreDnsDeployment(): Promise<void> {
+  const labels = { 'k8s-app': 'kube-dns' };
+  await apps.createNamespacedDeployment({
+    namespace: 'kube-system',
+    body: {
+      metadata: { name: 'coredns', namespace: 'kube-system', labels },
+      spec: {
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels, annotations: { 'eks.amazonaws.com/compute-type': 'ec2' } },
+          spec: { containers: [{ name: 'coredns', image: 'public.ecr.aws/eks-distro/coredns/coredns:v1.11.1-eks-1-30-4' }] },
+        },
+      },
+    },
+  }).catch((error: unknown) => {
+    if ((error as { code?: number }).code !== 409) throw error;
+  });
+}
+
+beforeAll(async () => {
+  await ensureCoreDnsDeployment();
+  stack = await startAwsTestStack({ clusterName: CLUSTER });
+  await kubectl(environment, ['apply', '--server-side', '--force-conflicts', ...['deploy/base/namespace.yaml', ...RBAC_FILES].flatMap((file) => ['-f', join(repoRoot(), file)])]);
+  for (const namespace of [NS_A, NS_B]) await core.createNamespace({ body: { metadata: { name: namespace } } });
+  const kubeconfig = await serviceAccountKubeconfig();
+  stack.proxy.clearCalls();
+  under = await startOperatorForTest({
+    kubeconfig,
+    awsEndpoint: stack.proxy.url,
+    reconcilers: { workload: createFargateWorkloadReconciler },
+    resyncPeriodMs: 2_000,
+    leaderElection: { namespace: OPERATOR_NAMESPACE, name: `least-privilege-${SUFFIX}`, retryPeriodMs: 200 },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  for (const [namespace, name] of WORKLOADS) await deleteWorkload(namespace, name).catch(() => undefined);
+  await custom.deleteClusterCustomObject({ ...clusterRef, name: CLUSTER }).catch(() => undefined);
+  if (!scenarioDone) await waitFor('cluster gone', readCluster, (c) => c === undefined, 60_000).catch(() => undefined);
+  await under?.stop();
+  await stack?.stop();
+  for (const namespace of [NS_A, NS_B]) await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  iam.destroy();
+  eks.destroy();
+  ec2.destroy();
+}, 120_000);
+
+describe('least privilege', () => {
+  it('the operator converges and cleans up as its ServiceAccount, through the scenario that uses every grant', async () => {
+    await custom.createClusterCustomObject({ ...clusterRef, body: clusterManifest(BOUNDARY) });
+    const cluster = await waitFor('cluster Ready', readCluster, (c) => current(c) && condition(c, 'Ready')?.status === 'True', 120_000);
+    expect(cluster?.status?.oidcProviderArn).toMatch(/oidc-provider/);
+
+    const group = await ec2.send(new CreateSecurityGroupCommand({ GroupName: `lp-${SUFFIX}`, Description: 'pods of guarded', VpcId: stack.seed.vpcId }));
+    for (const [namespace, name, spec] of WORKLOADS) {
+      const withGroup = name === 'guarded' ? { ...spec, networking: { securityGroupIds: [group.GroupId ?? ''] } } : spec;
+      await custom.createNamespacedCustomObject({ ...workloadRef, namespace, body: workloadManifest(namespace, name, withGroup) });
+    }
+    // Ready would also need the ALB's hostname on web's Ingress; what this proof needs is every part converged.
+    const ready = (w: FargateWorkload | undefined) => ['IAMRoleReady', 'FargateProfileReady', 'WorkloadAvailable'].every((type) => condition(w, type)?.status === 'True');
+    const web = await waitForWorkload(NS_A, 'web', ready);
+    await waitForWorkload(NS_B, 'api', ready);
+    await waitForWorkload(NS_B, 'db', ready);
+    // No SecurityGroupPolicy CRD here: the workload says so instead of becoming Ready.
+    await waitForWorkload(NS_A, 'guarded', (w) => condition(w, 'NetworkReady')?.reason === 'SecurityGroupPolicyCRDMissing');
+
+    // Drift on web's IRSA role, made behind the operator's back; the resync repairs all of it.
+    const roleName = parseRoleArn(web.status?.iamRoleArn ?? '').name;
+    const repaired = await roleState(roleName);
+    expect(repaired).toMatchObject({ boundary: BOUNDARY, attached: [S3_READ] });
+    await iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: S3_READ }));
+    await iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: roleName }));
+    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }));
+    await iam.send(new UntagRoleCommand({ RoleName: roleName, TagKeys: [TAG_COMPONENT] }));
+    await waitFor('drift repaired', () => roleState(roleName), (state) => JSON.stringify(state) === JSON.stringify(repaired), 60_000);
+
+    // Spec changes that take things away: web's policies, then the cluster's boundary and logging.
+    await custom.patchNamespacedCustomObject({ ...workloadRef, namespace: NS_A, name: 'web', body: [{ op: 'remove', path: '/spec/iam' }] });
+    await waitFor('web policies removed', () => roleState(roleName), (state) => state.attached.length === 0, 60_000);
+    await custom.patchClusterCustomObject({ ...clusterRef, name: CLUSTER, body: [{ op: 'remove', path: '/spec/iam/permissionsBoundaryArn' }] });
+    await waitFor('boundary removed', () => roleState(roleName), (state) => state.boundary === undefined, 60_000);
+    await custom.patchClusterCustomObject({ ...clusterRef, name: CLUSTER, body: [{ op: 'remove', path: '/spec/logging' }] });
+    await waitFor('logging off', readCluster, (c) => current(c) && condition(c, 'Ready')?.status === 'True', 60_000);
+
+    for (const [namespace, name] of WORKLOADS) await deleteWorkload(namespace, name);
+    for (const [namespace, name] of WORKLOADS) await waitFor(`${namespace}/${name} gone`, () => readWorkload(namespace, name), (w) => w === undefined, 120_000);
+    await custom.deleteClusterCustomObject({ ...clusterRef, name: CLUSTER });
+    await waitFor('cluster gone', readCluster, (c) => c === undefined, 120_000);
+    const profiles = await eks.send(new ListFargateProfilesCommand({ clusterName: CLUSTER }));
+    expect(profiles.fargateProfileNames ?? []).toEqual([]);
+    await expect(iam.send(new GetRoleCommand({ RoleName: roleName }))).rejects.toThrow(/not found|cannot be found|NoSuchEntity/);
+    scenarioDone = true;
+  }, SCENARIO_TIMEOUT_MS);
+
+  it('deploy/iam/operator-policy.json allows exactly the AWS actions the operator sent', () => {
+    expect(scenarioDone).toBe(true);
+    const comparison = compareGrants(observedActions(stack.proxy.calls), allowedActions(readOperatorPolicy()), AUTHORIZATION_ONLY_ACTIONS);
+    expect(comparison).toEqual({ missing: [], unused: [] });
+  });
+
+  it("deploy/base's ClusterRole and Role grant exactly what the ServiceAccount did at the API server", () => {
+    expect(scenarioDone).toBe(true);
+    const log = readFileSync(auditLogPath(dirname(environment.kubeconfigPath)), 'utf8');
+    const comparison = compareGrants(auditedPermissions(log, OPERATOR_SERVICE_ACCOUNT_USER), grantedPermissions(RBAC_FILES), UNAUDITABLE_PERMISSIONS);
+    expect(comparison).toEqual({ missing: [], unused: [] });
+  });
+});

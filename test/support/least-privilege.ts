@@ -1,0 +1,120 @@
+/**
+ * What the least-privilege proofs compare: the IAM actions deploy/iam/operator-policy.json allows
+ * against the `<service>:<operation>` calls the EKS proxy saw, and the (apiGroup, resource, verb)
+ * triples deploy/base's RBAC grants against what the API server's audit log says the operator's
+ * ServiceAccount did.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { ProxyCall } from './eks-proxy.js';
+import { repoRoot } from './repo-root.js';
+
+/** Path of the operator's IAM policy, relative to the repository root. */
+export const OPERATOR_POLICY = 'deploy/iam/operator-policy.json';
+
+interface PolicyStatement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/** An IAM policy document. */
+export interface PolicyDocument {
+  Version: string;
+  Statement: PolicyStatement[];
+}
+
+/** Reads deploy/iam/operator-policy.json. */
+export function readOperatorPolicy(): PolicyDocument {
+  return JSON.parse(readFileSync(join(repoRoot(), OPERATOR_POLICY), 'utf8')) as PolicyDocument;
+}
+
+/** Every action an Allow statement names, e.g. `iam:CreateRole`. */
+export function allowedActions(policy: PolicyDocument): Set<string> {
+  const actions = new Set<string>();
+  for (const statement of policy.Statement) {
+    if (statement.Effect !== 'Allow') continue;
+    for (const action of [statement.Action].flat()) actions.add(action);
+  }
+  return actions;
+}
+
+/** `<service>:<operation>` of every call the proxy answered (IAM action names are the API operation names). */
+export function observedActions(calls: readonly ProxyCall[]): Set<string> {
+  return new Set(calls.map((call) => `${call.service}:${call.operation}`));
+}
+
+/** What differs between two sets: in `used` but not `granted` (missing), and the other way (unused). */
+export interface GrantComparison {
+  missing: string[];
+  unused: string[];
+}
+
+/** Compares what was used with what is granted; `exceptions` count as used (each must say why). */
+export function compareGrants(used: Iterable<string>, granted: Iterable<string>, exceptions: Readonly<Record<string, string>> = {}): GrantComparison {
+  const usedSet = new Set([...used, ...Object.keys(exceptions)]);
+  const grantedSet = new Set(granted);
+  return {
+    missing: [...usedSet].filter((item) => !grantedSet.has(item)).sort(),
+    unused: [...grantedSet].filter((item) => !usedSet.has(item)).sort(),
+  };
+}
+
+/** `apiGroup/resource[/subresource]:verb`, with "core" for the "" group: one RBAC permission. */
+export function permissionKey(apiGroup: string, resource: string, verb: string): string {
+  return `${apiGroup === '' ? 'core' : apiGroup}/${resource}:${verb}`;
+}
+
+interface RbacRule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs?: string[];
+}
+
+/** Every permission the Role and ClusterRole documents in these YAML files grant. */
+export function grantedPermissions(files: readonly string[]): Set<string> {
+  const granted = new Set<string>();
+  for (const file of files) {
+    for (const document of parseAllDocuments(readFileSync(join(repoRoot(), file), 'utf8'))) {
+      const object = document.toJS() as { kind?: string; rules?: RbacRule[] } | null;
+      if (object?.kind !== 'Role' && object?.kind !== 'ClusterRole') continue;
+      for (const rule of object.rules ?? []) {
+        for (const apiGroup of rule.apiGroups ?? []) {
+          for (const resource of rule.resources ?? []) {
+            for (const verb of rule.verbs ?? []) granted.add(permissionKey(apiGroup, resource, verb));
+          }
+        }
+      }
+    }
+  }
+  return granted;
+}
+
+interface AuditEvent {
+  user?: { username?: string };
+  verb?: string;
+  objectRef?: { apiGroup?: string; resource?: string; subresource?: string };
+  responseStatus?: { code?: number };
+}
+
+/**
+ * The permissions a user's requests needed, from an API server audit log (JSON lines). A server-side
+ * apply that created its object (a PATCH answered 201) was also authorized as create, which the
+ * API server checks for an apply to a missing object, so it counts as both patch and create.
+ */
+export function auditedPermissions(auditLog: string, username: string): Set<string> {
+  const used = new Set<string>();
+  for (const line of auditLog.split('\n')) {
+    if (!line.trim()) continue;
+    const event = JSON.parse(line) as AuditEvent;
+    if (event.user?.username !== username || !event.verb || !event.objectRef?.resource) continue;
+    const { apiGroup = '', resource, subresource } = event.objectRef;
+    const fullResource = subresource ? `${resource}/${subresource}` : resource;
+    used.add(permissionKey(apiGroup, fullResource, event.verb));
+    if (event.verb === 'patch' && event.responseStatus?.code === 201) used.add(permissionKey(apiGroup, fullResource, 'create'));
+  }
+  return used;
+}
