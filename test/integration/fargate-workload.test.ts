@@ -65,6 +65,7 @@ const S3_READ = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
 const DYNAMO_READ = 'arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess';
 const INTRUDER_POLICY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 const CREATING_MS = 1_500;
+const OUTSIDER_CREATING_MS = 8_000;
 const DELETING_MS = 1_500;
 /** Each test waits on several profile transitions of CREATING_MS / DELETING_MS. */
 const TEST_TIMEOUT_MS = 180_000;
@@ -199,6 +200,9 @@ afterAll(async () => {
 describe('FargateWorkload reconciler', () => {
   it('converges two Shared workloads in different namespaces and one Dedicated, one profile operation at a time', async () => {
     // A profile someone else is creating holds the cluster's one transition slot: the operator must queue behind it.
+    // It stays CREATING long enough that the workloads reach their profile step while it does, even on a
+    // loaded machine (validation, finalizer and network preflight come first).
+    await proxy.configure({ creatingDelayMs: OUTSIDER_CREATING_MS });
     await eks.send(
       new CreateFargateProfileCommand({
         clusterName: CLUSTER,
@@ -208,6 +212,7 @@ describe('FargateWorkload reconciler', () => {
         selectors: [{ namespace: 'outsider' }],
       }),
     );
+    await proxy.configure({ creatingDelayMs: CREATING_MS });
     const manifests = [
       workloadManifest(nsA, 'web', { iam: { managedPolicyArns: [S3_READ] } }),
       workloadManifest(nsB, 'api', { iam: { inlinePolicy: INLINE_POLICY } }),
