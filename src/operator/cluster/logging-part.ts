@@ -70,7 +70,7 @@ export async function convergeLogging(objects: KubernetesObjectApi, cluster: Far
     throw error;
   }
   if (!plan) {
-    await removeLogging(objects, event);
+    await removeLogging(objects, cluster, event);
     return { part: readyPart('NotRequested', 'spec.logging.cloudWatch is not set: no aws-observability objects of the operator') };
   }
   const namespaceLive = await readLive(objects, plan.namespace);
@@ -104,17 +104,25 @@ export async function convergeLogging(objects: KubernetesObjectApi, cluster: Far
   return { part: readyPart('Configured', `CloudWatch logging to ${plan.logGroupNames.join(' and ')}; ${NEW_PODS_ONLY_NOTE}`) };
 }
 
-/** Deletes the operator's aws-logging ConfigMap, and the aws-observability Namespace only when the operator made it. */
-export async function removeLogging(objects: KubernetesObjectApi, event: ClusterEventSink): Promise<void> {
+/** Whether this FargateCluster is an owner of the object (its uid in the owner references). */
+function ownedByCluster(object: KubernetesObject | undefined, cluster: FargateCluster): boolean {
+  if (object?.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) return false;
+  return (object.metadata.ownerReferences ?? []).some((ref) => ref.uid === cluster.metadata.uid);
+}
+
+/** Deletes this FargateCluster's aws-logging ConfigMap, and the aws-observability Namespace only when it made it. */
+export async function removeLogging(objects: KubernetesObjectApi, cluster: FargateCluster, event: ClusterEventSink): Promise<void> {
+  // Only this FargateCluster's objects: another FargateCluster in the same Kubernetes cluster may
+  // have logging on, and its aws-observability objects are not ours to remove.
   const configMap = await readLive(objects, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: AWS_LOGGING_CONFIG_MAP, namespace: AWS_OBSERVABILITY_NAMESPACE } });
-  if (configMap?.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE) {
+  if (ownedByCluster(configMap, cluster)) {
     if (await deleteObject(objects, { apiVersion: 'v1', kind: 'ConfigMap', name: AWS_LOGGING_CONFIG_MAP, namespace: AWS_OBSERVABILITY_NAMESPACE })) {
       await event('Normal', 'LoggingRemoved', `deleted ${AWS_OBSERVABILITY_NAMESPACE}/${AWS_LOGGING_CONFIG_MAP}; ${NEW_PODS_ONLY_NOTE}`);
     }
   }
   const namespace = await readLive(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: AWS_OBSERVABILITY_NAMESPACE } });
   // A namespace that is already terminating needs no second delete (steady state: no write).
-  if (namespace?.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE && !namespace.metadata.deletionTimestamp) {
+  if (ownedByCluster(namespace, cluster) && !namespace?.metadata?.deletionTimestamp) {
     await deleteObject(objects, { apiVersion: 'v1', kind: 'Namespace', name: AWS_OBSERVABILITY_NAMESPACE });
   }
 }
