@@ -209,7 +209,21 @@ async function ensureCoreDnsDeployment(): Promise<void> {
   });
 }
 
+/**
+ * Removes an aws-observability namespace another suite left behind (no garbage collector or
+ * namespace controller runs here), so this scenario must create it and its ConfigMap itself.
+ */
+async function removeLeftoverObservabilityNamespace(): Promise<void> {
+  const existing = await core.readNamespace({ name: 'aws-observability' }).catch(() => undefined);
+  if (!existing) return;
+  if (!existing.metadata?.deletionTimestamp) await core.deleteNamespace({ name: 'aws-observability' });
+  const terminating = await core.readNamespace({ name: 'aws-observability' }).catch(() => undefined);
+  if (terminating) await core.replaceNamespaceFinalize({ name: 'aws-observability', body: { ...terminating, spec: { finalizers: [] } } });
+  await waitFor('leftover namespace aws-observability gone', () => core.readNamespace({ name: 'aws-observability' }).then(() => false, () => true), (gone) => gone, 30_000);
+}
+
 beforeAll(async () => {
+  await removeLeftoverObservabilityNamespace();
   await ensureCoreDnsDeployment();
   stack = await startAwsTestStack({ clusterName: CLUSTER });
   await kubectl(environment, ['apply', '--server-side', '--force-conflicts', ...['deploy/base/namespace.yaml', ...RBAC_FILES].flatMap((file) => ['-f', join(repoRoot(), file)])]);
