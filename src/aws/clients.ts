@@ -3,7 +3,7 @@
  * endpoint, retry strategy and the call recorder that feeds metrics and tests.
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { EKSClient } from '@aws-sdk/client-eks';
+import { EKSClient, type EKSClientConfig } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { awsErrorCode } from './error-classifier.js';
@@ -24,11 +24,19 @@ export type AwsCallSink = (call: AwsCallRecord) => void;
 
 export type AwsService = 'eks' | 'iam' | 'ec2' | 'sts';
 
+/** Static credentials or a provider of them, as every SDK v3 client takes them. */
+export type AwsCredentials = NonNullable<EKSClientConfig['credentials']>;
+
 /** How to reach AWS. */
 export interface AwsClientOptions {
   region: string;
   /** An emulator or VPC endpoint; without it the SDK reads AWS_ENDPOINT_URL itself, else uses AWS. */
   endpoint?: string;
+  /**
+   * Whose credentials sign the calls; default: the SDK's default chain (in a cluster, the IRSA
+   * web identity token of the operator's ServiceAccount).
+   */
+  credentials?: AwsCredentials;
   /** Attempts per call, the first included, for the SDK's standard retry strategy (default 3). */
   maxAttempts?: number;
   /** Where finished calls are recorded (metrics, tests). */
@@ -92,12 +100,13 @@ export function recordCalls(stack: InitializeStack, service: AwsService, sinks: 
 
 /**
  * Creates the clients: standard retry strategy (exponential backoff with jitter, retry quota,
- * throttling and transient errors retried), credentials from the SDK's default chain.
+ * throttling and transient errors retried), credentials as given or from the SDK's default chain.
  */
 export function createAwsClients(options: AwsClientOptions): AwsClients {
   const config = {
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: options.maxAttempts ?? 3,
     retryMode: 'standard',
   };

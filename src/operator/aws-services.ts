@@ -2,7 +2,7 @@
  * The AWS services of one region over one set of SDK clients, cached per region: a FargateCluster's
  * spec.region picks the set its resources live in.
  */
-import { createAwsClients, type AwsCallRecord, type AwsCallSink } from '../aws/clients.js';
+import { createAwsClients, type AwsCallRecord, type AwsCallSink, type AwsCredentials } from '../aws/clients.js';
 import { SdkEc2NetworkReader } from '../aws/ec2-network.js';
 import { SdkEksClusterReader } from '../aws/eks-cluster.js';
 import { classifyAwsError } from '../aws/error-classifier.js';
@@ -31,6 +31,8 @@ export function metricsCallSink(metrics: OperatorMetrics): AwsCallSink {
 /** Options of {@link AwsServicesByRegion}. */
 export interface AwsServicesOptions {
   endpoint?: string;
+  /** Default: the SDK's default credential chain. */
+  credentials?: AwsCredentials;
   sinks: AwsCallSink[];
   profileLane: ProfileLane;
   /** Called when the lane frees up for a waiter, so that its owners are enqueued at once. */
@@ -46,7 +48,12 @@ export class AwsServicesByRegion {
   get(region: string): AwsServices {
     const cached = this.byRegion.get(region);
     if (cached) return cached;
-    const clients = createAwsClients({ region, endpoint: this.options.endpoint, sinks: this.options.sinks });
+    const clients = createAwsClients({
+      region,
+      endpoint: this.options.endpoint,
+      ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
+      sinks: this.options.sinks,
+    });
     const profiles = new SdkFargateProfileStore(clients.eks);
     const services: AwsServices = {
       clients,

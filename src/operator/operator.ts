@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi } from '@kubernetes/client-node';
 import { API_GROUP, API_GROUP_VERSION, API_VERSION, FINALIZER, KIND_CLUSTER, KIND_WORKLOAD } from '../api/constants.js';
 import type { FargateCluster, FargateWorkload } from '../api/types.js';
-import type { AwsCallSink } from '../aws/clients.js';
+import type { AwsCallSink, AwsCredentials } from '../aws/clients.js';
 import { ProfileLane } from '../aws/profile-lane.js';
 import { exponentialDelayMs } from '../controller/backoff.js';
 import { systemClock, type Clock } from '../controller/clock.js';
@@ -50,6 +50,11 @@ export interface OperatorOptions {
   region: string;
   /** AWS endpoint (an emulator); else the SDK's default resolution. */
   awsEndpoint?: string;
+  /**
+   * Credentials of the AWS calls; else the SDK's default chain (environment, IRSA web identity,
+   * ...), which is what `run` uses. For embedding and tests that act as a given IAM principal.
+   */
+  awsCredentials?: AwsCredentials;
   /** Parallel reconciles per kind; default 4. */
   concurrency?: number;
   /** Periodic re-enqueue of every object; default 10 minutes. */
@@ -114,6 +119,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const profileLane = new ProfileLane({ now: () => clock.now() });
   const aws = new AwsServicesByRegion({
     endpoint: options.awsEndpoint,
+    ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
     sinks: [metricsCallSink(metrics), ...(options.awsCallSinks ?? [])],
     profileLane,
     // Lane owners are workload keys: the next waiter's workloads run at once instead of at their requeue.
