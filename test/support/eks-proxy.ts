@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorResponse, faultError, resourceInUseError } from './eks-proxy/error-responses.js';
+import { errorResponse, faultError, resourceInUseError, restJsonAuthError } from './eks-proxy/error-responses.js';
 import type { ProxyResponse } from './eks-proxy/error-responses.js';
 import { FaultSchedule } from './eks-proxy/fault-schedule.js';
 import type { FaultRule } from './eks-proxy/fault-schedule.js';
@@ -90,8 +90,13 @@ function send(res: ServerResponse, response: ProxyResponse): void {
   res.end(response.body);
 }
 
-/** Answers with moto's response, optionally with `fargateProfile.status` rewritten. */
+/**
+ * Answers a REST JSON (EKS) call with moto's response, optionally with `fargateProfile.status`
+ * rewritten, and a refusal by moto's IAM enforcement in EKS's error shape.
+ */
 function sendUpstream(res: ServerResponse, upstream: Upstream, status?: TransitionStatus): void {
+  const refused = restJsonAuthError(upstream.status, upstream.body.toString('utf8'));
+  if (refused) return send(res, refused);
   let body = upstream.body;
   if (status !== undefined) {
     const document = JSON.parse(body.toString('utf8')) as { fargateProfile?: { status?: string } };
@@ -112,7 +117,11 @@ function sendUpstream(res: ServerResponse, upstream: Upstream, status?: Transiti
  *   runs the real delete against moto when the delay is over;
  * - while a profile of a cluster is CREATING or DELETING, another profile create or delete on that
  *   cluster gets HTTP 409 `ResourceInUseException` with EKS's message;
- * - calls matching a fault rule get a throttling or server error in the service's wire shape.
+ * - calls matching a fault rule get a throttling or server error in the service's wire shape;
+ * - a REST JSON call refused by moto's IAM enforcement (which answers in IAM's XML shape) gets
+ *   EKS's `AccessDeniedException` (or `UnrecognizedClientException`, `InvalidSignatureException`).
+ * The proxy signs nothing itself: with moto's IAM enforcement on, keep `deletingDelayMs` at 0, as
+ * a held delete is first described with the DELETE request's signature, which moto refuses.
  * Every call is recorded in `calls`, and can be read and steered over HTTP under `/__eks-proxy/`.
  */
 export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
@@ -266,6 +275,7 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
     }
     const cluster = id.eks?.cluster;
     if (cluster !== undefined && id.eks?.operation.endsWith('FargateProfile')) return handleProfileCall(req, res, body, id, cluster);
+    if (id.protocol === 'rest-json') return sendUpstream(res, await forward(method, req.url ?? '/', req.headers, body));
     return passThrough(req, res, body);
   }
 

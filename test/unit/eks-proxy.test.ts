@@ -1,4 +1,4 @@
-import { errorResponse, faultError, resourceInUseError } from '../support/eks-proxy/error-responses.js';
+import { errorResponse, faultError, resourceInUseError, restJsonAuthError } from '../support/eks-proxy/error-responses.js';
 import { FaultSchedule, operationMatches, seededRandom } from '../support/eks-proxy/fault-schedule.js';
 import { ProfileLifecycle } from '../support/eks-proxy/profile-lifecycle.js';
 import { eksRoute, identifyRequest } from '../support/eks-proxy/request-identity.js';
@@ -144,6 +144,23 @@ describe('error responses', () => {
 
   it('writes an aws-json error with __type', () => {
     expect(JSON.parse(errorResponse('aws-json', 'logs', faultError('throttle', 'aws-json', 'logs')).body)).toEqual({ __type: 'ThrottlingException', message: 'Rate exceeded' });
+  });
+
+  it("puts moto's XML refusal of an EKS call in EKS's shape, code by code", () => {
+    const moto = (code: string, message: string) =>
+      `<?xml version="1.0" encoding="utf-8"?>\n<ErrorResponse><Errors><Error><Code>${code}</Code><Message>${message}</Message><Type>Sender</Type></Error></Errors></ErrorResponse>`;
+    const denied = restJsonAuthError(403, moto('AccessDenied', 'User: arn:aws:iam::123456789012:user/op is not authorized to perform: eks:DescribeCluster'));
+    expect(denied?.status).toBe(403);
+    expect(denied?.headers['x-amzn-errortype']).toBe('AccessDeniedException');
+    expect(JSON.parse(denied?.body ?? '')).toEqual({ message: 'User: arn:aws:iam::123456789012:user/op is not authorized to perform: eks:DescribeCluster' });
+    expect(restJsonAuthError(403, moto('InvalidClientTokenId', 'The security token included in the request is invalid.'))?.headers['x-amzn-errortype']).toBe('UnrecognizedClientException');
+    expect(restJsonAuthError(403, moto('SignatureDoesNotMatch', 'a &amp; b'))).toMatchObject({ headers: { 'x-amzn-errortype': 'InvalidSignatureException' }, body: JSON.stringify({ message: 'a & b' }) });
+  });
+
+  it('leaves other answers alone: success, a JSON 403, an unknown code', () => {
+    expect(restJsonAuthError(200, '<ok/>')).toBeUndefined();
+    expect(restJsonAuthError(403, '{"message":"denied"}')).toBeUndefined();
+    expect(restJsonAuthError(403, '<ErrorResponse><Errors><Error><Code>Other</Code></Error></Errors></ErrorResponse>')).toBeUndefined();
   });
 
   it('words ResourceInUseException as EKS does', () => {

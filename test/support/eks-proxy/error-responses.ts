@@ -101,3 +101,30 @@ export function resourceInUseError(action: ProfileAction, profile: string, clust
     message: `Cannot ${verb} Fargate Profile ${profile} because cluster ${cluster} currently has Fargate profile ${busyProfile} in status ${busyStatus}`,
   };
 }
+
+/**
+ * The codes REST JSON services such as EKS answer a refused request with (HTTP 403), for the
+ * codes moto's IAM enforcement writes. moto answers every service in the IAM query shape.
+ */
+const REST_JSON_AUTH_CODES: Record<string, string> = {
+  AccessDenied: 'AccessDeniedException',
+  InvalidClientTokenId: 'UnrecognizedClientException',
+  SignatureDoesNotMatch: 'InvalidSignatureException',
+};
+
+function xmlText(document: string, element: string): string | undefined {
+  const match = new RegExp(`<${element}>([^<]*)</${element}>`).exec(document);
+  return match?.[1]?.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+}
+
+/**
+ * moto's answer to a REST JSON call its IAM enforcement refused (an XML `ErrorResponse`, which the
+ * SDK cannot parse as EKS's error), put in the shape EKS uses: the `x-amzn-ErrorType` header
+ * with `AccessDeniedException` and the message. Undefined for any other answer.
+ */
+export function restJsonAuthError(status: number, body: string): ProxyResponse | undefined {
+  if (status !== 403 || !body.trimStart().startsWith('<')) return undefined;
+  const code = REST_JSON_AUTH_CODES[xmlText(body, 'Code') ?? ''];
+  if (!code) return undefined;
+  return errorResponse('rest-json', 'eks', { status, code, message: xmlText(body, 'Message') ?? code });
+}
