@@ -1,11 +1,15 @@
 /**
- * Least privilege, proven against the real peers (issue 6, items 3a and 4). One representative
+ * Least privilege, proven against the real peers (issue 6, items 3a, 3b and 4). One representative
  * scenario runs the operator in-process as deploy/base's ServiceAccount (a real token from the
- * TokenRequest API, so RBAC decides every request) and through an EKS proxy of its own (so its
- * call log holds only this operator's AWS calls): a FargateCluster with its OIDC provider,
+ * TokenRequest API, so RBAC decides every request) and as an IAM user of a moto of its own with
+ * IAM enforcement on, holding only deploy/iam/operator-policy.json (as moto can judge it: see
+ * motoEnforceablePolicy), through an EKS proxy of its own (so its call log holds only this
+ * operator's AWS calls): a FargateCluster with its OIDC provider,
  * logging and a permissions boundary; workloads of every placement with managed and inline
  * policies, an ingress, security groups and autoscaling; drift repaired; spec changes that
- * remove policies and the boundary; then everything deleted. Afterwards:
+ * remove policies and the boundary; a grant taken away from the user and given back; then
+ * everything deleted. Afterwards:
+ * - no call of the operator was refused by moto but those of the grant taken away;
  * - the `<service>:<operation>` set the proxy saw equals the actions of
  *   deploy/iam/operator-policy.json (a missing or an unused action fails, by name);
  * - the (apiGroup, resource, verb) set the API server's audit log records for the ServiceAccount
@@ -13,9 +17,20 @@
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DetachRolePolicyCommand, DeleteRolePermissionsBoundaryCommand, GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, UntagRoleCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { EKSClient, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
+import {
+  CreatePolicyVersionCommand,
+  DeleteRolePermissionsBoundaryCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListUsersCommand,
+  SetDefaultPolicyVersionCommand,
+  UntagRoleCommand,
+  UpdateAssumeRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import { CreateSecurityGroupCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient, ListClustersCommand, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
 import { TAG_COMPONENT } from '../../src/api/constants.js';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
@@ -31,9 +46,12 @@ import {
   auditedPermissions,
   compareGrants,
   grantedPermissions,
+  motoEnforceablePolicy,
   observedActions,
   readOperatorPolicy,
+  type PolicyDocument,
 } from '../support/least-privilege.js';
+import { createIamUserWithPolicy, enableMotoIamAuthentication, type IamTestUser } from '../support/moto-iam-auth.js';
 import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
 import { EMULATOR_CREDENTIALS } from '../support/seed.js';
 import { waitFor } from '../support/wait-for.js';
@@ -83,11 +101,19 @@ const UNAUDITABLE_PERMISSIONS: Record<string, string> = {
   'vpcresources.k8s.aws/securitygrouppolicies:delete': 'deleting a SecurityGroupPolicy the spec no longer asks for',
 };
 
-// The test's own AWS reads and drift go straight to moto: the proxy's log is the operator's alone.
-const direct = { endpoint: environment.motoUrl, region: environment.region, credentials: EMULATOR_CREDENTIALS };
-const iam = new IAMClient(direct);
-const eks = new EKSClient(direct);
-const ec2 = new EC2Client(direct);
+/** The grant the scenario takes away from the operator's user for a while: the FargateCluster reads it on every pass. */
+const WITHDRAWN_ACTION = 'eks:DescribeCluster';
+const ADMINISTRATOR_POLICY: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+
+// The test's own AWS reads and drift go straight to moto as an administrator: the proxy's log is
+// the operator's alone. Made once moto runs.
+let iam: IAMClient;
+let eks: EKSClient;
+let ec2: EC2Client;
+/** The IAM user the operator runs as: only the operator policy. */
+let operatorUser: IamTestUser;
+/** When the grant was taken away and when it was given back (proxy call times). */
+const withdrawal = { from: 0, until: 0 };
 let stack: AwsTestStack;
 let under: OperatorUnderTest | undefined;
 let scenarioDone = false;
@@ -225,7 +251,18 @@ async function removeLeftoverObservabilityNamespace(): Promise<void> {
 beforeAll(async () => {
   await removeLeftoverObservabilityNamespace();
   await ensureCoreDnsDeployment();
-  stack = await startAwsTestStack({ clusterName: CLUSTER });
+  // A moto of its own: IAM enforcement is global to a moto server. Seeded, then the users made,
+  // then enforcement switched on for everyone, the test's own calls included.
+  stack = await startAwsTestStack({ clusterName: CLUSTER, ownMoto: true });
+  const bootstrap = new IAMClient({ endpoint: stack.motoUrl, region: environment.region, credentials: EMULATOR_CREDENTIALS });
+  const administrator = await createIamUserWithPolicy(bootstrap, 'eksops-test-administrator', ADMINISTRATOR_POLICY);
+  operatorUser = await createIamUserWithPolicy(bootstrap, OPERATOR_SA, motoEnforceablePolicy(readOperatorPolicy()));
+  bootstrap.destroy();
+  await enableMotoIamAuthentication(stack.motoUrl);
+  const direct = { endpoint: stack.motoUrl, region: environment.region, credentials: administrator.credentials };
+  iam = new IAMClient(direct);
+  eks = new EKSClient(direct);
+  ec2 = new EC2Client(direct);
   await kubectl(environment, ['apply', '--server-side', '--force-conflicts', ...['deploy/base/namespace.yaml', ...RBAC_FILES].flatMap((file) => ['-f', join(repoRoot(), file)])]);
   for (const namespace of [NS_A, NS_B]) await core.createNamespace({ body: { metadata: { name: namespace } } });
   const kubeconfig = await serviceAccountKubeconfig();
@@ -233,6 +270,7 @@ beforeAll(async () => {
   under = await startOperatorForTest({
     kubeconfig,
     awsEndpoint: stack.proxy.url,
+    awsCredentials: operatorUser.credentials,
     reconcilers: { workload: createFargateWorkloadReconciler },
     resyncPeriodMs: 2_000,
     leaderElection: { namespace: OPERATOR_NAMESPACE, name: `least-privilege-${SUFFIX}`, retryPeriodMs: 200 },
@@ -246,12 +284,30 @@ afterAll(async () => {
   await under?.stop();
   await stack?.stop();
   for (const namespace of [NS_A, NS_B]) await core.deleteNamespace({ name: namespace }).catch(() => undefined);
-  iam.destroy();
-  eks.destroy();
-  ec2.destroy();
+  iam?.destroy();
+  eks?.destroy();
+  ec2?.destroy();
 }, 120_000);
 
 describe('least privilege', () => {
+  it("moto enforces IAM: the operator's user is refused what its policy does not name, unknown keys are refused", async () => {
+    const asOperator = { endpoint: stack.motoUrl, region: environment.region, credentials: operatorUser.credentials };
+    const operatorIam = new IAMClient(asOperator);
+    const operatorEks = new EKSClient(asOperator);
+    const operatorEc2 = new EC2Client(asOperator);
+    const unknownKey = new IAMClient({ ...asOperator, credentials: EMULATOR_CREDENTIALS });
+    try {
+      await expect(operatorIam.send(new ListUsersCommand({}))).rejects.toMatchObject({ name: 'AccessDenied', message: expect.stringContaining('iam:ListUsers') });
+      await expect(operatorEc2.send(new DescribeVpcsCommand({}))).rejects.toMatchObject({ message: expect.stringContaining('ec2:DescribeVpcs') });
+      await expect(operatorEks.send(new ListClustersCommand({}))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+      await expect(unknownKey.send(new GetRoleCommand({ RoleName: 'any' }))).rejects.toMatchObject({ name: 'InvalidClientTokenId' });
+      // The administrator the test acts as is let through.
+      expect((await iam.send(new ListUsersCommand({}))).Users?.map((user) => user.UserName)).toEqual(expect.arrayContaining([OPERATOR_SA]));
+    } finally {
+      for (const client of [operatorIam, operatorEks, operatorEc2, unknownKey]) client.destroy();
+    }
+  });
+
   it('the operator converges and cleans up as its ServiceAccount, through the scenario that uses every grant', async () => {
     await custom.createClusterCustomObject({ ...clusterRef, body: clusterManifest(BOUNDARY) });
     const cluster = await waitFor('cluster Ready', readCluster, (c) => current(c) && condition(c, 'Ready')?.status === 'True', 120_000);
@@ -280,6 +336,22 @@ describe('least privilege', () => {
     await iam.send(new UntagRoleCommand({ RoleName: roleName, TagKeys: [TAG_COMPONENT] }));
     await waitFor('drift repaired', () => roleState(roleName), (state) => JSON.stringify(state) === JSON.stringify(repaired), 60_000);
 
+    // A grant taken away from the operator's user is felt at once (the cluster stalls, naming the
+    // action) and given back heals without help: moto really judges each call by the policy.
+    const policy = motoEnforceablePolicy(readOperatorPolicy());
+    const withdrawn: PolicyDocument = {
+      ...policy,
+      Statement: policy.Statement.map((statement) => ({ ...statement, Action: [statement.Action].flat().filter((action) => action !== WITHDRAWN_ACTION) })),
+    };
+    withdrawal.from = Date.now();
+    const version = await iam.send(new CreatePolicyVersionCommand({ PolicyArn: operatorUser.policyArn, PolicyDocument: JSON.stringify(withdrawn), SetAsDefault: true }));
+    const stalled = await waitFor('cluster stalled on the withdrawn grant', readCluster, (c) => condition(c, 'Stalled')?.status === 'True', 60_000);
+    expect(condition(stalled, 'Stalled')).toMatchObject({ reason: 'AccessDenied', message: expect.stringContaining(`not authorized to perform: ${WITHDRAWN_ACTION}`) });
+    expect(version.PolicyVersion?.VersionId).toBe('v2');
+    await iam.send(new SetDefaultPolicyVersionCommand({ PolicyArn: operatorUser.policyArn, VersionId: 'v1' }));
+    withdrawal.until = Date.now();
+    await waitFor('cluster Ready with the grant back', readCluster, (c) => condition(c, 'Ready')?.status === 'True' && condition(c, 'Stalled')?.status !== 'True', 60_000);
+
     // Spec changes that take things away: web's policies, then the cluster's boundary and logging.
     await custom.patchNamespacedCustomObject({ ...workloadRef, namespace: NS_A, name: 'web', body: [{ op: 'remove', path: '/spec/iam' }] });
     await waitFor('web policies removed', () => roleState(roleName), (state) => state.attached.length === 0, 60_000);
@@ -302,6 +374,14 @@ describe('least privilege', () => {
     await expect(iam.send(new GetRoleCommand({ RoleName: roleName }))).rejects.toThrow(/not found|cannot be found|NoSuchEntity/);
     scenarioDone = true;
   }, SCENARIO_TIMEOUT_MS);
+
+  it('moto refused no call of the operator but those of the grant taken away, while it was away', () => {
+    expect(scenarioDone).toBe(true);
+    const refused = stack.proxy.calls.filter((call) => call.status === 403);
+    const outsideWithdrawal = refused.filter((call) => `${call.service}:${call.operation}` !== WITHDRAWN_ACTION || call.startedAt < withdrawal.from || call.startedAt > withdrawal.until);
+    expect(outsideWithdrawal.map((call) => `${call.service}:${call.operation} ${call.path}`)).toEqual([]);
+    expect(refused.length).toBeGreaterThan(0);
+  });
 
   it('deploy/iam/operator-policy.json allows exactly the AWS actions the operator sent', () => {
     expect(scenarioDone).toBe(true);

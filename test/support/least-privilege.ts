@@ -32,6 +32,18 @@ export function readOperatorPolicy(): PolicyDocument {
   return JSON.parse(readFileSync(join(repoRoot(), OPERATOR_POLICY), 'utf8')) as PolicyDocument;
 }
 
+/**
+ * The policy as moto 5's IAM enforcement can judge it: the same statements with every Resource
+ * widened to `*`. moto matches a statement's Resource against the request's resource, which it
+ * knows only for IAM calls on an existing role and takes as `*` for everything else (a create, EKS,
+ * EC2), so a statement scoped to ARNs would deny the calls it is written for. Conditions stay: moto
+ * evaluates only StringEquals on keys of the request's own parameters, which none of this policy's
+ * keys are, and passes every other condition, so they change nothing there (AWS evaluates them).
+ */
+export function motoEnforceablePolicy(policy: PolicyDocument): PolicyDocument {
+  return { ...policy, Statement: policy.Statement.map((statement) => ({ ...statement, Resource: '*' })) };
+}
+
 /** Every action an Allow statement names, e.g. `iam:CreateRole`. */
 export function allowedActions(policy: PolicyDocument): Set<string> {
   const actions = new Set<string>();

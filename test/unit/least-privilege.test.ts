@@ -1,4 +1,4 @@
-import { allowedActions, auditedPermissions, compareGrants, observedActions, readOperatorPolicy } from '../support/least-privilege.js';
+import { allowedActions, auditedPermissions, compareGrants, motoEnforceablePolicy, observedActions, readOperatorPolicy } from '../support/least-privilege.js';
 import type { ProxyCall } from '../support/eks-proxy.js';
 
 const call = (service: string, operation: string): ProxyCall => ({ seq: 0, service, operation, method: 'POST', path: '/', status: 200, startedAt: 0, endedAt: 0 });
@@ -16,6 +16,15 @@ describe('least-privilege comparisons', () => {
     const actions = allowedActions(readOperatorPolicy());
     expect(actions.has('iam:PassRole')).toBe(true);
     expect([...actions].every((action) => /^[a-z0-9]+:[A-Za-z]+$/.test(action))).toBe(true);
+  });
+
+  it('the policy moto enforces differs from the operator policy only in Resource, which is * everywhere', () => {
+    const policy = readOperatorPolicy();
+    const enforceable = motoEnforceablePolicy(policy);
+    expect(enforceable.Statement.map((statement) => statement.Resource)).toEqual(policy.Statement.map(() => '*'));
+    const withoutResource = (document: typeof policy) => ({ ...document, Statement: document.Statement.map(({ Resource: _resource, ...rest }) => rest) });
+    expect(withoutResource(enforceable)).toEqual(withoutResource(policy));
+    expect(policy.Statement.some((statement) => statement.Resource !== '*')).toBe(true);
   });
 
   it("counts only the user's requests, subresources apart, and an apply that created its object as create too", () => {
