@@ -10,6 +10,8 @@
  * remove policies and the boundary; a grant taken away from the user and given back; then
  * everything deleted. Afterwards:
  * - no call of the operator was refused by moto but those of the grant taken away;
+ * - what moto cannot judge: every create carried the tag the policy's conditions require, and the
+ *   ARNs of what the operator made fall under the Resources of the statements it needed on them;
  * - the `<service>:<operation>` set the proxy saw equals the actions of
  *   deploy/iam/operator-policy.json (a missing or an unused action fails, by name);
  * - the (apiGroup, resource, verb) set the API server's audit log records for the ServiceAccount
@@ -30,7 +32,7 @@ import {
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { CreateSecurityGroupCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { EKSClient, ListClustersCommand, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
+import { DescribeClusterCommand, DescribeFargateProfileCommand, EKSClient, ListClustersCommand, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
 import { TAG_COMPONENT } from '../../src/api/constants.js';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
@@ -44,11 +46,14 @@ import { kubectl } from '../support/kubectl.js';
 import {
   allowedActions,
   auditedPermissions,
+  callsWithoutRequiredTags,
   compareGrants,
   grantedPermissions,
   motoEnforceablePolicy,
   observedActions,
   readOperatorPolicy,
+  requiredRequestTags,
+  uncoveredResources,
   type PolicyDocument,
 } from '../support/least-privilege.js';
 import { createIamUserWithPolicy, enableMotoIamAuthentication, type IamTestUser } from '../support/moto-iam-auth.js';
@@ -112,6 +117,28 @@ let eks: EKSClient;
 let ec2: EC2Client;
 /** The IAM user the operator runs as: only the operator policy. */
 let operatorUser: IamTestUser;
+/** The ARNs of what the operator made, with the actions it used on them (read once all is converged). */
+const resourceUses: { arn: string; actions: string[] }[] = [];
+const ROLE_WRITES = ['iam:CreateRole', 'iam:GetRole', 'iam:TagRole', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRole'];
+const IRSA_ROLE_WRITES = [...ROLE_WRITES, 'iam:DetachRolePolicy', 'iam:DeleteRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary', 'iam:UpdateAssumeRolePolicy'];
+
+/** Reads the ARNs of the cluster, its profiles, roles and OIDC provider, with what the operator does to each. */
+async function recordResourceUses(cluster: FargateCluster, workloads: readonly FargateWorkload[]): Promise<void> {
+  const clusterArn = (await eks.send(new DescribeClusterCommand({ name: CLUSTER }))).cluster?.arn ?? '';
+  resourceUses.push({ arn: clusterArn, actions: ['eks:DescribeCluster', 'eks:ListFargateProfiles', 'eks:CreateFargateProfile'] });
+  for (const name of (await eks.send(new ListFargateProfilesCommand({ clusterName: CLUSTER }))).fargateProfileNames ?? []) {
+    const profile = (await eks.send(new DescribeFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: name }))).fargateProfile;
+    resourceUses.push({ arn: profile?.fargateProfileArn ?? '', actions: ['eks:DescribeFargateProfile', 'eks:TagResource', 'eks:DeleteFargateProfile'] });
+    // What CreateFargateProfile passed: the role iam:PassRole must cover.
+    resourceUses.push({ arn: profile?.podExecutionRoleArn ?? '', actions: ['iam:PassRole'] });
+  }
+  resourceUses.push({ arn: cluster.status?.podExecutionRoleArn ?? '', actions: ROLE_WRITES });
+  resourceUses.push({ arn: cluster.status?.oidcProviderArn ?? '', actions: ['iam:CreateOpenIDConnectProvider', 'iam:TagOpenIDConnectProvider', 'iam:GetOpenIDConnectProvider', 'iam:DeleteOpenIDConnectProvider'] });
+  for (const workload of workloads) resourceUses.push({ arn: workload.status?.iamRoleArn ?? '', actions: IRSA_ROLE_WRITES });
+  expect(resourceUses.every((use) => use.arn.startsWith('arn:aws:'))).toBe(true);
+  expect(resourceUses.filter((use) => use.actions.includes('iam:PassRole')).length).toBeGreaterThan(0);
+}
+
 /** When the grant was taken away and when it was given back (proxy call times). */
 const withdrawal = { from: 0, until: 0 };
 let stack: AwsTestStack;
@@ -321,10 +348,11 @@ describe('least privilege', () => {
     // Ready would also need the ALB's hostname on web's Ingress; what this proof needs is every part converged.
     const ready = (w: FargateWorkload | undefined) => ['IAMRoleReady', 'FargateProfileReady', 'WorkloadAvailable'].every((type) => condition(w, type)?.status === 'True');
     const web = await waitForWorkload(NS_A, 'web', ready);
-    await waitForWorkload(NS_B, 'api', ready);
-    await waitForWorkload(NS_B, 'db', ready);
+    const api = await waitForWorkload(NS_B, 'api', ready);
+    const db = await waitForWorkload(NS_B, 'db', ready);
     // No SecurityGroupPolicy CRD here: the workload says so instead of becoming Ready.
-    await waitForWorkload(NS_A, 'guarded', (w) => condition(w, 'NetworkReady')?.reason === 'SecurityGroupPolicyCRDMissing');
+    const guarded = await waitForWorkload(NS_A, 'guarded', (w) => condition(w, 'NetworkReady')?.reason === 'SecurityGroupPolicyCRDMissing');
+    await recordResourceUses((await readCluster())!, [web, api, db, guarded]);
 
     // Drift on web's IRSA role, made behind the operator's back; the resync repairs all of it.
     const roleName = parseRoleArn(web.status?.iamRoleArn ?? '').name;
@@ -381,6 +409,18 @@ describe('least privilege', () => {
     const outsideWithdrawal = refused.filter((call) => `${call.service}:${call.operation}` !== WITHDRAWN_ACTION || call.startedAt < withdrawal.from || call.startedAt > withdrawal.until);
     expect(outsideWithdrawal.map((call) => `${call.service}:${call.operation} ${call.path}`)).toEqual([]);
     expect(refused.length).toBeGreaterThan(0);
+  });
+
+  it('every create the operator sent carried the ownership tag the policy requires of it', () => {
+    expect(scenarioDone).toBe(true);
+    const required = requiredRequestTags(readOperatorPolicy());
+    expect(stack.proxy.calls.filter((call) => required.has(`${call.service}:${call.operation}`)).length).toBeGreaterThan(0);
+    expect(callsWithoutRequiredTags(stack.proxy.calls, required)).toEqual([]);
+  });
+
+  it('the ARNs of what the operator made fall under the Resources of the statements it needed on them', () => {
+    expect(scenarioDone).toBe(true);
+    expect(uncoveredResources(readOperatorPolicy(), resourceUses)).toEqual([]);
   });
 
   it('deploy/iam/operator-policy.json allows exactly the AWS actions the operator sent', () => {

@@ -7,7 +7,7 @@ import { FaultSchedule } from './eks-proxy/fault-schedule.js';
 import type { FaultRule } from './eks-proxy/fault-schedule.js';
 import { ProfileLifecycle } from './eks-proxy/profile-lifecycle.js';
 import type { TransitionStatus } from './eks-proxy/profile-lifecycle.js';
-import { identifyRequest } from './eks-proxy/request-identity.js';
+import { identifyRequest, requestTagKeys } from './eks-proxy/request-identity.js';
 import type { RequestIdentity } from './eks-proxy/request-identity.js';
 import { LOOPBACK } from './ports.js';
 
@@ -39,6 +39,8 @@ export interface ProxyCall {
   endedAt: number;
   /** The fault answered instead of forwarding, if any. */
   injected?: string;
+  /** Tag keys the request puts on what it creates or tags (`aws:RequestTag/<key>` to IAM), when it has some. */
+  tagKeys?: string[];
 }
 
 /** A running proxy, controlled in process. */
@@ -262,6 +264,8 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
     const method = req.method ?? 'GET';
     const id = identifyRequest({ method, url: req.url ?? '/', headers: req.headers, body });
     const call: ProxyCall = { seq: ++seq, service: id.service, operation: id.operation, method, path: req.url ?? '/', status: 0, startedAt: Date.now(), endedAt: 0 };
+    const tagKeys = requestTagKeys({ method, url: req.url ?? '/', headers: req.headers, body });
+    if (tagKeys.length > 0) call.tagKeys = tagKeys;
     calls.push(call);
     res.once('close', () => {
       call.status = res.statusCode;

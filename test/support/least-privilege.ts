@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { resourceCanMatch } from './authorization-reference.js';
 import type { ProxyCall } from './eks-proxy.js';
 import { repoRoot } from './repo-root.js';
 
@@ -52,6 +53,47 @@ export function allowedActions(policy: PolicyDocument): Set<string> {
     for (const action of [statement.Action].flat()) actions.add(action);
   }
   return actions;
+}
+
+/**
+ * The tag keys a call of each action must carry for the policy to allow it: actions every Allow
+ * statement of which has `Null: {"aws:RequestTag/<key>": "false"}` (a create that must be tagged).
+ * An action some statement allows without that condition (iam:TagRole on an owned role) needs none.
+ */
+export function requiredRequestTags(policy: PolicyDocument): Map<string, string[]> {
+  const byAction = new Map<string, string[][]>();
+  for (const statement of policy.Statement) {
+    if (statement.Effect !== 'Allow') continue;
+    const keys = Object.entries(statement.Condition?.['Null'] ?? {})
+      .filter(([key, value]) => /^aws:RequestTag\//i.test(key) && value === 'false')
+      .map(([key]) => key.slice('aws:RequestTag/'.length));
+    for (const action of [statement.Action].flat()) byAction.set(action, [...(byAction.get(action) ?? []), keys]);
+  }
+  const required = new Map<string, string[]>();
+  for (const [action, perStatement] of byAction) {
+    if (perStatement.every((keys) => keys.length > 0)) required.set(action, [...new Set(perStatement.flat())]);
+  }
+  return required;
+}
+
+/** The calls AWS would refuse for a missing request tag, as `<action> <path> without <key>`. */
+export function callsWithoutRequiredTags(calls: readonly ProxyCall[], required: ReadonlyMap<string, string[]>): string[] {
+  return calls.flatMap((call) => {
+    const action = `${call.service}:${call.operation}`;
+    return (required.get(action) ?? []).filter((key) => !(call.tagKeys ?? []).includes(key)).map((key) => `${action} ${call.path} without ${key}`);
+  });
+}
+
+/**
+ * The actions on an ARN that no Allow statement covers with a Resource matching that ARN, as
+ * `<action> on <arn>`: what AWS would refuse whatever the conditions say.
+ */
+export function uncoveredResources(policy: PolicyDocument, uses: ReadonlyArray<{ arn: string; actions: readonly string[] }>): string[] {
+  return uses.flatMap(({ arn, actions }) =>
+    actions
+      .filter((action) => !policy.Statement.some((statement) => statement.Effect === 'Allow' && [statement.Action].flat().includes(action) && [statement.Resource].flat().some((resource) => resourceCanMatch(resource, arn))))
+      .map((action) => `${action} on ${arn}`),
+  );
 }
 
 /** `<service>:<operation>` of every call the proxy answered (IAM action names are the API operation names). */

@@ -1,7 +1,7 @@
 import { errorResponse, faultError, resourceInUseError, restJsonAuthError } from '../support/eks-proxy/error-responses.js';
 import { FaultSchedule, operationMatches, seededRandom } from '../support/eks-proxy/fault-schedule.js';
 import { ProfileLifecycle } from '../support/eks-proxy/profile-lifecycle.js';
-import { eksRoute, identifyRequest } from '../support/eks-proxy/request-identity.js';
+import { eksRoute, identifyRequest, requestTagKeys } from '../support/eks-proxy/request-identity.js';
 
 const signed = (service: string, region = 'us-east-1') => ({
   authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc`,
@@ -111,6 +111,20 @@ describe('fault schedule', () => {
     const random = seededRandom(3);
     const values = Array.from({ length: 1000 }, random);
     expect(values.every((value) => value >= 0 && value < 1)).toBe(true);
+  });
+});
+
+describe('requestTagKeys', () => {
+  it('reads the tag keys of IAM, EC2 and EKS requests, and none from a request without tags', () => {
+    const iamBody = Buffer.from('Action=CreateRole&RoleName=r&Tags.member.1.Key=fargate.eksops.dev%2Fcluster&Tags.member.1.Value=c&Tags.member.2.Key=team&Tags.member.2.Value=x');
+    expect(requestTagKeys({ method: 'POST', url: '/', headers: { ...signed('iam'), ...form }, body: iamBody })).toEqual(['fargate.eksops.dev/cluster', 'team']);
+    const ec2Body = Buffer.from('Action=CreateSecurityGroup&TagSpecification.1.ResourceType=security-group&TagSpecification.1.Tag.1.Key=owner&TagSpecification.1.Tag.1.Value=x');
+    expect(requestTagKeys({ method: 'POST', url: '/', headers: { ...signed('ec2'), ...form }, body: ec2Body })).toEqual(['owner']);
+    const eksBody = Buffer.from(JSON.stringify({ fargateProfileName: 'p', tags: { 'fargate.eksops.dev/cluster': 'c' } }));
+    expect(requestTagKeys({ method: 'POST', url: '/clusters/c/fargate-profiles', headers: { ...signed('eks'), 'content-type': 'application/json' }, body: eksBody })).toEqual(['fargate.eksops.dev/cluster']);
+    expect(requestTagKeys({ method: 'GET', url: '/?Action=GetRole&RoleName=r', headers: signed('iam'), body: none })).toEqual([]);
+    expect(requestTagKeys({ method: 'GET', url: '/clusters/c', headers: signed('eks'), body: none })).toEqual([]);
+    expect(requestTagKeys({ method: 'POST', url: '/clusters', headers: signed('eks'), body: Buffer.from('{not json') })).toEqual([]);
   });
 });
 

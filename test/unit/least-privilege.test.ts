@@ -1,4 +1,14 @@
-import { allowedActions, auditedPermissions, compareGrants, motoEnforceablePolicy, observedActions, readOperatorPolicy } from '../support/least-privilege.js';
+import {
+  allowedActions,
+  auditedPermissions,
+  callsWithoutRequiredTags,
+  compareGrants,
+  motoEnforceablePolicy,
+  observedActions,
+  readOperatorPolicy,
+  requiredRequestTags,
+  uncoveredResources,
+} from '../support/least-privilege.js';
 import type { ProxyCall } from '../support/eks-proxy.js';
 
 const call = (service: string, operation: string): ProxyCall => ({ seq: 0, service, operation, method: 'POST', path: '/', status: 200, startedAt: 0, endedAt: 0 });
@@ -25,6 +35,29 @@ describe('least-privilege comparisons', () => {
     const withoutResource = (document: typeof policy) => ({ ...document, Statement: document.Statement.map(({ Resource: _resource, ...rest }) => rest) });
     expect(withoutResource(enforceable)).toEqual(withoutResource(policy));
     expect(policy.Statement.some((statement) => statement.Resource !== '*')).toBe(true);
+  });
+
+  it('requires request tags of the creates only: an action also allowed without the condition needs none', () => {
+    const required = requiredRequestTags(readOperatorPolicy());
+    expect(required.get('iam:CreateRole')).toEqual(['fargate.eksops.dev/cluster']);
+    expect(required.get('eks:CreateFargateProfile')).toEqual(['fargate.eksops.dev/cluster']);
+    expect(required.get('iam:CreateOpenIDConnectProvider')).toEqual(['fargate.eksops.dev/cluster']);
+    expect(required.has('iam:TagRole')).toBe(false);
+    expect(required.has('iam:GetRole')).toBe(false);
+    const tagged = { ...call('iam', 'CreateRole'), tagKeys: ['fargate.eksops.dev/cluster'] };
+    const untagged = { ...call('eks', 'CreateFargateProfile'), path: '/clusters/c/fargate-profiles' };
+    expect(callsWithoutRequiredTags([tagged, untagged, call('iam', 'GetRole')], required)).toEqual(['eks:CreateFargateProfile /clusters/c/fargate-profiles without fargate.eksops.dev/cluster']);
+  });
+
+  it('names each action on an ARN that no statement with that action covers', () => {
+    const policy = readOperatorPolicy();
+    const execution = 'arn:aws:iam::123456789012:role/demo-fargate-pod-execution';
+    const irsa = 'arn:aws:iam::123456789012:role/eksops/demo-shop-web-1b2c';
+    expect(uncoveredResources(policy, [
+      { arn: execution, actions: ['iam:PassRole', 'iam:GetRole'] },
+      { arn: irsa, actions: ['iam:PassRole', 'iam:DeleteRole'] },
+      { arn: 'arn:aws:eks:us-east-1:123456789012:cluster/demo', actions: ['eks:CreateFargateProfile', 'eks:DeleteFargateProfile'] },
+    ])).toEqual([`iam:PassRole on ${irsa}`, 'eks:DeleteFargateProfile on arn:aws:eks:us-east-1:123456789012:cluster/demo']);
   });
 
   it("counts only the user's requests, subresources apart, and an apply that created its object as create too", () => {

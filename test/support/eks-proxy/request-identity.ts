@@ -117,3 +117,24 @@ export function identifyRequest(request: RequestParts): RequestIdentity {
   }
   return { service, region, operation: `${request.method.toUpperCase()} ${url.pathname}`, protocol: 'rest-json' };
 }
+
+/**
+ * The tag keys a request asks to put on what it creates or tags (what IAM sees as
+ * `aws:RequestTag/<key>`): `Tags.member.N.Key` of IAM, `TagSpecification.N.Tag.M.Key` of EC2,
+ * the `tags` object of an EKS REST body. Empty when it carries none.
+ */
+export function requestTagKeys(request: RequestParts): string[] {
+  const url = new URL(request.url, 'http://proxy.invalid');
+  const text = request.body.toString('utf8');
+  if ((header(request.headers, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded') || url.searchParams.has('Action')) {
+    const params = new URLSearchParams(url.searchParams.has('Action') ? url.search : text);
+    return [...params.entries()].filter(([name]) => /^(Tags\.member\.\d+|TagSpecification\.\d+\.Tag\.\d+)\.Key$/.test(name)).map(([, value]) => value);
+  }
+  if (!text.trimStart().startsWith('{')) return [];
+  try {
+    const tags = (JSON.parse(text) as { tags?: unknown }).tags;
+    return tags && typeof tags === 'object' ? Object.keys(tags) : [];
+  } catch {
+    return [];
+  }
+}
