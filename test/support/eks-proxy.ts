@@ -279,7 +279,7 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
     }
     const cluster = id.eks?.cluster;
     if (cluster !== undefined && id.eks?.operation.endsWith('FargateProfile')) return handleProfileCall(req, res, body, id, cluster);
-    if (id.protocol === 'rest-json') return sendUpstream(res, await forward(method, req.url ?? '/', req.headers, body));
+    if (id.service === 'eks' && id.protocol === 'rest-json') return sendUpstream(res, await forward(method, req.url ?? '/', req.headers, body));
     return passThrough(req, res, body);
   }
 

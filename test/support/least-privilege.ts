@@ -38,8 +38,8 @@ export function readOperatorPolicy(): PolicyDocument {
  * widened to `*`. moto matches a statement's Resource against the request's resource, which it
  * knows only for IAM calls on an existing role and takes as `*` for everything else (a create, EKS,
  * EC2), so a statement scoped to ARNs would deny the calls it is written for. Conditions stay: moto
- * evaluates only StringEquals on keys of the request's own parameters, which none of this policy's
- * keys are, and passes every other condition, so they change nothing there (AWS evaluates them).
+ * gives an identity policy's conditions no request values, and a condition without values passes,
+ * so they change nothing there (AWS evaluates them).
  */
 export function motoEnforceablePolicy(policy: PolicyDocument): PolicyDocument {
   return { ...policy, Statement: policy.Statement.map((statement) => ({ ...statement, Resource: '*' })) };
@@ -56,9 +56,10 @@ export function allowedActions(policy: PolicyDocument): Set<string> {
 }
 
 /**
- * The tag keys a call of each action must carry for the policy to allow it: actions every Allow
- * statement of which has `Null: {"aws:RequestTag/<key>": "false"}` (a create that must be tagged).
- * An action some statement allows without that condition (iam:TagRole on an owned role) needs none.
+ * The tag keys a call of each action must carry for the policy to allow it: the keys of
+ * `Null: {"aws:RequestTag/<key>": "false"}` that every Allow statement naming the action has (any
+ * one statement allows, so only what they share is required). An action some statement allows
+ * without such a condition (iam:TagRole on an owned role) needs none.
  */
 export function requiredRequestTags(policy: PolicyDocument): Map<string, string[]> {
   const byAction = new Map<string, string[][]>();
@@ -71,7 +72,8 @@ export function requiredRequestTags(policy: PolicyDocument): Map<string, string[
   }
   const required = new Map<string, string[]>();
   for (const [action, perStatement] of byAction) {
-    if (perStatement.every((keys) => keys.length > 0)) required.set(action, [...new Set(perStatement.flat())]);
+    const shared = [...new Set(perStatement[0] ?? [])].filter((key) => perStatement.every((keys) => keys.includes(key)));
+    if (shared.length > 0) required.set(action, shared);
   }
   return required;
 }

@@ -49,6 +49,13 @@ describe('least-privilege comparisons', () => {
     expect(callsWithoutRequiredTags([tagged, untagged, call('iam', 'GetRole')], required)).toEqual(['eks:CreateFargateProfile /clusters/c/fargate-profiles without fargate.eksops.dev/cluster']);
   });
 
+  it('requires only the keys that every statement allowing the action requires', () => {
+    const statement = (key: string) => ({ Effect: 'Allow', Action: ['iam:CreateRole'], Resource: '*', Condition: { Null: { [`aws:RequestTag/${key}`]: 'false', 'aws:RequestTag/shared': 'false' } } });
+    const required = requiredRequestTags({ Version: '2012-10-17', Statement: [statement('a'), statement('b')] });
+    expect(required.get('iam:CreateRole')).toEqual(['shared']);
+    expect(callsWithoutRequiredTags([{ ...call('iam', 'CreateRole'), tagKeys: ['a', 'shared'] }], required)).toEqual([]);
+  });
+
   it('names each action on an ARN that no statement with that action covers', () => {
     const policy = readOperatorPolicy();
     const execution = 'arn:aws:iam::123456789012:role/demo-fargate-pod-execution';
