@@ -11,6 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CreateSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { stringify } from 'yaml';
 import { markDeploymentsAvailable, OPERATOR_CHILDREN_SELECTOR } from '../test/support/deployment-availability.js';
 import { ensureNamespaces, kubectl, manifestFiles, manifestObjects, type KubectlTarget } from '../test/support/kubectl.js';
@@ -18,6 +19,7 @@ import { startEnvironment, type Environment } from '../test/support/launcher.js'
 import { freePort, LOOPBACK } from '../test/support/ports.js';
 import { logTail, startProcess, waitUntilReady, type ManagedProcess } from '../test/support/processes.js';
 import { repoRoot } from '../test/support/repo-root.js';
+import { EMULATOR_CREDENTIALS, type SeedResult } from '../test/support/seed.js';
 import { isReady, renderTable, statusRow, type OperatorObject } from './demo-status.js';
 
 const VIEW_INTERVAL_MS = 2000;
@@ -122,6 +124,38 @@ async function assignLoadBalancers(target: KubectlTarget): Promise<void> {
   }
 }
 
+type ExampleObject = OperatorObject & { spec?: { subnetIds?: string[]; networking?: { securityGroupIds?: string[] } } };
+
+/**
+ * The example workloads name made-up security groups, which the operator's network preflight
+ * rightly reports missing: create one in the seeded VPC for each (as the platform team would) and
+ * put its real id in their place, the same id for the same made-up one.
+ */
+async function createExampleSecurityGroups(env: Environment, seed: SeedResult, manifests: ExampleObject[]): Promise<void> {
+  const ec2 = new EC2Client({ endpoint: env.awsEndpoint, region: seed.region, credentials: EMULATOR_CREDENTIALS });
+  const created = new Map<string, string>();
+  try {
+    for (const object of manifests) {
+      const networking = object.kind === 'FargateWorkload' ? object.spec?.networking : undefined;
+      if (!networking?.securityGroupIds) continue;
+      const ids: string[] = [];
+      for (const example of networking.securityGroupIds) {
+        let id = created.get(example);
+        if (!id) {
+          const name = `demo-${object.metadata?.namespace ?? 'default'}-${object.metadata?.name ?? ''}-${created.size}`;
+          id = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: name, Description: `pods of the example ${object.metadata?.name ?? ''}`, VpcId: seed.vpcId }))).GroupId ?? '';
+          created.set(example, id);
+          say(`created security group ${id} in ${seed.vpcId} for ${object.metadata?.namespace ?? 'default'}/${object.metadata?.name ?? ''} (the example names ${example})`);
+        }
+        ids.push(id);
+      }
+      networking.securityGroupIds = ids;
+    }
+  } finally {
+    ec2.destroy();
+  }
+}
+
 async function main(): Promise<number> {
   say(once ? `exits when everything is Ready (timeout ${timeoutMs / 1000} s)` : 'runs until Ctrl-C');
   environment = await startEnvironment({
@@ -171,8 +205,9 @@ async function main(): Promise<number> {
 
   // The example FargateCluster names made-up subnets: point it at the seeded private subnets.
   const examples = manifestFiles(join(root, 'examples'));
-  const manifests = examples.flatMap((file) => manifestObjects(file)) as (OperatorObject & { spec?: { subnetIds?: string[] } })[];
+  const manifests = examples.flatMap((file) => manifestObjects(file)) as ExampleObject[];
   for (const object of manifests) if (object.kind === 'FargateCluster' && object.spec) object.spec.subnetIds = seed.privateSubnetIds;
+  await createExampleSecurityGroups(env, seed, manifests);
   const applied = join(env.tempDir, 'demo-examples.yaml');
   writeFileSync(applied, manifests.map((object) => stringify(object)).join('---\n'));
   await ensureNamespaces(env, examples);
