@@ -45,6 +45,7 @@ import { apps, clusterRef, condition, core, custom, deleteWorkload, environment,
 import { kubectl } from '../support/kubectl.js';
 import {
   allowedActions,
+  arnScopedActions,
   auditedPermissions,
   callsWithoutRequiredTags,
   compareGrants,
@@ -54,6 +55,7 @@ import {
   readOperatorPolicy,
   requiredRequestTags,
   uncoveredResources,
+  withoutAction,
   type PolicyDocument,
 } from '../support/least-privilege.js';
 import { createIamUserWithPolicy, enableMotoIamAuthentication, type IamTestUser } from '../support/moto-iam-auth.js';
@@ -376,11 +378,7 @@ describe('least privilege', () => {
 
     // A grant taken away from the operator's user is felt at once (the cluster stalls, naming the
     // action) and given back heals without help: moto really judges each call by the policy.
-    const policy = motoEnforceablePolicy(readOperatorPolicy());
-    const withdrawn: PolicyDocument = {
-      ...policy,
-      Statement: policy.Statement.map((statement) => ({ ...statement, Action: [statement.Action].flat().filter((action) => action !== WITHDRAWN_ACTION) })),
-    };
+    const withdrawn = withoutAction(motoEnforceablePolicy(readOperatorPolicy()), WITHDRAWN_ACTION);
     withdrawal.from = Date.now();
     const version = await iam.send(new CreatePolicyVersionCommand({ PolicyArn: operatorUser.policyArn, PolicyDocument: JSON.stringify(withdrawn), SetAsDefault: true }));
     const stalled = await waitFor('cluster stalled on the withdrawn grant', readCluster, (c) => condition(c, 'Stalled')?.status === 'True', 60_000);
@@ -434,9 +432,7 @@ describe('least privilege', () => {
     const policy = readOperatorPolicy();
     expect(uncoveredResources(policy, resourceUses)).toEqual([]);
     // Every action the operator used that the policy scopes to ARNs was checked on an ARN above.
-    const scoped = [...observedActions(stack.proxy.calls), ...Object.keys(AUTHORIZATION_ONLY_ACTIONS)].filter((action) =>
-      policy.Statement.some((statement) => [statement.Action].flat().includes(action) && [statement.Resource].flat().some((resource) => resource !== '*')),
-    );
+    const scoped = arnScopedActions(policy, [...observedActions(stack.proxy.calls), ...Object.keys(AUTHORIZATION_ONLY_ACTIONS)]);
     const checked = new Set(resourceUses.flatMap((use) => use.actions));
     expect(scoped.filter((action) => !checked.has(action))).toEqual([]);
   });

@@ -45,6 +45,21 @@ export function motoEnforceablePolicy(policy: PolicyDocument): PolicyDocument {
   return { ...policy, Statement: policy.Statement.map((statement) => ({ ...statement, Resource: '*' })) };
 }
 
+/** The Allow statements that name this action. */
+function statementsAllowing(policy: PolicyDocument, action: string): PolicyStatement[] {
+  return policy.Statement.filter((statement) => statement.Effect === 'Allow' && [statement.Action].flat().includes(action));
+}
+
+/** The policy without one action, in whatever statements named it. */
+export function withoutAction(policy: PolicyDocument, action: string): PolicyDocument {
+  return { ...policy, Statement: policy.Statement.map((statement) => ({ ...statement, Action: [statement.Action].flat().filter((named) => named !== action) })) };
+}
+
+/** Of these actions, those some Allow statement scopes to ARNs (a Resource other than `*`). */
+export function arnScopedActions(policy: PolicyDocument, actions: Iterable<string>): string[] {
+  return [...actions].filter((action) => statementsAllowing(policy, action).some((statement) => [statement.Resource].flat().some((resource) => resource !== '*')));
+}
+
 /** Every action an Allow statement names, e.g. `iam:CreateRole`. */
 export function allowedActions(policy: PolicyDocument): Set<string> {
   const actions = new Set<string>();
@@ -93,7 +108,7 @@ export function callsWithoutRequiredTags(calls: readonly ProxyCall[], required: 
 export function uncoveredResources(policy: PolicyDocument, uses: ReadonlyArray<{ arn: string; actions: readonly string[] }>): string[] {
   return uses.flatMap(({ arn, actions }) =>
     actions
-      .filter((action) => !policy.Statement.some((statement) => statement.Effect === 'Allow' && [statement.Action].flat().includes(action) && [statement.Resource].flat().some((resource) => resourceCanMatch(resource, arn))))
+      .filter((action) => !statementsAllowing(policy, action).some((statement) => [statement.Resource].flat().some((resource) => resourceCanMatch(resource, arn))))
       .map((action) => `${action} on ${arn}`),
   );
 }

@@ -1,5 +1,6 @@
 import {
   allowedActions,
+  arnScopedActions,
   auditedPermissions,
   callsWithoutRequiredTags,
   compareGrants,
@@ -8,6 +9,7 @@ import {
   readOperatorPolicy,
   requiredRequestTags,
   uncoveredResources,
+  withoutAction,
 } from '../support/least-privilege.js';
 import type { ProxyCall } from '../support/eks-proxy.js';
 
@@ -54,6 +56,14 @@ describe('least-privilege comparisons', () => {
     const required = requiredRequestTags({ Version: '2012-10-17', Statement: [statement('a'), statement('b')] });
     expect(required.get('iam:CreateRole')).toEqual(['shared']);
     expect(callsWithoutRequiredTags([{ ...call('iam', 'CreateRole'), tagKeys: ['a', 'shared'] }], required)).toEqual([]);
+  });
+
+  it('takes one action out of every statement, and tells the actions scoped to ARNs from those on *', () => {
+    const policy = readOperatorPolicy();
+    const without = withoutAction(policy, 'iam:TagRole');
+    expect(allowedActions(without).has('iam:TagRole')).toBe(false);
+    expect([...allowedActions(policy)].filter((action) => !allowedActions(without).has(action))).toEqual(['iam:TagRole']);
+    expect(arnScopedActions(policy, ['iam:PassRole', 'ec2:DescribeSubnets', 'sts:GetCallerIdentity', 'eks:DescribeCluster'])).toEqual(['iam:PassRole', 'eks:DescribeCluster']);
   });
 
   it('names each action on an ARN that no statement with that action covers', () => {
