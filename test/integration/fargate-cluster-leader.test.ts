@@ -6,7 +6,7 @@
 import { CoordinationV1Api, CustomObjectsApi, V1MicroTime } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION } from '../../src/api/constants.js';
 import type { FargateCluster } from '../../src/api/types.js';
-import { isNotFound } from '../../src/kube/api-error.js';
+import { isConflict, isNotFound } from '../../src/kube/api-error.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
 import { readTestEnvironment } from '../support/test-env.js';
@@ -74,14 +74,24 @@ it('lets only the leader reconcile, hands over when it stops, and reports a lost
   await custom.deleteClusterCustomObject({ ...clusterRef, name: clusterName });
   await waitFor('the cluster is gone', readCluster, (c) => c === undefined);
 
-  // Someone else takes the lease while b holds it: b must stop reconciling.
-  const current = await coordination.readNamespacedLease({ name: lease.name, namespace: lease.namespace });
-  const now = new V1MicroTime(new Date().toISOString());
-  await coordination.replaceNamespacedLease({
-    name: lease.name,
-    namespace: lease.namespace,
-    body: { ...current, spec: { ...current.spec, holderIdentity: 'c', acquireTime: now, renewTime: now, leaseDurationSeconds: 60 } },
-  });
+  // Someone else takes the lease while b holds it: b must stop reconciling. b renews every 200 ms,
+  // so the take-over is a read-modify-write that retries on a conflict, as a real contender's is.
+  const takeLease = async (): Promise<boolean> => {
+    const current = await coordination.readNamespacedLease({ name: lease.name, namespace: lease.namespace });
+    const now = new V1MicroTime(new Date().toISOString());
+    try {
+      await coordination.replaceNamespacedLease({
+        name: lease.name,
+        namespace: lease.namespace,
+        body: { ...current, spec: { ...current.spec, holderIdentity: 'c', acquireTime: now, renewTime: now, leaseDurationSeconds: 60 } },
+      });
+      return true;
+    } catch (error) {
+      if (isConflict(error)) return false;
+      throw error;
+    }
+  };
+  await waitFor('c takes the lease', takeLease, Boolean);
   await waitFor('b reports the lost lease', () => lost, (l) => l.includes('b'));
   expect(lost).toEqual(['b']);
   await b.operator.stopped;
