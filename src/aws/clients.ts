@@ -6,6 +6,8 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient, type EKSClientConfig } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
+import type { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DEFAULT_AWS_CALL_TIMEOUT_MS, deadlineRequestHandler } from './call-deadline.js';
 import { awsErrorCode } from './error-classifier.js';
 
 /** One finished AWS call (after the SDK's own retries). */
@@ -41,6 +43,10 @@ export interface AwsClientOptions {
   maxAttempts?: number;
   /** Where finished calls are recorded (metrics, tests). */
   sinks?: AwsCallSink[];
+  /** Deadline of one attempt of a call; default {@link DEFAULT_AWS_CALL_TIMEOUT_MS}. */
+  callTimeoutMs?: number;
+  /** Aborts every call in flight when it fires (shutdown, lost leadership). */
+  signal?: AbortSignal;
 }
 
 /** The four clients. */
@@ -91,6 +97,10 @@ export function recordCalls(stack: InitializeStack, service: AwsService, sinks: 
         return result;
       } catch (err) {
         emit(awsErrorCode(err));
+        // Which call failed, for messages in status and logs (the SDK's error does not say).
+        if (typeof err === 'object' && err !== null && !('$operation' in err)) {
+          Object.defineProperty(err, '$operation', { value: `${service}:${operationName(context.commandName)}`, enumerable: false });
+        }
         throw err;
       }
     },
@@ -100,7 +110,8 @@ export function recordCalls(stack: InitializeStack, service: AwsService, sinks: 
 
 /**
  * Creates the clients: standard retry strategy (exponential backoff with jitter, retry quota,
- * throttling and transient errors retried), credentials as given or from the SDK's default chain.
+ * throttling and transient errors retried), a deadline on every attempt and an abort signal
+ * (call-deadline.ts), credentials as given or from the SDK's default chain.
  */
 export function createAwsClients(options: AwsClientOptions): AwsClients {
   const config = {
@@ -110,11 +121,15 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     maxAttempts: options.maxAttempts ?? 3,
     retryMode: 'standard',
   };
+  // One handler per client: destroy() closes each client's own connection pool.
+  const handler = (): { requestHandler: NodeHttpHandler } => ({
+    requestHandler: deadlineRequestHandler({ timeoutMs: options.callTimeoutMs ?? DEFAULT_AWS_CALL_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) }),
+  });
   const sinks = options.sinks ?? [];
-  const eks = new EKSClient(config);
-  const iam = new IAMClient(config);
-  const ec2 = new EC2Client(config);
-  const sts = new STSClient(config);
+  const eks = new EKSClient({ ...config, ...handler() });
+  const iam = new IAMClient({ ...config, ...handler() });
+  const ec2 = new EC2Client({ ...config, ...handler() });
+  const sts = new STSClient({ ...config, ...handler() });
   recordCalls(eks.middlewareStack, 'eks', sinks);
   recordCalls(iam.middlewareStack, 'iam', sinks);
   recordCalls(ec2.middlewareStack, 'ec2', sinks);

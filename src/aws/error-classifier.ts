@@ -13,6 +13,8 @@ export type AwsErrorReason =
   | 'Throttling'
   | 'ServiceError'
   | 'Network'
+  | 'Timeout'
+  | 'CredentialsExpired'
   | 'ResourceInUse'
   | 'IamPropagation'
   | 'ConcurrentModification'
@@ -85,8 +87,23 @@ const NETWORK_CODES = new Set([
   'ENOTFOUND',
   'EHOSTUNREACH',
   'ENETUNREACH',
-  'TimeoutError',
-  'RequestAbortedError',
+]);
+
+/** The call ran past its deadline (the handler's TimeoutError) or was aborted (shutdown, lost leadership). */
+const TIMEOUT_CODES = new Set(['TimeoutError', 'RequestAbortedError', 'AbortError']);
+
+/**
+ * The credentials are stale or were never valid for this endpoint. IRSA web identity credentials
+ * expire and are refreshed by the SDK's provider; a rotated key shows up the same way. Retried
+ * (the operator refreshes its clients' credentials, see aws-services.ts), never Stalled: no spec
+ * change can fix them.
+ */
+const CREDENTIALS_CODES = new Set([
+  'ExpiredToken',
+  'RequestExpired',
+  'InvalidClientTokenId',
+  'UnrecognizedClient',
+  'CredentialsProviderError',
 ]);
 
 const NOT_FOUND_CODES = new Set([
@@ -111,8 +128,6 @@ const ACCESS_DENIED_CODES = new Set([
   'AccessDenied',
   'UnauthorizedOperation',
   'Unauthorized',
-  'InvalidClientTokenId',
-  'UnrecognizedClient',
   'SignatureDoesNotMatch',
   'AuthFailure',
   'OptInRequired',
@@ -158,7 +173,7 @@ function asShape(err: unknown): ErrorShape {
 /** The AWS error code: the SDK puts it in `name`; Node network errors carry it in `code`. */
 export function awsErrorCode(err: unknown): string {
   const shape = asShape(err);
-  if (typeof shape.code === 'string' && NETWORK_CODES.has(shape.code)) return shape.code;
+  if (typeof shape.code === 'string' && NETWORK_CODES.has(shape.code) && shape.name !== 'TimeoutError') return shape.code;
   if (typeof shape.name === 'string' && shape.name !== 'Error') return shape.name;
   if (typeof shape.Code === 'string') return shape.Code;
   if (typeof shape.code === 'string') return shape.code;
@@ -203,7 +218,9 @@ export function classifyAwsError(err: unknown, context: ClassifyContext = {}): C
   if (THROTTLING_CODES.has(key) || shape.$retryable?.throttling === true || httpStatusCode === 429) {
     return result('retryable', 'Throttling');
   }
+  if (TIMEOUT_CODES.has(code) || TIMEOUT_CODES.has(String(shape.name))) return result('retryable', 'Timeout');
   if (NETWORK_CODES.has(code)) return result('retryable', 'Network');
+  if (CREDENTIALS_CODES.has(key)) return result('retryable', 'CredentialsExpired');
   if (key === 'ResourceInUse') {
     return ALREADY_EXISTS.test(message) ? result('conflict') : result('retryable', 'ResourceInUse');
   }

@@ -6,6 +6,7 @@
 import {
   AttachRolePolicyCommand,
   CreateRoleCommand,
+  type CreateRoleCommandOutput,
   DeleteRoleCommand,
   DeleteRolePermissionsBoundaryCommand,
   DeleteRolePolicyCommand,
@@ -115,6 +116,34 @@ export function isOwnedBy(observed: { tags: Record<string, string> }, ownershipT
   return Object.entries(ownershipTags).every(([key, value]) => observed.tags[key] === value);
 }
 
+/**
+ * A policy the role spec names does not exist in the account (IAM answers NoSuchEntity). Retrying
+ * cannot help until the spec names an existing policy, so it is terminal and names the ARN.
+ */
+export class PolicyNotFoundError extends Error {
+  readonly retryable = false;
+
+  constructor(
+    readonly policyArn: string,
+    /** `managed`: an attached policy; `boundary`: the permissions boundary. */
+    readonly use: 'managed' | 'boundary',
+    options?: { cause?: unknown },
+  ) {
+    super(`${use === 'managed' ? 'managed policy' : 'permissions boundary policy'} ${policyArn} does not exist`, options);
+    this.name = 'PolicyNotFoundError';
+  }
+}
+
+/** Runs an IAM write that names a policy; NoSuchEntity there means the policy is missing. */
+async function namingPolicy<T>(policyArn: string, use: PolicyNotFoundError['use'], call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isNotFound(err)) throw new PolicyNotFoundError(policyArn, use, { cause: err });
+    throw err;
+  }
+}
+
 /** IAM role operations the reconcilers are handed. */
 export interface IamRoleStore {
   /** The role, or undefined when it does not exist. */
@@ -170,15 +199,18 @@ export class SdkIamRoleStore implements IamRoleStore {
   }
 
   async createRole(spec: RoleSpec): Promise<ObservedRole> {
-    const created = await this.iam.send(
-      new CreateRoleCommand({
-        RoleName: spec.name,
-        Path: spec.path,
-        AssumeRolePolicyDocument: JSON.stringify(spec.trustPolicy),
-        ...(spec.permissionsBoundary ? { PermissionsBoundary: spec.permissionsBoundary } : {}),
-        Tags: tagList(spec.tags),
-      }),
-    );
+    const create = (): Promise<CreateRoleCommandOutput> =>
+      this.iam.send(
+        new CreateRoleCommand({
+          RoleName: spec.name,
+          Path: spec.path,
+          AssumeRolePolicyDocument: JSON.stringify(spec.trustPolicy),
+          ...(spec.permissionsBoundary ? { PermissionsBoundary: spec.permissionsBoundary } : {}),
+          Tags: tagList(spec.tags),
+        }),
+      );
+    // The only entity CreateRole names besides the role is the boundary policy.
+    const created = await (spec.permissionsBoundary ? namingPolicy(spec.permissionsBoundary, 'boundary', create) : create());
     const observed: ObservedRole = {
       name: spec.name,
       arn: created.Role?.Arn ?? '',
@@ -243,13 +275,13 @@ export class SdkIamRoleStore implements IamRoleStore {
         await this.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(action.document) }));
         return;
       case 'putPermissionsBoundary':
-        await this.iam.send(new PutRolePermissionsBoundaryCommand({ RoleName, PermissionsBoundary: action.policyArn }));
+        await namingPolicy(action.policyArn, 'boundary', () => this.iam.send(new PutRolePermissionsBoundaryCommand({ RoleName, PermissionsBoundary: action.policyArn })));
         return;
       case 'deletePermissionsBoundary':
         await this.iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName }));
         return;
       case 'attachPolicy':
-        await this.iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: action.policyArn }));
+        await namingPolicy(action.policyArn, 'managed', () => this.iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: action.policyArn })));
         return;
       case 'detachPolicy':
         await unlessGone(() => this.iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: action.policyArn })));

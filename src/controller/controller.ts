@@ -108,6 +108,7 @@ export class Controller {
         reconcileId,
         logger,
         signal: this.abort.signal,
+        retryDelayMs: this.queue.retryDelayMs(key),
       });
       this.queue.forget(key);
       if (outcome.requeueAfterMs !== undefined && outcome.requeueAfterMs >= 0) {

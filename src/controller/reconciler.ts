@@ -15,6 +15,11 @@ export interface ReconcileContext {
   logger: Logger;
   /** Aborted when shutdown gives up waiting: long calls should stop early. */
   signal: AbortSignal;
+  /**
+   * How long the queue will wait before retrying this key if this reconcile throws a retryable
+   * error (its backoff, jitter included): a status written on the way out can say when.
+   */
+  retryDelayMs: number;
 }
 
 /**

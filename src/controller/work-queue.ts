@@ -84,6 +84,11 @@ export class WorkQueue {
     return delay;
   }
 
+  /** The backoff delay `key` will get if it fails now (its rate-limit wait aside): what a status can promise. */
+  retryDelayMs(key: string): number {
+    return this.backoff.peek(key);
+  }
+
   /** Resets the backoff of `key`: call after it was processed successfully. */
   forget(key: string): void {
     this.backoff.forget(key);

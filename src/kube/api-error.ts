@@ -10,3 +10,52 @@ export function apiStatusCode(error: unknown): number | undefined {
 export const isNotFound = (error: unknown): boolean => apiStatusCode(error) === 404;
 export const isConflict = (error: unknown): boolean => apiStatusCode(error) === 409;
 export const isAlreadyExists = isConflict;
+
+/** One failed Kubernetes API call, as a person reads it. */
+export interface KubeApiErrorSummary {
+  /** HTTP status. */
+  code: number;
+  /** The Status reason (Invalid, Conflict, Forbidden, ...), when the server sent one. */
+  reason?: string;
+  /** The server's message (it names the object and, for 422, the field path). */
+  message: string;
+  /** Field paths the server named (details.causes[].field). */
+  fields: string[];
+}
+
+interface StatusBody {
+  reason?: unknown;
+  message?: unknown;
+  details?: { causes?: Array<{ field?: unknown }> };
+}
+
+/**
+ * The Status a failed call carries, made readable: client-node's ApiException holds the HTTP code
+ * and the response body (a Status, parsed or as text), and its own message dumps headers, which
+ * never belong in a log line or a condition. Undefined when `error` is not an API error.
+ */
+export function kubeApiErrorSummary(error: unknown): KubeApiErrorSummary | undefined {
+  const code = apiStatusCode(error);
+  if (code === undefined) return undefined;
+  let body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      body = { message: body };
+    }
+  }
+  const status = (typeof body === 'object' && body !== null ? body : {}) as StatusBody;
+  const fields = (status.details?.causes ?? []).flatMap((cause) => (typeof cause.field === 'string' && cause.field ? [cause.field] : []));
+  const message = typeof status.message === 'string' && status.message ? status.message : `HTTP ${code}`;
+  return { code, ...(typeof status.reason === 'string' && status.reason ? { reason: status.reason } : {}), message: oneLine(message), fields };
+}
+
+/** "HTTP 422 Invalid: <message>": one line, no headers or body dump. */
+export function formatKubeApiError(summary: KubeApiErrorSummary): string {
+  return `HTTP ${summary.code}${summary.reason ? ` ${summary.reason}` : ''}: ${summary.message}`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}

@@ -37,22 +37,42 @@ export interface AwsServicesOptions {
   profileLane: ProfileLane;
   /** Called when the lane frees up for a waiter, so that its owners are enqueued at once. */
   wake: (clusterName: string, waiter: LaneWaiter) => void;
+  /** Deadline of one attempt of an AWS call. */
+  callTimeoutMs?: number;
+  /** Aborts every AWS call in flight (shutdown, lost leadership). */
+  signal?: AbortSignal;
 }
 
-/** One {@link AwsServices} per region, made on first use. */
+/** How long replaced clients stay open for the calls still using them. */
+const RETIRED_CLIENTS_CLOSE_MS = 60_000;
+
+/**
+ * One {@link AwsServices} per region, made on first use. A call refused for stale or unknown
+ * credentials (see CREDENTIALS_CODES in error-classifier.ts) retires the region's clients: the
+ * next reconcile gets new ones, whose credential provider starts afresh (a re-read web identity
+ * token, a rotated key), instead of every object failing until the process restarts.
+ */
 export class AwsServicesByRegion {
   private readonly byRegion = new Map<string, AwsServices>();
+  private readonly retired = new Map<ReturnType<typeof setTimeout>, AwsServices>();
+  /** Credential refreshes so far, by region (metrics, tests). */
+  readonly refreshes = new Map<string, number>();
 
   constructor(private readonly options: AwsServicesOptions) {}
 
   get(region: string): AwsServices {
     const cached = this.byRegion.get(region);
     if (cached) return cached;
+    const refreshOnStaleCredentials: AwsCallSink = (record) => {
+      if (record.outcome !== 'ok' && classifyAwsError({ name: record.outcome }).reason === 'CredentialsExpired') this.refresh(region, services);
+    };
     const clients = createAwsClients({
       region,
       endpoint: this.options.endpoint,
       ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
-      sinks: this.options.sinks,
+      sinks: [...this.options.sinks, refreshOnStaleCredentials],
+      ...(this.options.callTimeoutMs !== undefined ? { callTimeoutMs: this.options.callTimeoutMs } : {}),
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
     });
     const profiles = new SdkFargateProfileStore(clients.eks);
     const services: AwsServices = {
@@ -68,9 +88,27 @@ export class AwsServicesByRegion {
     return services;
   }
 
+  /** Retires the region's clients (once per set): new ones are made on the next get. */
+  private refresh(region: string, services: AwsServices): void {
+    if (this.byRegion.get(region) !== services) return;
+    this.byRegion.delete(region);
+    this.refreshes.set(region, (this.refreshes.get(region) ?? 0) + 1);
+    const timer = setTimeout(() => {
+      this.retired.delete(timer);
+      services.clients.destroy();
+    }, RETIRED_CLIENTS_CLOSE_MS);
+    timer.unref();
+    this.retired.set(timer, services);
+  }
+
   /** Closes every client's connection pool. */
   destroy(): void {
     for (const services of this.byRegion.values()) services.clients.destroy();
     this.byRegion.clear();
+    for (const [timer, services] of this.retired) {
+      clearTimeout(timer);
+      services.clients.destroy();
+    }
+    this.retired.clear();
   }
 }

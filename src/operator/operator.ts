@@ -55,6 +55,8 @@ export interface OperatorOptions {
    * ...), which is what `run` uses. For embedding and tests that act as a given IAM principal.
    */
   awsCredentials?: AwsCredentials;
+  /** Deadline of one attempt of an AWS call; default 20 s (src/aws/call-deadline.ts). */
+  awsCallTimeoutMs?: number;
   /** Parallel reconciles per kind; default 4. */
   concurrency?: number;
   /** Periodic re-enqueue of every object; default 10 minutes. */
@@ -117,7 +119,12 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const enqueueCluster = (name: string): void => clusterController.enqueue(name);
 
   const profileLane = new ProfileLane({ now: () => clock.now() });
+  // Aborts every AWS call in flight: at once when the lease is lost (a new leader may already be
+  // writing), and when a shutdown stops waiting for in-flight reconciles.
+  const awsCalls = new AbortController();
   const aws = new AwsServicesByRegion({
+    signal: awsCalls.signal,
+    ...(options.awsCallTimeoutMs !== undefined ? { callTimeoutMs: options.awsCallTimeoutMs } : {}),
     endpoint: options.awsEndpoint,
     ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
     sinks: [metricsCallSink(metrics), ...(options.awsCallSinks ?? [])],
@@ -208,7 +215,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     stop(timeoutMs = DEFAULT_STOP_TIMEOUT_MS) {
       stopping ??= shutdownGracefully(
         {
-          stopControllers: (ms) => Promise.all([clusterController.stop(ms), workloadController?.stop(ms)]),
+          stopControllers: async (ms) => {
+            const drained = await Promise.all([clusterController.stop(ms), workloadController?.stop(ms) ?? true]);
+            if (drained.includes(false)) awsCalls.abort(new Error('operator stopping: in-flight reconciles ran past the shutdown timeout'));
+          },
           releaseLease: async () => {
             await elector?.release();
             leading = false;
@@ -247,6 +257,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
         metrics.leader.set(0);
         // A release during stop is not a loss; a lost lease is: reconciling must end now.
         if (!wasLeading || stopping) return;
+        awsCalls.abort(new Error('leadership lost: another instance may be writing'));
         (options.onLostLeadership ?? ((operator) => void operator.stop()))(running);
       },
       logger,

@@ -24,6 +24,8 @@ export interface RunSettings {
   kubeconfig?: string;
   region: string;
   awsEndpoint?: string;
+  /** Deadline of one attempt of an AWS call. */
+  awsCallTimeoutMs: number;
   concurrency: number;
   resyncPeriodMs: number;
   leaderElection: false | LeaderElectionSettings;
@@ -54,6 +56,7 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   { flag: 'kubeconfig', env: ['KUBECONFIG'], value: 'FILE', help: 'kubeconfig file; without it: in-cluster config in a pod, else ~/.kube/config' },
   { flag: 'region', env: ['AWS_REGION', 'AWS_DEFAULT_REGION'], value: 'REGION', help: 'AWS region of the SDK clients (required)' },
   { flag: 'aws-endpoint', env: ['AWS_ENDPOINT_URL'], value: 'URL', help: 'send every AWS call to this endpoint (an emulator); default: the real AWS endpoints' },
+  { flag: 'aws-call-timeout', env: ['EKSFO_AWS_CALL_TIMEOUT'], value: 'DURATION', help: 'an AWS call attempt that has no answer after this long fails and is retried (e.g. 20s)', default: '20s' },
   { flag: 'concurrency', env: ['EKSFO_CONCURRENCY'], value: 'N', help: 'reconciles running at once, per kind (1-100)', default: '4' },
   { flag: 'resync', env: ['EKSFO_RESYNC'], value: 'DURATION', help: 'reconcile every object this often to correct drift (e.g. 30s, 10m, 1h)', default: '10m' },
   { flag: 'leader-elect', env: ['EKSFO_LEADER_ELECT'], value: 'true|false', help: 'only the holder of a Lease reconciles; bare --leader-elect means true', default: 'true' },
@@ -179,6 +182,7 @@ export function resolveRunSettings(flags: RunFlagValues, env: Record<string, str
     ...(kubeconfig === undefined ? {} : { kubeconfig }),
     region: region.value,
     ...(endpoint === undefined ? {} : { awsEndpoint: endpoint.value }),
+    awsCallTimeoutMs: duration('aws-call-timeout', '20s', 1000),
     concurrency: integer('concurrency', 4, 1, 100),
     resyncPeriodMs: duration('resync', '10m', 1000),
     leaderElection: electing

@@ -61,10 +61,27 @@ describe('classifyAwsError', () => {
     expect(classifyAwsError(networkError(code))).toMatchObject({ kind: 'retryable', reason: 'Network', code });
   });
 
-  it('the SDK TimeoutError is retryable', () => {
+  it('the SDK TimeoutError is retryable with reason Timeout, also with the handler\'s ETIMEDOUT code', () => {
     const err = new Error('Connection timed out after 1000 ms');
     err.name = 'TimeoutError';
-    expect(classifyAwsError(err)).toMatchObject({ kind: 'retryable', reason: 'Network', code: 'TimeoutError' });
+    expect(classifyAwsError(err)).toMatchObject({ kind: 'retryable', reason: 'Timeout', code: 'TimeoutError' });
+    const handlerTimeout = Object.assign(new Error('a request has exceeded the configured 2000 ms requestTimeout.'), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+    expect(classifyAwsError(handlerTimeout)).toMatchObject({ kind: 'retryable', reason: 'Timeout', code: 'TimeoutError' });
+  });
+
+  it('an aborted call (shutdown, lost leadership) is retryable with reason Timeout', () => {
+    const err = Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+    expect(classifyAwsError(err)).toMatchObject({ kind: 'retryable', reason: 'Timeout', code: 'AbortError' });
+  });
+
+  it.each([
+    ['ExpiredTokenException', 'The security token included in the request is expired', 400],
+    ['ExpiredToken', 'The security token included in the request is expired', 403],
+    ['InvalidClientTokenId', 'The security token included in the request is invalid.', 403],
+    ['UnrecognizedClientException', 'The security token included in the request is invalid.', 403],
+    ['RequestExpired', 'Request has expired.', 400],
+  ])('%s (stale or unknown credentials) is retried with a refresh, never Stalled', (name, message, status) => {
+    expect(classifyAwsError(sdkError(name, message, status))).toMatchObject({ kind: 'retryable', reason: 'CredentialsExpired', code: name });
   });
 
   it('EKS ResourceInUseException for a profile in flight is retryable with reason ResourceInUse', () => {

@@ -36,6 +36,7 @@ describe('resolveRunSettings', () => {
   test('defaults: leader election in the operator namespace, health on 8081, 4 workers, 10 min resync', () => {
     expect(resolveRunSettings({}, REGION, HOST)).toEqual({
       region: 'us-east-1',
+      awsCallTimeoutMs: 20_000,
       concurrency: 4,
       resyncPeriodMs: 600_000,
       leaderElection: {

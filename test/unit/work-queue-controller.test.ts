@@ -9,14 +9,16 @@ import { createMetrics } from '../../src/observability/metrics.js';
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** A controller over a scripted reconciler: each call takes the next outcome for its key. */
-function harness(script: Record<string, Array<ReconcileResult | Error>>, keys: string[] = []) {
+function harness(script: Record<string, Array<ReconcileResult | Error>>, keys: string[] = [], backoff: { jitter?: number; random?: () => number } = { jitter: 0 }) {
   const clock = new ManualClock(0);
   const metrics = createMetrics();
   const calls: string[] = [];
+  const promised: number[] = [];
   const reconciler = {
-    reconcile: async (key: ObjectKey, context: { reconcileId: string }): Promise<ReconcileResult> => {
+    reconcile: async (key: ObjectKey, context: { reconcileId: string; retryDelayMs: number }): Promise<ReconcileResult> => {
       const name = formatKey(key);
       calls.push(name);
+      promised.push(context.retryDelayMs);
       expect(context.reconcileId).toMatch(/^[0-9a-f]{8}$/);
       const outcome = script[name]?.shift() ?? {};
       if (outcome instanceof Error) throw outcome;
@@ -31,11 +33,11 @@ function harness(script: Record<string, Array<ReconcileResult | Error>>, keys: s
     listKeys: () => keys,
     resyncPeriodMs: 60_000,
     clock,
-    queue: { rateLimit: { ratePerSecond: 1e9, burst: 1e9 } },
+    queue: { rateLimit: { ratePerSecond: 1e9, burst: 1e9 }, backoff },
   });
   const count = async (result: string): Promise<number> =>
     (await metrics.reconcileTotal.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
-  return { clock, controller, calls, count };
+  return { clock, controller, calls, count, promised };
 }
 
 describe('Controller', () => {
@@ -59,6 +61,29 @@ describe('Controller', () => {
     expect(calls).toHaveLength(3);
     expect([await count('error'), await count('success')]).toEqual([2, 1]);
     expect(controller.queue.numRequeues('ns/a')).toBe(0);
+    await controller.stop(1000);
+  });
+
+  it('tells each reconcile the jittered delay its retry will get, and keeps that promise', async () => {
+    const { clock, controller, calls, promised } = harness({ 'ns/a': [new Error('boom'), new Error('boom'), {}] }, [], { jitter: 0.5, random: () => 1 });
+    controller.start();
+    controller.enqueue('ns/a');
+    await settle();
+    // 5 ms cut by half by the jitter: 3 ms (rounded), then 10 ms cut to 5 ms.
+    expect(promised).toEqual([3]);
+    clock.advance(2);
+    await settle();
+    expect(calls).toHaveLength(1);
+    clock.advance(1);
+    await settle();
+    expect(calls).toHaveLength(2);
+    expect(promised).toEqual([3, 5]);
+    clock.advance(4);
+    await settle();
+    expect(calls).toHaveLength(2);
+    clock.advance(1);
+    await settle();
+    expect(calls).toHaveLength(3);
     await controller.stop(1000);
   });
 

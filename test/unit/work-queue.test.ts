@@ -8,7 +8,8 @@ async function tryGet(queue: WorkQueue): Promise<string | undefined | 'none'> {
 
 function newQueue(options: WorkQueueOptions = {}): { queue: WorkQueue; clock: ManualClock } {
   const clock = new ManualClock(1_000_000);
-  return { queue: new WorkQueue({ clock, ...options }), clock };
+  // No jitter unless a test asks for it: the delays below are client-go's exact sequence.
+  return { queue: new WorkQueue({ clock, backoff: { jitter: 0 }, ...options }), clock };
 }
 
 describe('WorkQueue', () => {

@@ -90,6 +90,7 @@ export async function runCommand(argv: string[], io: CliOutput): Promise<number>
       ...(settings.kubeconfig === undefined ? {} : { kubeconfig: settings.kubeconfig }),
       region: settings.region,
       ...(settings.awsEndpoint === undefined ? {} : { awsEndpoint: settings.awsEndpoint }),
+      awsCallTimeoutMs: settings.awsCallTimeoutMs,
       concurrency: settings.concurrency,
       resyncPeriodMs: settings.resyncPeriodMs,
       leaderElection: settings.leaderElection,

@@ -11,6 +11,7 @@ import { API_GROUP_VERSION, FINALIZER, KIND_CLUSTER } from '../../api/constants.
 import type { FargateCluster } from '../../api/types.js';
 import { formatProblems, validateCluster } from '../../api/validate.js';
 import { classifyAwsError } from '../../aws/error-classifier.js';
+import { PolicyNotFoundError } from '../../aws/iam-roles.js';
 import { TerminalError, type ReconcileContext, type ReconcileResult, type Reconciler } from '../../controller/reconciler.js';
 import type { KstatusState } from '../../kube/conditions.js';
 import type { EventType } from '../../kube/event-recorder.js';
@@ -24,6 +25,7 @@ import { convergeOidcProvider, deleteOidcProviderIfOurs } from '../cluster/oidc-
 import { clusterStatus, profileStatuses, summaryStatus, workloadsRemainMessage, failedPart, readyPart, unknownPart } from '../cluster/cluster-status.js';
 import { workloadsOfCluster } from '../cluster/workload-cluster.js';
 import type { OperatorContext } from '../operator-context.js';
+import { describeReconcileFailure, retryingState } from '../reconcile-failure.js';
 
 /** How often a cluster that waits on something outside the operator (a missing EKS cluster or OIDC provider) looks again. */
 export const EXTERNAL_WAIT_REQUEUE_MS = 60_000;
@@ -57,25 +59,43 @@ export function createFargateClusterReconciler(ctx: OperatorContext): Reconciler
         return await converge(ctx, cluster, accounts, event, run);
       } catch (error) {
         if (error instanceof TerminalError) throw error;
-        return await onAwsError(ctx, cluster, error, event);
+        return await onFailure(ctx, cluster, error, event, run);
       }
     },
   };
 }
 
-/** A retryable AWS error is rethrown (the queue backs off); a terminal one stalls the cluster until it changes. */
-async function onAwsError(ctx: OperatorContext, cluster: FargateCluster, error: unknown, event: ClusterEventSink): Promise<never> {
-  const classified = classifyAwsError(error);
-  const isAwsError = typeof error === 'object' && error !== null && ('$metadata' in error || '$fault' in error);
-  if (!isAwsError || classified.kind !== 'terminal') {
-    if (isAwsError) await event('Warning', 'AWSCallFailed', `${classified.code}: ${classified.message} (retrying)`);
-    throw error;
+/**
+ * Every failure ends in status (ACK's "conditions are always written"): a terminal AWS error or
+ * a missing policy stalls the cluster until it changes; anything else is retried with backoff,
+ * and Reconciling says what failed and when the retry comes.
+ */
+async function onFailure(ctx: OperatorContext, cluster: FargateCluster, error: unknown, event: ClusterEventSink, run: ReconcileContext): Promise<never> {
+  const stall = terminalOf(error);
+  if (stall) {
+    await event('Warning', stall.reason, stall.message);
+    await writeSummary(ctx, cluster, { state: 'Stalled', ...stall });
+    throw new TerminalError(stall.message, stall.reason, { cause: error });
   }
-  const reason = classified.reason ?? 'AWSError';
-  const message = `${classified.code}: ${classified.message}`;
-  await event('Warning', reason, message);
-  await writeSummary(ctx, cluster, { state: 'Stalled', reason, message });
-  throw new TerminalError(message, reason, { cause: error });
+  const failure = describeReconcileFailure(error);
+  await event('Warning', failure.source === 'aws' ? 'AWSCallFailed' : 'ReconcileFailed', `${failure.message} (retrying)`);
+  try {
+    await writeSummary(ctx, cluster, retryingState(failure, run.retryDelayMs, new Date(ctx.clock.now())));
+  } catch (statusError) {
+    run.logger.warn('could not write the failure into status', { error: describeReconcileFailure(statusError).message });
+  }
+  throw error;
+}
+
+/** The Stalled reason and message of an error retrying cannot fix, if it is one. */
+function terminalOf(error: unknown): { reason: string; message: string } | undefined {
+  if (error instanceof PolicyNotFoundError) {
+    return { reason: 'PolicyNotFound', message: `${error.message} in this account; the pod execution role needs it. Retried when the FargateCluster changes` };
+  }
+  const isAwsError = typeof error === 'object' && error !== null && ('$metadata' in error || '$fault' in error);
+  const classified = classifyAwsError(error);
+  if (!isAwsError || classified.kind !== 'terminal') return undefined;
+  return { reason: classified.reason ?? 'AWSError', message: describeReconcileFailure(error).message };
 }
 
 async function writeSummary(ctx: OperatorContext, cluster: FargateCluster, state: KstatusState): Promise<void> {

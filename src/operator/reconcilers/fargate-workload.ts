@@ -11,10 +11,11 @@ import { withClusterDefaults } from '../../api/defaults.js';
 import { capacityStatus, sizeFargatePod } from '../../api/sizing.js';
 import type { FargateCluster, FargateWorkload } from '../../api/types.js';
 import { formatProblems, validate } from '../../api/validate.js';
-import { TerminalError, type ReconcileContext, type ReconcileResult, type Reconciler } from '../../controller/reconciler.js';
-import { formatKey, type ObjectKey } from '../../kube/object-key.js';
+import { isTerminal, TerminalError, type ReconcileContext, type ReconcileResult, type Reconciler } from '../../controller/reconciler.js';
+import { formatKey, keyOfObject, type ObjectKey } from '../../kube/object-key.js';
 import { planWorkload, type WorkloadPlan } from '../../plan/index.js';
 import type { OperatorContext } from '../operator-context.js';
+import { describeReconcileFailure, retryingState } from '../reconcile-failure.js';
 import { deploymentAvailability, ingressReadiness, type DeploymentState, type IngressState } from '../workload/availability.js';
 import { applyChildren, observeChildren } from '../workload/children-part.js';
 import { convergeWorkloadProfile } from '../workload/fargate-profile-part.js';
@@ -45,10 +46,41 @@ export function createFargateWorkloadReconciler(ctx: OperatorContext): Reconcile
   return { reconcile: (key, context) => reconcileWorkload(ctx, key, context) };
 }
 
+/**
+ * Every failure ends in status (ACK's "conditions are always written"): terminal ones have set
+ * Stalled on the way; anything else is retried with backoff, and Reconciling says which call
+ * failed and when the retry comes. The status written on the way (if any) is the base, so a
+ * field set earlier in this reconcile is not lost.
+ */
 async function reconcileWorkload(ctx: OperatorContext, key: ObjectKey, context: ReconcileContext): Promise<ReconcileResult> {
-  const queueKey = formatKey(key);
-  const workload = ctx.workloads.get(queueKey);
+  const workload = ctx.workloads.get(formatKey(key));
   if (!workload) return {};
+  let written = workload.status;
+  const tracked: OperatorContext = {
+    ...ctx,
+    async writeWorkloadStatus(object, status) {
+      const wrote = await ctx.writeWorkloadStatus(object, status);
+      written = status;
+      return wrote;
+    },
+  };
+  try {
+    return await convergeWorkload(tracked, workload, context);
+  } catch (error) {
+    if (isTerminal(error)) throw error;
+    if (workload.metadata.deletionTimestamp && !hasFinalizer(workload)) throw error;
+    const failure = describeReconcileFailure(error);
+    try {
+      await writeWorkloadState(ctx, { ...workload, status: written }, retryingState(failure, context.retryDelayMs, new Date(ctx.clock.now())), [], {});
+    } catch (statusError) {
+      context.logger.warn('could not write the failure into status', { error: describeReconcileFailure(statusError).message });
+    }
+    throw error;
+  }
+}
+
+async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload, context: ReconcileContext): Promise<ReconcileResult> {
+  const queueKey = keyOfObject(workload);
   const deleting = Boolean(workload.metadata.deletionTimestamp);
   if (deleting && !hasFinalizer(workload)) return {};
 
@@ -118,7 +150,7 @@ async function reconcileWorkload(ctx: OperatorContext, key: ObjectKey, context: 
       Boolean(workload.spec.ingress),
       applied.current.get(`Ingress/${deploymentName}`) as IngressState | undefined,
     );
-    parts.push(combineNetworkReports(preflight, applied.network), availability.report, ingress.report);
+    parts.push(combineNetworkReports(preflight, applied.network), availability.report, ingress.report, ...applied.refused);
     fields.replicas = availability.replicas;
     fields.readyReplicas = availability.readyReplicas;
     if (ingress.hostname) fields.loadBalancer = { hostname: ingress.hostname };

@@ -11,7 +11,8 @@ import type { FargateWorkload } from '../../api/types.js';
 import { applyObject, deleteObject } from '../../kube/server-side-apply.js';
 import type { KubeObject } from '../../plan/index.js';
 import { CHILD_KINDS, isKindNotServed, needsApply, ownedBy, staleChildren, withAppliedHash } from './child-state.js';
-import { CONDITION_NETWORK, partReady, partWaiting, type PartEvent, type PartReport } from './part-report.js';
+import { formatKubeApiError, kubeApiErrorSummary } from '../../kube/api-error.js';
+import { CONDITION_AVAILABLE, CONDITION_INGRESS, CONDITION_NETWORK, partReady, partStalled, partWaiting, type PartEvent, type PartReport } from './part-report.js';
 
 /** A live child, with its kind and apiVersion filled in (list items lack them). */
 export type LiveChild = KubernetesObject & { kind: string; apiVersion: string };
@@ -60,6 +61,30 @@ export interface AppliedChildren {
   current: Map<string, KubernetesObject>;
   applied: number;
   deleted: number;
+  /** Children the API server refused (400/422): a Stalled InvalidSpec report each, on the condition of the part. */
+  refused: PartReport[];
+}
+
+/** The condition a child's refusal shows on: what the user sees failing. */
+const CONDITION_OF_KIND: Record<string, string> = {
+  SecurityGroupPolicy: CONDITION_NETWORK,
+  Ingress: CONDITION_INGRESS,
+};
+
+/**
+ * The report of a child the API server refused with 400 or 422 (a pod template it will not take:
+ * two containers of one name, no image, restartPolicy Never): the server's message names the
+ * field. Retrying cannot help until the spec changes. Undefined for any other error.
+ */
+export function refusedChild(kind: string, name: string, error: unknown): PartReport | undefined {
+  const summary = kubeApiErrorSummary(error);
+  if (!summary || (summary.code !== 400 && summary.code !== 422)) return undefined;
+  const fields = summary.fields.length > 0 ? ` (fields: ${summary.fields.join(', ')})` : '';
+  return partStalled(
+    CONDITION_OF_KIND[kind] ?? CONDITION_AVAILABLE,
+    'InvalidSpec',
+    `the API server refused ${kind} ${name}: ${formatKubeApiError(summary)}${fields}; correct spec.template (or the field named) in the FargateWorkload`,
+  );
 }
 
 /** Applies the planned children that differ from their live state, then deletes the stale ones. */
@@ -72,6 +97,7 @@ export async function applyChildren(
   const current = new Map<string, KubernetesObject>();
   let network = partReady(CONDITION_NETWORK, 'NotRequested', 'the workload asks for no security groups');
   let applied = 0;
+  const refused: PartReport[] = [];
   for (const plannedObject of planned) {
     if (plannedObject.kind === 'SecurityGroupPolicy') {
       if (observed.unservedKinds.has('SecurityGroupPolicy')) {
@@ -92,7 +118,15 @@ export async function applyChildren(
       if (live) current.set(key, live);
       continue;
     }
-    current.set(key, await applyObject(objects, desired as KubernetesObject));
+    try {
+      current.set(key, await applyObject(objects, desired as KubernetesObject));
+    } catch (error) {
+      const report = refusedChild(desired.kind, desired.metadata.name, error);
+      if (!report) throw error;
+      refused.push(report);
+      if (live) current.set(key, live);
+      continue;
+    }
     applied++;
     if (!live) event('Normal', 'Created', `created ${desired.kind} ${desired.metadata.name}`);
   }
@@ -103,7 +137,7 @@ export async function applyChildren(
       event('Normal', 'Deleted', `deleted ${stale.kind} ${stale.metadata?.name ?? ''}: no longer in the workload's spec`);
     }
   }
-  return { network, current, applied, deleted };
+  return { network, current, applied, deleted, refused };
 }
 
 /** Deletes every observed child (the workload is going; no garbage collector may be running). Returns how many existed. */

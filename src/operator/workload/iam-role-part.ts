@@ -6,7 +6,7 @@
  */
 import { TAG_CLUSTER, TAG_NAME, TAG_NAMESPACE } from '../../api/constants.js';
 import { classifyAwsError } from '../../aws/error-classifier.js';
-import { isOwnedBy, replacementReason, type IamRoleStore, type RoleAction } from '../../aws/iam-roles.js';
+import { isOwnedBy, PolicyNotFoundError, replacementReason, type IamRoleStore, type RoleAction } from '../../aws/iam-roles.js';
 import type { IrsaRolePlan } from '../../plan/index.js';
 import { CONDITION_IAM_ROLE, partReady, partStalled, type PartEvent, type PartReport } from './part-report.js';
 
@@ -69,11 +69,25 @@ export async function convergeRole(input: RolePartInput): Promise<RolePartResult
     }
     return { report: partReady(CONDITION_IAM_ROLE, 'Converged'), roleArn: observed.arn || plan.arn };
   } catch (err) {
+    if (err instanceof PolicyNotFoundError) {
+      const message = policyNotFoundMessage(plan.name, err);
+      input.event('Warning', 'PolicyNotFound', message);
+      return { report: partStalled(CONDITION_IAM_ROLE, 'PolicyNotFound', message) };
+    }
     const classified = classifyAwsError(err);
     input.event('Warning', 'IAMRoleFailed', `IAM role ${plan.name}: ${classified.code}: ${classified.message}`);
     if (classified.kind !== 'terminal') throw err;
     return { report: partStalled(CONDITION_IAM_ROLE, classified.reason ?? 'IAMRoleRejected', `IAM role ${plan.name}: ${classified.code}: ${classified.message}`) };
   }
+}
+
+/** Says which policy is missing and whose spec names it. */
+export function policyNotFoundMessage(roleName: string, err: PolicyNotFoundError): string {
+  const fix =
+    err.use === 'managed'
+      ? 'correct or remove it in spec.iam.managedPolicyArns'
+      : "the FargateCluster's spec.iam.permissionsBoundaryArn must name an existing policy";
+  return `IAM role ${roleName}: ${err.message} in this account; ${fix}. Retried when the spec changes`;
 }
 
 /** The writes made, briefly: "attachPolicy arn:..., detachPolicy arn:...". */

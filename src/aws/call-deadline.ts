@@ -1,0 +1,46 @@
+/**
+ * Every AWS call has a deadline and can be aborted (design, section 4: a hung call must not block
+ * other objects, and a process that is stopping or has lost its lease must stop calling AWS).
+ * The SDK clients get this request handler: each attempt fails with a TimeoutError after
+ * `timeoutMs` (retried by the SDK like any timeout, then by the work queue), and every attempt
+ * in flight is aborted at once when `signal` fires.
+ */
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+/** Default deadline of one attempt of one AWS call. EKS and IAM answer in well under a second. */
+export const DEFAULT_AWS_CALL_TIMEOUT_MS = 20_000;
+
+/** Options of {@link deadlineRequestHandler}. */
+export interface CallDeadlineOptions {
+  /** Deadline of one attempt, from sending the request to the response headers. */
+  timeoutMs: number;
+  /** Aborts every call in flight (shutdown, lost leadership). */
+  signal?: AbortSignal;
+}
+
+type HandleArguments = Parameters<NodeHttpHandler['handle']>;
+/** The SDK's own AbortSignal shape, which the global AbortSignal satisfies at run time. */
+type SdkAbortSignal = NonNullable<HandleArguments[1]>['abortSignal'];
+
+/** A Node HTTP handler whose attempts end at the deadline or when the signal fires. */
+class DeadlineHttpHandler extends NodeHttpHandler {
+  constructor(
+    private readonly stop: AbortSignal | undefined,
+    timeoutMs: number,
+  ) {
+    // throwOnRequestTimeout: without it this handler version only logs a warning at the deadline.
+    super({ requestTimeout: timeoutMs, throwOnRequestTimeout: true, connectionTimeout: Math.min(timeoutMs, 5_000) });
+  }
+
+  override handle(request: HandleArguments[0], options: HandleArguments[1] = {}): ReturnType<NodeHttpHandler['handle']> {
+    const own = options.abortSignal as AbortSignal | undefined;
+    const signals = [own, this.stop].filter((signal): signal is AbortSignal => signal !== undefined);
+    const abortSignal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    return super.handle(request, { ...options, ...(abortSignal ? { abortSignal: abortSignal as SdkAbortSignal } : {}) });
+  }
+}
+
+/** The request handler the operator's SDK clients are made with. */
+export function deadlineRequestHandler(options: CallDeadlineOptions): NodeHttpHandler {
+  return new DeadlineHttpHandler(options.signal, options.timeoutMs);
+}
