@@ -4,6 +4,7 @@
  * `run` command and the tests call it.
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi } from '@kubernetes/client-node';
 import { API_GROUP, API_GROUP_VERSION, API_VERSION, FINALIZER, KIND_CLUSTER, KIND_WORKLOAD } from '../api/constants.js';
@@ -122,6 +123,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   // Aborts every AWS call in flight: at once when the lease is lost (a new leader may already be
   // writing), and when a shutdown stops waiting for in-flight reconciles.
   const awsCalls = new AbortController();
+  // Each AWS call in flight listens on it until it ends: many at once is normal, not a leak.
+  setMaxListeners(0, awsCalls.signal);
   const aws = new AwsServicesByRegion({
     signal: awsCalls.signal,
     ...(options.awsCallTimeoutMs !== undefined ? { callTimeoutMs: options.awsCallTimeoutMs } : {}),

@@ -119,7 +119,8 @@ function sendUpstream(res: ServerResponse, upstream: Upstream, status?: Transiti
  *   runs the real delete against moto when the delay is over;
  * - while a profile of a cluster is CREATING or DELETING, another profile create or delete on that
  *   cluster gets HTTP 409 `ResourceInUseException` with EKS's message;
- * - calls matching a fault rule get a throttling or server error in the service's wire shape;
+ * - calls matching a fault rule get a throttling or server error in the service's wire shape, or
+ *   (`hang`) no answer at all;
  * - a REST JSON call refused by moto's IAM enforcement (which answers in IAM's XML shape) gets
  *   EKS's `AccessDeniedException` (or `UnrecognizedClientException`, `InvalidSignatureException`).
  * The proxy signs nothing itself: with moto's IAM enforcement on, keep `deletingDelayMs` at 0, as
@@ -272,7 +273,12 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
       call.endedAt = Date.now();
     });
 
-    const fault = schedule.decide(id.service, id.operation);
+    const fault = schedule.decide(id.service, id.operation, `${req.url ?? '/'}\n${body.toString('utf8')}`);
+    if (fault === 'hang') {
+      // Never answered: the client's deadline ends it (stop() closes what is left).
+      call.injected = fault;
+      return;
+    }
     if (fault) {
       call.injected = fault;
       return send(res, errorResponse(id.protocol, id.service, faultError(fault, id.protocol, id.service)));

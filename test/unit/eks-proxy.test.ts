@@ -87,6 +87,13 @@ describe('fault schedule', () => {
     expect(schedule.decide('eks', 'CreateFargateProfile')).toBeUndefined();
   });
 
+  it('a rule with requestContains injects only on calls whose request names that text (one role)', () => {
+    const schedule = new FaultSchedule([{ operation: 'iam:CreateRole', requestContains: 'RoleName=demo-a-', kind: 'hang' }]);
+    expect(schedule.decide('iam', 'CreateRole', '/\nAction=CreateRole&RoleName=demo-b-1f2e')).toBeUndefined();
+    expect(schedule.decide('iam', 'CreateRole', '/\nAction=CreateRole&RoleName=demo-a-9c8d')).toBe('hang');
+    expect(schedule.decide('iam', 'GetRole', '/\nAction=GetRole&RoleName=demo-a-9c8d')).toBeUndefined();
+  });
+
   it('lets the next rule decide once the first is used up', () => {
     const schedule = new FaultSchedule([
       { operation: 'eks:*', kind: 'throttle', count: 1 },

@@ -74,7 +74,7 @@ export function errorResponse(protocol: WireProtocol, service: string, error: Aw
  * `Throttling` 400 / `ServiceFailure` / `InternalFailure` 500, EC2 `RequestLimitExceeded` 503 (EC2
  * answers throttling with 503 Service Unavailable) / `InternalError` 500.
  */
-export function faultError(kind: FaultKind, protocol: WireProtocol, service: string): AwsError {
+export function faultError(kind: Exclude<FaultKind, 'hang'>, protocol: WireProtocol, service: string): AwsError {
   if (kind === 'throttle') {
     if (protocol === 'ec2-query') return { status: 503, code: 'RequestLimitExceeded', message: 'Request limit exceeded.' };
     if (protocol === 'aws-query') return { status: 400, code: 'Throttling', message: 'Rate exceeded' };

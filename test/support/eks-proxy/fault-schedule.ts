@@ -1,5 +1,8 @@
-/** The kinds of fault the proxy can answer with instead of forwarding a call. */
-export type FaultKind = 'throttle' | 'server-error';
+/**
+ * The kinds of fault the proxy can answer with instead of forwarding a call: a throttling error,
+ * a 500, or `hang`: no answer at all, until the client gives up (a hung AWS endpoint).
+ */
+export type FaultKind = 'throttle' | 'server-error' | 'hang';
 
 /**
  * One injected fault. `operation` is an operation name (`CreateFargateProfile`), a service
@@ -9,6 +12,8 @@ export type FaultKind = 'throttle' | 'server-error';
  */
 export interface FaultRule {
   operation?: string;
+  /** Only calls whose request (path or body) contains this text, e.g. one role's name. */
+  requestContains?: string;
   kind: FaultKind;
   rate?: number;
   count?: number;
@@ -51,12 +56,13 @@ export class FaultSchedule {
     this.random = seededRandom(seed);
   }
 
-  /** The fault to answer this call with, or undefined to let it through. */
-  decide(service: string, operation: string): FaultKind | undefined {
+  /** The fault to answer this call with, or undefined to let it through. `request` is its path and body. */
+  decide(service: string, operation: string, request = ''): FaultKind | undefined {
     for (const [index, rule] of this.rules.entries()) {
       const left = this.remaining[index];
       if (left !== undefined && left <= 0) continue;
       if (!operationMatches(rule.operation, service, operation)) continue;
+      if (rule.requestContains !== undefined && !request.includes(rule.requestContains)) continue;
       const rate = rule.rate ?? 1;
       if (rate < 1 && this.random() >= rate) continue;
       if (left !== undefined) this.remaining[index] = left - 1;
