@@ -87,6 +87,15 @@ export interface AutoscalingSpec {
   targetCPUUtilizationPercentage?: number;
 }
 
+/**
+ * The PodDisruptionBudget of the workload's pods (Fargate evicts pods for infrastructure patching
+ * through the eviction API, which respects it). One of the two; default maxUnavailable 1.
+ */
+export interface DisruptionSpec {
+  maxUnavailable?: number | string;
+  minAvailable?: number | string;
+}
+
 export type ProfilePlacement = 'Shared' | 'Namespace' | 'Dedicated';
 
 export interface WorkloadProfileSpec {
@@ -133,6 +142,7 @@ export interface FargateWorkloadSpec {
   replicas?: number;
   template: PodTemplateSpec;
   autoscaling?: AutoscalingSpec;
+  disruption?: DisruptionSpec;
   fargateProfile?: WorkloadProfileSpec;
   iam?: WorkloadIamSpec;
   networking?: WorkloadNetworkingSpec;

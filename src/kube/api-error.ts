@@ -59,3 +59,10 @@ export function formatKubeApiError(summary: KubeApiErrorSummary): string {
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
+
+/** Any error of a Kubernetes call as one readable line: the Status when there is one, else the message. */
+export function describeKubeError(error: unknown): string {
+  const summary = kubeApiErrorSummary(error);
+  if (summary) return formatKubeApiError(summary);
+  return oneLine(error instanceof Error ? error.message : String(error));
+}

@@ -12,6 +12,14 @@ export function applyObject<T extends KubernetesObject>(client: KubernetesObject
   return client.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
 }
 
+/**
+ * A JSON merge patch under the operator's field manager: lists in `patch` replace the live ones
+ * whole (server-side apply merges list entries other managers own; this does not).
+ */
+export function mergePatchObject<T extends KubernetesObject>(client: KubernetesObjectApi, patch: T): Promise<T> {
+  return client.patch(patch, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+}
+
 /** Identifies an object to delete. */
 export interface ObjectReference {
   apiVersion: string;

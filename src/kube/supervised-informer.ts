@@ -2,7 +2,7 @@ import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/clien
 import { exponentialDelayMs } from '../controller/backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../controller/clock.js';
 import type { Logger } from '../observability/logger.js';
-import { apiStatusCode } from './api-error.js';
+import { apiStatusCode, describeKubeError } from './api-error.js';
 import { keyOfObject } from './object-key.js';
 
 /** A list result: the items and the resourceVersion to watch from. */
@@ -28,6 +28,11 @@ export interface SupervisedInformerOptions<T extends KubernetesObject> {
   stallThresholdMs?: number;
   logger: Logger;
   clock?: Clock;
+  /**
+   * Index values of an object (e.g. the uids of its owners): `byIndex(value)` then answers in
+   * O(matches) instead of scanning the cache.
+   */
+  index?: (object: T) => readonly string[];
 }
 
 /**
@@ -38,6 +43,7 @@ export interface SupervisedInformerOptions<T extends KubernetesObject> {
  */
 export class SupervisedInformer<T extends KubernetesObject> {
   private readonly objects = new Map<string, T>();
+  private readonly indexed = new Map<string, Set<string>>();
   private readonly handlers: Array<(event: InformerEvent, object: T) => void> = [];
   private readonly clock: Clock;
   private readonly watchTimeoutSeconds: number;
@@ -116,6 +122,14 @@ export class SupervisedInformer<T extends KubernetesObject> {
     return [...this.objects.values()];
   }
 
+  /** The cached objects whose index values include `value` (empty without an index). */
+  byIndex(value: string): T[] {
+    return [...(this.indexed.get(value) ?? [])].flatMap((key) => {
+      const object = this.objects.get(key);
+      return object ? [object] : [];
+    });
+  }
+
   /** Every cached key. */
   keys(): string[] {
     return [...this.objects.keys()];
@@ -149,7 +163,7 @@ export class SupervisedInformer<T extends KubernetesObject> {
     }
     for (const [key, object] of [...this.objects]) {
       if (!seen.has(key)) {
-        this.objects.delete(key);
+        this.remove(key);
         this.emit('delete', object);
       }
     }
@@ -186,7 +200,7 @@ export class SupervisedInformer<T extends KubernetesObject> {
     if (type === 'ADDED' || type === 'MODIFIED') this.store(object);
     else if (type === 'DELETED') {
       const key = keyOfObject(object);
-      if (this.objects.delete(key)) this.emit('delete', object);
+      if (this.remove(key)) this.emit('delete', object);
     }
     if (resourceVersion) this.resourceVersion = resourceVersion;
   }
@@ -208,7 +222,7 @@ export class SupervisedInformer<T extends KubernetesObject> {
     const delay = exponentialDelayMs(this.failures++, 100, 30_000);
     this.options.logger.warn('informer failed, retrying', {
       path: this.options.path,
-      error: error instanceof Error ? error.message : String(error),
+      error: describeKubeError(error),
       retryInMs: delay,
     });
     this.retryTimer = this.clock.setTimeout(() => {
@@ -231,9 +245,31 @@ export class SupervisedInformer<T extends KubernetesObject> {
   private store(object: T): void {
     const key = keyOfObject(object);
     const previous = this.objects.get(key);
+    if (previous) this.unindex(key, previous);
     this.objects.set(key, object);
+    for (const value of this.options.index?.(object) ?? []) {
+      let keys = this.indexed.get(value);
+      if (!keys) this.indexed.set(value, (keys = new Set()));
+      keys.add(key);
+    }
     if (!previous) this.emit('add', object);
     else if (previous.metadata?.resourceVersion !== object.metadata?.resourceVersion) this.emit('update', object);
+  }
+
+  /** Drops a key from the cache and the index; true when it was cached. */
+  private remove(key: string): boolean {
+    const object = this.objects.get(key);
+    if (!object) return false;
+    this.unindex(key, object);
+    return this.objects.delete(key);
+  }
+
+  private unindex(key: string, object: T): void {
+    for (const value of this.options.index?.(object) ?? []) {
+      const keys = this.indexed.get(value);
+      keys?.delete(key);
+      if (keys?.size === 0) this.indexed.delete(value);
+    }
   }
 
   private emit(event: InformerEvent, object: T): void {

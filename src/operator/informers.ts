@@ -1,23 +1,14 @@
 /**
- * The operator's informers: FargateWorkloads (all namespaces), FargateClusters, and the children
- * it applies whose status it reads back (Deployments, ServiceAccounts, Ingresses: the load balancer
- * hostname), selected by the managed-by label.
+ * The operator's informers: FargateWorkloads (all namespaces), FargateClusters, and one informer
+ * per kind of child the operator applies (child-informers.ts), selected by the managed-by label.
  */
-import {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  NetworkingV1Api,
-  type KubeConfig,
-  type KubernetesObject,
-  type V1Deployment,
-  type V1Ingress,
-  type V1ServiceAccount,
-} from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../api/constants.js';
 import type { FargateCluster, FargateWorkload } from '../api/types.js';
+import type { Clock } from '../controller/clock.js';
 import { SupervisedInformer, type ObjectList } from '../kube/supervised-informer.js';
 import type { Logger } from '../observability/logger.js';
+import { ChildInformers } from './child-informers.js';
 
 /** Plural resource names of the two custom resources. */
 export const WORKLOAD_PLURAL = 'fargateworkloads';
@@ -26,26 +17,29 @@ export const CLUSTER_PLURAL = 'fargateclusters';
 /** Label selector of every child the operator applies. */
 export const CHILD_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
 
+/** A health check of one informer: its name, and whether it is alive and ready. */
+export interface InformerHealth {
+  name: string;
+  isHealthy(): boolean;
+  isReady(): boolean;
+}
+
 /** The informers of one operator process. */
 export interface OperatorInformers {
   workloads: SupervisedInformer<FargateWorkload & KubernetesObject>;
   clusters: SupervisedInformer<FargateCluster & KubernetesObject>;
-  deployments: SupervisedInformer<V1Deployment>;
-  serviceAccounts: SupervisedInformer<V1ServiceAccount>;
-  /** The AWS Load Balancer Controller writes the ALB hostname into an Ingress's status: it wakes the owner at once. */
-  ingresses: SupervisedInformer<V1Ingress>;
-  /** Every informer, for starting and stopping. */
-  all: SupervisedInformer<KubernetesObject>[];
-  /** Every informer with the resource it watches, for health checks that say which one failed. */
-  named: [string, SupervisedInformer<KubernetesObject>][];
+  /** Every kind of child (the AWS Load Balancer Controller's hostname in an Ingress status wakes its owner at once). */
+  children: ChildInformers;
+  /** Starts every informer; `startRequired` retries a first list that fails. */
+  start(startRequired: (informer: SupervisedInformer<KubernetesObject>) => Promise<void>): Promise<void>;
+  stop(): void;
+  /** Every informer by the resource it watches, for health checks that say which one failed. */
+  health: InformerHealth[];
 }
 
 /** Creates (does not start) the informers. */
-export function createOperatorInformers(kubeConfig: KubeConfig, logger: Logger): OperatorInformers {
+export function createOperatorInformers(kubeConfig: KubeConfig, objects: KubernetesObjectApi, logger: Logger, clock: Clock): OperatorInformers {
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const apps = kubeConfig.makeApiClient(AppsV1Api);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const networking = kubeConfig.makeApiClient(NetworkingV1Api);
   const customList = <T>(plural: string) => async (): Promise<ObjectList<T>> =>
     (await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural })) as ObjectList<T>;
   const workloads = new SupervisedInformer<FargateWorkload & KubernetesObject>({
@@ -53,25 +47,33 @@ export function createOperatorInformers(kubeConfig: KubeConfig, logger: Logger):
     path: `/apis/${API_GROUP}/${API_VERSION}/${WORKLOAD_PLURAL}`,
     list: customList(WORKLOAD_PLURAL),
     logger,
+    clock,
   });
   const clusters = new SupervisedInformer<FargateCluster & KubernetesObject>({
     kubeConfig,
     path: `/apis/${API_GROUP}/${API_VERSION}/${CLUSTER_PLURAL}`,
     list: customList(CLUSTER_PLURAL),
     logger,
+    clock,
   });
-  // Children: only the ones the operator applied (managed-by label), in every namespace.
-  const childInformer = <T extends KubernetesObject>(path: string, list: (query: { labelSelector: string }) => Promise<ObjectList<T>>) =>
-    new SupervisedInformer<T>({ kubeConfig, path, list: () => list({ labelSelector: CHILD_SELECTOR }), labelSelector: CHILD_SELECTOR, logger });
-  const deployments = childInformer<V1Deployment>('/apis/apps/v1/deployments', (query) => apps.listDeploymentForAllNamespaces(query));
-  const serviceAccounts = childInformer<V1ServiceAccount>('/api/v1/serviceaccounts', (query) => core.listServiceAccountForAllNamespaces(query));
-  const ingresses = childInformer<V1Ingress>('/apis/networking.k8s.io/v1/ingresses', (query) => networking.listIngressForAllNamespaces(query));
-  const named = [
-    [WORKLOAD_PLURAL, workloads],
-    [CLUSTER_PLURAL, clusters],
-    ['deployments', deployments],
-    ['serviceaccounts', serviceAccounts],
-    ['ingresses', ingresses],
-  ] as unknown as [string, SupervisedInformer<KubernetesObject>][];
-  return { workloads, clusters, deployments, serviceAccounts, ingresses, all: named.map(([, informer]) => informer), named };
+  const children = new ChildInformers({ kubeConfig, objects, labelSelector: CHILD_SELECTOR, logger, clock });
+  const own = [workloads, clusters] as unknown as SupervisedInformer<KubernetesObject>[];
+  const health: InformerHealth[] = [
+    { name: WORKLOAD_PLURAL, isHealthy: () => workloads.isHealthy(), isReady: () => workloads.hasSynced() },
+    { name: CLUSTER_PLURAL, isHealthy: () => clusters.isHealthy(), isReady: () => clusters.hasSynced() },
+    ...[...children.informers].map(([kind, informer]) => ({ name: kind, isHealthy: () => informer.isHealthy(), isReady: () => children.isReady(kind) })),
+  ];
+  return {
+    workloads,
+    clusters,
+    children,
+    async start(startRequired) {
+      await Promise.all([...own.map(startRequired), children.start(startRequired)]);
+    },
+    stop() {
+      own.forEach((informer) => informer.stop());
+      children.stop();
+    },
+    health,
+  };
 }

@@ -14,6 +14,7 @@ import type { Ec2NetworkReader } from '../aws/ec2-network.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { ProfileLane } from '../aws/profile-lane.js';
 import type { Clock } from '../controller/clock.js';
+import type { ChildCache } from './workload/children-part.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { Logger } from '../observability/logger.js';
 import type { OperatorMetrics } from '../observability/metrics.js';
@@ -49,6 +50,8 @@ export interface AwsServices {
 export interface OperatorContext {
   /** Generic Kubernetes reads, server-side applies and deletes (src/kube/server-side-apply.ts). */
   objects: KubernetesObjectApi;
+  /** The workloads' children, read from informer caches (no API call per reconcile). */
+  children: ChildCache;
   workloads: ObjectCache<FargateWorkload>;
   clusters: ObjectCache<FargateCluster>;
   /** Writes status through the status subresource; false when nothing changed (no write made). */

@@ -17,6 +17,7 @@ import { Controller } from '../controller/controller.js';
 import { shutdownGracefully } from '../controller/graceful-shutdown.js';
 import { LeaderElector } from '../controller/leader-election.js';
 import type { Reconciler } from '../controller/reconciler.js';
+import { describeKubeError } from '../kube/api-error.js';
 import { EventRecorder } from '../kube/event-recorder.js';
 import { ensureFinalizer } from '../kube/finalizers.js';
 import { loadKubeConfig } from '../kube/kube-config.js';
@@ -112,7 +113,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const identity = (options.leaderElection && options.leaderElection.identity) || `${hostname()}-${randomBytes(3).toString('hex')}`;
-  const informers = createOperatorInformers(kubeConfig, logger);
+  const informers = createOperatorInformers(kubeConfig, objects, logger, clock);
 
   // Controllers are referenced by the context's enqueue functions before they exist.
   let workloadController: Controller | undefined;
@@ -138,6 +139,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
 
   const context: OperatorContext = {
     objects,
+    children: informers.children,
     workloads: informers.workloads,
     clusters: informers.clusters,
     writeWorkloadStatus: (workload: FargateWorkload, status) =>
@@ -183,17 +185,17 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
 
   let health: Awaited<ReturnType<typeof startHealthServer>>;
   try {
-    await Promise.all(informers.all.map((informer) => startWithRetries(informer, clock, logger, options.syncTimeoutMs ?? 120_000)));
+    await informers.start((informer) => startWithRetries(informer, clock, logger, options.syncTimeoutMs ?? 120_000));
     health = await startHealthServer({
       port: options.healthPort,
       host: options.healthHost ?? '127.0.0.1',
       registry: metrics.registry,
-      liveness: informers.named.map(([name, informer]) => ({ name: `${name} informer`, check: () => ({ ok: informer.isHealthy(), reason: 'watch stalled' }) })),
-      readiness: informers.named.map(([name, informer]) => ({ name: `${name} cache`, check: () => ({ ok: informer.hasSynced(), reason: 'not synced' }) })),
+      liveness: informers.health.map((informer) => ({ name: `${informer.name} informer`, check: () => ({ ok: informer.isHealthy(), reason: 'watch stalled' }) })),
+      readiness: informers.health.map((informer) => ({ name: `${informer.name} cache`, check: () => ({ ok: informer.isReady(), reason: 'not synced' }) })),
     });
   } catch (error) {
     // Nothing may keep running (or the process alive) after a failed start.
-    informers.all.forEach((informer) => informer.stop());
+    informers.stop();
     aws.destroy();
     throw error;
   }
@@ -227,7 +229,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
             leading = false;
             metrics.leader.set(0);
           },
-          stopInformers: () => informers.all.forEach((informer) => informer.stop()),
+          stopInformers: () => informers.stop(),
           closeServer: async () => {
             await health.close();
             aws.destroy();
@@ -283,7 +285,7 @@ async function startWithRetries(informer: { start(): Promise<void> }, clock: Clo
     } catch (error) {
       if (clock.now() >= deadline) throw error;
       const delayMs = exponentialDelayMs(attempt, 200, 5_000);
-      logger.warn('first list failed, retrying', { error: error instanceof Error ? error.message : String(error), retryInMs: delayMs });
+      logger.warn('first list failed, retrying', { error: describeKubeError(error), retryInMs: delayMs });
       await new Promise<void>((resolve) => clock.setTimeout(resolve, delayMs));
     }
   }
@@ -304,15 +306,39 @@ function wireEventHandlers(informers: ReturnType<typeof createOperatorInformers>
     else profileSeen.set(key, profile);
     if (cluster && (changed || event === 'delete' || ctx.clusters.get(cluster)?.metadata.deletionTimestamp)) ctx.enqueueCluster(cluster);
   });
-  informers.clusters.onEvent((_event, cluster) => {
+  // A cluster's own status churn (conditions, the profiles list) changes nothing a workload
+  // plans from: only a change of what workloads read wakes them (see clusterFactsDigest).
+  const factsSeen = new Map<string, string>();
+  informers.clusters.onEvent((event, cluster) => {
     const name = cluster.metadata.name ?? '';
     ctx.enqueueCluster(name);
-    for (const workload of workloadsOfCluster(name, informers.workloads.list(), clusterNames())) ctx.enqueueWorkload(keyOfObject(workload));
+    const digest = event === 'delete' ? '' : clusterFactsDigest(cluster);
+    const changed = factsSeen.get(name) !== digest;
+    if (event === 'delete') factsSeen.delete(name);
+    else factsSeen.set(name, digest);
+    // A cluster added or removed can change which cluster a workload without spec.clusterName resolves to.
+    if (!changed && event === 'update') return;
+    const woken = event === 'update' ? workloadsOfCluster(name, informers.workloads.list(), clusterNames()) : informers.workloads.list();
+    for (const workload of woken) ctx.enqueueWorkload(keyOfObject(workload));
   });
-  for (const children of [informers.deployments, informers.serviceAccounts, informers.ingresses]) {
-    children.onEvent((_event, child) => {
-      const owner = controllerOwnerKey(child, API_GROUP_VERSION, KIND_WORKLOAD);
-      if (owner) ctx.enqueueWorkload(owner);
-    });
-  }
+  informers.children.onEvent((_event, child) => {
+    const owner = controllerOwnerKey(child, API_GROUP_VERSION, KIND_WORKLOAD);
+    if (owner) ctx.enqueueWorkload(owner);
+  });
+  // A kind served at last (the SecurityGroupPolicy CRD installed): the workloads that asked for it converge now.
+  informers.children.onServed(() => {
+    for (const workload of informers.workloads.list()) {
+      if ((workload.spec.networking?.securityGroupIds ?? []).length > 0) ctx.enqueueWorkload(keyOfObject(workload));
+    }
+  });
+}
+
+/**
+ * What of a FargateCluster its workloads plan and decide from: the spec (guard rails, subnets,
+ * profile naming), the discovered facts in status, and whether it is being deleted. Not its
+ * conditions or profile list, which change as workloads converge (pure).
+ */
+export function clusterFactsDigest(cluster: FargateCluster): string {
+  const { conditions: _conditions, profiles: _profiles, observedGeneration: _generation, ...facts } = cluster.status ?? {};
+  return JSON.stringify({ spec: cluster.spec, facts, deleting: Boolean(cluster.metadata.deletionTimestamp) });
 }

@@ -100,6 +100,13 @@ export interface HorizontalPodAutoscalerObject {
   };
 }
 
+export interface PodDisruptionBudgetObject {
+  apiVersion: 'policy/v1';
+  kind: 'PodDisruptionBudget';
+  metadata: ChildMeta;
+  spec: { selector: { matchLabels: Record<string, string> }; maxUnavailable?: number | string; minAvailable?: number | string };
+}
+
 /** Any child manifest of a workload; `kind` tells which. */
 export type KubeObject =
   | ServiceAccountObject
@@ -107,7 +114,8 @@ export type KubeObject =
   | ServiceObject
   | IngressObject
   | SecurityGroupPolicyObject
-  | HorizontalPodAutoscalerObject;
+  | HorizontalPodAutoscalerObject
+  | PodDisruptionBudgetObject;
 
 /** The first child of a kind, typed as that kind. */
 export function childOfKind<K extends KubeObject['kind']>(

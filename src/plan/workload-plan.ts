@@ -8,6 +8,7 @@ import { planHorizontalPodAutoscaler } from './horizontal-pod-autoscaler.js';
 import { planIngress } from './ingress.js';
 import { planIrsaRole, type IrsaRolePlan } from './irsa-role.js';
 import type { KubeObject } from './kube-object.js';
+import { planPodDisruptionBudget } from './pod-disruption-budget.js';
 import { planPodExecutionRole, type PodExecutionRolePlan } from './pod-execution-role.js';
 import { planSecurityGroupPolicy } from './security-group-policy.js';
 import { planService } from './service.js';
@@ -40,8 +41,13 @@ export function planWorkload(workloadIn: FargateWorkload, clusterIn: FargateClus
       // started before the policy exists would run with the wrong ones until replaced.
       ...(securityGroupIds.length > 0 ? [planSecurityGroupPolicy(workload, securityGroupIds)] : []),
       planDeployment(workload, fargateProfile, iamRole),
+      ...optional(planPodDisruptionBudget(workload)),
       ...(ingress ? [planService(workload, ingress), planIngress(workload, ingress)] : []),
       ...(autoscaling ? [planHorizontalPodAutoscaler(workload, autoscaling)] : []),
     ],
   };
+}
+
+function optional<T>(value: T | undefined): T[] {
+  return value === undefined ? [] : [value];
 }

@@ -7,7 +7,7 @@
  * controller (a scale patch under its field manager).
  */
 import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2';
-import { ApiextensionsV1Api, AutoscalingV2Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AutoscalingV2Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { FIELD_MANAGER, LABEL_WORKLOAD } from '../../src/api/constants.js';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { isNotFound } from '../../src/kube/api-error.js';
@@ -24,10 +24,12 @@ import {
   ec2,
   ensureReadyCluster,
   environment,
+  installSecurityGroupPolicyCrd,
   networking,
   proxy,
   readWorkload,
   removeCluster,
+  removeSecurityGroupPolicyCrd,
   seed,
   startWorkloadOperator,
   workloadRef,
@@ -40,13 +42,11 @@ const PREFIX = 'wtr';
 const TEST_TIMEOUT_MS = 180_000;
 const suffix = Date.now().toString(36);
 const ns = `wtr-${suffix}`;
-const SGP_CRD = 'securitygrouppolicies.vpcresources.k8s.aws';
 const sgpRef = { group: 'vpcresources.k8s.aws', version: 'v1beta1', plural: 'securitygrouppolicies' };
 const MISSING_GROUP = 'sg-0000000000000dead';
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0e7f8a4b-1111-2222-3333-444455556666';
 
 const kubeConfig = loadKubeConfig({ kubeconfig: environment.kubeconfigPath });
-const extensions = kubeConfig.makeApiClient(ApiextensionsV1Api);
 const autoscaling = kubeConfig.makeApiClient(AutoscalingV2Api);
 const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
 
@@ -73,36 +73,6 @@ function workloadManifest(name: string, spec: Partial<FargateWorkload['spec']> =
       ...spec,
     },
   };
-}
-
-/** A minimal SecurityGroupPolicy CRD, as the Amazon VPC resource controller installs it. */
-async function installSecurityGroupPolicyCrd(): Promise<void> {
-  await extensions.createCustomResourceDefinition({
-    body: {
-      metadata: { name: SGP_CRD },
-      spec: {
-        group: 'vpcresources.k8s.aws',
-        scope: 'Namespaced',
-        names: { plural: 'securitygrouppolicies', singular: 'securitygrouppolicy', kind: 'SecurityGroupPolicy', shortNames: ['sgp'] },
-        versions: [{ name: 'v1beta1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
-      },
-    },
-  });
-  await waitFor(
-    'SecurityGroupPolicy CRD established',
-    () => extensions.readCustomResourceDefinition({ name: SGP_CRD }),
-    (crd) => (crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True'),
-  );
-}
-
-/** Removes the CRD: other suites expect a cluster without it. */
-async function removeSecurityGroupPolicyCrd(): Promise<void> {
-  await extensions.deleteCustomResourceDefinition({ name: SGP_CRD }).catch(() => undefined);
-  await waitFor(
-    'SecurityGroupPolicy CRD gone',
-    () => extensions.readCustomResourceDefinition({ name: SGP_CRD }).then(() => false, (error: unknown) => isNotFound(error)),
-    (gone) => gone,
-  );
 }
 
 /** Reads the workload until the check holds, playing the Deployment controller meanwhile. */

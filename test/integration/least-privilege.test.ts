@@ -102,8 +102,9 @@ const UNAUDITABLE_PERMISSIONS: Record<string, string> = {
   'fargate.eksops.dev/fargateworkloads/finalizers:update': 'owner references with blockOwnerDeletion on the children',
   // The shared test API server has no SecurityGroupPolicy CRD on purpose (fargate-workload.test.ts
   // checks the SecurityGroupPolicyCRDMissing report): discovery says the kind is not served, so the
-  // operator sends no request for it at all (src/operator/workload/children-part.ts).
-  'vpcresources.k8s.aws/securitygrouppolicies:list': 'observing the SecurityGroupPolicy child when the VPC CNI CRD exists',
+  // operator sends no request for it at all (src/operator/child-informers.ts).
+  'vpcresources.k8s.aws/securitygrouppolicies:list': 'the SecurityGroupPolicy informer, when the VPC CNI CRD exists',
+  'vpcresources.k8s.aws/securitygrouppolicies:watch': 'the SecurityGroupPolicy informer, when the VPC CNI CRD exists',
   'vpcresources.k8s.aws/securitygrouppolicies:create': 'server-side apply of a SecurityGroupPolicy when the VPC CNI CRD exists',
   'vpcresources.k8s.aws/securitygrouppolicies:patch': 'server-side apply of a SecurityGroupPolicy when the VPC CNI CRD exists',
   'vpcresources.k8s.aws/securitygrouppolicies:delete': 'deleting a SecurityGroupPolicy the spec no longer asks for',

@@ -6,7 +6,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, AppsV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION } from '../../src/api/constants.js';
 import type { Condition, FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { isNotFound } from '../../src/kube/api-error.js';
@@ -108,6 +108,39 @@ export async function profilesWithPrefix(prefix: string): Promise<string[]> {
 /** The operator in-process with the workload reconciler and a short resync, so drift tests need no long wait. */
 export function startWorkloadOperator(resyncPeriodMs: number): Promise<OperatorUnderTest> {
   return startOperatorForTest({ reconcilers: { workload: createFargateWorkloadReconciler }, resyncPeriodMs });
+}
+
+const extensions = kubeConfig.makeApiClient(ApiextensionsV1Api);
+const SGP_CRD = 'securitygrouppolicies.vpcresources.k8s.aws';
+
+/** A minimal SecurityGroupPolicy CRD, as the Amazon VPC resource controller installs it. */
+export async function installSecurityGroupPolicyCrd(): Promise<void> {
+  await extensions.createCustomResourceDefinition({
+    body: {
+      metadata: { name: SGP_CRD },
+      spec: {
+        group: 'vpcresources.k8s.aws',
+        scope: 'Namespaced',
+        names: { plural: 'securitygrouppolicies', singular: 'securitygrouppolicy', kind: 'SecurityGroupPolicy', shortNames: ['sgp'] },
+        versions: [{ name: 'v1beta1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
+      },
+    },
+  });
+  await waitFor(
+    'SecurityGroupPolicy CRD established',
+    () => extensions.readCustomResourceDefinition({ name: SGP_CRD }),
+    (crd) => (crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True'),
+  );
+}
+
+/** Removes the CRD: other suites expect a cluster without it. */
+export async function removeSecurityGroupPolicyCrd(): Promise<void> {
+  await extensions.deleteCustomResourceDefinition({ name: SGP_CRD }).catch(() => undefined);
+  await waitFor(
+    'SecurityGroupPolicy CRD gone',
+    () => extensions.readCustomResourceDefinition({ name: SGP_CRD }).then(() => false, (error: unknown) => isNotFound(error)),
+    (gone) => gone,
+  );
 }
 
 /** Closes the AWS clients. */

@@ -25,7 +25,7 @@ export interface OperatorUnderTest {
 /** Where the operator logs go: silent by default; set EKSFO_TEST_LOG=1 to write them to <tempDir>/operator-<pid>.log. */
 function testLogger(environment: TestEnvironment): Logger {
   if (!process.env.EKSFO_TEST_LOG) return createLogger({ silent: true });
-  const file = join(environment.tempDir, `operator-${process.pid}-${Date.now()}.log`);
+  const file = join(process.env.EKSFO_TEST_LOG_DIR ?? environment.tempDir, `operator-${process.pid}-${Date.now()}.log`);
   return createLogger({ level: 'debug', stream: createWriteStream(file, { flags: 'a' }) });
 }
 

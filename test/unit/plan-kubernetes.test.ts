@@ -50,6 +50,7 @@ describe('the set of children', () => {
       'ServiceAccount',
       'SecurityGroupPolicy',
       'Deployment',
+      'PodDisruptionBudget',
       'Service',
       'Ingress',
       'HorizontalPodAutoscaler',

@@ -13,7 +13,7 @@ import type { KstatusState } from '../../kube/conditions.js';
 import type { WorkloadPlan } from '../../plan/index.js';
 import type { OperatorContext } from '../operator-context.js';
 import { profileInUse } from '../workload/child-state.js';
-import { deleteChildren, observeChildren } from '../workload/children-part.js';
+import { deleteChildren } from '../workload/children-part.js';
 import { deleteProfile } from '../workload/fargate-profile-part.js';
 import { deleteRole } from '../workload/iam-role-part.js';
 import { requeueOf, type PartEvent, type PartReport, type StatusFields } from '../workload/part-report.js';
@@ -38,7 +38,7 @@ export async function finalizeWorkload(input: CleanupInput): Promise<ReconcileRe
   const { ctx, workload, cluster, plan, queueKey, event } = input;
   const aws = ctx.aws(cluster.spec.region);
   const profilePlan = plan.aws.fargateProfile;
-  const children = await observeChildren(ctx.objects, workload);
+  const children = ctx.children.observe(workload);
   // Mid-move the Deployment is the only record of the profile the pods came from.
   const deployment = children.children.find((child) => child.kind === 'Deployment');
   const moving = [profileInUse(deployment), deployment?.metadata?.annotations?.[MOVING_FROM_ANNOTATION]];

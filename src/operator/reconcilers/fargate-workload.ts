@@ -17,7 +17,7 @@ import { planWorkload, type WorkloadPlan } from '../../plan/index.js';
 import type { OperatorContext } from '../operator-context.js';
 import { describeReconcileFailure, retryingState } from '../reconcile-failure.js';
 import { deploymentAvailability, ingressReadiness, type DeploymentState, type IngressState } from '../workload/availability.js';
-import { applyChildren, observeChildren } from '../workload/children-part.js';
+import { applyChildren } from '../workload/children-part.js';
 import { convergeWorkloadProfile } from '../workload/fargate-profile-part.js';
 import { profileUsers } from '../workload/profile-users.js';
 import { convergeRole } from '../workload/iam-role-part.js';
@@ -123,6 +123,7 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
   const profile = await convergeWorkloadProfile({
     aws,
     objects: ctx.objects,
+    children: ctx.children,
     workload: owned,
     users: profileUsers(ctx.workloads.list(), ctx.clusters.list()),
     plan: plan.aws.fargateProfile,
@@ -142,7 +143,7 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
 
   if (profile.active && role.roleArn) {
     // Only now: pods created before a matching profile is ACTIVE would never be scheduled on Fargate.
-    const observed = await observeChildren(ctx.objects, owned);
+    const observed = ctx.children.observe(owned);
     const applied = await applyChildren(ctx.objects, profile.adjust(plan.kubernetes), observed, event);
     const deploymentName = owned.metadata.name ?? '';
     const availability = deploymentAvailability(applied.current.get(`Deployment/${deploymentName}`) as DeploymentState | undefined);

@@ -8,25 +8,59 @@ import { API_GROUP, PROFILE_LABEL } from '../../api/constants.js';
 import { sha256Hex } from '../../plan/hash.js';
 import type { KubeObject } from '../../plan/index.js';
 import { apiStatusCode } from '../../kube/api-error.js';
+import { CONDITION_AVAILABLE, CONDITION_INGRESS, CONDITION_NETWORK } from './part-report.js';
 
 /** Annotation on every child with a hash of the manifest last applied: a removed field changes it. */
 export const APPLIED_HASH_ANNOTATION = `${API_GROUP}/applied-hash`;
 
-/** A kind of child, as the generic object API addresses it. */
+/**
+ * A kind of child: how the generic object API and the informers address it, and where its
+ * failures show. The one registry of child kinds: the informers, the cache reads, the deletion
+ * of children no longer planned and the ClusterRole test (test/unit/child-registry.test.ts) all
+ * follow it.
+ */
 export interface ChildKind {
   apiVersion: string;
   kind: KubeObject['kind'];
+  /** Plural resource name: the informer's collection path and the RBAC rule. */
+  resource: string;
+  /** The workload condition that shows this child's state and failures. */
+  condition: string;
+  /** Served only where a CRD outside this project is installed: its absence is reported, not an error. */
+  optional?: boolean;
 }
 
-/** Every kind of child the planner can produce, in apply order. */
-export const CHILD_KINDS: readonly ChildKind[] = [
-  { apiVersion: 'v1', kind: 'ServiceAccount' },
-  { apiVersion: 'vpcresources.k8s.aws/v1beta1', kind: 'SecurityGroupPolicy' },
-  { apiVersion: 'apps/v1', kind: 'Deployment' },
-  { apiVersion: 'v1', kind: 'Service' },
-  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
-  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
-];
+/**
+ * Every kind the planner can produce, keyed by kind, in apply order: a new kind of child that is
+ * added to KubeObject but not here fails to compile.
+ */
+const CHILD_KIND_TABLE: { readonly [K in KubeObject['kind']]: Omit<ChildKind, 'kind'> } = {
+  ServiceAccount: { apiVersion: 'v1', resource: 'serviceaccounts', condition: CONDITION_AVAILABLE },
+  SecurityGroupPolicy: { apiVersion: 'vpcresources.k8s.aws/v1beta1', resource: 'securitygrouppolicies', condition: CONDITION_NETWORK, optional: true },
+  Deployment: { apiVersion: 'apps/v1', resource: 'deployments', condition: CONDITION_AVAILABLE },
+  PodDisruptionBudget: { apiVersion: 'policy/v1', resource: 'poddisruptionbudgets', condition: CONDITION_AVAILABLE },
+  Service: { apiVersion: 'v1', resource: 'services', condition: CONDITION_INGRESS },
+  Ingress: { apiVersion: 'networking.k8s.io/v1', resource: 'ingresses', condition: CONDITION_INGRESS },
+  HorizontalPodAutoscaler: { apiVersion: 'autoscaling/v2', resource: 'horizontalpodautoscalers', condition: CONDITION_AVAILABLE },
+};
+
+/** Every kind of child, in apply order. */
+export const CHILD_KINDS: readonly ChildKind[] = Object.entries(CHILD_KIND_TABLE).map(([kind, rest]) => ({ kind: kind as KubeObject['kind'], ...rest }));
+
+/** The registry entry of a kind. */
+export function childKind(kind: KubeObject['kind']): ChildKind {
+  return { kind, ...CHILD_KIND_TABLE[kind] };
+}
+
+/** The API group of an apiVersion ("" for the core group). */
+export function apiGroupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+}
+
+/** The cluster-wide collection path of a kind, which its informer watches. */
+export function collectionPath(child: Pick<ChildKind, 'apiVersion' | 'resource'>): string {
+  return child.apiVersion.includes('/') ? `/apis/${child.apiVersion}/${child.resource}` : `/api/${child.apiVersion}/${child.resource}`;
+}
 
 /** Keys JSON objects by sorted keys, so equal manifests hash equally whatever their key order. */
 function stableJson(value: unknown): string {
@@ -77,9 +111,27 @@ export function needsApply(desired: KubeObject, live: KubernetesObject | undefin
   return !holdsFields(live, { metadata: { labels: metadata.labels, annotations: metadata.annotations }, ...rest, apiVersion: undefined, kind: undefined });
 }
 
+/** True when the live child was last applied from this very manifest (`desired` carries its hash). */
+export function sameManifest(desired: KubeObject, live: KubernetesObject): boolean {
+  const hash = desired.metadata.annotations?.[APPLIED_HASH_ANNOTATION];
+  return hash !== undefined && live.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] === hash;
+}
+
+/** The top-level spec fields the plan sets whose live value no longer holds it, with the planned values. */
+export function driftedSpecFields(desired: KubeObject, live: KubernetesObject): Record<string, unknown> {
+  const planned = ('spec' in desired ? desired.spec : {}) as Record<string, unknown>;
+  const current = ((live as { spec?: unknown }).spec ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(planned).filter(([field, value]) => !holdsFields(current[field], value)));
+}
+
 /** True when the child is controlled by the workload with this uid (a label alone is not proof). */
 export function ownedBy(live: KubernetesObject, ownerUid: string | undefined): boolean {
-  return (live.metadata?.ownerReferences ?? []).some((ref) => ref.controller === true && ref.uid === ownerUid);
+  return controllerUid(live) === ownerUid && ownerUid !== undefined;
+}
+
+/** The uid of the object's controller, if it has one (the index the child caches keep). */
+export function controllerUid(live: KubernetesObject): string | undefined {
+  return (live.metadata?.ownerReferences ?? []).find((ref) => ref.controller === true)?.uid;
 }
 
 /** The live children (already filtered to the workload's own) that the plan no longer names. */

@@ -1,18 +1,17 @@
 /**
- * The workload's Kubernetes children as a dependent part: observe the live ones (by the workload
- * label, kept only when the workload controls them), apply the planned ones that differ, delete
+ * The workload's Kubernetes children as a dependent part: observe the live ones (from the
+ * informer caches, only those the workload controls), apply the planned ones that differ, delete
  * the ones the plan dropped, and delete them all on cleanup. Server-side apply under the
  * operator's field manager; a child that already holds the plan is not applied at all, so a
  * steady state sends no write.
  */
-import type { KubernetesListObject, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
-import { LABEL_WORKLOAD } from '../../api/constants.js';
+import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { FargateWorkload } from '../../api/types.js';
-import { applyObject, deleteObject } from '../../kube/server-side-apply.js';
+import { applyObject, deleteObject, mergePatchObject } from '../../kube/server-side-apply.js';
 import type { KubeObject } from '../../plan/index.js';
-import { CHILD_KINDS, isKindNotServed, needsApply, ownedBy, staleChildren, withAppliedHash } from './child-state.js';
+import { childKind, driftedSpecFields, needsApply, sameManifest, staleChildren, withAppliedHash } from './child-state.js';
 import { formatKubeApiError, kubeApiErrorSummary } from '../../kube/api-error.js';
-import { CONDITION_AVAILABLE, CONDITION_INGRESS, CONDITION_NETWORK, partReady, partStalled, partWaiting, type PartEvent, type PartReport } from './part-report.js';
+import { CONDITION_NETWORK, partReady, partStalled, partWaiting, type PartEvent, type PartReport } from './part-report.js';
 
 /** A live child, with its kind and apiVersion filled in (list items lack them). */
 export type LiveChild = KubernetesObject & { kind: string; apiVersion: string };
@@ -26,26 +25,12 @@ export interface ObservedChildren {
 /** How often a workload whose SecurityGroupPolicy CRD is missing looks again (nothing else wakes it when the CRD appears). */
 export const MISSING_CRD_REQUEUE_MS = 60_000;
 
-/** Lists the workload's children of every kind (reads only). */
-export async function observeChildren(objects: KubernetesObjectApi, workload: FargateWorkload): Promise<ObservedChildren> {
-  const namespace = workload.metadata.namespace;
-  const selector = `${LABEL_WORKLOAD}=${workload.metadata.name ?? ''}`;
-  const children: LiveChild[] = [];
-  const unservedKinds = new Set<string>();
-  for (const { apiVersion, kind } of CHILD_KINDS) {
-    let list: KubernetesListObject<KubernetesObject>;
-    try {
-      list = await objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, selector);
-    } catch (error) {
-      if (!isKindNotServed(error)) throw error;
-      unservedKinds.add(kind);
-      continue;
-    }
-    for (const item of list.items) {
-      if (ownedBy(item, workload.metadata.uid)) children.push({ ...item, apiVersion, kind });
-    }
-  }
-  return { children, unservedKinds };
+/** Reads of the workload's live children: the informer caches in the operator (src/operator/child-informers.ts), an in-memory store in unit tests. */
+export interface ChildCache {
+  /** The workload's children of every kind, controlled by its uid, and the kinds not served. */
+  observe(workload: FargateWorkload): ObservedChildren;
+  /** Every cached child of a kind, of any workload (a profile move looks for other users). */
+  listKind(kind: KubeObject['kind']): KubernetesObject[];
 }
 
 /** The live child of a kind and name. */
@@ -65,23 +50,17 @@ export interface AppliedChildren {
   refused: PartReport[];
 }
 
-/** The condition a child's refusal shows on: what the user sees failing. */
-const CONDITION_OF_KIND: Record<string, string> = {
-  SecurityGroupPolicy: CONDITION_NETWORK,
-  Ingress: CONDITION_INGRESS,
-};
-
 /**
  * The report of a child the API server refused with 400 or 422 (a pod template it will not take:
  * two containers of one name, no image, restartPolicy Never): the server's message names the
  * field. Retrying cannot help until the spec changes. Undefined for any other error.
  */
-export function refusedChild(kind: string, name: string, error: unknown): PartReport | undefined {
+export function refusedChild(kind: KubeObject['kind'], name: string, error: unknown): PartReport | undefined {
   const summary = kubeApiErrorSummary(error);
   if (!summary || (summary.code !== 400 && summary.code !== 422)) return undefined;
   const fields = summary.fields.length > 0 ? ` (fields: ${summary.fields.join(', ')})` : '';
   return partStalled(
-    CONDITION_OF_KIND[kind] ?? CONDITION_AVAILABLE,
+    childKind(kind).condition,
     'InvalidSpec',
     `the API server refused ${kind} ${name}: ${formatKubeApiError(summary)}${fields}; correct spec.template (or the field named) in the FargateWorkload`,
   );
@@ -123,9 +102,18 @@ export async function applyChildren(
     } catch (error) {
       const report = refusedChild(desired.kind, desired.metadata.name, error);
       if (!report) throw error;
-      refused.push(report);
-      if (live) current.set(key, live);
-      continue;
+      if (!live || !sameManifest(desired, live)) {
+        refused.push(report);
+        if (live) current.set(key, live);
+        continue;
+      }
+      // The same manifest was accepted before: the refusal comes from what another manager
+      // changed, which server-side apply merges with instead of replacing (a list entry under a
+      // new key, such as a Service port edited by hand). Put the planned fields back whole.
+      const fields = driftedSpecFields(desired, live);
+      await mergePatchObject(objects, { apiVersion: desired.apiVersion, kind: desired.kind, metadata: { name: desired.metadata.name, namespace: desired.metadata.namespace }, spec: fields } as KubernetesObject);
+      current.set(key, await applyObject(objects, desired as KubernetesObject));
+      event('Normal', 'DriftReplaced', `${desired.kind} ${desired.metadata.name}: replaced ${Object.keys(fields).map((field) => `spec.${field}`).join(', ')} changed by another manager`);
     }
     applied++;
     if (!live) event('Normal', 'Created', `created ${desired.kind} ${desired.metadata.name}`);

@@ -10,11 +10,11 @@ import type { FargateWorkload } from '../../api/types.js';
 import { classifyAwsError } from '../../aws/error-classifier.js';
 import { profileDifferences, type ObservedProfile } from '../../aws/fargate-profiles.js';
 import { isOwnedBy } from '../../aws/iam-roles.js';
-import { isNotFound } from '../../kube/api-error.js';
 import type { FargateProfilePlan, KubeObject } from '../../plan/index.js';
 import type { AwsServices } from '../operator-context.js';
 import { CONDITION_PROFILE, partReady, partStalled, partWaiting, type PartEvent, type PartReport } from './part-report.js';
 import { ownedBy, profileInUse } from './child-state.js';
+import type { ChildCache } from './children-part.js';
 import { decideProfileMove, moveSource, MOVING_FROM_ANNOTATION, rolloutComplete, withMoveStep, type LiveDeploymentFacts, type MoveStep } from './profile-move.js';
 import { laneWaitMessage, profileOwnershipTags, quotaProblem, remainingProfileUsers, type ProfileUser } from './profile-usage.js';
 
@@ -186,7 +186,10 @@ export async function deleteProfile(input: ProfileDeletionInput): Promise<PartRe
 
 /** What converging the workload's profile, moves included, needs beyond {@link ProfilePartInput}. */
 export interface WorkloadProfileInput extends ProfilePartInput {
+  /** Pods are listed by label during a move (the only read not served from a cache). */
   objects: KubernetesObjectApi;
+  /** The workloads' children, from the informer caches. */
+  children: ChildCache;
   /** The workload (its Deployment has its name and namespace and is controlled by it). */
   workload: FargateWorkload;
   /** Every cached workload's profile use (see profileUsers). */
@@ -208,7 +211,7 @@ export interface WorkloadProfileResult extends ProfilePartResult {
  */
 export async function convergeWorkloadProfile(input: WorkloadProfileInput): Promise<WorkloadProfileResult> {
   const { aws, plan, owner } = input;
-  const live = await readDeployment(input.objects, input.workload);
+  const live = liveDeployment(input.children, input.workload);
   const facts: LiveDeploymentFacts | undefined = live && {
     podProfile: profileInUse(live),
     movingFrom: live.metadata?.annotations?.[MOVING_FROM_ANNOTATION],
@@ -253,17 +256,9 @@ export async function convergeWorkloadProfile(input: WorkloadProfileInput): Prom
   return withStep(partWaiting(CONDITION_PROFILE, 'MovingProfile', `${step.message}${detail}`, deletion.requeueAfterMs ?? DELETING_POLL_MS), true);
 }
 
-/** The workload's live Deployment, when it exists and the workload controls it. */
-async function readDeployment(objects: KubernetesObjectApi, workload: FargateWorkload): Promise<KubernetesObject & Parameters<typeof rolloutComplete>[0] | undefined> {
-  const name = workload.metadata.name ?? '';
-  const namespace = workload.metadata.namespace ?? '';
-  try {
-    const live = await objects.read({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace } });
-    return ownedBy(live, workload.metadata.uid) ? live : undefined;
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+/** The workload's live Deployment, when it exists and the workload controls it (from the cache). */
+function liveDeployment(children: ChildCache, workload: FargateWorkload): (KubernetesObject & Parameters<typeof rolloutComplete>[0]) | undefined {
+  return children.observe(workload).children.find((child) => child.kind === 'Deployment' && child.metadata?.name === workload.metadata.name);
 }
 
 /**
@@ -276,8 +271,8 @@ async function oldProfileUse(input: WorkloadProfileInput, from: string): Promise
   const observed = await aws.lanedProfiles.poll(plan.clusterName, from);
   if (!observed) return { oldExists: false, oldUsers: [], oldPods: 0 };
   const planning = remainingProfileUsers(from, plan.clusterName, owner, input.users);
-  const deployments = await input.objects.list('apps/v1', 'Deployment', undefined, undefined, undefined, undefined, undefined, LABEL_WORKLOAD);
-  const labelled = deployments.items
+  const labelled = input.children
+    .listKind('Deployment')
     .filter((deployment) => !ownedBy(deployment, input.workload.metadata.uid) && profileInUse(deployment) === from)
     .map((deployment) => `Deployment ${deployment.metadata?.namespace ?? ''}/${deployment.metadata?.name ?? ''}`);
   const pods = await input.objects.list('v1', 'Pod', undefined, undefined, undefined, undefined, undefined, `${PROFILE_LABEL}=${from}`);

@@ -1,0 +1,184 @@
+/**
+ * Children from the cache (issue 10, items 3 and 7), on the real API server: every kind of child
+ * is watched, so a Service, HPA, SecurityGroupPolicy or PodDisruptionBudget deleted or edited by
+ * hand is restored within seconds by its informer event, not by the resync (10 minutes here);
+ * and a reconcile reads children from the informer caches, sending the API server no LIST (its
+ * own request counters show it).
+ */
+import { AutoscalingV2Api, CustomObjectsApi, PolicyV1Api } from '@kubernetes/client-node';
+import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
+import { loadKubeConfig } from '../../src/kube/kube-config.js';
+import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
+import { markDeploymentsAvailable } from '../support/deployment-availability.js';
+import {
+  CLUSTER,
+  condition,
+  core,
+  custom,
+  deleteWorkload,
+  destroyClients,
+  ec2,
+  ensureReadyCluster,
+  environment,
+  installSecurityGroupPolicyCrd,
+  readWorkload,
+  removeCluster,
+  removeSecurityGroupPolicyCrd,
+  seed,
+  workloadRef,
+} from '../support/fargate-workload-kit.js';
+import { kubectl } from '../support/kubectl.js';
+import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
+import { waitFor } from '../support/wait-for.js';
+import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2';
+
+const PREFIX = 'wch';
+const suffix = Date.now().toString(36);
+const ns = `wch-${suffix}`;
+const NAME = 'cart';
+/** The acceptance bound for a child deleted by hand to be back. */
+const RESTORE_WITHIN_MS = 15_000;
+const sgpRef = { group: 'vpcresources.k8s.aws', version: 'v1beta1', plural: 'securitygrouppolicies' };
+
+const kubeConfig = loadKubeConfig({ kubeconfig: environment.kubeconfigPath });
+const autoscaling = kubeConfig.makeApiClient(AutoscalingV2Api);
+const policy = kubeConfig.makeApiClient(PolicyV1Api);
+const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
+
+function clusterManifest(): FargateCluster {
+  return {
+    apiVersion: 'fargate.eksops.dev/v1alpha1',
+    kind: 'FargateCluster',
+    metadata: { name: CLUSTER },
+    spec: { region: seed.region, subnetIds: seed.privateSubnetIds, podExecutionRole: { create: true }, profiles: { maxProfiles: 10, namePrefix: PREFIX }, iam: { createOIDCProvider: true } },
+  };
+}
+
+function workloadManifest(groupId: string): FargateWorkload {
+  return {
+    apiVersion: 'fargate.eksops.dev/v1alpha1',
+    kind: 'FargateWorkload',
+    metadata: { name: NAME, namespace: ns },
+    spec: {
+      template: {
+        metadata: { labels: { app: NAME } },
+        spec: { containers: [{ name: NAME, image: 'public.ecr.aws/nginx/nginx:1.27', ports: [{ containerPort: 8080 }], resources: { requests: { cpu: '250m', memory: '512Mi' } } }] },
+      },
+      autoscaling: { minReplicas: 2, maxReplicas: 4 },
+      networking: { securityGroupIds: [groupId] },
+      ingress: { port: 8080, host: 'cart.example.com' },
+    },
+  };
+}
+
+/** One child kind: how to read it (its uid) and how to delete it by hand. */
+interface HandDeleted {
+  kind: string;
+  read: () => Promise<{ metadata?: { uid?: string } }>;
+  remove: () => Promise<unknown>;
+}
+
+const CHILDREN: HandDeleted[] = [
+  { kind: 'Service', read: () => core.readNamespacedService({ namespace: ns, name: NAME }), remove: () => core.deleteNamespacedService({ namespace: ns, name: NAME }) },
+  {
+    kind: 'HorizontalPodAutoscaler',
+    read: () => autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: NAME }),
+    remove: () => autoscaling.deleteNamespacedHorizontalPodAutoscaler({ namespace: ns, name: NAME }),
+  },
+  {
+    kind: 'SecurityGroupPolicy',
+    read: async () => (await customObjects.getNamespacedCustomObject({ ...sgpRef, namespace: ns, name: NAME })) as { metadata?: { uid?: string } },
+    remove: () => customObjects.deleteNamespacedCustomObject({ ...sgpRef, namespace: ns, name: NAME }),
+  },
+  {
+    kind: 'PodDisruptionBudget',
+    read: () => policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: NAME }),
+    remove: () => policy.deleteNamespacedPodDisruptionBudget({ namespace: ns, name: NAME }),
+  },
+];
+
+/** LIST requests the API server has served, summed over the given resources (its apiserver_request_total counter). */
+async function listRequests(resources: readonly string[]): Promise<number> {
+  const { stdout } = await kubectl(environment, ['get', '--raw', '/metrics']);
+  let total = 0;
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const resource = /resource="([^"]*)"/.exec(line)?.[1];
+    if (/verb="LIST"/.test(line) && resource && resources.includes(resource)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+let under: OperatorUnderTest;
+let groupId = '';
+
+beforeAll(async () => {
+  await core.createNamespace({ body: { metadata: { name: ns } } });
+  groupId = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: `wch-${suffix}`, Description: 'children cache test', VpcId: seed.vpcId }))).GroupId ?? '';
+  await installSecurityGroupPolicyCrd();
+  // The default resync (10 minutes): anything restored within the test was restored by an event.
+  under = await startOperatorForTest({ reconcilers: { workload: createFargateWorkloadReconciler } });
+  await ensureReadyCluster(clusterManifest());
+  await custom.createNamespacedCustomObject({ ...workloadRef, namespace: ns, body: workloadManifest(groupId) });
+  await waitFor(
+    `${ns}/${NAME} every child converged`,
+    async () => {
+      await markDeploymentsAvailable(environment, ns);
+      return readWorkload(ns, NAME);
+    },
+    (w) => ['WorkloadAvailable', 'NetworkReady', 'IAMRoleReady'].every((type) => condition(w, type)?.status === 'True'),
+    90_000,
+  );
+}, 180_000);
+
+afterAll(async () => {
+  await deleteWorkload(ns, NAME);
+  await waitFor(`${ns}/${NAME} gone`, () => readWorkload(ns, NAME), (w) => w === undefined, 90_000).catch(() => undefined);
+  await removeCluster(CLUSTER);
+  await under?.stop();
+  await removeSecurityGroupPolicyCrd().catch(() => undefined);
+  if (groupId) await ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })).catch(() => undefined);
+  await core.deleteNamespace({ name: ns }).catch(() => undefined);
+  destroyClients();
+}, 180_000);
+
+it('a workload of several replicas gets a PodDisruptionBudget of maxUnavailable 1 on its pods', async () => {
+  const pdb = await policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: NAME });
+  expect(pdb.spec?.maxUnavailable).toBe(1);
+  expect(pdb.spec?.selector?.matchLabels).toEqual({ 'fargate.eksops.dev/workload': NAME });
+  expect(pdb.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'FargateWorkload', name: NAME, controller: true });
+});
+
+it.each(CHILDREN.map((child) => [child.kind, child] as const))('a %s deleted by hand is back within 15 seconds', async (_kind, child) => {
+  const before = (await child.read()).metadata?.uid;
+  expect(before).toBeDefined();
+  await child.remove();
+  const restored = await waitFor(
+    `${child.kind} ${ns}/${NAME} recreated`,
+    () => child.read().catch(() => undefined),
+    (object) => object?.metadata?.uid !== undefined && object.metadata.uid !== before,
+    RESTORE_WITHIN_MS,
+  );
+  expect(restored?.metadata?.uid).not.toBe(before);
+});
+
+it('a Service port edited by hand is put back within 15 seconds', async () => {
+  await core.patchNamespacedService({ namespace: ns, name: NAME, body: [{ op: 'replace', path: '/spec/ports/0/port', value: 9999 }] });
+  const restored = await waitFor('Service port restored', () => core.readNamespacedService({ namespace: ns, name: NAME }), (service) => service.spec?.ports?.[0]?.port === 8080, RESTORE_WITHIN_MS);
+  expect(restored.spec?.ports?.[0]?.port).toBe(8080);
+});
+
+it('reconciles read children from the caches: no LIST reaches the API server', async () => {
+  const resources = ['serviceaccounts', 'deployments', 'services', 'ingresses', 'horizontalpodautoscalers', 'poddisruptionbudgets', 'securitygrouppolicies'];
+  const reconciles = async (): Promise<number> =>
+    (await under.operator.context.metrics.reconcileTotal.get()).values.filter((v) => v.labels.kind === 'FargateWorkload').reduce((sum, v) => sum + v.value, 0);
+  const listsBefore = await listRequests(resources);
+  const reconcilesBefore = await reconciles();
+  // Each annotation change is a workload event, and so a full reconcile.
+  for (let i = 0; i < 5; i++) {
+    await custom.patchNamespacedCustomObject({ ...workloadRef, namespace: ns, name: NAME, body: [{ op: 'add', path: '/metadata/annotations', value: { 'test.eksops.dev/poke': String(i) } }] });
+    await waitFor(`reconcile ${i + 1} done`, reconciles, (count) => count >= reconcilesBefore + i + 1, 15_000);
+  }
+  expect(await reconciles()).toBeGreaterThanOrEqual(reconcilesBefore + 5);
+  expect(await listRequests(resources)).toBe(listsBefore);
+});
