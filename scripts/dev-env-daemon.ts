@@ -4,9 +4,9 @@
 // folder.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureNamespaces, kubectl, manifestFiles } from '../test/support/kubectl.js';
-import { environmentInfo, startEnvironment } from '../test/support/launcher.js';
-import { repoRoot } from '../test/support/repo-root.js';
+import { ensureNamespaces, kubectl, manifestFiles } from './dev-env/kubectl.js';
+import { environmentInfo, startEnvironment } from './dev-env/launcher.js';
+import { repoRoot } from './dev-env/repo-root.js';
 import { devEnvFiles, envScript, type DevEnvState } from './dev-env-files.js';
 
 const files = devEnvFiles();

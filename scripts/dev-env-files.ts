@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { EnvironmentInfo } from '../test/support/launcher.js';
-import { repoRoot } from '../test/support/repo-root.js';
+import type { EnvironmentInfo } from './dev-env/launcher.js';
+import { repoRoot } from './dev-env/repo-root.js';
 
 /** Files of the background development environment, all under the git-ignored .dev-env/. */
 export interface DevEnvFiles {

@@ -1,7 +1,7 @@
 // `npm run env:down`: stops the environment `npm run env:up` started (every process it recorded)
 // and removes its temp folder, env.sh and state file.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { groupAlive, signalGroup } from '../test/support/processes.js';
+import { groupAlive, signalGroup } from './dev-env/processes.js';
 import { devEnvFiles, processAlive, type DevEnvState } from './dev-env-files.js';
 
 const GRACE_MS = 20_000;

@@ -4,9 +4,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ensureBinaries } from '../test/support/binaries.js';
-import { ensureMotoInstalled } from '../test/support/moto.js';
-import { logTail, signalGroup } from '../test/support/processes.js';
+import { ensureBinaries } from './dev-env/binaries.js';
+import { ensureMotoInstalled } from './dev-env/moto.js';
+import { logTail, signalGroup } from './dev-env/processes.js';
 import { devEnvFiles, processAlive, type DevEnvState } from './dev-env-files.js';
 
 const READY_TIMEOUT_MS = 180_000;

@@ -6,8 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
-import { startEksProxy } from '../support/eks-proxy.js';
-import { LOOPBACK } from '../support/ports.js';
+import { startEksProxy } from '../../scripts/dev-env/eks-proxy.js';
+import { LOOPBACK } from '../../scripts/dev-env/ports.js';
 
 const MOTO_PORT = 5000;
 const PROXY_PORT = 4567;

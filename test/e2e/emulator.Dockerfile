@@ -1,6 +1,6 @@
 # The AWS emulator for the kind end-to-end suite: moto in server mode (the same pinned set as the
-# integration tests, test/support/python/requirements.txt) behind the EKS proxy, which is test
-# support code in TypeScript. `npm run test:e2e` compiles it into .dev-env/e2e first; this image
+# integration tests, scripts/dev-env/python/requirements.txt) behind the EKS proxy, which is part
+# of the local environment (scripts/dev-env) in TypeScript. `npm run test:e2e` compiles it into .dev-env/e2e first; this image
 # copies the compiled JavaScript (it needs no npm package), so it builds without a TypeScript step.
 # Build from the repository root (BuildKit reads emulator.Dockerfile.dockerignore beside this file):
 #   docker build -f test/e2e/emulator.Dockerfile -t eksfo-aws-emulator:e2e .
@@ -11,11 +11,12 @@ FROM node:20-bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 python3-venv \
  && rm -rf /var/lib/apt/lists/*
-COPY test/support/python/requirements.txt /opt/moto/requirements.txt
+COPY scripts/dev-env/python/requirements.txt /opt/moto/requirements.txt
 RUN python3 -m venv /opt/moto/venv \
  && /opt/moto/venv/bin/pip install --no-cache-dir -r /opt/moto/requirements.txt
 WORKDIR /e2e
 RUN echo '{"type":"module"}' > package.json
+COPY .dev-env/e2e/scripts/dev-env ./scripts/dev-env
 COPY .dev-env/e2e/test/support ./test/support
 COPY .dev-env/e2e/test/e2e ./test/e2e
 # The node image's unprivileged user.

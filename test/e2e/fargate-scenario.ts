@@ -12,7 +12,7 @@ import { EKSClient, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { parse } from 'yaml';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
-import { EMULATOR_CREDENTIALS, seedAwsAccount } from '../support/seed.js';
+import { EMULATOR_CREDENTIALS, seedAwsAccount } from '../../scripts/dev-env/seed.js';
 import { waitFor } from '../support/wait-for.js';
 import { forwardService } from './port-forward.js';
 import type { Kubectl } from './tools.js';

@@ -1,5 +1,5 @@
 /** `kubectl port-forward` to a Service, held open while the suite talks to it from the host. */
-import { freePort, LOOPBACK } from '../support/ports.js';
+import { freePort, LOOPBACK } from '../../scripts/dev-env/ports.js';
 import type { Kubectl } from './tools.js';
 
 /** An open port-forward: `url` on loopback; `close()` ends kubectl. */

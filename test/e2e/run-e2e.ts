@@ -5,7 +5,7 @@
  * operator image from the Dockerfile and the emulator image, loads both, runs the scenario and
  * deletes the cluster (kept with KEEP_CLUSTER=1). Exit 1 on a failed check.
  */
-import { repoRoot } from '../support/repo-root.js';
+import { repoRoot } from '../../scripts/dev-env/repo-root.js';
 import { runFargateScenario } from './fargate-scenario.js';
 import { createOrReuseCluster, deleteCluster, loadImages } from './kind-cluster.js';
 import { docker, missingTool } from './tools.js';

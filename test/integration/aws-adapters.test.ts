@@ -14,9 +14,9 @@ import { LanedProfileOperations, type LaneOutcome } from '../../src/aws/laned-pr
 import { issuerKey, SdkOidcProviderStore } from '../../src/aws/oidc-provider.js';
 import { ProfileLane } from '../../src/aws/profile-lane.js';
 import { startAwsTestStack, type AwsTestStack } from '../support/aws-test-stack.js';
-import type { EksProxy } from '../support/eks-proxy.js';
-import { waitUntilReady } from '../support/processes.js';
-import { EMULATOR_CREDENTIALS, type SeedResult } from '../support/seed.js';
+import type { EksProxy } from '../../scripts/dev-env/eks-proxy.js';
+import { waitUntilReady } from '../../scripts/dev-env/processes.js';
+import { EMULATOR_CREDENTIALS, type SeedResult } from '../../scripts/dev-env/seed.js';
 
 // The AWS adapters against the real moto server, through the EKS behaviour proxy (profiles held
 // CREATING / DELETING, ResourceInUse on a second operation, injected throttling), the suite's own

@@ -11,11 +11,11 @@ import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startAwsTestStack } from '../support/aws-test-stack.js';
 import type { AwsTestStack } from '../support/aws-test-stack.js';
-import { eksProxyRemote } from '../support/eks-proxy.js';
-import type { EksProxy } from '../support/eks-proxy.js';
-import { waitUntilReady } from '../support/processes.js';
-import { EMULATOR_CREDENTIALS, seedAwsAccount } from '../support/seed.js';
-import type { SeedResult } from '../support/seed.js';
+import { eksProxyRemote } from '../../scripts/dev-env/eks-proxy.js';
+import type { EksProxy } from '../../scripts/dev-env/eks-proxy.js';
+import { waitUntilReady } from '../../scripts/dev-env/processes.js';
+import { EMULATOR_CREDENTIALS, seedAwsAccount } from '../../scripts/dev-env/seed.js';
+import type { SeedResult } from '../../scripts/dev-env/seed.js';
 
 // This suite checks the harness itself: real AWS SDK v3 clients against moto through the EKS
 // behaviour proxy (the suite's own, see startAwsTestStack).

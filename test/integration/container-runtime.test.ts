@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { argsOf, parseDockerfile, stageNamed } from '../container/dockerfile.js';
 import { buildRuntimeTree, STAGES, type RuntimeTree } from '../container/runtime-tree.js';
-import { freePorts } from '../support/ports.js';
-import { repoRoot } from '../support/repo-root.js';
+import { freePorts } from '../../scripts/dev-env/ports.js';
+import { repoRoot } from '../../scripts/dev-env/repo-root.js';
 import { readTestEnvironment } from '../support/test-env.js';
 
 const runFile = promisify(execFile);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { ADMIN_USER } from '../support/pki.js';
-import { ensureNamespaces, kubectl, KubectlError, manifestFiles, manifestObjects } from '../support/kubectl.js';
-import { repoRoot } from '../support/repo-root.js';
+import { ADMIN_USER } from '../../scripts/dev-env/pki.js';
+import { ensureNamespaces, kubectl, KubectlError, manifestFiles, manifestObjects } from '../../scripts/dev-env/kubectl.js';
+import { repoRoot } from '../../scripts/dev-env/repo-root.js';
 import { readTestEnvironment } from '../support/test-env.js';
 
 const environment = readTestEnvironment();

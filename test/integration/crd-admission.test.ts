@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { kubectl, KubectlError } from '../support/kubectl.js';
+import { kubectl, KubectlError } from '../../scripts/dev-env/kubectl.js';
 import { readTestEnvironment } from '../support/test-env.js';
 
 const environment = readTestEnvironment();

@@ -8,8 +8,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { manifestFiles, manifestObjects } from '../support/kubectl.js';
-import { repoRoot } from '../support/repo-root.js';
+import { manifestFiles, manifestObjects } from '../../scripts/dev-env/kubectl.js';
+import { repoRoot } from '../../scripts/dev-env/repo-root.js';
 
 const run = promisify(execFile);
 const root = repoRoot();

@@ -5,8 +5,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { kubectl, KubectlError } from '../support/kubectl.js';
-import { repoRoot } from '../support/repo-root.js';
+import { kubectl, KubectlError } from '../../scripts/dev-env/kubectl.js';
+import { repoRoot } from '../../scripts/dev-env/repo-root.js';
 import { readTestEnvironment } from '../support/test-env.js';
 
 interface Manifest {

@@ -15,9 +15,9 @@ import { isNotFound } from '../../src/kube/api-error.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import { COMPUTE_TYPE_ANNOTATION, planCoreDnsProfile } from '../../src/plan/coredns-profile.js';
 import { EXECUTION_ROLE_LOGGING_POLICY_NAME, planPodExecutionRole } from '../../src/plan/pod-execution-role.js';
-import { eksProxyRemote } from '../support/eks-proxy.js';
+import { eksProxyRemote } from '../../scripts/dev-env/eks-proxy.js';
 import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
-import { EMULATOR_CREDENTIALS } from '../support/seed.js';
+import { EMULATOR_CREDENTIALS } from '../../scripts/dev-env/seed.js';
 import { readTestEnvironment } from '../support/test-env.js';
 import { waitFor } from '../support/wait-for.js';
 

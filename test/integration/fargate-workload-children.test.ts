@@ -9,7 +9,7 @@ import { AutoscalingV2Api, CustomObjectsApi, PolicyV1Api } from '@kubernetes/cli
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
-import { markDeploymentsAvailable } from '../support/deployment-availability.js';
+import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import {
   CLUSTER,
   condition,
@@ -27,7 +27,7 @@ import {
   seed,
   workloadRef,
 } from '../support/fargate-workload-kit.js';
-import { kubectl } from '../support/kubectl.js';
+import { kubectl } from '../../scripts/dev-env/kubectl.js';
 import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
 import { waitFor } from '../support/wait-for.js';
 import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2';

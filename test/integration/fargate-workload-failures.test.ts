@@ -8,7 +8,7 @@
  */
 import { planIrsaRole } from '../../src/plan/index.js';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
-import { markDeploymentsAvailable } from '../support/deployment-availability.js';
+import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import {
   CLUSTER,
   condition,

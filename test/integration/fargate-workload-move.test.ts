@@ -11,8 +11,8 @@ import { ADOPT_ANNOTATION, PROFILE_LABEL } from '../../src/api/constants.js';
 import type { FargateCluster, FargateWorkload, WorkloadProfileSpec } from '../../src/api/types.js';
 import { isNotFound } from '../../src/kube/api-error.js';
 import { planFargateProfile } from '../../src/plan/index.js';
-import { markDeploymentsAvailable } from '../support/deployment-availability.js';
-import type { ProxyCall } from '../support/eks-proxy.js';
+import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
+import type { ProxyCall } from '../../scripts/dev-env/eks-proxy.js';
 import {
   apps,
   CLUSTER,

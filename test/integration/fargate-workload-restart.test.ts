@@ -5,7 +5,7 @@
  */
 import { paginateListRoles } from '@aws-sdk/client-iam';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
-import { markDeploymentsAvailable } from '../support/deployment-availability.js';
+import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import {
   CLUSTER,
   condition,

@@ -12,7 +12,7 @@ import { FIELD_MANAGER, LABEL_WORKLOAD } from '../../src/api/constants.js';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { isNotFound } from '../../src/kube/api-error.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
-import { markDeploymentsAvailable } from '../support/deployment-availability.js';
+import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import {
   apps,
   CLUSTER,
@@ -34,7 +34,7 @@ import {
   startWorkloadOperator,
   workloadRef,
 } from '../support/fargate-workload-kit.js';
-import { kubectl } from '../support/kubectl.js';
+import { kubectl } from '../../scripts/dev-env/kubectl.js';
 import type { OperatorUnderTest } from '../support/operator-under-test.js';
 import { waitFor } from '../support/wait-for.js';
 

@@ -32,8 +32,8 @@ import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { isWriteOperation } from '../../src/aws/call-log.js';
 import { SdkIamRoleStore } from '../../src/aws/iam-roles.js';
 import { parseRoleArn, planIrsaRole, roleArnHash, selectorMatches } from '../../src/plan/index.js';
-import { markDeploymentsAvailable } from '../support/deployment-availability.js';
-import type { ProxyCall } from '../support/eks-proxy.js';
+import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
+import type { ProxyCall } from '../../scripts/dev-env/eks-proxy.js';
 import {
   apps,
   CLUSTER,

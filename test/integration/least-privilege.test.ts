@@ -38,11 +38,11 @@ import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
 import { parseRoleArn } from '../../src/plan/index.js';
 import { startAwsTestStack, type AwsTestStack } from '../support/aws-test-stack.js';
-import { auditLogPath, OPERATOR_SERVICE_ACCOUNT_USER } from '../support/control-plane.js';
-import { repoRoot } from '../support/repo-root.js';
-import { markDeploymentsAvailable } from '../support/deployment-availability.js';
+import { auditLogPath, OPERATOR_SERVICE_ACCOUNT_USER } from '../../scripts/dev-env/control-plane.js';
+import { repoRoot } from '../../scripts/dev-env/repo-root.js';
+import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import { apps, clusterRef, condition, core, custom, deleteWorkload, environment, readWorkload, workloadRef } from '../support/fargate-workload-kit.js';
-import { kubectl } from '../support/kubectl.js';
+import { kubectl } from '../../scripts/dev-env/kubectl.js';
 import {
   allowedActions,
   arnScopedActions,
@@ -59,9 +59,9 @@ import {
   type PolicyDocument,
 } from '../support/least-privilege.js';
 import { createIamUserWithPolicy, enableMotoIamAuthentication, type IamTestUser } from '../support/moto-iam-auth.js';
-import { startEksProxy } from '../support/eks-proxy.js';
+import { startEksProxy } from '../../scripts/dev-env/eks-proxy.js';
 import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
-import { EMULATOR_CREDENTIALS } from '../support/seed.js';
+import { EMULATOR_CREDENTIALS } from '../../scripts/dev-env/seed.js';
 import { waitFor } from '../support/wait-for.js';
 
 const SUFFIX = Date.now().toString(36);

@@ -15,7 +15,7 @@ import {
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { SdkEc2NetworkReader, type NetworkQuery } from '../../src/aws/ec2-network.js';
 import { endpointServiceName, evaluateNetwork, type NetworkVerdict } from '../../src/aws/network-preflight.js';
-import { EMULATOR_CREDENTIALS, seedAwsAccount, type SeedResult } from '../support/seed.js';
+import { EMULATOR_CREDENTIALS, seedAwsAccount, type SeedResult } from '../../scripts/dev-env/seed.js';
 import { readTestEnvironment } from '../support/test-env.js';
 
 // The network preflight against the real moto: the seeded network (VPC with DNS, two private

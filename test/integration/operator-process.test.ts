@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { API_GROUP_VERSION, TAG_CLUSTER, TAG_COMPONENT, TAG_NAMESPACE } from '../../src/api/constants.js';
 import { startAwsTestStack, type AwsTestStack } from '../support/aws-test-stack.js';
-import { markDeploymentsAvailable } from '../support/deployment-availability.js';
-import { kubectl, KubectlError } from '../support/kubectl.js';
-import { freePort, LOOPBACK } from '../support/ports.js';
-import { logTail, signalGroup, startProcess, waitUntilReady, type ManagedProcess } from '../support/processes.js';
-import { repoRoot } from '../support/repo-root.js';
-import { EMULATOR_CREDENTIALS } from '../support/seed.js';
+import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
+import { kubectl, KubectlError } from '../../scripts/dev-env/kubectl.js';
+import { freePort, LOOPBACK } from '../../scripts/dev-env/ports.js';
+import { logTail, signalGroup, startProcess, waitUntilReady, type ManagedProcess } from '../../scripts/dev-env/processes.js';
+import { repoRoot } from '../../scripts/dev-env/repo-root.js';
+import { EMULATOR_CREDENTIALS } from '../../scripts/dev-env/seed.js';
 import { readTestEnvironment } from '../support/test-env.js';
 
 const environment = readTestEnvironment();

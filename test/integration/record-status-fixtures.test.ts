@@ -15,7 +15,7 @@ import { parse, stringify } from 'yaml';
 import type { Condition, FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { createFargateClusterReconciler } from '../../src/operator/reconcilers/fargate-cluster.js';
 import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
-import { markDeploymentsAvailable } from '../support/deployment-availability.js';
+import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import {
   CLUSTER,
   clusterRef,
@@ -34,7 +34,7 @@ import {
   workloadRef,
 } from '../support/fargate-workload-kit.js';
 import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
-import { repoRoot } from '../support/repo-root.js';
+import { repoRoot } from '../../scripts/dev-env/repo-root.js';
 import { waitFor } from '../support/wait-for.js';
 import { ListFargateProfilesCommand } from '@aws-sdk/client-eks';
 

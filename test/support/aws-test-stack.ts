@@ -1,9 +1,9 @@
-import { startEksProxy } from './eks-proxy.js';
-import type { EksProxy, EksProxyOptions } from './eks-proxy.js';
-import { startMoto } from './moto.js';
-import type { MotoServer } from './moto.js';
-import { seedAwsAccount } from './seed.js';
-import type { SeedResult } from './seed.js';
+import { startEksProxy } from '../../scripts/dev-env/eks-proxy.js';
+import type { EksProxy, EksProxyOptions } from '../../scripts/dev-env/eks-proxy.js';
+import { startMoto } from '../../scripts/dev-env/moto.js';
+import type { MotoServer } from '../../scripts/dev-env/moto.js';
+import { seedAwsAccount } from '../../scripts/dev-env/seed.js';
+import type { SeedResult } from '../../scripts/dev-env/seed.js';
 import { TEST_ENV_VARIABLE, readTestEnvironment } from './test-env.js';
 
 /** What an AWS integration suite talks to: its own EKS proxy over moto, and a seeded cluster. */

@@ -12,9 +12,9 @@ import type { Condition, FargateCluster, FargateWorkload } from '../../src/api/t
 import { isNotFound } from '../../src/kube/api-error.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
-import { eksProxyRemote, type EksProxyRemote } from './eks-proxy.js';
+import { eksProxyRemote, type EksProxyRemote } from '../../scripts/dev-env/eks-proxy.js';
 import { startOperatorForTest, type OperatorUnderTest } from './operator-under-test.js';
-import { EMULATOR_CREDENTIALS, type SeedResult } from './seed.js';
+import { EMULATOR_CREDENTIALS, type SeedResult } from '../../scripts/dev-env/seed.js';
 import { readTestEnvironment } from './test-env.js';
 import { waitFor } from './wait-for.js';
 

@@ -21,9 +21,9 @@ export default async function globalSetup(_globalConfig, projectConfig) {
   // Jest prints setup output right after its "Determining test suites" line; start on a fresh one.
   console.log('');
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.support.json')], { stdio: 'inherit' });
-  const compiled = (path) => import(pathToFileURL(join(root, '.dev-env/build/test/support', path)).href);
-  const { startEnvironment, environmentInfo } = await compiled('launcher.js');
-  const { TEST_ENV_VARIABLE } = await compiled('test-env.js');
+  const compiled = (path) => import(pathToFileURL(join(root, '.dev-env/build', path)).href);
+  const { startEnvironment, environmentInfo } = await compiled('scripts/dev-env/launcher.js');
+  const { TEST_ENV_VARIABLE } = await compiled('test/support/test-env.js');
 
   const environment = await startEnvironment();
   globalThis[ENVIRONMENT_GLOBAL] = environment;

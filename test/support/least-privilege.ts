@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { resourceCanMatch } from './authorization-reference.js';
-import type { ProxyCall } from './eks-proxy.js';
-import { repoRoot } from './repo-root.js';
+import type { ProxyCall } from '../../scripts/dev-env/eks-proxy.js';
+import { repoRoot } from '../../scripts/dev-env/repo-root.js';
 
 /** Path of the operator's IAM policy, relative to the repository root. */
 export const OPERATOR_POLICY = 'deploy/iam/operator-policy.json';

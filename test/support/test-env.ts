@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { EnvironmentInfo } from './launcher.js';
+import type { EnvironmentInfo } from '../../scripts/dev-env/launcher.js';
 
 /** Variable naming the JSON file in which the integration project's global setup describes the environment. */
 export const TEST_ENV_VARIABLE = 'EKS_FARGATE_TEST_ENV';

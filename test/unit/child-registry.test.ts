@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { permissionKey } from '../support/least-privilege.js';
-import { repoRoot } from '../support/repo-root.js';
+import { repoRoot } from '../../scripts/dev-env/repo-root.js';
 
 interface RbacRule {
   apiGroups: string[];

@@ -1,7 +1,7 @@
-import { errorResponse, faultError, resourceInUseError, restJsonAuthError } from '../support/eks-proxy/error-responses.js';
-import { FaultSchedule, operationMatches, seededRandom } from '../support/eks-proxy/fault-schedule.js';
-import { ProfileLifecycle } from '../support/eks-proxy/profile-lifecycle.js';
-import { eksRoute, identifyRequest, requestTagKeys } from '../support/eks-proxy/request-identity.js';
+import { errorResponse, faultError, resourceInUseError, restJsonAuthError } from '../../scripts/dev-env/eks-proxy/error-responses.js';
+import { FaultSchedule, operationMatches, seededRandom } from '../../scripts/dev-env/eks-proxy/fault-schedule.js';
+import { ProfileLifecycle } from '../../scripts/dev-env/eks-proxy/profile-lifecycle.js';
+import { eksRoute, identifyRequest, requestTagKeys } from '../../scripts/dev-env/eks-proxy/request-identity.js';
 
 const signed = (service: string, region = 'us-east-1') => ({
   authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc`,

@@ -11,7 +11,7 @@ import {
   uncoveredResources,
   withoutAction,
 } from '../support/least-privilege.js';
-import type { ProxyCall } from '../support/eks-proxy.js';
+import type { ProxyCall } from '../../scripts/dev-env/eks-proxy.js';
 
 const call = (service: string, operation: string): ProxyCall => ({ seq: 0, service, operation, method: 'POST', path: '/', status: 200, startedAt: 0, endedAt: 0 });
 

@@ -8,7 +8,7 @@ import { startProcess, waitUntilReady } from './processes.js';
 import { repoRoot } from './repo-root.js';
 
 /** The pinned requirements file, relative to the repository root. */
-const REQUIREMENTS = 'test/support/python/requirements.txt';
+const REQUIREMENTS = 'scripts/dev-env/python/requirements.txt';
 /** Written last into a finished virtualenv: its content is the hash of the requirements it holds. */
 const STAMP = '.eksops-requirements.sha256';
 const READY_TIMEOUT_MS = 60_000;

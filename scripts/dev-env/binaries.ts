@@ -29,7 +29,7 @@ interface GoComponent {
 
 const KUBERNETES: GoComponent = {
   name: 'kubernetes',
-  moduleDir: 'test/support/k8s',
+  moduleDir: 'scripts/dev-env/k8s',
   versionModule: 'k8s.io/kubernetes',
   packages: ['k8s.io/kubernetes/cmd/kube-apiserver', 'k8s.io/kubernetes/cmd/kubectl'],
   outputs: ['kube-apiserver', 'kubectl'],
@@ -37,7 +37,7 @@ const KUBERNETES: GoComponent = {
 
 const ETCD: GoComponent = {
   name: 'etcd',
-  moduleDir: 'test/support/etcd',
+  moduleDir: 'scripts/dev-env/etcd',
   versionModule: 'go.etcd.io/etcd/server/v3',
   packages: ['.'],
   outputs: ['etcd'],
