@@ -46,8 +46,18 @@ export interface ClassifyContext {
   identityAgeMs?: number;
 }
 
-/** How long IAM changes may take to be seen by IAM itself and by EKS ("a few minutes"). */
-export const IAM_PROPAGATION_WINDOW_MS = 5 * 60_000;
+/**
+ * How long after its creation an IAM identity's "not valid" answers are taken for propagation
+ * lag. IAM is eventually consistent (its user guide: changes "take time to become visible"); seen
+ * in practice, well under a minute; past this window the answer is meant and the object stalls.
+ */
+export const IAM_PROPAGATION_WINDOW_MS = 2 * 60_000;
+
+/** True for the two answers that mean "that identity is not visible yet" while it is young. */
+export function mayBePropagationLag(err: unknown): boolean {
+  const message = messageOf(err);
+  return EXECUTION_ROLE_NOT_PROPAGATED.test(message) || PRINCIPAL_NOT_PROPAGATED.test(message);
+}
 
 // Codes without an "Exception" suffix: the SDK names errors by their modelled shape (IAM's
 // NoSuchEntity arrives as NoSuchEntityException, EKS's as ResourceNotFoundException), while

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { PolicyNotFoundError, SdkIamRoleStore } from '../../src/aws/iam-roles.js';
 import { deadlineRequestHandler } from '../../src/aws/call-deadline.js';
+import { IAM_PROPAGATION_WINDOW_MS } from '../../src/aws/error-classifier.js';
 import { kubeApiErrorSummary } from '../../src/kube/api-error.js';
 import { refusedChild } from '../../src/operator/workload/children-part.js';
 import { convergeRole } from '../../src/operator/workload/iam-role-part.js';
@@ -141,6 +142,41 @@ describe('a managed policy that does not exist', () => {
     expect(result.report.condition.message).toContain('spec.iam.managedPolicyArns');
     expect(events).toEqual(['Warning PolicyNotFound']);
     expect(sent).toEqual(['GetRoleCommand', 'CreateRoleCommand', 'AttachRolePolicyCommand']);
+  });
+});
+
+describe('IAM propagation window, fed with the OIDC provider\'s age', () => {
+  const plan: IrsaRolePlan = {
+    managed: true,
+    name: 'prod-shop-web-1b2c',
+    path: '/eksops/',
+    arn: 'arn:aws:iam::123456789012:role/eksops/prod-shop-web-1b2c',
+    trustPolicy: { Version: '2012-10-17', Statement: [] },
+    managedPolicyArns: [],
+    inlinePolicyName: 'eksops-inline',
+    tags: {},
+    serviceAccountName: 'web',
+  };
+  /** IAM that refuses CreateRole because the trust policy's OIDC provider is not visible (yet). */
+  const refusingIam = {
+    send: async (command: { constructor: { name: string } }) => {
+      if (command.constructor.name === 'GetRoleCommand') throw awsError('NoSuchEntityException', 'The role cannot be found.', 404);
+      throw awsError('MalformedPolicyDocumentException', 'Invalid principal in policy: "Federated":"arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"', 400);
+    },
+  } as unknown as IAMClient;
+
+  it('a provider created seconds ago: the error is thrown to be retried, with no Warning event', async () => {
+    const events: string[] = [];
+    const error = await convergeRole({ roles: new SdkIamRoleStore(refusingIam), plan, adopt: false, event: (_t, reason) => events.push(reason), oidcProviderAgeMs: async () => 5_000 }).catch((err: unknown) => err);
+    expect(describeReconcileFailure(error).reason).toBe('IamPropagation');
+    expect(events).toEqual([]);
+  });
+
+  it('a provider older than the window: the answer is meant, IAMRoleReady stalls InvalidPolicy with a Warning', async () => {
+    const events: string[] = [];
+    const result = await convergeRole({ roles: new SdkIamRoleStore(refusingIam), plan, adopt: false, event: (_t, reason) => events.push(reason), oidcProviderAgeMs: async () => IAM_PROPAGATION_WINDOW_MS + 1 });
+    expect(result.report).toMatchObject({ stalled: true, condition: { reason: 'InvalidPolicy' } });
+    expect(events).toEqual(['IAMRoleFailed']);
   });
 });
 

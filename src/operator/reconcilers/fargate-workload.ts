@@ -132,7 +132,16 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
     maxProfiles: withClusterDefaults(cluster).spec.profiles?.maxProfiles ?? Number.POSITIVE_INFINITY,
     event,
   });
-  const role = await convergeRole({ roles: aws.iamRoles, plan: plan.aws.iamRole, adopt, event });
+  const role = await convergeRole({
+    roles: aws.iamRoles,
+    plan: plan.aws.iamRole,
+    adopt,
+    event,
+    oidcProviderAgeMs: async () => {
+      const provider = await aws.oidcProviders.find(facts.facts.oidcIssuer).catch(() => undefined);
+      return provider?.createdAt ? Math.max(0, ctx.clock.now() - provider.createdAt.getTime()) : undefined;
+    },
+  });
   const parts: PartReport[] = [profile.report, role.report];
   const fields: StatusFields = {
     fargateProfile: profile.status,

@@ -7,7 +7,7 @@
 import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { LABEL_WORKLOAD, PROFILE_LABEL, TAG_CLUSTER } from '../../api/constants.js';
 import type { FargateWorkload } from '../../api/types.js';
-import { classifyAwsError } from '../../aws/error-classifier.js';
+import { classifyAwsError, mayBePropagationLag } from '../../aws/error-classifier.js';
 import { profileDifferences, type ObservedProfile } from '../../aws/fargate-profiles.js';
 import { isOwnedBy } from '../../aws/iam-roles.js';
 import type { FargateProfilePlan, KubeObject } from '../../plan/index.js';
@@ -122,7 +122,10 @@ async function createProfile(input: ProfilePartInput): Promise<ProfilePartResult
       active: false,
     };
   } catch (err) {
-    const classified = classifyAwsError(err);
+    // A young execution role may not be visible to EKS yet: retried quietly within the window, meant after it.
+    const identityAgeMs = mayBePropagationLag(err) ? await roleAgeMs(aws, plan.podExecutionRoleArn) : undefined;
+    const classified = classifyAwsError(err, identityAgeMs === undefined ? {} : { identityAgeMs });
+    if (classified.reason === 'IamPropagation') throw err;
     input.event('Warning', 'FargateProfileCreateFailed', `creating Fargate profile ${plan.name}: ${classified.code}: ${classified.message}`);
     if (classified.kind !== 'terminal') throw err;
     return {
@@ -131,6 +134,13 @@ async function createProfile(input: ProfilePartInput): Promise<ProfilePartResult
       active: false,
     };
   }
+}
+
+/** How long ago the role was created, if it can be read (the clock is IAM's own CreateDate against ours). */
+async function roleAgeMs(aws: AwsServices, roleArn: string): Promise<number | undefined> {
+  const name = roleArn.slice(roleArn.lastIndexOf('/') + 1);
+  const role = await aws.iamRoles.getRole(name).catch(() => undefined);
+  return role?.createdAt ? Math.max(0, Date.now() - role.createdAt.getTime()) : undefined;
 }
 
 function failureMessage(profile: ObservedProfile): string {

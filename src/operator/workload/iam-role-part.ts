@@ -5,7 +5,7 @@
  * operator's tags is left alone unless the workload asks to adopt it.
  */
 import { TAG_CLUSTER, TAG_NAME, TAG_NAMESPACE } from '../../api/constants.js';
-import { classifyAwsError } from '../../aws/error-classifier.js';
+import { classifyAwsError, mayBePropagationLag } from '../../aws/error-classifier.js';
 import { isOwnedBy, PolicyNotFoundError, replacementReason, type IamRoleStore, type RoleAction } from '../../aws/iam-roles.js';
 import type { IrsaRolePlan } from '../../plan/index.js';
 import { CONDITION_IAM_ROLE, partReady, partStalled, type PartEvent, type PartReport } from './part-report.js';
@@ -24,6 +24,8 @@ export interface RolePartInput {
   plan: IrsaRolePlan;
   adopt: boolean;
   event: PartEvent;
+  /** Age of the cluster's IAM OIDC provider, which the trust policy names (read only when IAM calls it invalid). */
+  oidcProviderAgeMs?: () => Promise<number | undefined>;
 }
 
 /** The report, and the ARN the ServiceAccount is annotated with when the role is usable. */
@@ -74,7 +76,10 @@ export async function convergeRole(input: RolePartInput): Promise<RolePartResult
       input.event('Warning', 'PolicyNotFound', message);
       return { report: partStalled(CONDITION_IAM_ROLE, 'PolicyNotFound', message) };
     }
-    const classified = classifyAwsError(err);
+    // "Invalid principal" for a young OIDC provider means IAM does not see it yet: retried quietly within the window.
+    const identityAgeMs = mayBePropagationLag(err) && input.oidcProviderAgeMs ? await input.oidcProviderAgeMs() : undefined;
+    const classified = classifyAwsError(err, identityAgeMs === undefined ? {} : { identityAgeMs });
+    if (classified.reason === 'IamPropagation') throw err;
     input.event('Warning', 'IAMRoleFailed', `IAM role ${plan.name}: ${classified.code}: ${classified.message}`);
     if (classified.kind !== 'terminal') throw err;
     return { report: partStalled(CONDITION_IAM_ROLE, classified.reason ?? 'IAMRoleRejected', `IAM role ${plan.name}: ${classified.code}: ${classified.message}`) };
