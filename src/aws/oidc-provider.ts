@@ -4,6 +4,7 @@
  */
 import {
   CreateOpenIDConnectProviderCommand,
+  DeleteOpenIDConnectProviderCommand,
   GetOpenIDConnectProviderCommand,
   type IAMClient,
   ListOpenIDConnectProvidersCommand,
@@ -39,6 +40,8 @@ export interface OidcProviderStore {
   /** The provider of this issuer, or undefined when the account has none (the caller reports it missing). */
   find(issuerUrl: string): Promise<ObservedOidcProvider | undefined>;
   create(spec: OidcProviderSpec): Promise<ObservedOidcProvider>;
+  /** Deletes the provider; false when it was already gone. */
+  delete(arn: string): Promise<boolean>;
 }
 
 /** An issuer URL as IAM stores and names it: no scheme, no trailing slash. */
@@ -66,6 +69,16 @@ export class SdkOidcProviderStore implements OidcProviderStore {
       if (observed && issuerKey(observed.url) === wanted) return observed;
     }
     return undefined;
+  }
+
+  async delete(arn: string): Promise<boolean> {
+    try {
+      await this.iam.send(new DeleteOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
   }
 
   async create(spec: OidcProviderSpec): Promise<ObservedOidcProvider> {

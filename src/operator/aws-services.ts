@@ -2,6 +2,7 @@
  * The AWS services of one region over one set of SDK clients, cached per region: a FargateCluster's
  * spec.region picks the set its resources live in.
  */
+import { SdkAccountNetworkReader } from '../aws/account-network.js';
 import { createAwsClients, type AwsCallRecord, type AwsCallSink, type AwsCredentials } from '../aws/clients.js';
 import { SdkEc2NetworkReader } from '../aws/ec2-network.js';
 import { SdkEksClusterReader } from '../aws/eks-cluster.js';
@@ -80,6 +81,7 @@ export class AwsServicesByRegion {
       iamRoles: new SdkIamRoleStore(clients.iam),
       oidcProviders: new SdkOidcProviderStore(clients.iam),
       eksClusters: new SdkEksClusterReader(clients.eks),
+      accountNetwork: new SdkAccountNetworkReader(clients.sts, clients.ec2),
       ec2Network: new SdkEc2NetworkReader(clients.ec2),
       profiles,
       lanedProfiles: new LanedProfileOperations(this.options.profileLane, profiles, this.options.wake),

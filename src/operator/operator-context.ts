@@ -11,6 +11,7 @@ import type { LanedProfileOperations } from '../aws/laned-profile-operations.js'
 import type { OidcProviderStore } from '../aws/oidc-provider.js';
 import type { EksClusterReader } from '../aws/eks-cluster.js';
 import type { Ec2NetworkReader } from '../aws/ec2-network.js';
+import type { AccountNetworkReader } from '../aws/account-network.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { ProfileLane } from '../aws/profile-lane.js';
 import type { Clock } from '../controller/clock.js';
@@ -39,6 +40,8 @@ export interface AwsServices {
   iamRoles: IamRoleStore;
   oidcProviders: OidcProviderStore;
   eksClusters: EksClusterReader;
+  /** The caller's account (STS) and the VPC of a set of subnets (EC2). */
+  accountNetwork: AccountNetworkReader;
   /** EC2 reads of the workload network preflight (subnets, routes, DNS, endpoints, security groups). */
   ec2Network: Ec2NetworkReader;
   profiles: FargateProfileStore;

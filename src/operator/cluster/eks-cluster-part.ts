@@ -1,5 +1,4 @@
 /** The EKS cluster a FargateCluster names, with the account and VPC facts its status shows. */
-import { callerAccountId, vpcOfSubnets } from '../../aws/account-network.js';
 import type { ObservedCluster } from '../../aws/eks-cluster.js';
 import type { AwsServices } from '../operator-context.js';
 
@@ -24,10 +23,10 @@ export async function observeClusterFacts(
   if (!cluster) return undefined;
   let accountId = accounts.get(region);
   if (!accountId) {
-    accountId = await callerAccountId(services.clients.sts);
+    accountId = await services.accountNetwork.callerAccountId();
     accounts.set(region, accountId);
   }
   // DescribeCluster normally names the VPC; when it does not (moto), the subnets' VPC is the cluster's.
-  const vpcId = cluster.vpcId ?? (await vpcOfSubnets(services.clients.ec2, cluster.subnetIds));
+  const vpcId = cluster.vpcId ?? (await services.accountNetwork.vpcOfSubnets(cluster.subnetIds));
   return { cluster, accountId, ...(vpcId ? { vpcId } : {}) };
 }

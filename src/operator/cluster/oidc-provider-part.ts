@@ -2,7 +2,6 @@
 import { TAG_CLUSTER, TAG_COMPONENT } from '../../api/constants.js';
 import { withClusterDefaults } from '../../api/defaults.js';
 import type { FargateCluster } from '../../api/types.js';
-import { deleteOidcProvider } from '../../aws/oidc-provider-deletion.js';
 import type { Logger } from '../../observability/logger.js';
 import type { AwsServices } from '../operator-context.js';
 import type { ClusterEventSink } from '../reconcilers/fargate-cluster.js';
@@ -62,7 +61,7 @@ export async function deleteOidcProviderIfOurs(
     logger.info('leaving the IAM OIDC provider: the operator did not create it', { arn: provider.arn });
     return;
   }
-  if (await deleteOidcProvider(services.clients.iam, provider.arn)) {
+  if (await services.oidcProviders.delete(provider.arn)) {
     await event('Normal', 'OIDCProviderDeleted', `deleted IAM OIDC provider ${provider.arn}`);
   }
 }

@@ -1,0 +1,99 @@
+/**
+ * The FargateCluster reconciler driven through in-memory fakes of its ports: converge from nothing
+ * (OIDC provider, pod execution role), a steady state with zero writes, failures to conditions,
+ * and delete.
+ */
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import type { FargateCluster } from '../../src/api/types.js';
+import { ProfileLane } from '../../src/aws/profile-lane.js';
+import { ManualClock } from '../../src/controller/clock.js';
+import { isTerminal, type ReconcileResult } from '../../src/controller/reconciler.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createFargateClusterReconciler } from '../../src/operator/reconcilers/fargate-cluster.js';
+import { awsError, FAKE_REGION, FAKE_VPC, FakeAwsAccount } from '../support/fakes/fake-aws.js';
+import { FakeKubernetes } from '../support/fakes/fake-kubernetes.js';
+
+const NAME = 'prod';
+const SUBNETS = ['subnet-0a1b2c3d4e5f60718', 'subnet-0b2c3d4e5f6071829'];
+const ISSUER = 'https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
+
+function clusterManifest(spec: Partial<FargateCluster['spec']> = {}): FargateCluster {
+  return {
+    apiVersion: 'fargate.eksops.dev/v1alpha1',
+    kind: 'FargateCluster',
+    metadata: { name: NAME, uid: 'cluster-uid', generation: 1 },
+    spec: { region: FAKE_REGION, subnetIds: SUBNETS, podExecutionRole: { create: true }, iam: { createOIDCProvider: true }, ...spec },
+  };
+}
+
+function harness() {
+  const clock = new ManualClock(Date.parse('2026-12-02T10:00:00Z'));
+  const aws = new FakeAwsAccount({
+    clusters: [{ name: NAME, arn: `arn:aws:eks:${FAKE_REGION}:123456789012:cluster/${NAME}`, status: 'ACTIVE', oidcIssuer: ISSUER, vpcId: FAKE_VPC, subnetIds: SUBNETS, securityGroupIds: [] }],
+  });
+  const lane = new ProfileLane({ now: () => clock.now() });
+  const kube = new FakeKubernetes();
+  const reconciler = createFargateClusterReconciler(kube.context(aws.services(lane), lane, clock));
+  const context = { reconcileId: 'test', logger: createLogger({ silent: true }), signal: new AbortController().signal, retryDelayMs: 2_000 };
+  const run = async (): Promise<ReconcileResult | Error> => reconciler.reconcile({ name: NAME }, context).catch((error: unknown) => error as Error);
+  const condition = (type: string) => kube.clusters.get(NAME)?.status?.conditions?.find((c) => c.type === type);
+  return { aws, kube, run, condition };
+}
+
+describe('FargateCluster reconciler on fakes', () => {
+  let h: ReturnType<typeof harness>;
+  beforeEach(() => {
+    h = harness();
+  });
+
+  it('converges from nothing: the OIDC provider and the pod execution role, then Ready with the facts in status', async () => {
+    h.kube.clusters.set(NAME, clusterManifest());
+    expect(await h.run()).toEqual({});
+    expect(h.condition('Ready')?.status).toBe('True');
+    expect(h.aws.writes()).toEqual(expect.arrayContaining(['iam:CreateOpenIDConnectProvider', 'iam:CreateRole', 'iam:AttachRolePolicy']));
+    expect(h.kube.clusters.get(NAME)?.status).toMatchObject({ oidcIssuer: ISSUER, accountId: '123456789012', vpcId: FAKE_VPC, podExecutionRoleArn: expect.stringMatching(/^arn:aws:iam::123456789012:role\//) });
+  });
+
+  it('in a steady state a reconcile makes no AWS write and no Kubernetes write', async () => {
+    h.kube.clusters.set(NAME, clusterManifest());
+    await h.run();
+    const [awsWrites, kubeWrites] = [h.aws.writes().length, h.kube.writes.length];
+    for (let i = 0; i < 3; i++) expect(await h.run()).toEqual({});
+    expect(h.aws.writes()).toHaveLength(awsWrites);
+    expect(h.kube.writes).toHaveLength(kubeWrites);
+  });
+
+  it('a retryable AWS error shows as Reconciling with the retry time, and an event', async () => {
+    h.aws.faults = [{ operation: 'eks:DescribeCluster', error: () => awsError('ServerException', 'An internal service error occurred.', 500) }];
+    h.kube.clusters.set(NAME, clusterManifest());
+    const outcome = await h.run();
+    expect(outcome).toBeInstanceOf(Error);
+    expect(isTerminal(outcome)).toBe(false);
+    expect(h.condition('Reconciling')).toMatchObject({ status: 'True', reason: 'ServiceError', message: expect.stringMatching(/ServerException.*retrying in 2\.0 s \(at 2026-12-02T10:00:02Z\)$/) });
+    expect(h.kube.events.map((e) => e.reason)).toContain('AWSCallFailed');
+  });
+
+  it('access denied stalls the cluster with the reason', async () => {
+    h.aws.faults = [{ operation: 'eks:DescribeCluster', error: () => awsError('AccessDeniedException', 'User is not authorized to perform: eks:DescribeCluster', 403) }];
+    h.kube.clusters.set(NAME, clusterManifest());
+    expect(isTerminal(await h.run())).toBe(true);
+    expect(h.condition('Stalled')).toMatchObject({ status: 'True', reason: 'AccessDenied', message: expect.stringContaining('eks:DescribeCluster') });
+  });
+
+  it('a missing EKS cluster is reported as ClusterNotFound', async () => {
+    h.aws.clusters.clear();
+    h.kube.clusters.set(NAME, clusterManifest());
+    expect(await h.run()).toMatchObject({ requeueAfterMs: expect.any(Number) });
+    expect(h.condition('ClusterFound')).toMatchObject({ status: 'False', reason: 'ClusterNotFound' });
+  });
+
+  it('delete: the execution role and the OIDC provider it created go, then the finalizer', async () => {
+    h.kube.clusters.set(NAME, clusterManifest());
+    await h.run();
+    h.kube.clusters.get(NAME)!.metadata.deletionTimestamp = new Date().toISOString();
+    expect(await h.run()).toEqual({});
+    expect(h.aws.roles.size).toBe(0);
+    expect(h.aws.oidcProviders.size).toBe(0);
+    expect(h.kube.clusters.get(NAME)?.metadata.finalizers).toEqual([]);
+  });
+});

@@ -1,0 +1,276 @@
+/**
+ * The FargateWorkload reconciler driven through in-memory fakes of its ports (test/support/fakes):
+ * converge from nothing, a steady state with zero writes, each error class to its condition,
+ * delete and Retain. Milliseconds per case; the integration suite proves the same against the
+ * real API server and moto.
+ */
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
+import { ProfileLane } from '../../src/aws/profile-lane.js';
+import { ManualClock } from '../../src/controller/clock.js';
+import { isTerminal, type ReconcileResult } from '../../src/controller/reconciler.js';
+import { parseKey } from '../../src/kube/object-key.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
+import { planIrsaRole } from '../../src/plan/index.js';
+import { awsError, FAKE_ACCOUNT, FAKE_REGION, FAKE_VPC, FakeAwsAccount } from '../support/fakes/fake-aws.js';
+import { FakeKubernetes } from '../support/fakes/fake-kubernetes.js';
+
+const CLUSTER = 'prod';
+const SUBNETS = ['subnet-0a1b2c3d4e5f60718', 'subnet-0b2c3d4e5f6071829'];
+const S3_READ = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
+const MISSING = `arn:aws:iam::${FAKE_ACCOUNT}:policy/app-missing`;
+const ISSUER = 'https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
+const EXECUTION_ROLE = `arn:aws:iam::${FAKE_ACCOUNT}:role/${CLUSTER}-fargate-pod-execution`;
+const RETRY_DELAY_MS = 1_000;
+
+function readyCluster(): FargateCluster {
+  return {
+    apiVersion: 'fargate.eksops.dev/v1alpha1',
+    kind: 'FargateCluster',
+    metadata: { name: CLUSTER, uid: 'cluster-uid', generation: 1 },
+    spec: {
+      region: FAKE_REGION,
+      subnetIds: SUBNETS,
+      profiles: { maxProfiles: 10, namePrefix: 'fw' },
+      iam: { rolePath: '/eksops/', allowedManagedPolicyArns: [S3_READ, `arn:aws:iam::${FAKE_ACCOUNT}:policy/app-*`], createOIDCProvider: true },
+    },
+    status: { oidcIssuer: ISSUER, podExecutionRoleArn: EXECUTION_ROLE, accountId: FAKE_ACCOUNT, vpcId: FAKE_VPC, conditions: [] } as FargateCluster['status'],
+  };
+}
+
+function workload(name = 'web', spec: Partial<FargateWorkload['spec']> = {}): FargateWorkload {
+  return {
+    apiVersion: 'fargate.eksops.dev/v1alpha1',
+    kind: 'FargateWorkload',
+    metadata: { name, namespace: 'shop' },
+    spec: {
+      replicas: 2,
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'public.ecr.aws/nginx/nginx:1.27', resources: { requests: { cpu: '250m', memory: '512Mi' } } }] } },
+      iam: { managedPolicyArns: [S3_READ] },
+      ...spec,
+    },
+  };
+}
+
+/** The reconciler over fresh fakes, and ways to run it as the controller would. */
+function harness() {
+  const clock = new ManualClock(Date.parse('2026-12-02T10:00:00Z'));
+  const aws = new FakeAwsAccount();
+  const lane = new ProfileLane({ now: () => clock.now() });
+  const kube = new FakeKubernetes();
+  kube.clusters.set(CLUSTER, readyCluster());
+  const reconciler = createFargateWorkloadReconciler(kube.context(aws.services(lane), lane, clock));
+  const context = { reconcileId: 'test', logger: createLogger({ silent: true }), signal: new AbortController().signal, retryDelayMs: RETRY_DELAY_MS };
+  /** One reconcile: its result, or the error it threw. */
+  const run = async (key: string): Promise<ReconcileResult | Error> => reconciler.reconcile(parseKey(key), context).catch((error: unknown) => error as Error);
+  /** Plays the Deployment controller: every Deployment has all its replicas available. */
+  const markAvailable = (): void => {
+    for (const object of kube.objects.values()) {
+      if (object.kind !== 'Deployment') continue;
+      const replicas = (object.spec as { replicas?: number }).replicas ?? 1;
+      object.status = { observedGeneration: 0, replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas };
+    }
+  };
+  /** Reconciles until nothing more is asked (or an error), following requeues on the clock. */
+  const converge = async (key: string, rounds = 12): Promise<ReconcileResult | Error> => {
+    let outcome: ReconcileResult | Error = {};
+    for (let i = 0; i < rounds; i++) {
+      markAvailable();
+      outcome = await run(key);
+      if (outcome instanceof Error || outcome.requeueAfterMs === undefined) return outcome;
+      clock.advance(outcome.requeueAfterMs);
+    }
+    return outcome;
+  };
+  const condition = (key: string, type: string) => kube.workloads.get(key)?.status?.conditions?.find((c) => c.type === type);
+  return { clock, aws, kube, run, converge, condition, markAvailable };
+}
+
+type Harness = ReturnType<typeof harness>;
+
+describe('FargateWorkload reconciler on fakes', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = harness();
+  });
+
+  it('converges from nothing: finalizer, profile CREATING then ACTIVE, IRSA role, children, Ready', async () => {
+    h.kube.addWorkload(workload());
+    expect(await h.converge('shop/web')).toEqual({});
+    expect(h.condition('shop/web', 'Ready')).toMatchObject({ status: 'True' });
+    expect(h.kube.workloads.get('shop/web')?.metadata.finalizers).toEqual(['fargate.eksops.dev/cleanup']);
+    expect(h.aws.writes()).toEqual(['eks:CreateFargateProfile', 'iam:CreateRole', 'iam:AttachRolePolicy']);
+    const role = [...h.aws.roles.values()][0]!;
+    expect(role).toMatchObject({ path: '/eksops/', attachedPolicyArns: [S3_READ], tags: { 'fargate.eksops.dev/namespace': 'shop', 'fargate.eksops.dev/name': 'web' } });
+    expect([...h.kube.objects.values()].map((o) => o.kind).sort()).toEqual(['Deployment', 'PodDisruptionBudget', 'ServiceAccount']);
+    expect(h.kube.get('ServiceAccount', 'shop', 'web')?.metadata?.annotations?.['eks.amazonaws.com/role-arn']).toBe(role.arn);
+    expect(h.kube.workloads.get('shop/web')?.status).toMatchObject({ iamRoleArn: role.arn, replicas: 2, readyReplicas: 2, fargateProfile: { status: 'ACTIVE' } });
+  });
+
+  it('in a steady state a reconcile makes no AWS write and no Kubernetes write', async () => {
+    h.kube.addWorkload(workload());
+    await h.converge('shop/web');
+    const awsWrites = h.aws.writes().length;
+    const kubeWrites = h.kube.writes.length;
+    for (let i = 0; i < 3; i++) expect(await h.run('shop/web')).toEqual({});
+    expect(h.aws.writes()).toHaveLength(awsWrites);
+    expect(h.kube.writes).toHaveLength(kubeWrites);
+  });
+
+  it('a spec change converges with only the writes it needs, then is steady again', async () => {
+    h.kube.addWorkload(workload());
+    await h.converge('shop/web');
+    const mark = h.aws.calls.length;
+    h.kube.editWorkload('shop/web', (spec) => (spec.iam = {}));
+    expect(await h.converge('shop/web')).toEqual({});
+    expect(h.aws.calls.slice(mark).filter((call) => /Create|Delete|Put|Attach|Detach|Update|Tag/.test(call))).toEqual(['iam:DetachRolePolicy']);
+    expect(h.condition('shop/web', 'Ready')?.status).toBe('True');
+  });
+
+  // Each error class and where it shows: a Stalled reason (terminal: the error is not retried) or
+  // Reconciling with the error and the retry time (retryable: the queue backs off).
+  const failures: Array<[string, (h: Harness) => void, FargateWorkload, { state: 'Stalled' | 'Reconciling'; reason: string; message: RegExp; condition?: [string, string] }]> = [
+    [
+      'IAM throttling on every call',
+      (h) => (h.aws.faults = [{ operation: 'iam:*', error: () => awsError('Throttling', 'Rate exceeded', 400) }]),
+      workload(),
+      { state: 'Reconciling', reason: 'Throttling', message: /^AWS call failed: Throttling: Rate exceeded \(HTTP 400\); retrying in 1\.0 s \(at 2026-12-02T10:00:01Z\)$/ },
+    ],
+    [
+      'an EKS server error',
+      (h) => (h.aws.faults = [{ operation: 'eks:CreateFargateProfile', error: () => awsError('ServerException', 'An internal service error occurred.', 500) }]),
+      workload(),
+      { state: 'Reconciling', reason: 'ServiceError', message: /ServerException: An internal service error occurred\. \(HTTP 500\); retrying in/ },
+    ],
+    [
+      'a call past its deadline',
+      (h) => (h.aws.faults = [{ operation: 'iam:GetRole', error: () => Object.assign(new Error('a request has exceeded the configured 20000 ms requestTimeout.'), { name: 'TimeoutError', code: 'ETIMEDOUT' }) }]),
+      workload(),
+      { state: 'Reconciling', reason: 'Timeout', message: /TimeoutError: a request has exceeded .*; retrying in/ },
+    ],
+    [
+      'expired credentials',
+      (h) => (h.aws.faults = [{ operation: 'iam:*', error: () => awsError('ExpiredTokenException', 'The security token included in the request is expired', 400) }]),
+      workload(),
+      { state: 'Reconciling', reason: 'CredentialsExpired', message: /ExpiredTokenException: The security token included in the request is expired/ },
+    ],
+    [
+      'access denied on CreateRole',
+      (h) => (h.aws.faults = [{ operation: 'iam:CreateRole', error: () => awsError('AccessDenied', 'User is not authorized to perform: iam:CreateRole', 403) }]),
+      workload(),
+      { state: 'Stalled', reason: 'AccessDenied', message: /not authorized to perform: iam:CreateRole/, condition: ['IAMRoleReady', 'AccessDenied'] },
+    ],
+    [
+      'a managed policy the account lacks',
+      () => undefined,
+      workload('web', { iam: { managedPolicyArns: [MISSING] } }),
+      { state: 'Stalled', reason: 'PolicyNotFound', message: new RegExp(`${MISSING} does not exist in this account; correct or remove it in spec.iam.managedPolicyArns`), condition: ['IAMRoleReady', 'PolicyNotFound'] },
+    ],
+    [
+      'a Deployment the API server refuses',
+      (h) => (h.kube.refuse = (object) => (object.kind === 'Deployment' ? { message: 'spec.template.spec.containers[1].name: Duplicate value: "web"', fields: ['spec.template.spec.containers[1].name'] } : undefined)),
+      workload(),
+      { state: 'Stalled', reason: 'InvalidSpec', message: /refused Deployment web: HTTP 422 Invalid: .*Duplicate value.*\(fields: spec\.template\.spec\.containers\[1\]\.name\)/, condition: ['WorkloadAvailable', 'InvalidSpec'] },
+    ],
+    [
+      'a pod larger than Fargate runs',
+      () => undefined,
+      workload('web', { template: { spec: { containers: [{ name: 'web', image: 'nginx', resources: { requests: { cpu: '20', memory: '1Gi' } } }] } } }),
+      { state: 'Stalled', reason: 'InvalidSpec', message: /vCPU/ },
+    ],
+    [
+      'a role of the planned name the operator does not own',
+      (h) => {
+        const name = planIrsaRole(workload(), readyCluster(), { accountId: FAKE_ACCOUNT, region: FAKE_REGION, oidcIssuer: ISSUER }).name;
+        h.aws.roles.set(name, { name, arn: `arn:aws:iam::${FAKE_ACCOUNT}:role/eksops/${name}`, path: '/eksops/', trustPolicy: {}, tags: { team: 'someone-else' }, attachedPolicyArns: [], inlinePolicies: {} });
+      },
+      workload(),
+      { state: 'Stalled', reason: 'NotOwned', message: /without the operator's ownership tags/, condition: ['IAMRoleReady', 'NotOwned'] },
+    ],
+    [
+      'no profile left in the quota',
+      (h) => (h.kube.clusters.get(CLUSTER)!.spec.profiles = { maxProfiles: 1, namePrefix: 'fw' }),
+      workload(),
+      { state: 'Stalled', reason: 'ProfileQuotaExceeded', message: /quota|profiles/i, condition: ['FargateProfileReady', 'ProfileQuotaExceeded'] },
+    ],
+  ];
+
+  it.each(failures)('%s ends in status', async (_name, arrange, manifest, expected) => {
+    arrange(h);
+    if (expected.reason === 'ProfileQuotaExceeded') {
+      await h.aws.services(new ProfileLane()).profiles.create({ name: 'someone-elses', clusterName: CLUSTER, subnets: SUBNETS, selectors: [{ namespace: 'x', labels: {} }], podExecutionRoleArn: EXECUTION_ROLE, tags: {} });
+    }
+    h.kube.addWorkload(manifest);
+    const outcome = await h.converge('shop/web');
+    expect(outcome).toBeInstanceOf(Error);
+    expect(isTerminal(outcome)).toBe(expected.state === 'Stalled');
+    const summary = h.condition('shop/web', expected.state);
+    expect(summary).toMatchObject({ status: 'True', reason: expected.reason });
+    expect(summary?.message).toMatch(expected.message);
+    expect(h.condition('shop/web', 'Ready')?.status).toBe('False');
+    if (expected.condition) expect(h.condition('shop/web', expected.condition[0])).toMatchObject({ status: 'False', reason: expected.condition[1] });
+  });
+
+  it('a retryable failure heals: once the fault is gone the next reconcile is Ready', async () => {
+    h.aws.faults = [{ operation: 'iam:*', error: () => awsError('Throttling', 'Rate exceeded', 400), count: 4 }];
+    h.kube.addWorkload(workload());
+    expect(await h.converge('shop/web')).toBeInstanceOf(Error);
+    expect(h.condition('shop/web', 'Reconciling')?.reason).toBe('Throttling');
+    let outcome = await h.converge('shop/web');
+    while (outcome instanceof Error) outcome = await h.converge('shop/web');
+    expect(h.condition('shop/web', 'Ready')?.status).toBe('True');
+  });
+
+  it('delete: children, role and profile are deleted, then the finalizer goes and the workload with it', async () => {
+    h.kube.addWorkload(workload());
+    await h.converge('shop/web');
+    h.kube.deleteWorkload('shop/web');
+    expect(await h.converge('shop/web')).toEqual({});
+    expect(h.kube.workloads.has('shop/web')).toBe(false);
+    expect(h.aws.roles.size).toBe(0);
+    expect(h.aws.profiles.size).toBe(0);
+    expect(h.kube.objects.size).toBe(0);
+    expect(h.aws.writes().slice(-2)).toEqual(['iam:DeleteRole', 'eks:DeleteFargateProfile']);
+  });
+
+  it('delete with Retain: the children go, the role and the profile stay in AWS', async () => {
+    h.kube.addWorkload(workload('web', { deletionPolicy: 'Retain' }));
+    await h.converge('shop/web');
+    const writes = h.aws.writes().length;
+    h.kube.deleteWorkload('shop/web');
+    expect(await h.converge('shop/web')).toEqual({});
+    expect(h.kube.workloads.has('shop/web')).toBe(false);
+    expect(h.aws.writes()).toHaveLength(writes);
+    expect(h.aws.roles.size).toBe(1);
+    expect(h.aws.profiles.size).toBe(1);
+    expect(h.kube.objects.size).toBe(0);
+  });
+
+  it('a shared profile stays while another workload uses it, and goes with the last one', async () => {
+    h.kube.addWorkload(workload('web'));
+    h.kube.addWorkload(workload('api'));
+    await h.converge('shop/web');
+    await h.converge('shop/api');
+    expect(h.aws.profiles.size).toBe(1);
+    h.kube.deleteWorkload('shop/web');
+    await h.converge('shop/web');
+    expect(h.aws.profiles.size).toBe(1);
+    expect(h.kube.events.some((e) => e.reason === 'FargateProfileDeleting')).toBe(false);
+    h.kube.deleteWorkload('shop/api');
+    await h.converge('shop/api');
+    expect(h.aws.profiles.size).toBe(0);
+  });
+
+  it('a second profile create waits in the lane while another profile of the cluster is CREATING', async () => {
+    await h.aws.services(new ProfileLane()).profiles.create({ name: 'outside', clusterName: CLUSTER, subnets: SUBNETS, selectors: [{ namespace: 'x', labels: {} }], podExecutionRoleArn: EXECUTION_ROLE, tags: {} });
+    h.kube.addWorkload(workload());
+    const first = await h.run('shop/web');
+    expect(first).toMatchObject({ requeueAfterMs: expect.any(Number) });
+    expect(h.condition('shop/web', 'FargateProfileReady')).toMatchObject({ status: 'False', reason: 'WaitingInLane', message: expect.stringContaining('outside') });
+    // Nothing of ours was created while the other profile was in transition.
+    expect([...h.aws.profiles.keys()]).toEqual([`${CLUSTER}/outside`]);
+    expect(await h.converge('shop/web')).toEqual({});
+    expect(h.condition('shop/web', 'Ready')?.status).toBe('True');
+  });
+});
