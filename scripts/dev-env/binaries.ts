@@ -59,6 +59,11 @@ export function requiredVersion(goMod: string, module: string): string {
   return match[1];
 }
 
+/** The Kubernetes version the environment's kube-apiserver and kubectl are built from (v1.34.4). */
+export function kubernetesVersion(root = repoRoot()): string {
+  return requiredVersion(readFileSync(join(root, KUBERNETES.moduleDir, 'go.mod'), 'utf8'), KUBERNETES.versionModule);
+}
+
 /** The pinned version, and the cache folder name: component, version and a hash of go.mod and go.sum. */
 function pinned(component: GoComponent, root: string): { version: string; cacheKey: string } {
   const moduleDir = join(root, component.moduleDir);

@@ -46,7 +46,7 @@ export interface SecurityContext {
 /** A container of the pod template; fields the operator does not inspect pass through. */
 export interface Container {
   name: string;
-  image?: string;
+  image: string;
   ports?: ContainerPort[];
   resources?: ResourceRequirements;
   securityContext?: SecurityContext;
@@ -71,6 +71,8 @@ export interface PodSpec {
   hostNetwork?: boolean;
   hostPID?: boolean;
   hostIPC?: boolean;
+  /** Always (the Deployment's only policy), or left out. */
+  restartPolicy?: 'Always';
   serviceAccountName?: string;
   overhead?: Record<string, Quantity>;
   [key: string]: unknown;

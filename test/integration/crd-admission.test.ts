@@ -71,6 +71,14 @@ const INVALID: [string, Record<string, unknown>, RegExp[]][] = [
   ['replicas-negative', workload({ replicas: -1 }), [/spec\.replicas/]],
   ['role-and-policies', workload({ iam: { roleArn: 'arn:aws:iam::123456789012:role/mine', managedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] } }), [/roleArn/]],
   ['bad-placement', workload({ fargateProfile: { placement: 'Everywhere' } }), [/placement/, /Shared/]],
+  // The Kubernetes PodSpec schema embedded in spec.template (crds/source + npm run generate:crds).
+  ['container-without-image', workload({}, { containers: [{ name: 'app' }] }), [/spec\.template\.spec\.containers\[0\]\.image: Required value/]],
+  ['duplicate-container-names', workload({}, { containers: [container(), container()] }), [/spec\.template\.spec\.containers\[1\]: Duplicate value/]],
+  ['restart-never', workload({}, { restartPolicy: 'Never' }), [/spec\.template\.spec\.restartPolicy: Unsupported value: "Never"/, /"Always"/]],
+  ['probe-port-not-a-port', workload({}, { containers: [container({ livenessProbe: { httpGet: { port: true } } })] }), [/spec\.template\.spec\.containers\[0\]\.livenessProbe\.httpGet\.port/]],
+  ['unknown-pod-field', workload({}, { hostNetworking: true }), [/unknown field "spec\.template\.spec\.hostNetworking"/]],
+  ['disruption-both', workload({ disruption: { maxUnavailable: 1, minAvailable: 1 } }), [/disruption\.maxUnavailable or disruption\.minAvailable, not both/]],
+  ['disruption-zero', workload({ disruption: { maxUnavailable: 0 } }), [/disruption\.maxUnavailable must be a number of at least 1/]],
   ['cluster-both-roles', cluster({ podExecutionRole: { create: true, arn: 'arn:aws:iam::123456789012:role/x' } }), [/podExecutionRole/]],
   ['cluster-bad-subnet', cluster({ subnetIds: ['subnet-1'] }), [/subnetIds/]],
   ['cluster-bad-retention', cluster({ logging: { cloudWatch: { logGroupName: '/eks/prod', retentionDays: 2 } } }), [/retentionDays/]],
@@ -89,6 +97,8 @@ describe('the API server refuses invalid objects with messages that say what to 
 
   test('the valid shapes next to them are accepted (the refusals are not for something else)', async () => {
     expect(await admit('valid-workload', workload({ networking: { securityGroupIds: ['sg-0123456789abcdef0'] }, ingress: { port: 8080 } }))).toEqual({ accepted: true, message: '' });
+    const fullPod = workload({ disruption: { maxUnavailable: '25%' } }, { restartPolicy: 'Always', containers: [container({ livenessProbe: { httpGet: { path: '/healthz', port: 8080 } }, env: [{ name: 'MODE', value: 'x' }] })] });
+    expect(await admit('valid-full-pod', fullPod)).toEqual({ accepted: true, message: '' });
     expect(await admit('valid-cluster', cluster({ podExecutionRole: { create: true } }))).toEqual({ accepted: true, message: '' });
   });
 });

@@ -129,13 +129,14 @@ it('a managed policy the allow-list admits but the account lacks stalls PolicyNo
 });
 
 it('a pod template the API server refuses for the Deployment stalls InvalidSpec with the field path', async () => {
-  const manifest = workloadManifest('never-restarts');
-  manifest.spec.template.spec.restartPolicy = 'Never';
+  // The CRD schema cannot know which volumes exist; the Deployment's own validation does.
+  const manifest = workloadManifest('unmounted');
+  manifest.spec.template.spec.containers[0]!.volumeMounts = [{ name: 'missing', mountPath: '/data' }];
   await createWorkload(manifest);
-  const stalled = await waitForWorkload('never-restarts', 'Stalled InvalidSpec', (w) => condition(w, 'Stalled')?.reason === 'InvalidSpec');
+  const stalled = await waitForWorkload('unmounted', 'Stalled InvalidSpec', (w) => condition(w, 'Stalled')?.reason === 'InvalidSpec');
   expect(condition(stalled, 'WorkloadAvailable')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
-  expect(condition(stalled, 'Stalled')?.message).toContain('spec.template.spec.restartPolicy');
-  expect(condition(stalled, 'Stalled')?.message).toMatch(/^the API server refused Deployment never-restarts: HTTP 422 Invalid: /);
+  expect(condition(stalled, 'Stalled')?.message).toContain('spec.template.spec.containers[0].volumeMounts[0].name');
+  expect(condition(stalled, 'Stalled')?.message).toMatch(/^the API server refused Deployment unmounted: HTTP 422 Invalid: /);
   // The rest of the workload converged: its role and profile are there.
   expect(condition(stalled, 'IAMRoleReady')?.status).toBe('True');
   expect(condition(stalled, 'FargateProfileReady')?.status).toBe('True');

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-/** Absolute path of the repository's crds/ directory. */
-export const CRD_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
+/** Absolute path of the CRD sources (crds/source/); crds/*.yaml are generated from them. */
+export const CRD_DIR = fileURLToPath(new URL('../../crds/source/', import.meta.url));
 
 /** Files of the two CRDs, by kind. */
 export const CRD_FILES = {

@@ -35,7 +35,7 @@ function workload(namespace: string, name: string, extra: Partial<FargateWorkloa
     apiVersion: 'fargate.eksops.dev/v1alpha1',
     kind: 'FargateWorkload',
     metadata: { name, namespace },
-    spec: { template: { spec: { containers: [{ name: 'c' }] } } },
+    spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
     ...extra,
   };
 }

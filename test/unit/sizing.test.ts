@@ -63,7 +63,7 @@ describe('sizeFargatePod: rounding to the AWS table', () => {
   });
 
   it('a pod with no requests gets 0.25 vCPU / 0.5 GB and 20 GiB storage', () => {
-    expect(size({ containers: [{ name: 'c' }] })).toEqual({
+    expect(size({ containers: [{ name: 'c', image: 'nginx' }] })).toEqual({
       vcpu: 0.25,
       memoryGB: 0.5,
       ephemeralStorageGiB: 20,
@@ -226,6 +226,6 @@ describe('capacityStatus', () => {
       memoryGB: '8',
       hourlyCostUSD: '0.0760',
     });
-    expect(capacityStatus(size({ containers: [{ name: 'c' }] }))).toEqual({ vcpu: '0.25', memoryGB: '0.5', hourlyCostUSD: '0.0123' });
+    expect(capacityStatus(size({ containers: [{ name: 'c', image: 'nginx' }] }))).toEqual({ vcpu: '0.25', memoryGB: '0.5', hourlyCostUSD: '0.0123' });
   });
 });

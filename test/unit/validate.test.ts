@@ -397,7 +397,7 @@ describe('validateCluster: every rule has a bad and a good case', () => {
 });
 
 describe('agreement with the CRD schemas', () => {
-  const crdText = (file: string): string => readFileSync(new URL(`../../crds/${file}`, import.meta.url), 'utf8');
+  const crdText = (file: string): string => readFileSync(new URL(`../../crds/source/${file}`, import.meta.url), 'utf8');
   const workloadCrd = crdText('fargateworkloads.fargate.eksops.dev.yaml');
   const clusterCrd = crdText('fargateclusters.fargate.eksops.dev.yaml');
   // RegExp#source escapes "/", which the CRD's patterns do not.
