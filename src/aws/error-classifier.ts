@@ -14,6 +14,7 @@ export type AwsErrorReason =
   | 'ServiceError'
   | 'Network'
   | 'Timeout'
+  | 'Aborted'
   | 'CredentialsExpired'
   | 'ResourceInUse'
   | 'IamPropagation'
@@ -99,8 +100,10 @@ const NETWORK_CODES = new Set([
   'ENETUNREACH',
 ]);
 
-/** The call ran past its deadline (the handler's TimeoutError) or was aborted (shutdown, lost leadership). */
-const TIMEOUT_CODES = new Set(['TimeoutError', 'RequestAbortedError', 'AbortError']);
+/** The call ran past its deadline (the handler's TimeoutError). */
+const TIMEOUT_CODES = new Set(['TimeoutError', 'RequestAbortedError']);
+/** The call was aborted by this process (shutdown, lost leadership). */
+const ABORTED_CODES = new Set(['AbortError']);
 
 /**
  * The credentials are stale or were never valid for this endpoint. IRSA web identity credentials
@@ -228,6 +231,7 @@ export function classifyAwsError(err: unknown, context: ClassifyContext = {}): C
   if (THROTTLING_CODES.has(key) || shape.$retryable?.throttling === true || httpStatusCode === 429) {
     return result('retryable', 'Throttling');
   }
+  if (ABORTED_CODES.has(code)) return result('retryable', 'Aborted');
   if (TIMEOUT_CODES.has(code) || TIMEOUT_CODES.has(String(shape.name))) return result('retryable', 'Timeout');
   if (NETWORK_CODES.has(code)) return result('retryable', 'Network');
   if (CREDENTIALS_CODES.has(key)) return result('retryable', 'CredentialsExpired');

@@ -44,7 +44,7 @@ export interface SupervisedInformerOptions<T extends KubernetesObject> {
 export class SupervisedInformer<T extends KubernetesObject> {
   private readonly objects = new Map<string, T>();
   private readonly indexed = new Map<string, Set<string>>();
-  private readonly handlers: Array<(event: InformerEvent, object: T) => void> = [];
+  private readonly handlers: Array<(event: InformerEvent, object: T, previous?: T) => void> = [];
   private readonly clock: Clock;
   private readonly watchTimeoutSeconds: number;
   private readonly stallThresholdMs: number;
@@ -67,8 +67,8 @@ export class SupervisedInformer<T extends KubernetesObject> {
     this.lastActivityMs = this.clock.now();
   }
 
-  /** Registers a handler for adds, updates and deletes. */
-  onEvent(handler: (event: InformerEvent, object: T) => void): void {
+  /** Registers a handler for adds, updates (with the object as it was) and deletes. */
+  onEvent(handler: (event: InformerEvent, object: T, previous?: T) => void): void {
     this.handlers.push(handler);
   }
 
@@ -253,7 +253,7 @@ export class SupervisedInformer<T extends KubernetesObject> {
       keys.add(key);
     }
     if (!previous) this.emit('add', object);
-    else if (previous.metadata?.resourceVersion !== object.metadata?.resourceVersion) this.emit('update', object);
+    else if (previous.metadata?.resourceVersion !== object.metadata?.resourceVersion) this.emit('update', object, previous);
   }
 
   /** Drops a key from the cache and the index; true when it was cached. */
@@ -272,10 +272,10 @@ export class SupervisedInformer<T extends KubernetesObject> {
     }
   }
 
-  private emit(event: InformerEvent, object: T): void {
+  private emit(event: InformerEvent, object: T, previous?: T): void {
     for (const handler of this.handlers) {
       try {
-        handler(event, object);
+        handler(event, object, previous);
       } catch (error) {
         this.options.logger.error('informer handler failed', { error: String(error) });
       }

@@ -44,8 +44,8 @@ export interface AwsServicesOptions {
   signal?: AbortSignal;
 }
 
-/** How long replaced clients stay open for the calls still using them. */
-const RETIRED_CLIENTS_CLOSE_MS = 60_000;
+/** How long replaced clients stay open for the calls still using them (longer than 3 attempts at the longest deadline). */
+const RETIRED_CLIENTS_CLOSE_MS = 5 * 60_000;
 
 /**
  * One {@link AwsServices} per region, made on first use. A call refused for stale or unknown
@@ -64,7 +64,9 @@ export class AwsServicesByRegion {
   get(region: string): AwsServices {
     const cached = this.byRegion.get(region);
     if (cached) return cached;
+    // Given credentials are what they are: new clients would only repeat them.
     const refreshOnStaleCredentials: AwsCallSink = (record) => {
+      if (this.options.credentials) return;
       if (record.outcome !== 'ok' && classifyAwsError({ name: record.outcome }).reason === 'CredentialsExpired') this.refresh(region, services);
     };
     const clients = createAwsClients({

@@ -35,7 +35,7 @@ export class ChildInformers implements ChildCache {
   /** By kind. */
   readonly informers = new Map<string, SupervisedInformer<KubernetesObject>>();
   private readonly unserved = new Set<string>();
-  private readonly handlers: Array<(event: InformerEvent, child: KubernetesObject) => void> = [];
+  private readonly handlers: Array<(event: InformerEvent, child: KubernetesObject, previous?: KubernetesObject) => void> = [];
   private readonly servedHandlers: Array<(kind: string) => void> = [];
   private readonly timers = new Set<TimerHandle>();
   private stopped = false;
@@ -57,13 +57,13 @@ export class ChildInformers implements ChildCache {
           return uid ? [uid] : [];
         },
       });
-      informer.onEvent((event, object) => this.handlers.forEach((handler) => handler(event, object)));
+      informer.onEvent((event, object, previous) => this.handlers.forEach((handler) => handler(event, { ...object, kind: child.kind }, previous)));
       this.informers.set(child.kind, informer);
     }
   }
 
-  /** Every add, update and delete of a child of any kind. */
-  onEvent(handler: (event: InformerEvent, child: KubernetesObject) => void): void {
+  /** Every add, update (with the child as it was) and delete of a child of any kind; `kind` is always set. */
+  onEvent(handler: (event: InformerEvent, child: KubernetesObject, previous?: KubernetesObject) => void): void {
     this.handlers.push(handler);
   }
 

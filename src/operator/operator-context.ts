@@ -77,4 +77,9 @@ export interface OperatorContext {
   metrics: OperatorMetrics;
   logger: Logger;
   clock: Clock;
+  /**
+   * True once this process must stop writing: its lease is lost (another instance may lead) or a
+   * shutdown gave up waiting. A failing reconcile then writes nothing into status.
+   */
+  stopping(): boolean;
 }

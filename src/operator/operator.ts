@@ -29,6 +29,7 @@ import type { Logger } from '../observability/logger.js';
 import { createMetrics, type OperatorMetrics } from '../observability/metrics.js';
 import { AwsServicesByRegion, metricsCallSink } from './aws-services.js';
 import { clusterNameOfWorkload, workloadsOfCluster } from './cluster/workload-cluster.js';
+import { childChangeMatters, intentDigest } from './event-filters.js';
 import { createOperatorInformers, CLUSTER_PLURAL, WORKLOAD_PLURAL } from './informers.js';
 import type { FinalizerSubject, OperatorContext } from './operator-context.js';
 import { createFargateClusterReconciler } from './reconcilers/fargate-cluster.js';
@@ -165,6 +166,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     metrics,
     logger,
     clock,
+    stopping: () => awsCalls.signal.aborted,
   };
 
   const controllerOptions = { logger, metrics, clock, concurrency: options.concurrency ?? 4, resyncPeriodMs: options.resyncPeriodMs ?? 600_000 };
@@ -296,9 +298,10 @@ function wireEventHandlers(informers: ReturnType<typeof createOperatorInformers>
   const clusterNames = (): string[] => informers.clusters.keys();
   // What of a workload the cluster status shows; a change wakes the cluster.
   const profileSeen = new Map<string, string>();
-  informers.workloads.onEvent((event, workload) => {
+  informers.workloads.onEvent((event, workload, previous) => {
     const key = keyOfObject(workload);
-    ctx.enqueueWorkload(key);
+    // Its own status writes do not wake it (event-filters.ts): a failure's backoff holds.
+    if (event !== 'update' || !previous || intentDigest(previous) !== intentDigest(workload)) ctx.enqueueWorkload(key);
     const cluster = clusterNameOfWorkload(workload, clusterNames());
     const profile = event === 'delete' ? '' : JSON.stringify(workload.status?.fargateProfile ?? null);
     const changed = profileSeen.get(key) !== profile;
@@ -309,9 +312,9 @@ function wireEventHandlers(informers: ReturnType<typeof createOperatorInformers>
   // A cluster's own status churn (conditions, the profiles list) changes nothing a workload
   // plans from: only a change of what workloads read wakes them (see clusterFactsDigest).
   const factsSeen = new Map<string, string>();
-  informers.clusters.onEvent((event, cluster) => {
+  informers.clusters.onEvent((event, cluster, previous) => {
     const name = cluster.metadata.name ?? '';
-    ctx.enqueueCluster(name);
+    if (event !== 'update' || !previous || intentDigest(previous) !== intentDigest(cluster)) ctx.enqueueCluster(name);
     const digest = event === 'delete' ? '' : clusterFactsDigest(cluster);
     const changed = factsSeen.get(name) !== digest;
     if (event === 'delete') factsSeen.delete(name);
@@ -321,7 +324,8 @@ function wireEventHandlers(informers: ReturnType<typeof createOperatorInformers>
     const woken = event === 'update' ? workloadsOfCluster(name, informers.workloads.list(), clusterNames()) : informers.workloads.list();
     for (const workload of woken) ctx.enqueueWorkload(keyOfObject(workload));
   });
-  informers.children.onEvent((_event, child) => {
+  informers.children.onEvent((event, child, previous) => {
+    if (event === 'update' && !childChangeMatters(child.kind ?? '', previous, child)) return;
     const owner = controllerOwnerKey(child, API_GROUP_VERSION, KIND_WORKLOAD);
     if (owner) ctx.enqueueWorkload(owner);
   });

@@ -162,10 +162,16 @@ it.each(CHILDREN.map((child) => [child.kind, child] as const))('a %s deleted by 
   expect(restored?.metadata?.uid).not.toBe(before);
 });
 
-it('a Service port edited by hand is put back within 15 seconds', async () => {
+it('a Service port edited by hand is put back within 15 seconds, and later port changes still apply', async () => {
   await core.patchNamespacedService({ namespace: ns, name: NAME, body: [{ op: 'replace', path: '/spec/ports/0/port', value: 9999 }] });
   const restored = await waitFor('Service port restored', () => core.readNamespacedService({ namespace: ns, name: NAME }), (service) => service.spec?.ports?.[0]?.port === 8080, RESTORE_WITHIN_MS);
   expect(restored.spec?.ports?.[0]?.port).toBe(8080);
+  // The repair left the operator the only owner of the ports: a later port change replaces them.
+  await custom.patchNamespacedCustomObject({ ...workloadRef, namespace: ns, name: NAME, body: [{ op: 'replace', path: '/spec/ingress/port', value: 8081 }] });
+  const moved = await waitFor('Service on the new port only', () => core.readNamespacedService({ namespace: ns, name: NAME }), (service) => service.spec?.ports?.length === 1 && service.spec.ports[0]?.port === 8081, RESTORE_WITHIN_MS);
+  expect(moved.spec?.ports?.map((port) => port.port)).toEqual([8081]);
+  await custom.patchNamespacedCustomObject({ ...workloadRef, namespace: ns, name: NAME, body: [{ op: 'replace', path: '/spec/ingress/port', value: 8080 }] });
+  await waitFor('Service back on 8080', () => core.readNamespacedService({ namespace: ns, name: NAME }), (service) => service.spec?.ports?.length === 1 && service.spec.ports[0]?.port === 8080, RESTORE_WITHIN_MS);
 });
 
 it('reconciles read children from the caches: no LIST reaches the API server', async () => {

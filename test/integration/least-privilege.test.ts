@@ -108,6 +108,8 @@ const UNAUDITABLE_PERMISSIONS: Record<string, string> = {
   'vpcresources.k8s.aws/securitygrouppolicies:create': 'server-side apply of a SecurityGroupPolicy when the VPC CNI CRD exists',
   'vpcresources.k8s.aws/securitygrouppolicies:patch': 'server-side apply of a SecurityGroupPolicy when the VPC CNI CRD exists',
   'vpcresources.k8s.aws/securitygrouppolicies:delete': 'deleting a SecurityGroupPolicy the spec no longer asks for',
+  // Proven by test/integration/fargate-workload-move.test.ts, which moves profiles; this scenario makes no move.
+  'core/pods:list': 'a profile move counts the pods still labelled for the old profile before deleting it',
 };
 
 /** The grant the scenario takes away from the operator's user for a while: the FargateCluster reads it on every pass. */

@@ -69,9 +69,9 @@ describe('classifyAwsError', () => {
     expect(classifyAwsError(handlerTimeout)).toMatchObject({ kind: 'retryable', reason: 'Timeout', code: 'TimeoutError' });
   });
 
-  it('an aborted call (shutdown, lost leadership) is retryable with reason Timeout', () => {
+  it('an aborted call (shutdown, lost leadership) is retryable with reason Aborted', () => {
     const err = Object.assign(new Error('Request aborted'), { name: 'AbortError' });
-    expect(classifyAwsError(err)).toMatchObject({ kind: 'retryable', reason: 'Timeout', code: 'AbortError' });
+    expect(classifyAwsError(err)).toMatchObject({ kind: 'retryable', reason: 'Aborted', code: 'AbortError' });
   });
 
   it.each([

@@ -8,6 +8,7 @@ import { IAM_PROPAGATION_WINDOW_MS } from '../../src/aws/error-classifier.js';
 import { kubeApiErrorSummary } from '../../src/kube/api-error.js';
 import { refusedChild } from '../../src/operator/workload/children-part.js';
 import { convergeRole } from '../../src/operator/workload/iam-role-part.js';
+import { childChangeMatters, intentDigest } from '../../src/operator/event-filters.js';
 import { describeReconcileFailure, retryingState } from '../../src/operator/reconcile-failure.js';
 import type { IrsaRolePlan } from '../../src/plan/index.js';
 
@@ -231,7 +232,26 @@ describe('AWS call deadline', () => {
     stop.abort(new Error('leadership lost'));
     const error = await pending;
     expect(error).toMatchObject({ name: 'AbortError' });
-    expect(describeReconcileFailure(error).reason).toBe('Timeout');
+    expect(describeReconcileFailure(error).reason).toBe('Aborted');
     iam.destroy();
+  });
+});
+
+describe('informer events worth a reconcile', () => {
+  const workload = (generation: number, status: string, annotations: Record<string, string> = {}) => ({ metadata: { name: 'web', generation, annotations, resourceVersion: status }, status: { message: status } });
+
+  it("the operator's own status write does not wake the object (the failure's backoff holds); a spec, annotation or deletion does", () => {
+    expect(intentDigest(workload(3, 'retrying in 1 s'))).toBe(intentDigest(workload(3, 'retrying in 2 s')));
+    expect(intentDigest(workload(4, 'x'))).not.toBe(intentDigest(workload(3, 'x')));
+    expect(intentDigest(workload(3, 'x', { 'fargate.eksops.dev/adopt': 'true' }))).not.toBe(intentDigest(workload(3, 'x')));
+  });
+
+  it("a child's status change wakes the workload only for the kinds whose status it reads", () => {
+    const hpa = (current: number, min = 2) => ({ kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', resourceVersion: String(current) }, spec: { minReplicas: min }, status: { currentReplicas: current } });
+    expect(childChangeMatters('HorizontalPodAutoscaler', hpa(2), hpa(3))).toBe(false);
+    expect(childChangeMatters('HorizontalPodAutoscaler', hpa(2), hpa(3, 1))).toBe(true);
+    const deployment = (available: number) => ({ kind: 'Deployment', metadata: { name: 'web', resourceVersion: String(available) }, status: { availableReplicas: available } });
+    expect(childChangeMatters('Deployment', deployment(1), deployment(2))).toBe(true);
+    expect(childChangeMatters('Service', undefined, hpa(1))).toBe(true);
   });
 });

@@ -77,6 +77,7 @@ async function onFailure(ctx: OperatorContext, cluster: FargateCluster, error: u
     await writeSummary(ctx, cluster, { state: 'Stalled', ...stall });
     throw new TerminalError(stall.message, stall.reason, { cause: error });
   }
+  if (ctx.stopping()) throw error;
   const failure = describeReconcileFailure(error);
   await event('Warning', failure.source === 'aws' ? 'AWSCallFailed' : 'ReconcileFailed', `${failure.message} (retrying)`);
   try {

@@ -68,7 +68,8 @@ async function reconcileWorkload(ctx: OperatorContext, key: ObjectKey, context: 
     return await convergeWorkload(tracked, workload, context);
   } catch (error) {
     if (isTerminal(error)) throw error;
-    if (workload.metadata.deletionTimestamp && !hasFinalizer(workload)) throw error;
+    // Gone, or no longer ours to write (lease lost, shutting down): the error alone goes back.
+    if ((workload.metadata.deletionTimestamp && !hasFinalizer(workload)) || ctx.stopping()) throw error;
     const failure = describeReconcileFailure(error);
     try {
       await writeWorkloadState(ctx, { ...workload, status: written }, retryingState(failure, context.retryDelayMs, new Date(ctx.clock.now())), [], {});
@@ -138,7 +139,10 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
     adopt,
     event,
     oidcProviderAgeMs: async () => {
-      const provider = await aws.oidcProviders.find(facts.facts.oidcIssuer).catch(() => undefined);
+      // A provider that could not be read: unknown (counts as young). One that does not exist: the
+      // principal will never appear, so the answer is meant (counts as old).
+      const provider = await aws.oidcProviders.find(facts.facts.oidcIssuer).then((found) => found ?? null, () => undefined);
+      if (provider === null) return Number.POSITIVE_INFINITY;
       return provider?.createdAt ? Math.max(0, ctx.clock.now() - provider.createdAt.getTime()) : undefined;
     },
   });

@@ -6,6 +6,7 @@
  * steady state sends no write.
  */
 import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { FIELD_MANAGER } from '../../api/constants.js';
 import type { FargateWorkload } from '../../api/types.js';
 import { applyObject, deleteObject, mergePatchObject } from '../../kube/server-side-apply.js';
 import type { KubeObject } from '../../plan/index.js';
@@ -111,8 +112,17 @@ export async function applyChildren(
       // changed, which server-side apply merges with instead of replacing (a list entry under a
       // new key, such as a Service port edited by hand). Put the planned fields back whole.
       const fields = driftedSpecFields(desired, live);
-      await mergePatchObject(objects, { apiVersion: desired.apiVersion, kind: desired.kind, metadata: { name: desired.metadata.name, namespace: desired.metadata.namespace }, spec: fields } as KubernetesObject);
-      current.set(key, await applyObject(objects, desired as KubernetesObject));
+      try {
+        if (Object.keys(fields).length === 0) throw error;
+        await replaceFields(objects, desired, fields);
+        current.set(key, await applyObject(objects, desired as KubernetesObject));
+      } catch (repairError) {
+        const again = refusedChild(desired.kind, desired.metadata.name, repairError);
+        if (!again) throw repairError;
+        refused.push(again);
+        current.set(key, live);
+        continue;
+      }
       event('Normal', 'DriftReplaced', `${desired.kind} ${desired.metadata.name}: replaced ${Object.keys(fields).map((field) => `spec.${field}`).join(', ')} changed by another manager`);
     }
     applied++;
@@ -126,6 +136,20 @@ export async function applyChildren(
     }
   }
   return { network, current, applied, deleted, refused };
+}
+
+/**
+ * Puts planned spec fields back whole with a merge patch. The patch makes the operator's manager an
+ * Update owner of them beside its Apply entry; that entry is dropped again (a request that sets
+ * managedFields replaces them as given), or a later apply could never remove those fields.
+ */
+async function replaceFields(objects: KubernetesObjectApi, desired: KubeObject, fields: Record<string, unknown>): Promise<void> {
+  const reference = { apiVersion: desired.apiVersion, kind: desired.kind };
+  const identity = { name: desired.metadata.name, namespace: desired.metadata.namespace };
+  const patched = await mergePatchObject(objects, { ...reference, metadata: identity, spec: fields } as KubernetesObject);
+  const entries = patched.metadata?.managedFields ?? [];
+  const kept = entries.filter((entry) => !(entry.manager === FIELD_MANAGER && entry.operation === 'Update'));
+  if (kept.length !== entries.length) await mergePatchObject(objects, { ...reference, metadata: { ...identity, managedFields: kept } } as KubernetesObject);
 }
 
 /** Deletes every observed child (the workload is going; no garbage collector may be running). Returns how many existed. */

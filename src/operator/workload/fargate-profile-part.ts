@@ -136,10 +136,15 @@ async function createProfile(input: ProfilePartInput): Promise<ProfilePartResult
   }
 }
 
-/** How long ago the role was created, if it can be read (the clock is IAM's own CreateDate against ours). */
+/**
+ * How long ago the role was created (IAM's CreateDate against this machine's clock): undefined
+ * when it cannot be read (counts as young), infinite when it does not exist (it never will be
+ * visible: the answer is meant).
+ */
 async function roleAgeMs(aws: AwsServices, roleArn: string): Promise<number | undefined> {
   const name = roleArn.slice(roleArn.lastIndexOf('/') + 1);
-  const role = await aws.iamRoles.getRole(name).catch(() => undefined);
+  const role = await aws.iamRoles.getRole(name).then((found) => found ?? null, () => undefined);
+  if (role === null) return Number.POSITIVE_INFINITY;
   return role?.createdAt ? Math.max(0, Date.now() - role.createdAt.getTime()) : undefined;
 }
 

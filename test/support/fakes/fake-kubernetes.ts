@@ -189,6 +189,7 @@ export class FakeKubernetes implements ChildCache {
       metrics: createMetrics(),
       logger: createLogger({ silent: true }),
       clock,
+      stopping: () => false,
     };
   }
 
