@@ -1,5 +1,6 @@
 /** Whether a live aws-observability object already matches the plan (no write), and the status conditions of logging and CoreDNS. */
-import { clusterStatus, failedPart, readyPart } from '../../src/operator/cluster/cluster-status.js';
+import { clusterStatus, CONDITION_CLUSTER_FOUND, CONDITION_COREDNS_READY, CONDITION_EXECUTION_ROLE_READY, CONDITION_LOGGING_READY, CONDITION_OIDC_PROVIDER_READY } from '../../src/operator/cluster/cluster-status.js';
+import { partReady, partStalled, partWaiting } from '../../src/operator/part-report.js';
 import { coversDesired } from '../../src/operator/cluster/logging-part.js';
 import { planFargateLogging } from '../../src/plan/fargate-logging.js';
 import { FACTS, makeCluster } from './plan-fixtures.js';
@@ -24,16 +25,18 @@ describe('coversDesired', () => {
 });
 
 describe('cluster status with logging and CoreDNS', () => {
-  const ready = readyPart('Found', 'ok');
+  const found = partReady(CONDITION_CLUSTER_FOUND, 'Found', 'ok');
+  const provider = partReady(CONDITION_OIDC_PROVIDER_READY, 'Ready', 'ok');
+  const role = partReady(CONDITION_EXECUTION_ROLE_READY, 'Ready', 'ok');
   it('adds LoggingReady and CoreDNSReady, and a CoreDNS profile still CREATING keeps the cluster Reconciling', () => {
     const status = clusterStatus(
       cluster,
       {
-        clusterFound: ready,
-        oidcProvider: ready,
-        executionRole: ready,
-        logging: readyPart('NotRequested', 'off'),
-        coreDns: failedPart('ProfileCreating', 'Fargate profile fw-coredns is CREATING', false),
+        clusterFound: found,
+        oidcProvider: provider,
+        executionRole: role,
+        logging: partReady(CONDITION_LOGGING_READY, 'NotRequested', 'off'),
+        coreDns: partWaiting(CONDITION_COREDNS_READY, 'ProfileCreating', 'Fargate profile fw-coredns is CREATING', 5_000),
         facts: {},
       },
       new Date(0),
@@ -46,7 +49,7 @@ describe('cluster status with logging and CoreDNS', () => {
   });
 
   it('stalls on a logging configuration over the limit', () => {
-    const status = clusterStatus(cluster, { clusterFound: ready, oidcProvider: ready, executionRole: ready, logging: failedPart('ConfigTooLong', 'too long'), facts: {} }, new Date(0));
+    const status = clusterStatus(cluster, { clusterFound: found, oidcProvider: provider, executionRole: role, logging: partStalled(CONDITION_LOGGING_READY, 'ConfigTooLong', 'too long'), facts: {} }, new Date(0));
     expect(status.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({ status: 'True', reason: 'ConfigTooLong' });
   });
 });

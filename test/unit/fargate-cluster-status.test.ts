@@ -3,17 +3,17 @@ import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import type { ObservedProfile } from '../../src/aws/fargate-profiles.js';
 import {
   clusterStatus,
-  failedPart,
+  CONDITION_CLUSTER_FOUND,
+  CONDITION_EXECUTION_ROLE_READY,
+  CONDITION_OIDC_PROVIDER_READY,
   oidcProviderHint,
   profileStatuses,
-  readyPart,
-  summarize,
   summaryStatus,
   trustsFargatePods,
-  unknownPart,
   workloadsRemainMessage,
   type ClusterObservation,
 } from '../../src/operator/cluster/cluster-status.js';
+import { partReady, partStalled, partUnknown, partWaiting, summarize } from '../../src/operator/part-report.js';
 import { clusterNameOfWorkload, workloadsOfCluster } from '../../src/operator/cluster/workload-cluster.js';
 import { awsCallOutcome } from '../../src/operator/aws-services.js';
 
@@ -41,26 +41,28 @@ function workload(namespace: string, name: string, extra: Partial<FargateWorkloa
 }
 
 const ready: ClusterObservation = {
-  clusterFound: readyPart('Found', 'found'),
-  oidcProvider: readyPart('Ready', 'provider'),
-  executionRole: readyPart('Ready', 'role'),
+  clusterFound: partReady(CONDITION_CLUSTER_FOUND, 'Found', 'found'),
+  oidcProvider: partReady(CONDITION_OIDC_PROVIDER_READY, 'Ready', 'provider'),
+  executionRole: partReady(CONDITION_EXECUTION_ROLE_READY, 'Ready', 'role'),
   facts: { oidcIssuer: 'https://oidc.example/id/1', accountId: '123456789012', podExecutionRoleArn: 'arn:aws:iam::123456789012:role/r', vpcId: undefined },
 };
 
-describe('summarize', () => {
-  it('is Ready only when every part is True', () => {
-    expect(summarize([readyPart('a', ''), readyPart('b', '')], 2)).toEqual({ state: 'Ready', observedGeneration: 2 });
+describe('summarize (the one summary of workload and cluster parts)', () => {
+  it('is Ready only when every part is True, with the message given', () => {
+    expect(summarize([partReady('A', 'a'), partReady('B', 'b')])).toEqual({ state: 'Ready' });
+    expect(summarize([partReady('A', 'a')], 'all good')).toEqual({ state: 'Ready', message: 'all good' });
   });
 
-  it('reports the first failing part: Stalled when a person must act, Reconciling when it converges on its own', () => {
-    expect(summarize([readyPart('a', ''), failedPart('OIDCProviderMissing', 'make one'), failedPart('Later', 'x')], 1)).toEqual({
+  it('is Stalled when any part needs a person, else Reconciling with the first part not True', () => {
+    expect(summarize([partReady('A', 'a'), partStalled('B', 'OIDCProviderMissing', 'make one'), partStalled('C', 'Later', 'x')])).toEqual({
       state: 'Stalled',
       reason: 'OIDCProviderMissing',
       message: 'make one',
-      observedGeneration: 1,
     });
-    expect(summarize([failedPart('Creating', 'wait', false)], undefined)).toEqual({ state: 'Reconciling', reason: 'Creating', message: 'wait' });
-    expect(summarize([unknownPart('ClusterNotFound', 'waits')], 1).state).toBe('Reconciling');
+    // A part still converging ahead of a stalled one does not hide it.
+    expect(summarize([partWaiting('A', 'Creating', 'wait'), partStalled('B', 'ProfileFailed', 'failed')]).state).toBe('Stalled');
+    expect(summarize([partWaiting('A', 'Creating', 'wait')])).toEqual({ state: 'Reconciling', reason: 'Creating', message: 'wait' });
+    expect(summarize([partUnknown('A', 'ClusterNotFound', 'waits')]).state).toBe('Reconciling');
   });
 });
 
@@ -89,7 +91,7 @@ describe('clusterStatus', () => {
 
   it('moves the transition time of a condition whose status changes, only that one', () => {
     const first = clusterStatus(cluster(), ready, T0);
-    const missing = { ...ready, oidcProvider: failedPart('OIDCProviderMissing', 'hint') };
+    const missing = { ...ready, oidcProvider: partStalled(CONDITION_OIDC_PROVIDER_READY, 'OIDCProviderMissing', 'hint') };
     const next = clusterStatus(cluster(3, first), missing, T1);
     const time = (type: string) => next.conditions?.find((c) => c.type === type)?.lastTransitionTime;
     expect(time('OIDCProviderReady')).toBe('2026-01-01T01:00:00Z');

@@ -22,7 +22,7 @@ import {
   partWaiting,
   requeueOf,
   summarize,
-} from '../../src/operator/workload/part-report.js';
+} from '../../src/operator/part-report.js';
 import { FACTS, makeCluster, makeWorkload } from './plan-fixtures.js';
 
 const plan = planWorkload(

@@ -1,6 +1,6 @@
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import type { NetworkVerdict } from '../../src/aws/network-preflight.js';
-import { partReady, partWaiting } from '../../src/operator/workload/part-report.js';
+import { partReady, partWaiting } from '../../src/operator/part-report.js';
 import { combineNetworkReports, NETWORK_RECHECK_MS, networkReport, workloadNetworkQuery } from '../../src/operator/workload/network-part.js';
 
 const cluster = {

@@ -1,12 +1,14 @@
 /**
  * The FargateCluster's status from what a reconcile observed (pure): the per-part conditions
- * (ClusterFound, OIDCProviderReady, PodExecutionRoleReady), the kstatus summary and the facts.
+ * (ClusterFound, OIDCProviderReady, PodExecutionRoleReady, LoggingReady, CoreDNSReady), the
+ * kstatus summary (the parts' one `summarize`, as for workloads) and the facts.
  */
 import { TAG_CLUSTER } from '../../api/constants.js';
-import type { ClusterProfileStatus, Condition, FargateCluster, FargateClusterStatus, FargateWorkload } from '../../api/types.js';
+import type { ClusterProfileStatus, FargateCluster, FargateClusterStatus, FargateWorkload } from '../../api/types.js';
 import type { ObservedProfile } from '../../aws/fargate-profiles.js';
 import { setCondition, setKstatus, type KstatusState } from '../../kube/conditions.js';
 import { keyOfObject } from '../../kube/object-key.js';
+import { summarize, type PartReport } from '../part-report.js';
 
 export const CONDITION_CLUSTER_FOUND = 'ClusterFound';
 export const CONDITION_OIDC_PROVIDER_READY = 'OIDCProviderReady';
@@ -14,67 +16,29 @@ export const CONDITION_EXECUTION_ROLE_READY = 'PodExecutionRoleReady';
 export const CONDITION_LOGGING_READY = 'LoggingReady';
 export const CONDITION_COREDNS_READY = 'CoreDNSReady';
 
-/** The state of one part of the cluster; `stalls` when only a person can fix it (else it is still converging). */
-export interface PartState {
-  status: Condition['status'];
-  reason: string;
-  message: string;
-  stalls?: boolean;
-}
-
 /** Facts shown in status. */
 export type ClusterFacts = Omit<FargateClusterStatus, 'observedGeneration' | 'conditions'>;
 
-/** What one reconcile found, part by part. */
+/** What one reconcile found, part by part (each report carries its condition type). */
 export interface ClusterObservation {
-  clusterFound: PartState;
-  oidcProvider: PartState;
-  executionRole: PartState;
+  clusterFound: PartReport;
+  oidcProvider: PartReport;
+  executionRole: PartReport;
   /** Fargate logging (aws-observability objects); absent when the reconcile did not get that far. */
-  logging?: PartState;
+  logging?: PartReport;
   /** CoreDNS on Fargate (its profile and the pod template annotation). */
-  coreDns?: PartState;
+  coreDns?: PartReport;
   facts: ClusterFacts;
-}
-
-/** A part that is fine. */
-export function readyPart(reason: string, message: string): PartState {
-  return { status: 'True', reason, message };
-}
-
-/** A part that cannot be judged because an earlier one failed. */
-export function unknownPart(reason: string, message: string): PartState {
-  return { status: 'Unknown', reason, message };
-}
-
-/** A part that needs a person (Stalled) or more time (Reconciling). */
-export function failedPart(reason: string, message: string, stalls = true): PartState {
-  return { status: 'False', reason, message, stalls };
-}
-
-/** The kstatus summary: Ready when every part is, else the first failing part's reason. */
-export function summarize(parts: readonly PartState[], generation: number | undefined): KstatusState {
-  const generationField = generation === undefined ? {} : { observedGeneration: generation };
-  const failing = parts.find((part) => part.status !== 'True');
-  if (!failing) return { state: 'Ready', ...generationField };
-  return { state: failing.stalls ? 'Stalled' : 'Reconciling', reason: failing.reason, message: failing.message, ...generationField };
 }
 
 /** The full status of a reconciled cluster; conditions keep their transition times when unchanged. */
 export function clusterStatus(cluster: FargateCluster, observation: ClusterObservation, now: Date): FargateClusterStatus {
   const generation = cluster.metadata.generation;
-  const parts: [string, PartState][] = [
-    [CONDITION_CLUSTER_FOUND, observation.clusterFound],
-    [CONDITION_OIDC_PROVIDER_READY, observation.oidcProvider],
-    [CONDITION_EXECUTION_ROLE_READY, observation.executionRole],
-    ...(observation.logging ? [[CONDITION_LOGGING_READY, observation.logging] as [string, PartState]] : []),
-    ...(observation.coreDns ? [[CONDITION_COREDNS_READY, observation.coreDns] as [string, PartState]] : []),
-  ];
-  let conditions = setKstatus(cluster.status?.conditions, summarize(parts.map(([, part]) => part), generation), now);
-  for (const [type, part] of parts) {
-    conditions = setCondition(conditions, { type, status: part.status, reason: part.reason, message: part.message, ...(generation === undefined ? {} : { observedGeneration: generation }) }, now);
-  }
-  return { ...(generation === undefined ? {} : { observedGeneration: generation }), conditions, ...withoutUndefined(observation.facts) };
+  const withGeneration = generation === undefined ? {} : { observedGeneration: generation };
+  const parts = [observation.clusterFound, observation.oidcProvider, observation.executionRole, observation.logging, observation.coreDns].filter((part): part is PartReport => part !== undefined);
+  let conditions = setKstatus(cluster.status?.conditions, { ...summarize(parts), ...withGeneration }, now);
+  for (const part of parts) conditions = setCondition(conditions, { ...part.condition, ...withGeneration }, now);
+  return { ...withGeneration, conditions, ...withoutUndefined(observation.facts) };
 }
 
 /**

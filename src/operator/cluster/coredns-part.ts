@@ -19,8 +19,8 @@ import {
   type DeploymentTemplateAnnotations,
 } from '../../plan/coredns-profile.js';
 import type { AwsServices } from '../operator-context.js';
-import type { ClusterEventSink } from '../reconcilers/fargate-cluster.js';
-import { failedPart, readyPart, unknownPart, type PartState } from './cluster-status.js';
+import { CONDITION_COREDNS_READY } from './cluster-status.js';
+import { partReady, partStalled, partUnknown, partWaiting, type PartEvent, type PartReport } from '../part-report.js';
 
 /** How often a CREATING / DELETING coredns profile, or a wait in the lane, is looked at again. */
 export const COREDNS_POLL_MS = 5_000;
@@ -34,7 +34,7 @@ export const NOT_RESTORED_NOTE = `the ${COMPUTE_TYPE_ANNOTATION} annotation is n
 
 /** The CoreDNS part and when to look again. */
 export interface CoreDnsResult {
-  part: PartState;
+  part: PartReport;
   requeueAfterMs?: number;
 }
 
@@ -44,7 +44,7 @@ function isOurs(profile: ObservedProfile, tags: Record<string, string>): boolean
 }
 
 function waiting(reason: string, message: string): CoreDnsResult {
-  return { part: failedPart(reason, message, false), requeueAfterMs: COREDNS_POLL_MS };
+  return { part: partWaiting(CONDITION_COREDNS_READY, reason, message, COREDNS_POLL_MS), requeueAfterMs: COREDNS_POLL_MS };
 }
 
 /** Converges CoreDNS on Fargate to the spec: on (profile ACTIVE, annotation gone) or off (profile gone). */
@@ -54,14 +54,14 @@ export async function convergeCoreDns(
   cluster: FargateCluster,
   podExecutionRoleArn: string | undefined,
   owner: string,
-  event: ClusterEventSink,
+  event: PartEvent,
 ): Promise<CoreDnsResult> {
   if (!cluster.spec.coreDNSOnFargate) {
     const deleted = await deleteCoreDnsProfile(services, cluster, owner, event);
-    if (deleted.part.status !== 'True') return deleted;
-    return { part: readyPart('NotRequested', `spec.coreDNSOnFargate is off: no coredns profile of the operator; ${NOT_RESTORED_NOTE}`) };
+    if (deleted.part.condition.status !== 'True') return deleted;
+    return { part: partReady(CONDITION_COREDNS_READY, 'NotRequested', `spec.coreDNSOnFargate is off: no coredns profile of the operator; ${NOT_RESTORED_NOTE}`) };
   }
-  if (!podExecutionRoleArn) return { part: unknownPart('WaitingForExecutionRole', 'the coredns profile waits for the pod execution role') };
+  if (!podExecutionRoleArn) return { part: partUnknown(CONDITION_COREDNS_READY, 'WaitingForExecutionRole', 'the coredns profile waits for the pod execution role') };
   const plan = planCoreDnsProfile(cluster, podExecutionRoleArn);
   const observed = await services.lanedProfiles.poll(plan.clusterName, plan.name);
   if (!observed) {
@@ -71,14 +71,14 @@ export async function convergeCoreDns(
     } catch (error) {
       const classified = classifyAwsError(error);
       if (classified.kind !== 'terminal') throw error;
-      return { part: failedPart(classified.reason ?? 'ProfileCreateRejected', `creating Fargate profile ${plan.name}: ${classified.code}: ${classified.message}`) };
+      return { part: partStalled(CONDITION_COREDNS_READY, classified.reason ?? 'ProfileCreateRejected', `creating Fargate profile ${plan.name}: ${classified.code}: ${classified.message}`) };
     }
-    await event('Normal', 'CoreDNSProfileCreating', `creating Fargate profile ${plan.name} for CoreDNS`);
+    event('Normal', 'CoreDNSProfileCreating', `creating Fargate profile ${plan.name} for CoreDNS`);
     return waiting('ProfileCreating', `Fargate profile ${plan.name} is CREATING`);
   }
   if (!isOurs(observed, plan.tags)) {
     services.lanedProfiles.withdraw(plan.clusterName, owner);
-    return { part: failedPart('NotOwned', `Fargate profile ${plan.name} exists without the operator's ownership tags; it is left untouched`) };
+    return { part: partStalled(CONDITION_COREDNS_READY, 'NotOwned', `Fargate profile ${plan.name} exists without the operator's ownership tags; it is left untouched`) };
   }
   switch (observed.status) {
     case 'CREATING':
@@ -88,7 +88,7 @@ export async function convergeCoreDns(
     case 'CREATE_FAILED':
     case 'DELETE_FAILED':
       services.lanedProfiles.withdraw(plan.clusterName, owner);
-      return { part: failedPart('ProfileFailed', `Fargate profile ${plan.name} is ${observed.status}`) };
+      return { part: partStalled(CONDITION_COREDNS_READY, 'ProfileFailed', `Fargate profile ${plan.name} is ${observed.status}`) };
     case 'ACTIVE':
       services.lanedProfiles.withdraw(plan.clusterName, owner);
       return { part: await removeComputeTypeAnnotation(objects, plan.name, event) };
@@ -96,40 +96,40 @@ export async function convergeCoreDns(
 }
 
 /** Removes the compute-type annotation from the CoreDNS pod template when it is there (the profile is ACTIVE). */
-async function removeComputeTypeAnnotation(objects: KubernetesObjectApi, profileName: string, event: ClusterEventSink): Promise<PartState> {
+async function removeComputeTypeAnnotation(objects: KubernetesObjectApi, profileName: string, event: PartEvent): Promise<PartReport> {
   const reference = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: COREDNS_DEPLOYMENT, namespace: COREDNS_NAMESPACE } };
   let live: KubernetesObject & DeploymentTemplateAnnotations;
   try {
     live = await objects.read(reference);
   } catch (error) {
     if (!isNotFound(error)) throw error;
-    return readyPart('NoCoreDNSDeployment', `Fargate profile ${profileName} is ACTIVE; there is no ${COREDNS_NAMESPACE}/${COREDNS_DEPLOYMENT} Deployment to patch`);
+    return partReady(CONDITION_COREDNS_READY, 'NoCoreDNSDeployment', `Fargate profile ${profileName} is ACTIVE; there is no ${COREDNS_NAMESPACE}/${COREDNS_DEPLOYMENT} Deployment to patch`);
   }
   if (coreDnsComputeTypePatch(live)) {
     // A JSON merge patch with null deletes the key; the same change as the planner's JSON patch
     // `remove`, which the generic object client cannot send (it serializes an object, not a list).
     const patch = { ...reference, spec: { template: { metadata: { annotations: { [COMPUTE_TYPE_ANNOTATION]: null } } } } };
     await objects.patch(patch as unknown as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
-    await event('Normal', 'CoreDNSMovedToFargate', `removed ${COMPUTE_TYPE_ANNOTATION} from ${COREDNS_NAMESPACE}/${COREDNS_DEPLOYMENT}: its pods roll onto Fargate profile ${profileName}`);
+    event('Normal', 'CoreDNSMovedToFargate', `removed ${COMPUTE_TYPE_ANNOTATION} from ${COREDNS_NAMESPACE}/${COREDNS_DEPLOYMENT}: its pods roll onto Fargate profile ${profileName}`);
   }
-  return readyPart('Active', `Fargate profile ${profileName} is ACTIVE; ${COREDNS_NAMESPACE}/${COREDNS_DEPLOYMENT} has no ${COMPUTE_TYPE_ANNOTATION} annotation`);
+  return partReady(CONDITION_COREDNS_READY, 'Active', `Fargate profile ${profileName} is ACTIVE; ${COREDNS_NAMESPACE}/${COREDNS_DEPLOYMENT} has no ${COMPUTE_TYPE_ANNOTATION} annotation`);
 }
 
 /** Deletes the operator's coredns profile through the lane; the part is True once it is gone. */
-export async function deleteCoreDnsProfile(services: AwsServices, cluster: FargateCluster, owner: string, event: ClusterEventSink): Promise<CoreDnsResult> {
+export async function deleteCoreDnsProfile(services: AwsServices, cluster: FargateCluster, owner: string, event: PartEvent): Promise<CoreDnsResult> {
   // The name and tags do not depend on the role.
   const plan = planCoreDnsProfile(cluster, '');
   const observed = await services.lanedProfiles.poll(plan.clusterName, plan.name);
   if (!observed || !isOurs(observed, plan.tags)) {
     services.lanedProfiles.withdraw(plan.clusterName, owner);
-    return { part: readyPart('Deleted', 'no coredns profile of the operator') };
+    return { part: partReady(CONDITION_COREDNS_READY, 'Deleted', 'no coredns profile of the operator') };
   }
   if (observed.status === 'DELETING') return waiting('ProfileDeleting', `Fargate profile ${plan.name} is DELETING`);
   // EKS cannot delete a profile while it is CREATING.
   if (observed.status === 'CREATING') return waiting('ProfileCreating', `Fargate profile ${plan.name} is CREATING; it is deleted once ACTIVE`);
   const outcome = await services.lanedProfiles.delete(plan.clusterName, plan.name, owner);
   if (!outcome.started) return waiting('WaitingInLane', `deleting the coredns profile ${plan.name} waits for the cluster's profile lane (${outcome.decision.reason})`);
-  if (outcome.existed === false) return { part: readyPart('Deleted', 'no coredns profile of the operator') };
-  await event('Normal', 'CoreDNSProfileDeleting', `deleting Fargate profile ${plan.name}; ${NOT_RESTORED_NOTE}`);
+  if (outcome.existed === false) return { part: partReady(CONDITION_COREDNS_READY, 'Deleted', 'no coredns profile of the operator') };
+  event('Normal', 'CoreDNSProfileDeleting', `deleting Fargate profile ${plan.name}; ${NOT_RESTORED_NOTE}`);
   return waiting('ProfileDeleting', `Fargate profile ${plan.name} is DELETING`);
 }

@@ -19,8 +19,8 @@ import {
   type ConfigMapObject,
   type NamespaceObject,
 } from '../../plan/fargate-logging.js';
-import type { ClusterEventSink } from '../reconcilers/fargate-cluster.js';
-import { failedPart, readyPart, type PartState } from './cluster-status.js';
+import { CONDITION_LOGGING_READY } from './cluster-status.js';
+import { partReady, partStalled, partWaiting, type PartEvent, type PartReport } from '../part-report.js';
 
 
 /** Fluent Bit reads its configuration when a pod starts (EKS user guide, "Fargate logging"). */
@@ -31,7 +31,7 @@ export const NAMESPACE_TERMINATING_REQUEUE_MS = 5_000;
 
 /** The LoggingReady part and when to look again. */
 export interface LoggingResult {
-  part: PartState;
+  part: PartReport;
   requeueAfterMs?: number;
 }
 
@@ -61,23 +61,23 @@ async function readLive(objects: KubernetesObjectApi, object: { apiVersion: stri
  * Applies (logging on) or removes (logging off) the aws-observability objects; the LoggingReady part.
  * Over EKS's 5300-character limit the part stalls with the planner's message.
  */
-export async function convergeLogging(objects: KubernetesObjectApi, cluster: FargateCluster, facts: ClusterFacts, event: ClusterEventSink): Promise<LoggingResult> {
+export async function convergeLogging(objects: KubernetesObjectApi, cluster: FargateCluster, facts: ClusterFacts, event: PartEvent): Promise<LoggingResult> {
   let plan;
   try {
     plan = planFargateLogging(cluster, facts);
   } catch (error) {
-    if (error instanceof FargateLoggingConfigTooLongError) return { part: failedPart('ConfigTooLong', error.message) };
+    if (error instanceof FargateLoggingConfigTooLongError) return { part: partStalled(CONDITION_LOGGING_READY, 'ConfigTooLong', error.message) };
     throw error;
   }
   if (!plan) {
     await removeLogging(objects, cluster, event);
-    return { part: readyPart('NotRequested', 'spec.logging.cloudWatch is not set: no aws-observability objects of the operator') };
+    return { part: partReady(CONDITION_LOGGING_READY, 'NotRequested', 'spec.logging.cloudWatch is not set: no aws-observability objects of the operator') };
   }
   const namespaceLive = await readLive(objects, plan.namespace);
   // Logging turned off and on again: nothing can be created in a terminating namespace.
   if (namespaceLive?.metadata?.deletionTimestamp) {
     return {
-      part: failedPart('NamespaceTerminating', `namespace ${AWS_OBSERVABILITY_NAMESPACE} is terminating; it is created again once it is gone`, false),
+      part: partWaiting(CONDITION_LOGGING_READY, 'NamespaceTerminating', `namespace ${AWS_OBSERVABILITY_NAMESPACE} is terminating; it is created again once it is gone`, NAMESPACE_TERMINATING_REQUEUE_MS),
       requeueAfterMs: NAMESPACE_TERMINATING_REQUEUE_MS,
     };
   }
@@ -86,7 +86,8 @@ export async function convergeLogging(objects: KubernetesObjectApi, cluster: Far
     if (namespaceLive && namespaceLive.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) {
       if (namespaceLive.metadata?.labels?.['aws-observability'] !== 'enabled') {
         return {
-          part: failedPart(
+          part: partStalled(
+            CONDITION_LOGGING_READY,
             'NamespaceNotOwned',
             `namespace ${AWS_OBSERVABILITY_NAMESPACE} exists without the operator's label and without aws-observability: enabled; label it, or delete it so the operator creates it`,
           ),
@@ -99,9 +100,9 @@ export async function convergeLogging(objects: KubernetesObjectApi, cluster: Far
   const configMapLive = await readLive(objects, plan.configMap);
   if (!configMapLive || !coversDesired(configMapLive, plan.configMap)) {
     await applyObject(objects, plan.configMap);
-    await event('Normal', 'LoggingConfigured', `applied ${AWS_OBSERVABILITY_NAMESPACE}/${AWS_LOGGING_CONFIG_MAP}; ${NEW_PODS_ONLY_NOTE}`);
+    event('Normal', 'LoggingConfigured', `applied ${AWS_OBSERVABILITY_NAMESPACE}/${AWS_LOGGING_CONFIG_MAP}; ${NEW_PODS_ONLY_NOTE}`);
   }
-  return { part: readyPart('Configured', `CloudWatch logging to ${plan.logGroupNames.join(' and ')}; ${NEW_PODS_ONLY_NOTE}`) };
+  return { part: partReady(CONDITION_LOGGING_READY, 'Configured', `CloudWatch logging to ${plan.logGroupNames.join(' and ')}; ${NEW_PODS_ONLY_NOTE}`) };
 }
 
 /** Whether this FargateCluster is an owner of the object (its uid in the owner references). */
@@ -111,13 +112,13 @@ function ownedByCluster(object: KubernetesObject | undefined, cluster: FargateCl
 }
 
 /** Deletes this FargateCluster's aws-logging ConfigMap, and the aws-observability Namespace only when it made it. */
-export async function removeLogging(objects: KubernetesObjectApi, cluster: FargateCluster, event: ClusterEventSink): Promise<void> {
+export async function removeLogging(objects: KubernetesObjectApi, cluster: FargateCluster, event: PartEvent): Promise<void> {
   // Only this FargateCluster's objects: another FargateCluster in the same Kubernetes cluster may
   // have logging on, and its aws-observability objects are not ours to remove.
   const configMap = await readLive(objects, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: AWS_LOGGING_CONFIG_MAP, namespace: AWS_OBSERVABILITY_NAMESPACE } });
   if (ownedByCluster(configMap, cluster)) {
     if (await deleteObject(objects, { apiVersion: 'v1', kind: 'ConfigMap', name: AWS_LOGGING_CONFIG_MAP, namespace: AWS_OBSERVABILITY_NAMESPACE })) {
-      await event('Normal', 'LoggingRemoved', `deleted ${AWS_OBSERVABILITY_NAMESPACE}/${AWS_LOGGING_CONFIG_MAP}; ${NEW_PODS_ONLY_NOTE}`);
+      event('Normal', 'LoggingRemoved', `deleted ${AWS_OBSERVABILITY_NAMESPACE}/${AWS_LOGGING_CONFIG_MAP}; ${NEW_PODS_ONLY_NOTE}`);
     }
   }
   const namespace = await readLive(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: AWS_OBSERVABILITY_NAMESPACE } });

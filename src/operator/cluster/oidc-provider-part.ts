@@ -4,8 +4,8 @@ import { withClusterDefaults } from '../../api/defaults.js';
 import type { FargateCluster } from '../../api/types.js';
 import type { Logger } from '../../observability/logger.js';
 import type { AwsServices } from '../operator-context.js';
-import type { ClusterEventSink } from '../reconcilers/fargate-cluster.js';
-import { failedPart, oidcProviderHint, readyPart, type PartState } from './cluster-status.js';
+import { CONDITION_OIDC_PROVIDER_READY, oidcProviderHint } from './cluster-status.js';
+import { partReady, partStalled, type PartEvent, type PartReport } from '../part-report.js';
 import type { ObservedClusterFacts } from './eks-cluster-part.js';
 
 /** Component tag value of a provider the operator created. */
@@ -18,7 +18,7 @@ export function oidcProviderTags(clusterName: string): Record<string, string> {
 
 /** The provider part of the status and the provider's ARN when there is one. */
 export interface OidcProviderResult {
-  part: PartState;
+  part: PartReport;
   arn?: string;
 }
 
@@ -27,28 +27,28 @@ export async function convergeOidcProvider(
   services: AwsServices,
   cluster: FargateCluster,
   observed: ObservedClusterFacts,
-  event: ClusterEventSink,
+  event: PartEvent,
   logger: Logger,
 ): Promise<OidcProviderResult> {
   const name = cluster.metadata.name ?? '';
   const issuer = observed.cluster.oidcIssuer;
-  if (!issuer) return { part: failedPart('NoOIDCIssuer', `EKS reports no OIDC issuer for cluster ${name}`) };
+  if (!issuer) return { part: partStalled(CONDITION_OIDC_PROVIDER_READY, 'NoOIDCIssuer', `EKS reports no OIDC issuer for cluster ${name}`) };
   const found = await services.oidcProviders.find(issuer);
-  if (found) return { part: readyPart('Ready', `IAM OIDC provider ${found.arn}`), arn: found.arn };
+  if (found) return { part: partReady(CONDITION_OIDC_PROVIDER_READY, 'Ready', `IAM OIDC provider ${found.arn}`), arn: found.arn };
   if (!withClusterDefaults(cluster).spec.iam?.createOIDCProvider) {
-    return { part: failedPart('OIDCProviderMissing', oidcProviderHint(name, cluster.spec.region, issuer)) };
+    return { part: partStalled(CONDITION_OIDC_PROVIDER_READY, 'OIDCProviderMissing', oidcProviderHint(name, cluster.spec.region, issuer)) };
   }
   const created = await services.oidcProviders.create({ issuerUrl: issuer, tags: oidcProviderTags(name) });
   logger.info('created the IAM OIDC provider', { arn: created.arn });
-  await event('Normal', 'OIDCProviderCreated', `created IAM OIDC provider ${created.arn} for ${issuer}`);
-  return { part: readyPart('Ready', `IAM OIDC provider ${created.arn}`), arn: created.arn };
+  event('Normal', 'OIDCProviderCreated', `created IAM OIDC provider ${created.arn} for ${issuer}`);
+  return { part: partReady(CONDITION_OIDC_PROVIDER_READY, 'Ready', `IAM OIDC provider ${created.arn}`), arn: created.arn };
 }
 
 /** Deletes the cluster's provider when the operator created it (tagged for this cluster); others stay. */
 export async function deleteOidcProviderIfOurs(
   services: AwsServices,
   cluster: FargateCluster,
-  event: ClusterEventSink,
+  event: PartEvent,
   logger: Logger,
 ): Promise<void> {
   const name = cluster.metadata.name ?? '';
@@ -62,6 +62,6 @@ export async function deleteOidcProviderIfOurs(
     return;
   }
   if (await services.oidcProviders.delete(provider.arn)) {
-    await event('Normal', 'OIDCProviderDeleted', `deleted IAM OIDC provider ${provider.arn}`);
+    event('Normal', 'OIDCProviderDeleted', `deleted IAM OIDC provider ${provider.arn}`);
   }
 }

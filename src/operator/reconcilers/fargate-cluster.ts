@@ -14,7 +14,6 @@ import { classifyAwsError } from '../../aws/error-classifier.js';
 import { PolicyNotFoundError } from '../../aws/iam-roles.js';
 import { TerminalError, type ReconcileContext, type ReconcileResult, type Reconciler } from '../../controller/reconciler.js';
 import type { KstatusState } from '../../kube/conditions.js';
-import type { EventType } from '../../kube/event-recorder.js';
 import type { ObjectKey } from '../../kube/object-key.js';
 import { keyOfObject } from '../../kube/object-key.js';
 import { convergeCoreDns, deleteCoreDnsProfile } from '../cluster/coredns-part.js';
@@ -22,7 +21,9 @@ import { convergeExecutionRole, deleteExecutionRole } from '../cluster/execution
 import { convergeLogging } from '../cluster/logging-part.js';
 import { observeClusterFacts, type ClusterAccounts } from '../cluster/eks-cluster-part.js';
 import { convergeOidcProvider, deleteOidcProviderIfOurs } from '../cluster/oidc-provider-part.js';
-import { clusterStatus, profileStatuses, summaryStatus, workloadsRemainMessage, failedPart, readyPart, unknownPart } from '../cluster/cluster-status.js';
+import { clusterStatus, CONDITION_CLUSTER_FOUND, CONDITION_EXECUTION_ROLE_READY, CONDITION_OIDC_PROVIDER_READY, profileStatuses, summaryStatus, workloadsRemainMessage } from '../cluster/cluster-status.js';
+import { partEvents } from '../part-events.js';
+import { partReady, partStalled, partUnknown, type PartEvent } from '../part-report.js';
 import { workloadsOfCluster } from '../cluster/workload-cluster.js';
 import type { OperatorContext } from '../operator-context.js';
 import { describeReconcileFailure, retryingState } from '../reconcile-failure.js';
@@ -32,9 +33,6 @@ export const EXTERNAL_WAIT_REQUEUE_MS = 60_000;
 /** How often a deletion waiting for workloads looks again (workload deletes also wake it). */
 export const WORKLOADS_REMAIN_REQUEUE_MS = 30_000;
 
-/** Records an event; a failed event write is logged, never fails the reconcile. */
-export type ClusterEventSink = (type: EventType, reason: string, message: string) => Promise<void>;
-
 /** Creates the FargateCluster reconciler over the operator context. */
 export function createFargateClusterReconciler(ctx: OperatorContext): Reconciler {
   const accounts: ClusterAccounts = new Map();
@@ -42,18 +40,8 @@ export function createFargateClusterReconciler(ctx: OperatorContext): Reconciler
     async reconcile(key: ObjectKey, run: ReconcileContext): Promise<ReconcileResult> {
       const cluster = ctx.clusters.get(key.name);
       if (!cluster) return {};
-      const event: ClusterEventSink = async (type, reason, message) => {
-        try {
-          await ctx.events.record(
-            { apiVersion: API_GROUP_VERSION, kind: KIND_CLUSTER, name: cluster.metadata.name ?? key.name, ...(cluster.metadata.uid ? { uid: cluster.metadata.uid } : {}) },
-            type,
-            reason,
-            message,
-          );
-        } catch (error) {
-          run.logger.warn('could not record an event', { reason, error: String(error) });
-        }
-      };
+      // Events on a cluster-scoped object go to "default", where kubectl describe looks for them.
+      const event = partEvents(ctx, { apiVersion: API_GROUP_VERSION, kind: KIND_CLUSTER, metadata: { name: cluster.metadata.name ?? key.name, ...(cluster.metadata.uid ? { uid: cluster.metadata.uid } : {}) } }, run.logger);
       try {
         if (cluster.metadata.deletionTimestamp) return await finalize(ctx, cluster, accounts, event, run);
         return await converge(ctx, cluster, accounts, event, run);
@@ -70,16 +58,16 @@ export function createFargateClusterReconciler(ctx: OperatorContext): Reconciler
  * a missing policy stalls the cluster until it changes; anything else is retried with backoff,
  * and Reconciling says what failed and when the retry comes.
  */
-async function onFailure(ctx: OperatorContext, cluster: FargateCluster, error: unknown, event: ClusterEventSink, run: ReconcileContext): Promise<never> {
+async function onFailure(ctx: OperatorContext, cluster: FargateCluster, error: unknown, event: PartEvent, run: ReconcileContext): Promise<never> {
   const stall = terminalOf(error);
   if (stall) {
-    await event('Warning', stall.reason, stall.message);
+    event('Warning', stall.reason, stall.message);
     await writeSummary(ctx, cluster, { state: 'Stalled', ...stall });
     throw new TerminalError(stall.message, stall.reason, { cause: error });
   }
   if (ctx.stopping()) throw error;
   const failure = describeReconcileFailure(error);
-  await event('Warning', failure.source === 'aws' ? 'AWSCallFailed' : 'ReconcileFailed', `${failure.message} (retrying)`);
+  event('Warning', failure.source === 'aws' ? 'AWSCallFailed' : 'ReconcileFailed', `${failure.message} (retrying)`);
   try {
     await writeSummary(ctx, cluster, retryingState(failure, run.retryDelayMs, new Date(ctx.clock.now())));
   } catch (statusError) {
@@ -108,7 +96,7 @@ async function converge(
   ctx: OperatorContext,
   clusterIn: FargateCluster,
   accounts: ClusterAccounts,
-  event: ClusterEventSink,
+  event: PartEvent,
   run: ReconcileContext,
 ): Promise<ReconcileResult> {
   let cluster = clusterIn;
@@ -116,7 +104,7 @@ async function converge(
   if (problems.length > 0) {
     const message = formatProblems(problems);
     await writeSummary(ctx, cluster, { state: 'Stalled', reason: 'InvalidSpec', message });
-    await event('Warning', 'InvalidSpec', message);
+    event('Warning', 'InvalidSpec', message);
     throw new TerminalError(message, 'InvalidSpec');
   }
   // Before any AWS write: from here on the operator may create things only it can clean up.
@@ -129,13 +117,16 @@ async function converge(
   const now = new Date(ctx.clock.now());
   if (!observed) {
     const message = `no EKS cluster named ${name} in ${region}: the FargateCluster's name must be the EKS cluster name`;
-    const notFound = failedPart('ClusterNotFound', message);
-    const waiting = unknownPart('ClusterNotFound', 'waits for the EKS cluster');
-    await ctx.writeClusterStatus(cluster, clusterStatus(cluster, { clusterFound: notFound, oidcProvider: waiting, executionRole: waiting, facts: {} }, now));
-    await event('Warning', 'ClusterNotFound', message);
+    const notFound = partStalled(CONDITION_CLUSTER_FOUND, 'ClusterNotFound', message);
+    const waiting = (type: string) => partUnknown(type, 'ClusterNotFound', 'waits for the EKS cluster');
+    await ctx.writeClusterStatus(
+      cluster,
+      clusterStatus(cluster, { clusterFound: notFound, oidcProvider: waiting(CONDITION_OIDC_PROVIDER_READY), executionRole: waiting(CONDITION_EXECUTION_ROLE_READY), facts: {} }, now),
+    );
+    event('Warning', 'ClusterNotFound', message);
     return { requeueAfterMs: EXTERNAL_WAIT_REQUEUE_MS };
   }
-  const clusterFound = readyPart('Found', `EKS cluster ${observed.cluster.arn} is ${observed.cluster.status}`);
+  const clusterFound = partReady(CONDITION_CLUSTER_FOUND, 'Found', `EKS cluster ${observed.cluster.arn} is ${observed.cluster.status}`);
   const oidc = await convergeOidcProvider(services, cluster, observed, event, run.logger);
   // The role's logging policy appears and disappears with spec.logging (planPodExecutionRole).
   const role = await convergeExecutionRole(services, cluster, observed, event);
@@ -162,7 +153,7 @@ async function converge(
     now,
   );
   await ctx.writeClusterStatus(cluster, status);
-  const waitsOutside = oidc.part.status !== 'True' || role.part.status !== 'True';
+  const waitsOutside = oidc.part.condition.status !== 'True' || role.part.condition.status !== 'True';
   const requeues = [...(waitsOutside ? [EXTERNAL_WAIT_REQUEUE_MS] : []), ...[logging.requeueAfterMs, coreDns.requeueAfterMs].filter((ms) => ms !== undefined)];
   return requeues.length > 0 ? { requeueAfterMs: Math.min(...requeues) } : {};
 }
@@ -171,7 +162,7 @@ async function finalize(
   ctx: OperatorContext,
   cluster: FargateCluster,
   accounts: ClusterAccounts,
-  event: ClusterEventSink,
+  event: PartEvent,
   run: ReconcileContext,
 ): Promise<ReconcileResult> {
   if (!(cluster.metadata.finalizers ?? []).includes(FINALIZER)) return {};
@@ -180,14 +171,14 @@ async function finalize(
   if (remaining.length > 0) {
     const message = workloadsRemainMessage(remaining);
     await writeSummary(ctx, cluster, { state: 'Reconciling', reason: 'WorkloadsRemain', message });
-    await event('Warning', 'WorkloadsRemain', message);
+    event('Warning', 'WorkloadsRemain', message);
     return { requeueAfterMs: WORKLOADS_REMAIN_REQUEUE_MS };
   }
   const services = ctx.aws(cluster.spec.region);
   // The coredns profile uses the execution role: it goes first, and the finalizer waits until it is gone.
   const coreDns = await deleteCoreDnsProfile(services, cluster, name, event);
-  if (coreDns.part.status !== 'True') {
-    await writeSummary(ctx, cluster, { state: 'Reconciling', reason: coreDns.part.reason, message: coreDns.part.message });
+  if (coreDns.part.condition.status !== 'True') {
+    await writeSummary(ctx, cluster, { state: 'Reconciling', reason: coreDns.part.condition.reason, message: coreDns.part.condition.message });
     return { requeueAfterMs: coreDns.requeueAfterMs ?? WORKLOADS_REMAIN_REQUEUE_MS };
   }
   // The aws-observability objects carry an owner reference to the FargateCluster: garbage

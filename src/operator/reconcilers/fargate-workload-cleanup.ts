@@ -16,7 +16,7 @@ import { profileInUse } from '../workload/child-state.js';
 import { deleteChildren } from '../workload/children-part.js';
 import { deleteProfile } from '../workload/fargate-profile-part.js';
 import { deleteRole } from '../workload/iam-role-part.js';
-import { requeueOf, type PartEvent, type PartReport, type StatusFields } from '../workload/part-report.js';
+import { requeueOf, type PartEvent, type PartReport, type StatusFields } from '../part-report.js';
 import { MOVING_FROM_ANNOTATION } from '../workload/profile-move.js';
 import { profileOwnershipTags, remainingProfileUsers } from '../workload/profile-usage.js';
 import { profileUsers } from '../workload/profile-users.js';

@@ -6,6 +6,7 @@
  * children. Status reports every part; moving AWS states requeue, retryable errors throw,
  * terminal ones set Stalled and throw a TerminalError.
  */
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { ADOPT_ANNOTATION } from '../../api/constants.js';
 import { withClusterDefaults } from '../../api/defaults.js';
 import { capacityStatus, sizeFargatePod } from '../../api/sizing.js';
@@ -31,12 +32,15 @@ import {
   summarize,
   type PartReport,
   type StatusFields,
-} from '../workload/part-report.js';
+} from '../part-report.js';
 import { hasFinalizer, setWorkloadFinalizer } from '../workload/workload-finalizer.js';
 import { writeWorkloadState } from '../workload/workload-status.js';
-import { workloadEvents } from '../workload/workload-events.js';
+import { partEvents } from '../part-events.js';
 import { clusterFacts, findWorkloadCluster } from '../workload/workload-cluster.js';
 import { finalizeWorkload } from './fargate-workload-cleanup.js';
+
+/** The Ready condition's message of a workload. */
+const WORKLOAD_READY_MESSAGE = 'every part of the workload is ready';
 
 /** How often a workload waiting for its FargateCluster looks again (cluster changes also wake it). */
 export const WAITING_FOR_CLUSTER_REQUEUE_MS = 30_000;
@@ -92,7 +96,7 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
   if (!facts.ready) {
     return waitForCluster(ctx, workload, `FargateCluster ${cluster.metadata.name ?? ''} is not ready yet: status lacks ${facts.missing.join(', ')}`);
   }
-  const event = workloadEvents(ctx, workload, context.logger);
+  const event = partEvents(ctx, workload as KubernetesObject, context.logger);
   if (deleting) return finalizeWorkload({ ctx, workload, cluster, plan: planFor(workload, cluster, facts), queueKey, event });
 
   const problems = validate(workload, cluster);
@@ -177,7 +181,7 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
     );
   }
 
-  const summary = summarize(parts);
+  const summary = summarize(parts, WORKLOAD_READY_MESSAGE);
   await writeWorkloadState(ctx, owned, summary, parts, fields);
   if (summary.state === 'Stalled') {
     // Identical events are dropped by the recorder for a while: a resync of a stalled workload does not flood.

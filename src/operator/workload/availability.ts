@@ -3,7 +3,7 @@
  * and whether the Ingress has its load balancer (IngressReady). Pure.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { CONDITION_AVAILABLE, CONDITION_INGRESS, partReady, partWaiting, type PartReport } from './part-report.js';
+import { CONDITION_AVAILABLE, CONDITION_INGRESS, partReady, partWaiting, type PartReport } from '../part-report.js';
 
 /** The Deployment fields availability is read from. */
 export interface DeploymentState extends KubernetesObject {

@@ -8,7 +8,7 @@ import { API_GROUP, PROFILE_LABEL } from '../../api/constants.js';
 import { sha256Hex } from '../../plan/hash.js';
 import type { KubeObject } from '../../plan/index.js';
 import { apiStatusCode } from '../../kube/api-error.js';
-import { CONDITION_AVAILABLE, CONDITION_INGRESS, CONDITION_NETWORK } from './part-report.js';
+import { CONDITION_AVAILABLE, CONDITION_INGRESS, CONDITION_NETWORK } from '../part-report.js';
 
 /** Annotation on every child with a hash of the manifest last applied: a removed field changes it. */
 export const APPLIED_HASH_ANNOTATION = `${API_GROUP}/applied-hash`;

@@ -12,7 +12,7 @@ import { applyObject, deleteObject, mergePatchObject } from '../../kube/server-s
 import type { KubeObject } from '../../plan/index.js';
 import { childKind, driftedSpecFields, needsApply, sameManifest, staleChildren, withAppliedHash } from './child-state.js';
 import { formatKubeApiError, kubeApiErrorSummary } from '../../kube/api-error.js';
-import { CONDITION_NETWORK, partReady, partStalled, partWaiting, type PartEvent, type PartReport } from './part-report.js';
+import { CONDITION_NETWORK, partReady, partStalled, partWaiting, type PartEvent, type PartReport } from '../part-report.js';
 
 /** A live child, with its kind and apiVersion filled in (list items lack them). */
 export type LiveChild = KubernetesObject & { kind: string; apiVersion: string };

@@ -12,7 +12,7 @@ import { profileDifferences, type ObservedProfile } from '../../aws/fargate-prof
 import { isOwnedBy } from '../../aws/iam-roles.js';
 import type { FargateProfilePlan, KubeObject } from '../../plan/index.js';
 import type { AwsServices } from '../operator-context.js';
-import { CONDITION_PROFILE, partReady, partStalled, partWaiting, type PartEvent, type PartReport } from './part-report.js';
+import { CONDITION_PROFILE, partReady, partStalled, partWaiting, type PartEvent, type PartReport } from '../part-report.js';
 import { ownedBy, profileInUse } from './child-state.js';
 import type { ChildCache } from './children-part.js';
 import { decideProfileMove, moveSource, MOVING_FROM_ANNOTATION, rolloutComplete, withMoveStep, type LiveDeploymentFacts, type MoveStep } from './profile-move.js';

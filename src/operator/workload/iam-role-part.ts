@@ -8,7 +8,7 @@ import { TAG_CLUSTER, TAG_NAME, TAG_NAMESPACE } from '../../api/constants.js';
 import { classifyAwsError, mayBePropagationLag } from '../../aws/error-classifier.js';
 import { isOwnedBy, PolicyNotFoundError, replacementReason, type IamRoleStore, type RoleAction } from '../../aws/iam-roles.js';
 import type { IrsaRolePlan } from '../../plan/index.js';
-import { CONDITION_IAM_ROLE, partReady, partStalled, type PartEvent, type PartReport } from './part-report.js';
+import { CONDITION_IAM_ROLE, partReady, partStalled, type PartEvent, type PartReport } from '../part-report.js';
 
 /**
  * The tags that prove a role is this workload's: cluster, namespace and name. The uid tag is left

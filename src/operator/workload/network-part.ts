@@ -7,7 +7,7 @@
 import type { Ec2NetworkReader, NetworkQuery } from '../../aws/ec2-network.js';
 import { evaluateNetwork, type NetworkVerdict } from '../../aws/network-preflight.js';
 import type { FargateCluster, FargateWorkload } from '../../api/types.js';
-import { CONDITION_NETWORK, partReady, partStalled, partWaiting, type PartReport } from './part-report.js';
+import { CONDITION_NETWORK, partReady, partStalled, partWaiting, type PartReport } from '../part-report.js';
 
 /** How often a network that can be fixed outside the operator (egress, DNS, a security group) is looked at again. */
 export const NETWORK_RECHECK_MS = 60_000;

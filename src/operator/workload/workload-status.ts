@@ -2,7 +2,7 @@
 import type { FargateWorkload } from '../../api/types.js';
 import type { KstatusState } from '../../kube/conditions.js';
 import type { OperatorContext } from '../operator-context.js';
-import { nextWorkloadStatus, type PartReport, type StatusFields } from './part-report.js';
+import { nextWorkloadStatus, type PartReport, type StatusFields } from '../part-report.js';
 
 /** Sets the part conditions, the kstatus summary and the fields, and writes the status if it changed. */
 export async function writeWorkloadState(

@@ -1,10 +1,11 @@
 /**
- * What each dependent part of a workload (profile, IAM role, network, Kubernetes children)
- * reports after converging, and how the reports become the workload's status: one condition per
- * part plus the kstatus summary (Ready / Reconciling / Stalled). Pure.
+ * What each dependent part reports after converging, for workloads (profile, IAM role, network,
+ * Kubernetes children) and FargateClusters (EKS cluster, OIDC provider, execution role, logging,
+ * CoreDNS) alike, and how the reports become status: one condition per part plus the kstatus
+ * summary (Ready / Reconciling / Stalled). One vocabulary for both kinds. Pure.
  */
-import type { Condition, FargateWorkload, FargateWorkloadStatus } from '../../api/types.js';
-import { setCondition, setKstatus, type DesiredCondition, type KstatusState } from '../../kube/conditions.js';
+import type { Condition, FargateWorkload, FargateWorkloadStatus } from '../api/types.js';
+import { setCondition, setKstatus, type DesiredCondition, type KstatusState } from '../kube/conditions.js';
 
 /** The per-part condition types, in the order the parts converge. */
 export const CONDITION_PROFILE = 'FargateProfileReady';
@@ -38,6 +39,11 @@ export function partWaiting(type: string, reason: string, message: string, reque
   return { condition: { type, status: 'False', reason, message }, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
 }
 
+/** A report whose condition is Unknown: the part cannot be judged until an earlier one is ready. */
+export function partUnknown(type: string, reason: string, message: string): PartReport {
+  return { condition: { type, status: 'Unknown', reason, message } };
+}
+
 /** A report whose condition is False for a reason only a change of spec or account fixes. */
 export function partStalled(type: string, reason: string, message: string): PartReport {
   return { condition: { type, status: 'False', reason, message }, stalled: true };
@@ -45,14 +51,14 @@ export function partStalled(type: string, reason: string, message: string): Part
 
 /**
  * The kstatus summary of the parts: Stalled when any part is, else Reconciling with the first
- * part that is not True (in convergence order), else Ready.
+ * part that is not True (in convergence order), else Ready (with `readyMessage`, if any).
  */
-export function summarize(parts: readonly PartReport[]): KstatusState {
+export function summarize(parts: readonly PartReport[], readyMessage?: string): KstatusState {
   const stalled = parts.find((part) => part.stalled);
   if (stalled) return { state: 'Stalled', reason: stalled.condition.reason, message: stalled.condition.message };
   const pending = parts.find((part) => part.condition.status !== 'True');
   if (pending) return { state: 'Reconciling', reason: pending.condition.reason, message: pending.condition.message };
-  return { state: 'Ready', message: 'every part of the workload is ready' };
+  return { state: 'Ready', ...(readyMessage !== undefined ? { message: readyMessage } : {}) };
 }
 
 /** The shortest requeue any part asks for, if any asks. */
