@@ -87,6 +87,38 @@ describe('FargateCluster reconciler on fakes', () => {
     expect(h.condition('ClusterFound')).toMatchObject({ status: 'False', reason: 'ClusterNotFound' });
   });
 
+  it('logging on: the aws-observability Namespace and aws-logging ConfigMap, the role may write the log group; then steady', async () => {
+    h.kube.clusters.set(NAME, clusterManifest({ logging: { cloudWatch: { logGroupName: '/eks/prod/fargate', retentionDays: 30 } } }));
+    expect(await h.run()).toEqual({});
+    expect(h.condition('LoggingReady')).toMatchObject({ status: 'True', reason: 'Configured' });
+    expect(h.kube.get('Namespace', '', 'aws-observability')?.metadata?.labels).toMatchObject({ 'aws-observability': 'enabled' });
+    expect(JSON.stringify(h.kube.get('ConfigMap', 'aws-observability', 'aws-logging')?.data)).toContain('/eks/prod/fargate');
+    const role = [...h.aws.roles.values()][0]!;
+    expect(JSON.stringify(role.inlinePolicies)).toContain('logs:PutLogEvents');
+    const [awsWrites, kubeWrites] = [h.aws.writes().length, h.kube.writes.length];
+    expect(await h.run()).toEqual({});
+    expect([h.aws.writes().length, h.kube.writes.length]).toEqual([awsWrites, kubeWrites]);
+  });
+
+  it('CoreDNS on Fargate: its profile through the lane, CREATING then ACTIVE, then the compute-type annotation removed', async () => {
+    await h.kube.api.patch({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'coredns', namespace: 'kube-system' },
+      spec: { template: { metadata: { annotations: { 'eks.amazonaws.com/compute-type': 'ec2' } } } },
+    } as never);
+    h.kube.clusters.set(NAME, clusterManifest({ coreDNSOnFargate: true, profiles: { maxProfiles: 10, namePrefix: 'fw' } }));
+    const first = await h.run();
+    expect(first).toMatchObject({ requeueAfterMs: expect.any(Number) });
+    expect(h.condition('CoreDNSReady')).toMatchObject({ status: 'False', reason: 'ProfileCreating' });
+    expect(h.condition('Reconciling')).toMatchObject({ status: 'True' });
+    expect(await h.run()).toEqual({});
+    expect(h.condition('CoreDNSReady')).toMatchObject({ status: 'True', reason: 'Active' });
+    expect([...h.aws.profiles.values()].map((p) => `${p.profile.name} ${p.profile.status}`)).toEqual(['fw-coredns ACTIVE']);
+    const coredns = h.kube.get('Deployment', 'kube-system', 'coredns') as { spec: { template: { metadata: { annotations?: Record<string, string> } } } };
+    expect(coredns.spec.template.metadata.annotations ?? {}).not.toHaveProperty('eks.amazonaws.com/compute-type');
+  });
+
   it('delete: the execution role and the OIDC provider it created go, then the finalizer', async () => {
     h.kube.clusters.set(NAME, clusterManifest());
     await h.run();

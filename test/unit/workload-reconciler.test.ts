@@ -262,6 +262,20 @@ describe('FargateWorkload reconciler on fakes', () => {
     expect(h.aws.profiles.size).toBe(0);
   });
 
+  it.each([
+    ['not served (no CRD)', (h: Harness) => h.kube.unservedKinds.add('SecurityGroupPolicy')],
+    ['removed since the cache looked', (h: Harness) => h.kube.removedKinds.add('SecurityGroupPolicy')],
+  ])('security groups with the SecurityGroupPolicy kind %s: NetworkReady says the CRD is missing, the rest converges', async (_name, arrange) => {
+    h.aws.securityGroups.add('sg-0a1b2c3d4e5f60718');
+    arrange(h);
+    h.kube.addWorkload(workload('web', { networking: { securityGroupIds: ['sg-0a1b2c3d4e5f60718'] } }));
+    const outcome = await h.converge('shop/web', 6);
+    expect(outcome).toMatchObject({ requeueAfterMs: expect.any(Number) });
+    expect(h.condition('shop/web', 'NetworkReady')).toMatchObject({ status: 'False', reason: 'SecurityGroupPolicyCRDMissing' });
+    expect(h.condition('shop/web', 'WorkloadAvailable')?.status).toBe('True');
+    expect(h.kube.get('SecurityGroupPolicy', 'shop', 'web')).toBeUndefined();
+  });
+
   it('a second profile create waits in the lane while another profile of the cluster is CREATING', async () => {
     await h.aws.services(new ProfileLane()).profiles.create({ name: 'outside', clusterName: CLUSTER, subnets: SUBNETS, selectors: [{ namespace: 'x', labels: {} }], podExecutionRoleArn: EXECUTION_ROLE, tags: {} });
     h.kube.addWorkload(workload());

@@ -11,7 +11,7 @@ import type { FargateWorkload } from '../../api/types.js';
 import { applyObject, deleteObject, mergePatchObject } from '../../kube/server-side-apply.js';
 import type { KubeObject } from '../../plan/index.js';
 import { childKind, driftedSpecFields, needsApply, sameManifest, staleChildren, withAppliedHash } from './child-state.js';
-import { formatKubeApiError, kubeApiErrorSummary } from '../../kube/api-error.js';
+import { formatKubeApiError, isNotFound, kubeApiErrorSummary } from '../../kube/api-error.js';
 import { CONDITION_NETWORK, partReady, partStalled, partWaiting, type PartEvent, type PartReport } from '../part-report.js';
 
 /** A live child, with its kind and apiVersion filled in (list items lack them). */
@@ -25,6 +25,16 @@ export interface ObservedChildren {
 
 /** How often a workload whose SecurityGroupPolicy CRD is missing looks again (nothing else wakes it when the CRD appears). */
 export const MISSING_CRD_REQUEUE_MS = 60_000;
+
+/** NetworkReady while the cluster has no SecurityGroupPolicy CRD: looked at again, and woken when it is installed. */
+function securityGroupPolicyCrdMissing(): PartReport {
+  return partWaiting(
+    CONDITION_NETWORK,
+    'SecurityGroupPolicyCRDMissing',
+    'the workload asks for security groups, but the cluster has no SecurityGroupPolicy CRD (vpcresources.k8s.aws/v1beta1): install the Amazon VPC CNI security-groups-for-pods support',
+    MISSING_CRD_REQUEUE_MS,
+  );
+}
 
 /** Reads of the workload's live children: the informer caches in the operator (src/operator/child-informers.ts), an in-memory store in unit tests. */
 export interface ChildCache {
@@ -81,12 +91,7 @@ export async function applyChildren(
   for (const plannedObject of planned) {
     if (plannedObject.kind === 'SecurityGroupPolicy') {
       if (observed.unservedKinds.has('SecurityGroupPolicy')) {
-        network = partWaiting(
-          CONDITION_NETWORK,
-          'SecurityGroupPolicyCRDMissing',
-          'the workload asks for security groups, but the cluster has no SecurityGroupPolicy CRD (vpcresources.k8s.aws/v1beta1): install the Amazon VPC CNI security-groups-for-pods support',
-          MISSING_CRD_REQUEUE_MS,
-        );
+        network = securityGroupPolicyCrdMissing();
         continue;
       }
       network = partReady(CONDITION_NETWORK, 'SecurityGroupPolicyApplied', `security groups ${plannedObject.spec.securityGroups.groupIds.join(', ')}`);
@@ -101,6 +106,11 @@ export async function applyChildren(
     try {
       current.set(key, await applyObject(objects, desired as KubernetesObject));
     } catch (error) {
+      // A CRD removed since its informer last listed: the kind is not served any more.
+      if (childKind(desired.kind).optional && isNotFound(error)) {
+        network = securityGroupPolicyCrdMissing();
+        continue;
+      }
       const report = refusedChild(desired.kind, desired.metadata.name, error);
       if (!report) throw error;
       if (!live || !sameManifest(desired, live)) {

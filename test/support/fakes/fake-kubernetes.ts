@@ -62,8 +62,10 @@ export class FakeKubernetes implements ChildCache {
   readonly events: FakeEvent[] = [];
   /** Every write, `verb Kind name`, in order. */
   readonly writes: string[] = [];
-  /** Kinds the cluster does not serve (their CRD is missing). */
+  /** Kinds the cluster does not serve (their CRD is missing), as the child cache reports them. */
   readonly unservedKinds = new Set<string>();
+  /** Kinds whose CRD was removed since the cache last looked: the cache does not know, a write gets 404. */
+  readonly removedKinds = new Set<string>();
   /** Rejects a child as the API server would (422), with a message and field paths. */
   refuse: (object: Stored) => { message: string; fields: string[] } | undefined = () => undefined;
   private resourceVersion = 1;
@@ -72,6 +74,7 @@ export class FakeKubernetes implements ChildCache {
   /** The generic object API, as much of it as the operator uses. */
   readonly api = {
     patch: async (object: KubernetesObject, _pretty?: string, _dryRun?: string, _manager?: string, _force?: boolean, strategy?: string): Promise<KubernetesObject> => {
+      if (this.removedKinds.has(object.kind ?? '')) throw apiError(404, 'NotFound', 'the server could not find the requested resource');
       const key = this.key(object);
       const existing = this.objects.get(key);
       const isMerge = typeof strategy === 'string' && strategy.includes('merge-patch');
@@ -100,7 +103,7 @@ export class FakeKubernetes implements ChildCache {
 
   /** A stored object by kind, namespace and name. */
   get(kind: string, namespace: string, name: string): Stored | undefined {
-    return [...this.objects.values()].find((object) => object.kind === kind && object.metadata?.namespace === namespace && object.metadata?.name === name);
+    return [...this.objects.values()].find((object) => object.kind === kind && (object.metadata?.namespace ?? '') === namespace && object.metadata?.name === name);
   }
 
   observe(workload: FargateWorkload): ObservedChildren {
