@@ -115,7 +115,7 @@ describe('FargateCluster reconciler on fakes', () => {
     expect(await h.run()).toEqual({});
     expect(h.condition('CoreDNSReady')).toMatchObject({ status: 'True', reason: 'Active' });
     expect([...h.aws.profiles.values()].map((p) => `${p.profile.name} ${p.profile.status}`)).toEqual(['fw-coredns ACTIVE']);
-    const coredns = h.kube.get('Deployment', 'kube-system', 'coredns') as { spec: { template: { metadata: { annotations?: Record<string, string> } } } };
+    const coredns = h.kube.get('Deployment', 'kube-system', 'coredns') as unknown as { spec: { template: { metadata: { annotations?: Record<string, string> } } } };
     expect(coredns.spec.template.metadata.annotations ?? {}).not.toHaveProperty('eks.amazonaws.com/compute-type');
   });
 
