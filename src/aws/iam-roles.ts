@@ -111,11 +111,6 @@ export function replacementReason(spec: RoleSpec, observed: ObservedRole): strin
   return spec.path === observed.path ? undefined : `the role's path is ${observed.path}, the spec wants ${spec.path}; IAM cannot change a role's path`;
 }
 
-/** True when the role carries every ownership tag with the same value. */
-export function isOwnedBy(observed: { tags: Record<string, string> }, ownershipTags: Record<string, string>): boolean {
-  return Object.entries(ownershipTags).every(([key, value]) => observed.tags[key] === value);
-}
-
 /**
  * A policy the role spec names does not exist in the account (IAM answers NoSuchEntity). Retrying
  * cannot help until the spec names an existing policy, so it is terminal and names the ARN.

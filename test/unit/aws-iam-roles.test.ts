@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { diffRole, isOwnedBy, replacementReason, type ObservedRole, type RoleSpec } from '../../src/aws/iam-roles.js';
+import { diffRole, replacementReason, type ObservedRole, type RoleSpec } from '../../src/aws/iam-roles.js';
+import { isOwnedBy } from '../../src/aws/ownership.js';
 
 const trust = {
   Version: '2012-10-17',

@@ -234,6 +234,21 @@ describe('FargateWorkload reconciler on fakes', () => {
     expect(h.aws.writes().slice(-2)).toEqual(['iam:DeleteRole', 'eks:DeleteFargateProfile']);
   });
 
+  it('a cleanup error (DeleteConflict) shows in status while the delete is retried, and the workload goes once it clears', async () => {
+    h.kube.addWorkload(workload());
+    await h.converge('shop/web');
+    h.aws.faults = [{ operation: 'iam:DeleteRole', error: () => awsError('DeleteConflictException', 'Cannot delete entity, must detach all policies first.', 409), count: 1 }];
+    h.kube.deleteWorkload('shop/web');
+    const outcome = await h.converge('shop/web');
+    expect(outcome).toBeInstanceOf(Error);
+    expect(isTerminal(outcome)).toBe(false);
+    expect(h.condition('shop/web', 'Reconciling')).toMatchObject({ status: 'True', reason: 'ConcurrentModification', message: expect.stringContaining('DeleteConflictException: Cannot delete entity') });
+    expect(h.kube.workloads.get('shop/web')?.metadata.finalizers).toEqual(['fargate.eksops.dev/cleanup']);
+    expect(await h.converge('shop/web')).toEqual({});
+    expect(h.kube.workloads.has('shop/web')).toBe(false);
+    expect(h.aws.roles.size).toBe(0);
+  });
+
   it('delete with Retain: the children go, the role and the profile stay in AWS', async () => {
     h.kube.addWorkload(workload('web', { deletionPolicy: 'Retain' }));
     await h.converge('shop/web');

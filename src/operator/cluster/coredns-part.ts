@@ -8,6 +8,7 @@ import { PatchStrategy, type KubernetesObject, type KubernetesObjectApi } from '
 import { FIELD_MANAGER, TAG_CLUSTER, TAG_COMPONENT } from '../../api/constants.js';
 import type { FargateCluster } from '../../api/types.js';
 import { classifyAwsError } from '../../aws/error-classifier.js';
+import { isOwnedBy, ownershipSubset } from '../../aws/ownership.js';
 import type { ObservedProfile } from '../../aws/fargate-profiles.js';
 import { isNotFound } from '../../kube/api-error.js';
 import {
@@ -38,9 +39,9 @@ export interface CoreDnsResult {
   requeueAfterMs?: number;
 }
 
-/** The profile the operator made for CoreDNS: its name, and the tags that prove it is ours. */
+/** The profile the operator made for CoreDNS: its cluster and component tags prove it is ours. */
 function isOurs(profile: ObservedProfile, tags: Record<string, string>): boolean {
-  return profile.tags[TAG_CLUSTER] === tags[TAG_CLUSTER] && profile.tags[TAG_COMPONENT] === tags[TAG_COMPONENT];
+  return isOwnedBy(profile, ownershipSubset(tags, [TAG_CLUSTER, TAG_COMPONENT]));
 }
 
 function waiting(reason: string, message: string): CoreDnsResult {

@@ -4,6 +4,7 @@
  * the cluster). An existing role of the managed name that does not carry the cluster's tag is
  * not touched unless the FargateCluster carries the adoption annotation.
  */
+import { isOwnedBy } from '../../aws/ownership.js';
 import { ADOPT_ANNOTATION, TAG_CLUSTER, TAG_COMPONENT } from '../../api/constants.js';
 import type { FargateCluster } from '../../api/types.js';
 import { replacementReason } from '../../aws/iam-roles.js';
@@ -22,7 +23,7 @@ export interface ExecutionRoleResult {
 
 /** True when the role carries this cluster's execution-role ownership tags. */
 export function isClusterExecutionRole(tags: Record<string, string>, plan: PodExecutionRolePlan): boolean {
-  return Object.entries(plan.tags).every(([key, value]) => tags[key] === value);
+  return isOwnedBy({ tags }, plan.tags);
 }
 
 /** Makes the cluster's execution role match the plan, or checks the role the cluster names. */

@@ -1,4 +1,5 @@
 /** The cluster's IAM OIDC provider: found, created when the FargateCluster allows it, or reported missing. */
+import { isOwnedBy } from '../../aws/ownership.js';
 import { TAG_CLUSTER, TAG_COMPONENT } from '../../api/constants.js';
 import { withClusterDefaults } from '../../api/defaults.js';
 import type { FargateCluster } from '../../api/types.js';
@@ -56,7 +57,7 @@ export async function deleteOidcProviderIfOurs(
   if (!issuer) return;
   const provider = await services.oidcProviders.find(issuer);
   if (!provider) return;
-  const ours = Object.entries(oidcProviderTags(name)).every(([key, value]) => provider.tags[key] === value);
+  const ours = isOwnedBy(provider, oidcProviderTags(name));
   if (!ours) {
     logger.info('leaving the IAM OIDC provider: the operator did not create it', { arn: provider.arn });
     return;

@@ -9,7 +9,7 @@ import { LABEL_WORKLOAD, PROFILE_LABEL, TAG_CLUSTER } from '../../api/constants.
 import type { FargateWorkload } from '../../api/types.js';
 import { classifyAwsError, mayBePropagationLag } from '../../aws/error-classifier.js';
 import { profileDifferences, type ObservedProfile } from '../../aws/fargate-profiles.js';
-import { isOwnedBy } from '../../aws/iam-roles.js';
+import { isOwnedBy } from '../../aws/ownership.js';
 import type { FargateProfilePlan, KubeObject } from '../../plan/index.js';
 import type { AwsServices } from '../operator-context.js';
 import { CONDITION_PROFILE, partReady, partStalled, partWaiting, type PartEvent, type PartReport } from '../part-report.js';

@@ -6,7 +6,8 @@
  */
 import { TAG_CLUSTER, TAG_NAME, TAG_NAMESPACE } from '../../api/constants.js';
 import { classifyAwsError, mayBePropagationLag } from '../../aws/error-classifier.js';
-import { isOwnedBy, PolicyNotFoundError, replacementReason, type IamRoleStore, type RoleAction } from '../../aws/iam-roles.js';
+import { PolicyNotFoundError, replacementReason, type IamRoleStore, type RoleAction } from '../../aws/iam-roles.js';
+import { isOwnedBy } from '../../aws/ownership.js';
 import type { IrsaRolePlan } from '../../plan/index.js';
 import { CONDITION_IAM_ROLE, partReady, partStalled, type PartEvent, type PartReport } from '../part-report.js';
 
