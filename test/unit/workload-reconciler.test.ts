@@ -130,7 +130,7 @@ describe('FargateWorkload reconciler on fakes', () => {
 
   // Each error class and where it shows: a Stalled reason (terminal: the error is not retried) or
   // Reconciling with the error and the retry time (retryable: the queue backs off).
-  const failures: Array<[string, (h: Harness) => void, FargateWorkload, { state: 'Stalled' | 'Reconciling'; reason: string; message: RegExp; condition?: [string, string] }]> = [
+  const failures: Array<[string, (h: Harness) => void, FargateWorkload, { state: 'Stalled' | 'Reconciling'; reason: string; message: RegExp; condition?: [string, string]; waiting?: string }]> = [
     [
       'IAM throttling on every call',
       (h) => (h.aws.faults = [{ operation: 'iam:*', error: () => awsError('Throttling', 'Rate exceeded', 400) }]),
@@ -186,13 +186,13 @@ describe('FargateWorkload reconciler on fakes', () => {
         h.aws.roles.set(name, { name, arn: `arn:aws:iam::${FAKE_ACCOUNT}:role/eksops/${name}`, path: '/eksops/', trustPolicy: {}, tags: { team: 'someone-else' }, attachedPolicyArns: [], inlinePolicies: {} });
       },
       workload(),
-      { state: 'Stalled', reason: 'NotOwned', message: /without the operator's ownership tags/, condition: ['IAMRoleReady', 'NotOwned'] },
+      { state: 'Stalled', reason: 'NotOwned', message: /without the operator's ownership tags/, condition: ['IAMRoleReady', 'NotOwned'], waiting: 'WaitingForProfile' },
     ],
     [
       'no profile left in the quota',
       (h) => (h.kube.clusters.get(CLUSTER)!.spec.profiles = { maxProfiles: 1, namePrefix: 'fw' }),
       workload(),
-      { state: 'Stalled', reason: 'ProfileQuotaExceeded', message: /quota|profiles/i, condition: ['FargateProfileReady', 'ProfileQuotaExceeded'] },
+      { state: 'Stalled', reason: 'ProfileQuotaExceeded', message: /quota|profiles/i, condition: ['FargateProfileReady', 'ProfileQuotaExceeded'], waiting: 'WaitingForProfile' },
     ],
   ];
 
@@ -210,6 +210,20 @@ describe('FargateWorkload reconciler on fakes', () => {
     expect(summary?.message).toMatch(expected.message);
     expect(h.condition('shop/web', 'Ready')?.status).toBe('False');
     if (expected.condition) expect(h.condition('shop/web', expected.condition[0])).toMatchObject({ status: 'False', reason: expected.condition[1] });
+    // The children's conditions name the part they wait for (the workflow's WaitingFor<Part>).
+    if (expected.waiting) expect(h.condition('shop/web', 'WorkloadAvailable')).toMatchObject({ status: 'False', reason: expected.waiting });
+  });
+
+  it('with the profile ACTIVE and the role not usable, the children say they wait for the IAM role', async () => {
+    h.kube.addWorkload(workload());
+    await h.converge('shop/web');
+    // The role is replaced behind the operator's back by one it does not own.
+    const [name, role] = [...h.aws.roles.entries()][0]!;
+    h.aws.roles.set(name, { ...role, tags: { team: 'someone-else' } });
+    expect(isTerminal(await h.run('shop/web'))).toBe(true);
+    expect(h.condition('shop/web', 'IAMRoleReady')).toMatchObject({ status: 'False', reason: 'NotOwned' });
+    expect(h.condition('shop/web', 'FargateProfileReady')?.status).toBe('True');
+    expect(h.condition('shop/web', 'WorkloadAvailable')).toMatchObject({ status: 'False', reason: 'WaitingForIAMRole', message: 'the Deployment waits for the IAM role to be ready' });
   });
 
   it('a retryable failure heals: once the fault is gone the next reconcile is Ready', async () => {

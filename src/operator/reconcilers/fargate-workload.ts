@@ -1,14 +1,14 @@
 /**
  * The FargateWorkload reconciler (design, sections 2-4). Level-based: it reads the workload from
  * the cache by key, re-observes every part in AWS and Kubernetes, and converges them in
- * dependency order: its FargateCluster, validation, the finalizer, the Fargate profile (through
- * the cluster's lane) and the IRSA role, then, once the profile is ACTIVE, the Kubernetes
- * children. Status reports every part; moving AWS states requeue, retryable errors throw,
- * terminal ones set Stalled and throw a TerminalError.
+ * dependency order: its FargateCluster, validation, the network preflight, the finalizer, then
+ * the workflow of its parts (workload/workload-workflow.ts: the Fargate profile through the
+ * cluster's lane and the IRSA role, then the Kubernetes children, which wait for both). Status
+ * reports every part; moving AWS states requeue, terminal ones set Stalled and throw a
+ * TerminalError, and any other failure is written as Reconciling before it is retried.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { ADOPT_ANNOTATION } from '../../api/constants.js';
-import { withClusterDefaults } from '../../api/defaults.js';
 import { capacityStatus, sizeFargatePod } from '../../api/sizing.js';
 import type { FargateCluster, FargateWorkload } from '../../api/types.js';
 import { formatProblems, validate } from '../../api/validate.js';
@@ -17,22 +17,10 @@ import { formatKey, keyOfObject, type ObjectKey } from '../../kube/object-key.js
 import { planWorkload, type WorkloadPlan } from '../../plan/index.js';
 import type { OperatorContext } from '../operator-context.js';
 import { describeReconcileFailure, retryingState } from '../reconcile-failure.js';
-import { deploymentAvailability, ingressReadiness, type DeploymentState, type IngressState } from '../workload/availability.js';
-import { applyChildren } from '../workload/children-part.js';
-import { convergeWorkloadProfile } from '../workload/fargate-profile-part.js';
-import { profileUsers } from '../workload/profile-users.js';
-import { convergeRole } from '../workload/iam-role-part.js';
-import { checkWorkloadNetwork, combineNetworkReports } from '../workload/network-part.js';
-import {
-  CONDITION_AVAILABLE,
-  CONDITION_INGRESS,
-  CONDITION_NETWORK,
-  partWaiting,
-  requeueOf,
-  summarize,
-  type PartReport,
-  type StatusFields,
-} from '../part-report.js';
+import { checkWorkloadNetwork } from '../workload/network-part.js';
+import { WORKLOAD_PARTS, type WorkloadState } from '../workload/workload-workflow.js';
+import { convergeWorkflow } from '../workflow.js';
+import { requeueOf, summarize, type StatusFields } from '../part-report.js';
 import { hasFinalizer, setWorkloadFinalizer } from '../workload/workload-finalizer.js';
 import { writeWorkloadState } from '../workload/workload-status.js';
 import { partEvents } from '../part-events.js';
@@ -123,25 +111,17 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
   }
   // Before the first AWS write: a delete must find the finalizer to clean up after.
   const owned = await setWorkloadFinalizer(ctx, workload, true);
-  const adopt = workload.metadata.annotations?.[ADOPT_ANNOTATION] === 'true';
-  // A changed profile is a move (profile-move.ts): the children then carry the pod label of its step.
-  const profile = await convergeWorkloadProfile({
+  // The profile, the IRSA role, then the children, which wait for both (workload-workflow.ts).
+  const state: WorkloadState = {
+    ctx,
     aws,
-    objects: ctx.objects,
-    children: ctx.children,
     workload: owned,
-    users: profileUsers(ctx.workloads.list(), ctx.clusters.list()),
-    plan: plan.aws.fargateProfile,
-    owner: queueKey,
-    adopt,
-    maxProfiles: withClusterDefaults(cluster).spec.profiles?.maxProfiles ?? Number.POSITIVE_INFINITY,
+    cluster,
+    plan,
+    queueKey,
+    adopt: workload.metadata.annotations?.[ADOPT_ANNOTATION] === 'true',
     event,
-  });
-  const role = await convergeRole({
-    roles: aws.iamRoles,
-    plan: plan.aws.iamRole,
-    adopt,
-    event,
+    preflight,
     oidcProviderAgeMs: async () => {
       // A provider that could not be read: unknown (counts as young). One that does not exist: the
       // principal will never appear, so the answer is meant (counts as old).
@@ -149,37 +129,10 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
       if (provider === null) return Number.POSITIVE_INFINITY;
       return provider?.createdAt ? Math.max(0, ctx.clock.now() - provider.createdAt.getTime()) : undefined;
     },
-  });
-  const parts: PartReport[] = [profile.report, role.report];
-  const fields: StatusFields = {
-    fargateProfile: profile.status,
-    serviceAccountName: plan.aws.iamRole.serviceAccountName,
-    ...(role.roleArn ? { iamRoleArn: role.roleArn } : {}),
-    ...capacityOf(workload),
+    fields: { serviceAccountName: plan.aws.iamRole.serviceAccountName, ...capacityOf(workload) },
   };
-
-  if (profile.active && role.roleArn) {
-    // Only now: pods created before a matching profile is ACTIVE would never be scheduled on Fargate.
-    const observed = ctx.children.observe(owned);
-    const applied = await applyChildren(ctx.objects, profile.adjust(plan.kubernetes), observed, event);
-    const deploymentName = owned.metadata.name ?? '';
-    const availability = deploymentAvailability(applied.current.get(`Deployment/${deploymentName}`) as DeploymentState | undefined);
-    const ingress = ingressReadiness(
-      Boolean(workload.spec.ingress),
-      applied.current.get(`Ingress/${deploymentName}`) as IngressState | undefined,
-    );
-    parts.push(combineNetworkReports(preflight, applied.network), availability.report, ingress.report, ...applied.refused);
-    fields.replicas = availability.replicas;
-    fields.readyReplicas = availability.readyReplicas;
-    if (ingress.hostname) fields.loadBalancer = { hostname: ingress.hostname };
-  } else {
-    const why = 'waits for the Fargate profile to be ACTIVE and the IAM role to be ready';
-    parts.push(
-      combineNetworkReports(preflight, partWaiting(CONDITION_NETWORK, 'WaitingForProfile', `the SecurityGroupPolicy ${why}`)),
-      partWaiting(CONDITION_AVAILABLE, 'WaitingForProfile', `the Deployment ${why}`),
-      partWaiting(CONDITION_INGRESS, 'WaitingForProfile', `the Ingress ${why}`),
-    );
-  }
+  const parts = await convergeWorkflow(WORKLOAD_PARTS, state);
+  const fields = state.fields;
 
   const summary = summarize(parts, WORKLOAD_READY_MESSAGE);
   await writeWorkloadState(ctx, owned, summary, parts, fields);
