@@ -4,7 +4,7 @@
  * a part whose dependency is not ready reports `WaitingFor<Dependency>` on its own conditions
  * instead of running. The order and the waiting are declared here, not written into a reconciler.
  */
-import type { PartReport } from './part-report.js';
+import { partWaiting, type PartReport } from './part-report.js';
 
 /** One part of a workflow over a state `S` that the parts read and add their results to. */
 export interface Dependent<S> {
@@ -18,6 +18,8 @@ export interface Dependent<S> {
   ready?(state: S, reports: readonly PartReport[]): boolean;
   /** The part's reports while `dependency` is not ready: its conditions, False with WaitingFor<dependency>. */
   waiting(dependency: string, state: S): PartReport[];
+  /** Deletes what the part made (the owner is going); True reports once it is gone or kept. */
+  delete?(state: S): Promise<PartReport[]>;
 }
 
 /** The reason of a part blocked by `dependency`. */
@@ -28,6 +30,28 @@ export function waitingFor(dependency: string): string {
 /** Every report True: the default readiness of a part. */
 function allTrue(reports: readonly PartReport[]): boolean {
   return reports.every((report) => report.condition.status === 'True');
+}
+
+/**
+ * Deletes the parts in reverse order: a part is deleted only once every part that depends on it is
+ * (children before the profile their pods run on); a part without `delete` has nothing to delete.
+ * Returns the reports of what is not gone yet (empty: everything is).
+ */
+export async function deleteWorkflow<S>(parts: readonly Dependent<S>[], state: S): Promise<PartReport[]> {
+  const gone = new Set<string>();
+  const pending: PartReport[] = [];
+  for (const part of [...parts].reverse()) {
+    const waitingOn = parts.filter((other) => other.dependsOn?.includes(part.name) && !gone.has(other.name)).map((other) => other.name);
+    if (waitingOn.length > 0) {
+      pending.push(partWaiting(part.name, 'WaitingForDeletion', `${part.name} is deleted once ${waitingOn.join(' and ')} ${waitingOn.length === 1 ? 'is' : 'are'} gone`));
+      continue;
+    }
+    const reports = part.delete ? await part.delete(state) : [];
+    const open = reports.filter((report) => report.condition.status !== 'True');
+    pending.push(...open);
+    if (open.length === 0) gone.add(part.name);
+  }
+  return pending;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The workload's converging parts as a workflow (workflow.ts): the Fargate profile, the IRSA
- * role, and the Kubernetes children, which wait for both. Pods created before a matching profile
+ * The workload's parts as a workflow (workflow.ts): the Fargate profile, the IRSA role, and the
+ * Kubernetes children, which wait for both; deleted in reverse order (children first). Pods created before a matching profile
  * is ACTIVE would never be scheduled on Fargate, and a ServiceAccount without its role's ARN would
  * give them no AWS credentials.
  */
@@ -8,12 +8,27 @@ import { withClusterDefaults } from '../../api/defaults.js';
 import type { FargateCluster, FargateWorkload } from '../../api/types.js';
 import type { WorkloadPlan } from '../../plan/index.js';
 import type { AwsServices, OperatorContext } from '../operator-context.js';
-import { CONDITION_AVAILABLE, CONDITION_INGRESS, CONDITION_NETWORK, partWaiting, type PartEvent, type PartReport, type StatusFields } from '../part-report.js';
+import { TAG_CLUSTER } from '../../api/constants.js';
+import {
+  CONDITION_AVAILABLE,
+  CONDITION_IAM_ROLE,
+  CONDITION_INGRESS,
+  CONDITION_NETWORK,
+  CONDITION_PROFILE,
+  partReady,
+  partWaiting,
+  type PartEvent,
+  type PartReport,
+  type StatusFields,
+} from '../part-report.js';
 import { waitingFor, type Dependent } from '../workflow.js';
 import { deploymentAvailability, ingressReadiness, type DeploymentState, type IngressState } from './availability.js';
-import { applyChildren } from './children-part.js';
-import { convergeWorkloadProfile, type WorkloadProfileResult } from './fargate-profile-part.js';
-import { convergeRole, type RolePartResult } from './iam-role-part.js';
+import { profileInUse } from './child-state.js';
+import { applyChildren, deleteChildren } from './children-part.js';
+import { convergeWorkloadProfile, deleteProfile, type WorkloadProfileResult } from './fargate-profile-part.js';
+import { convergeRole, deleteRole, type RolePartResult } from './iam-role-part.js';
+import { MOVING_FROM_ANNOTATION } from './profile-move.js';
+import { profileOwnershipTags, remainingProfileUsers } from './profile-usage.js';
 import { combineNetworkReports } from './network-part.js';
 import { profileUsers } from './profile-users.js';
 
@@ -36,6 +51,12 @@ export interface WorkloadState {
   fields: StatusFields;
   profile?: WorkloadProfileResult;
   role?: RolePartResult;
+  /** On delete, `deletionPolicy: Retain`: the AWS parts are kept. */
+  retain?: boolean;
+  /** On delete, the profiles the Deployment still names mid-move (found before it goes). */
+  moving?: (string | undefined)[];
+  /** On delete, writes the status of a deletion in progress (a profile only the Deployment named). */
+  recordReleasing?: (profileName: string) => Promise<void>;
 }
 
 /** What a part blocked by a dependency waits for, in words. */
@@ -67,6 +88,31 @@ const profilePart: Dependent<WorkloadState> = {
   // During a move the condition is False (MovingProfile) while the pods' profile is ACTIVE.
   ready: (state) => Boolean(state.profile?.active),
   waiting: () => [],
+  async delete(state) {
+    const { aws, plan, queueKey, workload } = state;
+    const profilePlan = plan.aws.fargateProfile;
+    if (state.retain) {
+      aws.lanedProfiles.withdraw(profilePlan.clusterName, queueKey);
+      return [partReady(CONDITION_PROFILE, 'Retained', 'deletionPolicy Retain: the Fargate profile stays')];
+    }
+    const users = profileUsers(state.ctx.workloads.list(), state.ctx.clusters.list());
+    const reports: PartReport[] = [];
+    for (const profileName of profilesToRelease(profilePlan.name, workload, state.moving)) {
+      reports.push(
+        await deleteProfile({
+          aws,
+          clusterName: profilePlan.clusterName,
+          profileName,
+          // A profile from before a move was planned with tags this plan no longer knows: the cluster tag proves it.
+          ownershipTags: profileName === profilePlan.name ? profileOwnershipTags(profilePlan.tags) : { [TAG_CLUSTER]: profilePlan.clusterName },
+          remainingUsers: remainingProfileUsers(profileName, profilePlan.clusterName, queueKey, users),
+          owner: queueKey,
+          event: state.event,
+        }),
+      );
+    }
+    return reports;
+  },
 };
 
 /** The IRSA role (or the workload's own). Ready once its ARN is known. */
@@ -79,6 +125,10 @@ const rolePart: Dependent<WorkloadState> = {
   },
   ready: (state) => Boolean(state.role?.roleArn),
   waiting: () => [],
+  async delete(state) {
+    if (state.retain) return [partReady(CONDITION_IAM_ROLE, 'Retained', 'deletionPolicy Retain: the IAM role stays')];
+    return [await deleteRole({ roles: state.aws.iamRoles, plan: state.plan.aws.iamRole, event: state.event })];
+  },
 };
 
 /** The Kubernetes children: applied from the caches' view, with the move step's pod label; availability and ingress read back. */
@@ -97,6 +147,18 @@ const childrenPart: Dependent<WorkloadState> = {
     if (ingress.hostname) state.fields.loadBalancer = { hostname: ingress.hostname };
     return [combineNetworkReports(state.preflight, applied.network), availability.report, ingress.report, ...applied.refused];
   },
+  // No garbage collector may be running: the children are deleted explicitly. The Deployment is
+  // the only record of a profile a move left behind, so that profile is written into status first.
+  async delete(state) {
+    const { ctx, workload, plan } = state;
+    const children = ctx.children.observe(workload);
+    const deployment = children.children.find((child) => child.kind === 'Deployment');
+    state.moving = [profileInUse(deployment), deployment?.metadata?.annotations?.[MOVING_FROM_ANNOTATION]];
+    const unrecorded = state.moving.find((name) => name !== undefined && !profilesToRelease(plan.aws.fargateProfile.name, workload).includes(name));
+    if (unrecorded) await state.recordReleasing?.(unrecorded);
+    await deleteChildren(ctx.objects, children);
+    return [partReady(CONDITION_AVAILABLE, 'Deleted', 'the workload\'s Kubernetes children are deleted')];
+  },
   waiting(dependency, state) {
     const why = `waits for ${WAITS_FOR[dependency] ?? dependency}`;
     return [
@@ -109,3 +171,12 @@ const childrenPart: Dependent<WorkloadState> = {
 
 /** The workload's parts, in dependency order. */
 export const WORKLOAD_PARTS: readonly Dependent<WorkloadState>[] = [profilePart, rolePart, childrenPart];
+
+/**
+ * The profiles a deleted workload lets go of: the planned one, the one its status reports, and
+ * those its Deployment still names mid-move (pod label, moving-from annotation), each once.
+ */
+export function profilesToRelease(plannedName: string, workload: FargateWorkload, moving: readonly (string | undefined)[] = []): string[] {
+  const names = [plannedName, workload.status?.fargateProfile?.name, ...moving].filter((name): name is string => Boolean(name));
+  return [...new Set(names)];
+}
