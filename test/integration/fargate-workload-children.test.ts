@@ -6,7 +6,7 @@
  * own request counters show it).
  */
 import { AutoscalingV2Api, CustomObjectsApi, PolicyV1Api } from '@kubernetes/client-node';
-import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
+import type { FargateWorkload } from '../../src/api/types.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
 import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
@@ -21,6 +21,8 @@ import {
   ensureReadyCluster,
   environment,
   installSecurityGroupPolicyCrd,
+  kitClusterManifest,
+  kitWorkloadManifest,
   readWorkload,
   removeCluster,
   removeSecurityGroupPolicyCrd,
@@ -45,30 +47,12 @@ const autoscaling = kubeConfig.makeApiClient(AutoscalingV2Api);
 const policy = kubeConfig.makeApiClient(PolicyV1Api);
 const customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
 
-function clusterManifest(): FargateCluster {
-  return {
-    apiVersion: 'fargate.eksops.dev/v1alpha1',
-    kind: 'FargateCluster',
-    metadata: { name: CLUSTER },
-    spec: { region: seed.region, subnetIds: seed.privateSubnetIds, podExecutionRole: { create: true }, profiles: { maxProfiles: 10, namePrefix: PREFIX }, iam: { createOIDCProvider: true } },
-  };
-}
-
 function workloadManifest(groupId: string): FargateWorkload {
-  return {
-    apiVersion: 'fargate.eksops.dev/v1alpha1',
-    kind: 'FargateWorkload',
-    metadata: { name: NAME, namespace: ns },
-    spec: {
-      template: {
-        metadata: { labels: { app: NAME } },
-        spec: { containers: [{ name: NAME, image: 'public.ecr.aws/nginx/nginx:1.27', ports: [{ containerPort: 8080 }], resources: { requests: { cpu: '250m', memory: '512Mi' } } }] },
-      },
-      autoscaling: { minReplicas: 2, maxReplicas: 4 },
-      networking: { securityGroupIds: [groupId] },
-      ingress: { port: 8080, host: 'cart.example.com' },
-    },
-  };
+  return kitWorkloadManifest(ns, NAME, {
+    autoscaling: { minReplicas: 2, maxReplicas: 4 },
+    networking: { securityGroupIds: [groupId] },
+    ingress: { port: 8080, host: 'cart.example.com' },
+  });
 }
 
 /** One child kind: how to read it (its uid) and how to delete it by hand. */
@@ -118,7 +102,7 @@ beforeAll(async () => {
   await installSecurityGroupPolicyCrd();
   // The default resync (10 minutes): anything restored within the test was restored by an event.
   under = await startOperatorForTest({ reconcilers: { workload: createFargateWorkloadReconciler } });
-  await ensureReadyCluster(clusterManifest());
+  await ensureReadyCluster(kitClusterManifest(PREFIX));
   await custom.createNamespacedCustomObject({ ...workloadRef, namespace: ns, body: workloadManifest(groupId) });
   await waitFor(
     `${ns}/${NAME} every child converged`,

@@ -18,6 +18,8 @@ import {
   destroyClients,
   ensureReadyCluster,
   environment,
+  kitClusterManifest,
+  kitWorkloadManifest,
   proxy,
   readWorkload,
   removeCluster,
@@ -40,35 +42,11 @@ const CALL_TIMEOUT_MS = 1_500;
 const RETRY_AT = /retrying in [0-9.]+ (ms|s|min) \(at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)/;
 
 function clusterManifest(): FargateCluster {
-  return {
-    apiVersion: 'fargate.eksops.dev/v1alpha1',
-    kind: 'FargateCluster',
-    metadata: { name: CLUSTER },
-    spec: {
-      region: seed.region,
-      subnetIds: seed.privateSubnetIds,
-      podExecutionRole: { create: true },
-      profiles: { maxProfiles: 10, namePrefix: PREFIX },
-      iam: { rolePath: '/eksops/', allowedManagedPolicyArns: [S3_READ, `arn:aws:iam::${seed.accountId}:policy/app-*`], createOIDCProvider: true },
-    },
-  };
+  return kitClusterManifest(PREFIX, { iam: { rolePath: '/eksops/', allowedManagedPolicyArns: [S3_READ, `arn:aws:iam::${seed.accountId}:policy/app-*`], createOIDCProvider: true } });
 }
 
 function workloadManifest(name: string, spec: Partial<FargateWorkload['spec']> = {}): FargateWorkload {
-  return {
-    apiVersion: 'fargate.eksops.dev/v1alpha1',
-    kind: 'FargateWorkload',
-    metadata: { name, namespace: ns },
-    spec: {
-      replicas: 1,
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name, image: 'public.ecr.aws/nginx/nginx:1.27', resources: { requests: { cpu: '250m', memory: '512Mi' } } }] },
-      },
-      iam: { managedPolicyArns: [S3_READ] },
-      ...spec,
-    },
-  };
+  return kitWorkloadManifest(ns, name, { replicas: 1, iam: { managedPolicyArns: [S3_READ] }, ...spec });
 }
 
 let under: OperatorUnderTest;

@@ -56,6 +56,35 @@ export const proxy: EksProxyRemote = {
 export const clusterRef = { group: API_GROUP, version: API_VERSION, plural: 'fargateclusters' };
 export const workloadRef = { group: API_GROUP, version: API_VERSION, plural: 'fargateworkloads' };
 
+/**
+ * The seeded cluster's FargateCluster with the suite's profile name prefix (so suites never share
+ * a profile), plus `spec` on top.
+ */
+export function kitClusterManifest(namePrefix: string, spec: Partial<FargateCluster['spec']> = {}): FargateCluster {
+  return {
+    apiVersion: 'fargate.eksops.dev/v1alpha1',
+    kind: 'FargateCluster',
+    metadata: { name: CLUSTER },
+    spec: { region: seed.region, subnetIds: seed.privateSubnetIds, podExecutionRole: { create: true }, profiles: { maxProfiles: 10, namePrefix }, iam: { createOIDCProvider: true }, ...spec },
+  };
+}
+
+/** A FargateWorkload of one nginx container (0.25 vCPU, 512 MiB) labelled app=<name>, plus `spec` on top. */
+export function kitWorkloadManifest(namespace: string, name: string, spec: Partial<FargateWorkload['spec']> = {}): FargateWorkload {
+  return {
+    apiVersion: 'fargate.eksops.dev/v1alpha1',
+    kind: 'FargateWorkload',
+    metadata: { name, namespace },
+    spec: {
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name, image: 'public.ecr.aws/nginx/nginx:1.27', ports: [{ containerPort: 8080 }], resources: { requests: { cpu: '250m', memory: '512Mi' } } }] },
+      },
+      ...spec,
+    },
+  };
+}
+
 /** The condition of a type on an object's status. */
 export function condition(object: { status?: { conditions?: Condition[] } } | undefined, type: string): Condition | undefined {
   return object?.status?.conditions?.find((c) => c.type === type);
