@@ -96,19 +96,24 @@ describe('refusedChild', () => {
   });
 });
 
-describe('a managed policy that does not exist', () => {
-  const MISSING = 'arn:aws:iam::123456789012:policy/app-missing';
-  const plan: IrsaRolePlan = {
+/** The IRSA role shop/web plans, with these policies and tags. */
+function rolePlan(managedPolicyArns: string[], tags: Record<string, string>): IrsaRolePlan {
+  return {
     managed: true,
     name: 'prod-shop-web-1b2c',
     path: '/eksops/',
     arn: 'arn:aws:iam::123456789012:role/eksops/prod-shop-web-1b2c',
     trustPolicy: { Version: '2012-10-17', Statement: [] },
-    managedPolicyArns: [MISSING],
+    managedPolicyArns,
     inlinePolicyName: 'eksops-inline',
-    tags: { 'fargate.eksops.dev/cluster': 'prod', 'fargate.eksops.dev/namespace': 'shop', 'fargate.eksops.dev/name': 'web' },
+    tags,
     serviceAccountName: 'web',
   };
+}
+
+describe('a managed policy that does not exist', () => {
+  const MISSING = 'arn:aws:iam::123456789012:policy/app-missing';
+  const plan = rolePlan([MISSING], { 'fargate.eksops.dev/cluster': 'prod', 'fargate.eksops.dev/namespace': 'shop', 'fargate.eksops.dev/name': 'web' });
 
   /** An IAM client that knows no role and no policy: CreateRole works, AttachRolePolicy answers NoSuchEntity. */
   function iamWithoutPolicies(): { client: IAMClient; sent: string[] } {
@@ -147,17 +152,7 @@ describe('a managed policy that does not exist', () => {
 });
 
 describe('IAM propagation window, fed with the OIDC provider\'s age', () => {
-  const plan: IrsaRolePlan = {
-    managed: true,
-    name: 'prod-shop-web-1b2c',
-    path: '/eksops/',
-    arn: 'arn:aws:iam::123456789012:role/eksops/prod-shop-web-1b2c',
-    trustPolicy: { Version: '2012-10-17', Statement: [] },
-    managedPolicyArns: [],
-    inlinePolicyName: 'eksops-inline',
-    tags: {},
-    serviceAccountName: 'web',
-  };
+  const plan = rolePlan([], {});
   /** IAM that refuses CreateRole because the trust policy's OIDC provider is not visible (yet). */
   const refusingIam = {
     send: async (command: { constructor: { name: string } }) => {
