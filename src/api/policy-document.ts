@@ -1,11 +1,11 @@
 /**
  * Checks that an inline IAM policy looks like an identity-based policy document that
- * PutRolePolicy will accept, so a mistake is reported at admission instead of as a
- * MalformedPolicyDocument error in the reconciler.
+ * PutRolePolicy will accept, so a mistake is reported before the reconciler meets it as a
+ * MalformedPolicyDocument error. The CRD schema already requires Statement and checks Version;
+ * this checks what a schema cannot say about a statement, and the size.
  */
 import type { ValidationProblem } from './validation-problem.js';
 
-export const POLICY_VERSIONS: readonly string[] = ['2012-10-17', '2008-10-17'];
 /** IAM counts an inline role policy's characters without whitespace: minified JSON. */
 export const IAM_INLINE_POLICY_MAX_CHARS = 10_240;
 
@@ -51,15 +51,8 @@ export function checkPolicyDocument(doc: unknown, path: string): ValidationProbl
     return [{ path, message: 'must be an IAM policy document object with Version and Statement' }];
   }
   const problems: ValidationProblem[] = [];
-  const version = doc['Version'];
-  // A missing Version is accepted, as IAM and the CRD accept it (IAM then assumes 2008-10-17).
-  if (version !== undefined && (typeof version !== 'string' || !POLICY_VERSIONS.includes(version))) {
-    problems.push({ path: `${path}.Version`, message: `${JSON.stringify(version)} is not an IAM policy version; use "2012-10-17"` });
-  }
   const statement = doc['Statement'];
-  if (statement === undefined) {
-    problems.push({ path: `${path}.Statement`, message: 'Statement is missing; add at least one statement with Effect, Action and Resource' });
-  } else if (Array.isArray(statement)) {
+  if (Array.isArray(statement)) {
     if (statement.length === 0) {
       problems.push({ path: `${path}.Statement`, message: 'Statement is empty; add at least one statement with Effect, Action and Resource' });
     }

@@ -13,23 +13,3 @@ const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export function keyPath(base: string, key: string): string {
   return PLAIN_KEY.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
 }
-
-/** Checks that a value is an integer within [min, max]; `what` names it in the message. */
-export function checkIntegerRange(
-  value: unknown,
-  path: string,
-  min: number,
-  max: number,
-  what: string,
-): ValidationProblem[] {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    return [{ path, message: `${what} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}` }];
-  }
-  return [];
-}
-
-/** Checks that a value, when set, is one of the allowed strings. */
-export function checkOneOf(value: unknown, path: string, allowed: readonly string[]): ValidationProblem[] {
-  if (value === undefined || (typeof value === 'string' && allowed.includes(value))) return [];
-  return [{ path, message: `${JSON.stringify(value)} is not allowed; use one of ${allowed.join(', ')}` }];
-}

@@ -1,10 +1,14 @@
 // The CRDs' schema and CEL rules as the real API server enforces them: each invalid object is
-// refused at admission, with a message that says what is wrong and what Fargate allows.
+// refused at admission, with a message that says what is wrong and what Fargate allows. The
+// operator's `validate` (which evaluates the same generated CRDs) gives the same verdict on each,
+// naming fields the server names.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { kubectl, KubectlError } from '../../scripts/dev-env/kubectl.js';
+import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
+import { validate, validateCluster } from '../../src/api/validate.js';
 import { readTestEnvironment } from '../support/test-env.js';
 
 const environment = readTestEnvironment();
@@ -35,6 +39,11 @@ function cluster(spec: Spec, name = 'prod'): Record<string, unknown> {
     metadata: { name },
     spec: { region: 'us-east-1', subnetIds: ['subnet-0123456789abcdef0'], ...spec },
   };
+}
+
+/** The problems `validate` finds in the object (the CLI's answer for the same file). */
+function validateObject(object: Record<string, unknown>) {
+  return object.kind === 'FargateCluster' ? validateCluster(object as unknown as FargateCluster) : validate(object as unknown as FargateWorkload);
 }
 
 /** Sends the object to the API server with a server-side dry run; resolves what the server said. */
@@ -93,12 +102,22 @@ describe('the API server refuses invalid objects with messages that say what to 
     const result = await admit(name, object);
     expect(result.accepted).toBe(false);
     for (const message of messages) expect(result.message).toMatch(message);
+    const problems = validateObject(object);
+    expect(problems).not.toEqual([]);
+    // Root-level rules have no field (the server says "<nil>"); every other path is one the server names.
+    for (const problem of problems.filter((p) => p.path !== '(object)')) expect(result.message).toContain(problem.path);
   });
 
-  test('the valid shapes next to them are accepted (the refusals are not for something else)', async () => {
-    expect(await admit('valid-workload', workload({ networking: { securityGroupIds: ['sg-0123456789abcdef0'] }, ingress: { port: 8080 } }))).toEqual({ accepted: true, message: '' });
+  test('the valid shapes next to them are accepted (the refusals are not for something else), by both', async () => {
     const fullPod = workload({ disruption: { maxUnavailable: '25%' } }, { restartPolicy: 'Always', containers: [container({ livenessProbe: { httpGet: { path: '/healthz', port: 8080 } }, env: [{ name: 'MODE', value: 'x' }] })] });
-    expect(await admit('valid-full-pod', fullPod)).toEqual({ accepted: true, message: '' });
-    expect(await admit('valid-cluster', cluster({ podExecutionRole: { create: true } }))).toEqual({ accepted: true, message: '' });
+    const valid: [string, Record<string, unknown>][] = [
+      ['valid-workload', workload({ networking: { securityGroupIds: ['sg-0123456789abcdef0'] }, ingress: { port: 8080 } })],
+      ['valid-full-pod', fullPod],
+      ['valid-cluster', cluster({ podExecutionRole: { create: true } })],
+    ];
+    for (const [name, object] of valid) {
+      expect(await admit(name, object)).toEqual({ accepted: true, message: '' });
+      expect(validateObject(object)).toEqual([]);
+    }
   });
 });

@@ -1,11 +1,12 @@
 /**
- * Reads the CRD manifests in crds/ and hands out their v1alpha1 OpenAPI schema, as the API server
- * sees it, plus a JSON Schema translation of it that ajv can compile. Tests that need the schema
- * (schema checks, types agreement, validation parity) use this one loader.
+ * Reads the CRD sources in crds/source/ and hands out their v1alpha1 OpenAPI schema. Tests that
+ * read the hand-written source schema (documentation, types agreement) use this loader; the
+ * generated CRDs the API server installs are read by src/api/crd-schemas.ts.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import type { OpenApiSchema } from '../../src/api/openapi-schema.js';
 
 /** Absolute path of the CRD sources (crds/source/); crds/*.yaml are generated from them. */
 export const CRD_DIR = fileURLToPath(new URL('../../crds/source/', import.meta.url));
@@ -18,33 +19,7 @@ export const CRD_FILES = {
 
 export type CrdKind = keyof typeof CRD_FILES;
 
-/** A CEL rule of `x-kubernetes-validations`. */
-export interface CelRule {
-  rule: string;
-  message?: string;
-  messageExpression?: string;
-  fieldPath?: string;
-  reason?: string;
-}
-
-/** A node of a structural OpenAPI v3 schema, with the Kubernetes extensions this project uses. */
-export interface OpenApiSchema {
-  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
-  description?: string;
-  properties?: Record<string, OpenApiSchema>;
-  required?: string[];
-  items?: OpenApiSchema;
-  additionalProperties?: OpenApiSchema | boolean;
-  enum?: unknown[];
-  default?: unknown;
-  pattern?: string;
-  'x-kubernetes-preserve-unknown-fields'?: boolean;
-  'x-kubernetes-int-or-string'?: boolean;
-  'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
-  'x-kubernetes-list-map-keys'?: string[];
-  'x-kubernetes-validations'?: CelRule[];
-  [keyword: string]: unknown;
-}
+export type { CelRule, OpenApiSchema } from '../../src/api/openapi-schema.js';
 
 /** A printer column of a CRD version. */
 export interface PrinterColumn {
@@ -109,36 +84,4 @@ export function walkSchema(
   if (typeof schema.additionalProperties === 'object') {
     walkSchema(schema.additionalProperties, visit, `${path}{}`);
   }
-}
-
-/**
- * Translates a structural schema to plain JSON Schema with the API server's semantics that ajv can
- * check: int-or-string becomes integer-or-string, a `set` list has unique items, and an object
- * with declared properties rejects unknown fields unless it preserves them (the API server's strict
- * field validation, which kubectl uses, rejects them too). Other `x-kubernetes-*` keywords and
- * `format` (not needed by ajv here) are dropped; CEL rules cannot run outside an API server.
- */
-export function toJsonSchema(schema: OpenApiSchema): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [keyword, value] of Object.entries(schema)) {
-    if (keyword.startsWith('x-kubernetes-') || keyword === 'format') continue;
-    if (keyword === 'properties') {
-      out.properties = Object.fromEntries(
-        Object.entries(value as Record<string, OpenApiSchema>).map(([k, v]) => [k, toJsonSchema(v)]),
-      );
-    } else if (keyword === 'items' || (keyword === 'additionalProperties' && typeof value === 'object')) {
-      out[keyword] = toJsonSchema(value as OpenApiSchema);
-    } else {
-      out[keyword] = value;
-    }
-  }
-  if (schema['x-kubernetes-int-or-string']) {
-    out.anyOf = [{ type: 'integer' }, { type: 'string' }];
-  }
-  if (schema['x-kubernetes-list-type'] === 'set') out.uniqueItems = true;
-  const preserves = schema['x-kubernetes-preserve-unknown-fields'] === true;
-  if (schema.properties && !preserves && schema.additionalProperties === undefined) {
-    out.additionalProperties = false;
-  }
-  return out;
 }

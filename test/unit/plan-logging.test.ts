@@ -1,7 +1,6 @@
 /** The Fargate logging plan: the aws-observability Namespace and aws-logging ConfigMap, field by field. */
-import { CLOUDWATCH_LOG_GROUP_MAX } from '../../src/api/aws-names.js';
 import { LABEL_INSTANCE, LABEL_MANAGED_BY } from '../../src/api/constants.js';
-import { LOG_STREAM_PREFIX_MAX } from '../../src/api/validate-cluster.js';
+import { installedCrdSchema } from '../../src/api/crd-schemas.js';
 import type { FargateCluster } from '../../src/api/types.js';
 import {
   configMapDataLength,
@@ -96,8 +95,11 @@ describe('planFargateLogging', () => {
     expect(plan.namespace.metadata.ownerReferences[0]!.uid).toBe('');
   });
 
-  it('stays within the 5300-character limit for the longest valid names', () => {
-    const plan = planFargateLogging(loggingCluster({ logGroupName: 'g'.repeat(CLOUDWATCH_LOG_GROUP_MAX), logStreamPrefix: 'p'.repeat(LOG_STREAM_PREFIX_MAX) }), FACTS)!;
+  it('stays within the 5300-character limit for the longest names the CRD accepts', () => {
+    const cloudWatch = installedCrdSchema('FargateCluster').properties!.spec!.properties!.logging!.properties!.cloudWatch!.properties!;
+    const longest = (field: string) => cloudWatch[field]!.maxLength!;
+    expect([longest('logGroupName'), longest('logStreamPrefix')]).toEqual([512, 256]);
+    const plan = planFargateLogging(loggingCluster({ logGroupName: 'g'.repeat(longest('logGroupName')), logStreamPrefix: 'p'.repeat(longest('logStreamPrefix')) }), FACTS)!;
     expect(configMapDataLength(plan.configMap.data)).toBeLessThanOrEqual(FARGATE_LOGGING_CONFIG_LIMIT);
   });
 
