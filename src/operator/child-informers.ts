@@ -80,7 +80,7 @@ export class ChildInformers implements ChildCache {
     await Promise.all(
       CHILD_KINDS.map((child) => {
         const informer = this.informers.get(child.kind)!;
-        return child.optional ? this.startOptional(child, informer) : startRequired(informer);
+        return child.whenNotServed ? this.startOptional(child, informer) : startRequired(informer);
       }),
     );
   }

@@ -161,7 +161,7 @@ describe('FargateCluster logging and CoreDNS on Fargate', () => {
     await proxy.configure({ creatingDelayMs: 1_500, deletingDelayMs: 1_500 });
     await patchSpec({ coreDNSOnFargate: true });
 
-    const creating = await waitForCondition('CoreDNSReady', 'False', 'ProfileCreating');
+    const creating = await waitForCondition('CoreDNSReady', 'False', 'Creating');
     // While the profile is CREATING the pod template is left alone: moved pods would find no capacity.
     const during = await apps.readNamespacedDeployment({ name: 'coredns', namespace: 'kube-system' });
     expect(during.spec?.template.metadata?.annotations?.[COMPUTE_TYPE_ANNOTATION]).toBe('ec2');

@@ -40,7 +40,9 @@ describe('the child registry', () => {
     expect(CHILD_KINDS.map((child) => child.kind)).toEqual(['ServiceAccount', 'SecurityGroupPolicy', 'Deployment', 'PodDisruptionBudget', 'Service', 'Ingress', 'HorizontalPodAutoscaler']);
     expect(collectionPath(childKind('Deployment'))).toBe('/apis/apps/v1/deployments');
     expect(collectionPath(childKind('ServiceAccount'))).toBe('/api/v1/serviceaccounts');
-    expect(childKind('SecurityGroupPolicy')).toMatchObject({ optional: true, condition: 'NetworkReady' });
+    expect(childKind('SecurityGroupPolicy')).toMatchObject({ condition: 'NetworkReady' });
+    expect(childKind('SecurityGroupPolicy').whenNotServed?.()).toMatchObject({ condition: { type: 'NetworkReady', status: 'False', reason: 'SecurityGroupPolicyCRDMissing' } });
+    expect(childKind('Deployment').whenNotServed).toBeUndefined();
   });
 
   it('every planned child has a registry entry whose apiVersion matches the manifest', () => {

@@ -4,6 +4,7 @@
  * and delete.
  */
 import { beforeEach, describe, expect, it } from '@jest/globals';
+import { FINALIZER } from '../../src/api/constants.js';
 import type { FargateCluster } from '../../src/api/types.js';
 import { ProfileLane } from '../../src/aws/profile-lane.js';
 import { ManualClock } from '../../src/controller/clock.js';
@@ -85,6 +86,27 @@ describe('FargateCluster reconciler on fakes', () => {
     h.kube.clusters.set(NAME, clusterManifest());
     expect(await h.run()).toMatchObject({ requeueAfterMs: expect.any(Number) });
     expect(h.condition('ClusterFound')).toMatchObject({ status: 'False', reason: 'ClusterNotFound' });
+    // The parts that need the EKS cluster say so instead of running (the workflow's WaitingFor).
+    expect(h.condition('OIDCProviderReady')).toMatchObject({ status: 'Unknown', reason: 'WaitingForEKSCluster' });
+    expect(h.condition('PodExecutionRoleReady')).toMatchObject({ status: 'Unknown', reason: 'WaitingForEKSCluster' });
+    expect(h.condition('CoreDNSReady')).toMatchObject({ status: 'Unknown', reason: 'WaitingForExecutionRole' });
+    expect(h.aws.writes()).toEqual([]);
+  });
+
+  it('a pod execution role that is not trusted stalls it, and CoreDNS waits for it', async () => {
+    h.kube.clusters.set(NAME, clusterManifest({ podExecutionRole: { arn: 'arn:aws:iam::123456789012:role/missing' }, coreDNSOnFargate: true }));
+    expect(await h.run()).toMatchObject({ requeueAfterMs: 60_000 });
+    expect(h.condition('PodExecutionRoleReady')).toMatchObject({ status: 'False', reason: 'RoleNotFound' });
+    expect(h.condition('CoreDNSReady')).toMatchObject({ status: 'Unknown', reason: 'WaitingForExecutionRole' });
+    expect(h.condition('Stalled')).toMatchObject({ status: 'True', reason: 'RoleNotFound' });
+    expect(h.aws.profiles.size).toBe(0);
+  });
+
+  it('the coredns profile counts against maxProfiles like a workload profile (the shared laned-profile part)', async () => {
+    h.kube.clusters.set(NAME, clusterManifest({ coreDNSOnFargate: true, profiles: { maxProfiles: 1, namePrefix: 'fw' } }));
+    await h.aws.services(new ProfileLane()).profiles.create({ name: 'other', clusterName: NAME, subnets: SUBNETS, selectors: [{ namespace: 'x', labels: {} }], podExecutionRoleArn: 'arn:aws:iam::123456789012:role/x', tags: {} });
+    await h.run();
+    expect(h.condition('CoreDNSReady')).toMatchObject({ status: 'False', reason: 'ProfileQuotaExceeded' });
   });
 
   it('logging on: the aws-observability Namespace and aws-logging ConfigMap, the role may write the log group; then steady', async () => {
@@ -110,7 +132,7 @@ describe('FargateCluster reconciler on fakes', () => {
     h.kube.clusters.set(NAME, clusterManifest({ coreDNSOnFargate: true, profiles: { maxProfiles: 10, namePrefix: 'fw' } }));
     const first = await h.run();
     expect(first).toMatchObject({ requeueAfterMs: expect.any(Number) });
-    expect(h.condition('CoreDNSReady')).toMatchObject({ status: 'False', reason: 'ProfileCreating' });
+    expect(h.condition('CoreDNSReady')).toMatchObject({ status: 'False', reason: 'Creating' });
     expect(h.condition('Reconciling')).toMatchObject({ status: 'True' });
     expect(await h.run()).toEqual({});
     expect(h.condition('CoreDNSReady')).toMatchObject({ status: 'True', reason: 'Active' });
@@ -126,6 +148,28 @@ describe('FargateCluster reconciler on fakes', () => {
     expect(await h.run()).toEqual({});
     expect(h.aws.roles.size).toBe(0);
     expect(h.aws.oidcProviders.size).toBe(0);
+    expect(h.kube.clusters.get(NAME)?.metadata.finalizers).toEqual([]);
+  });
+
+  it('delete with CoreDNS on: the coredns profile goes first; the role it runs with waits until it is gone', async () => {
+    h.kube.clusters.set(NAME, clusterManifest({ coreDNSOnFargate: true, profiles: { maxProfiles: 10, namePrefix: 'fw' } }));
+    await h.run();
+    await h.run();
+    expect(h.condition('CoreDNSReady')).toMatchObject({ status: 'True' });
+    h.kube.clusters.get(NAME)!.metadata.deletionTimestamp = new Date().toISOString();
+    expect(await h.run()).toMatchObject({ requeueAfterMs: expect.any(Number) });
+    expect(h.condition('Reconciling')).toMatchObject({ status: 'True', reason: 'Deleting' });
+    expect([...h.aws.profiles.values()].map((p) => p.profile.status)).toEqual(['DELETING']);
+    expect(h.aws.roles.size).toBe(1);
+    expect(h.kube.clusters.get(NAME)?.metadata.finalizers).toContain(FINALIZER);
+    // The fake keeps a profile DELETING for a few observations; the role stays while it exists.
+    let result = await h.run();
+    for (let pass = 0; pass < 5 && h.aws.profiles.size > 0; pass++) {
+      expect(h.aws.roles.size).toBe(1);
+      result = await h.run();
+    }
+    expect(result).toEqual({});
+    expect([h.aws.profiles.size, h.aws.roles.size, h.aws.oidcProviders.size]).toEqual([0, 0, 0]);
     expect(h.kube.clusters.get(NAME)?.metadata.finalizers).toEqual([]);
   });
 });

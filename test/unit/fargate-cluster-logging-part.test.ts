@@ -32,24 +32,20 @@ describe('cluster status with logging and CoreDNS', () => {
     const status = clusterStatus(
       cluster,
       {
-        clusterFound: found,
-        oidcProvider: provider,
-        executionRole: role,
-        logging: partReady(CONDITION_LOGGING_READY, 'NotRequested', 'off'),
-        coreDns: partWaiting(CONDITION_COREDNS_READY, 'ProfileCreating', 'Fargate profile fw-coredns is CREATING', 5_000),
+        parts: [found, provider, role, partReady(CONDITION_LOGGING_READY, 'NotRequested', 'off'), partWaiting(CONDITION_COREDNS_READY, 'Creating', 'Fargate profile fw-coredns is CREATING', 5_000)],
         facts: {},
       },
       new Date(0),
     );
     const byType = Object.fromEntries((status.conditions ?? []).map((c) => [c.type, c]));
     expect(byType.LoggingReady).toMatchObject({ status: 'True', reason: 'NotRequested' });
-    expect(byType.CoreDNSReady).toMatchObject({ status: 'False', reason: 'ProfileCreating' });
-    expect(byType.Reconciling).toMatchObject({ status: 'True', reason: 'ProfileCreating' });
+    expect(byType.CoreDNSReady).toMatchObject({ status: 'False', reason: 'Creating' });
+    expect(byType.Reconciling).toMatchObject({ status: 'True', reason: 'Creating' });
     expect(byType.Ready?.status).toBe('False');
   });
 
   it('stalls on a logging configuration over the limit', () => {
-    const status = clusterStatus(cluster, { clusterFound: found, oidcProvider: provider, executionRole: role, logging: partStalled(CONDITION_LOGGING_READY, 'ConfigTooLong', 'too long'), facts: {} }, new Date(0));
+    const status = clusterStatus(cluster, { parts: [found, provider, role, partStalled(CONDITION_LOGGING_READY, 'ConfigTooLong', 'too long')], facts: {} }, new Date(0));
     expect(status.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({ status: 'True', reason: 'ConfigTooLong' });
   });
 });

@@ -40,10 +40,10 @@ function workload(namespace: string, name: string, extra: Partial<FargateWorkloa
   };
 }
 
+const clusterFound = partReady(CONDITION_CLUSTER_FOUND, 'Found', 'found');
+const executionRole = partReady(CONDITION_EXECUTION_ROLE_READY, 'Ready', 'role');
 const ready: ClusterObservation = {
-  clusterFound: partReady(CONDITION_CLUSTER_FOUND, 'Found', 'found'),
-  oidcProvider: partReady(CONDITION_OIDC_PROVIDER_READY, 'Ready', 'provider'),
-  executionRole: partReady(CONDITION_EXECUTION_ROLE_READY, 'Ready', 'role'),
+  parts: [clusterFound, partReady(CONDITION_OIDC_PROVIDER_READY, 'Ready', 'provider'), executionRole],
   facts: { oidcIssuer: 'https://oidc.example/id/1', accountId: '123456789012', podExecutionRoleArn: 'arn:aws:iam::123456789012:role/r', vpcId: undefined },
 };
 
@@ -91,7 +91,7 @@ describe('clusterStatus', () => {
 
   it('moves the transition time of a condition whose status changes, only that one', () => {
     const first = clusterStatus(cluster(), ready, T0);
-    const missing = { ...ready, oidcProvider: partStalled(CONDITION_OIDC_PROVIDER_READY, 'OIDCProviderMissing', 'hint') };
+    const missing = { ...ready, parts: [clusterFound, partStalled(CONDITION_OIDC_PROVIDER_READY, 'OIDCProviderMissing', 'hint'), executionRole] };
     const next = clusterStatus(cluster(3, first), missing, T1);
     const time = (type: string) => next.conditions?.find((c) => c.type === type)?.lastTransitionTime;
     expect(time('OIDCProviderReady')).toBe('2026-01-01T01:00:00Z');

@@ -19,15 +19,9 @@ export const CONDITION_COREDNS_READY = 'CoreDNSReady';
 /** Facts shown in status. */
 export type ClusterFacts = Omit<FargateClusterStatus, 'observedGeneration' | 'conditions'>;
 
-/** What one reconcile found, part by part (each report carries its condition type). */
+/** What one reconcile found: the parts' reports in workflow order (each carries its condition type), and the facts. */
 export interface ClusterObservation {
-  clusterFound: PartReport;
-  oidcProvider: PartReport;
-  executionRole: PartReport;
-  /** Fargate logging (aws-observability objects); absent when the reconcile did not get that far. */
-  logging?: PartReport;
-  /** CoreDNS on Fargate (its profile and the pod template annotation). */
-  coreDns?: PartReport;
+  parts: readonly PartReport[];
   facts: ClusterFacts;
 }
 
@@ -35,7 +29,7 @@ export interface ClusterObservation {
 export function clusterStatus(cluster: FargateCluster, observation: ClusterObservation, now: Date): FargateClusterStatus {
   const generation = cluster.metadata.generation;
   const withGeneration = generation === undefined ? {} : { observedGeneration: generation };
-  const parts = [observation.clusterFound, observation.oidcProvider, observation.executionRole, observation.logging, observation.coreDns].filter((part): part is PartReport => part !== undefined);
+  const { parts } = observation;
   let conditions = setKstatus(cluster.status?.conditions, { ...summarize(parts), ...withGeneration }, now);
   for (const part of parts) conditions = setCondition(conditions, { ...part.condition, ...withGeneration }, now);
   return { ...withGeneration, conditions, ...withoutUndefined(observation.facts) };

@@ -1,13 +1,13 @@
 /**
- * The FargateCluster reconciler: finds the EKS cluster, its OIDC issuer and IAM OIDC provider
- * (creating it only when allowed), ensures the pod execution role (or checks the one named), and
- * converges Fargate logging (aws-observability objects) and CoreDNS on Fargate (its profile and
- * pod template), and reports it all in status. On delete it waits until no FargateWorkload runs on the cluster, then
- * deletes what it created (tagged with the cluster) and removes its finalizer. Level-based: every
- * run re-reads AWS and writes only what differs, so a steady state makes no AWS and no Kubernetes
- * write.
+ * The FargateCluster reconciler: validates the spec, then runs the cluster's workflow
+ * (cluster-workflow.ts: the EKS cluster's facts, the IAM OIDC provider, the pod execution role,
+ * Fargate logging, CoreDNS on Fargate) and writes every part's condition and the facts into
+ * status. On delete it waits until no FargateWorkload runs on the cluster, then runs the workflow
+ * in reverse (what the operator created, tagged with the cluster) and removes its finalizer.
+ * Level-based: every run re-reads AWS and writes only what differs, so a steady state makes no AWS
+ * and no Kubernetes write.
  */
-import { API_GROUP_VERSION, FINALIZER, KIND_CLUSTER } from '../../api/constants.js';
+import { API_GROUP_VERSION, KIND_CLUSTER } from '../../api/constants.js';
 import type { FargateCluster } from '../../api/types.js';
 import { formatProblems, validateCluster } from '../../api/validate.js';
 import { classifyAwsError } from '../../aws/error-classifier.js';
@@ -16,20 +16,18 @@ import { TerminalError, type ReconcileContext, type ReconcileResult, type Reconc
 import type { KstatusState } from '../../kube/conditions.js';
 import type { ObjectKey } from '../../kube/object-key.js';
 import { keyOfObject } from '../../kube/object-key.js';
-import { convergeCoreDns, deleteCoreDnsProfile } from '../cluster/coredns-part.js';
-import { convergeExecutionRole, deleteExecutionRole } from '../cluster/execution-role-part.js';
-import { convergeLogging } from '../cluster/logging-part.js';
-import { observeClusterFacts, type ClusterAccounts } from '../cluster/eks-cluster-part.js';
-import { convergeOidcProvider, deleteOidcProviderIfOurs } from '../cluster/oidc-provider-part.js';
-import { clusterStatus, CONDITION_CLUSTER_FOUND, CONDITION_EXECUTION_ROLE_READY, CONDITION_OIDC_PROVIDER_READY, profileStatuses, summaryStatus, workloadsRemainMessage } from '../cluster/cluster-status.js';
+import { CLUSTER_PARTS, type ClusterState } from '../cluster/cluster-workflow.js';
+import type { ClusterAccounts } from '../cluster/eks-cluster-part.js';
+import { clusterStatus, profileStatuses, summaryStatus, workloadsRemainMessage } from '../cluster/cluster-status.js';
+import { hasFinalizer, setFinalizer } from '../finalizer.js';
 import { partEvents } from '../part-events.js';
-import { partReady, partStalled, partUnknown, type PartEvent } from '../part-report.js';
+import { requeueOf, type PartEvent } from '../part-report.js';
+import { convergeWorkflow, deleteWorkflow } from '../workflow.js';
 import { workloadsOfCluster } from '../cluster/workload-cluster.js';
 import type { OperatorContext } from '../operator-context.js';
 import { describeReconcileFailure, retryingState } from '../reconcile-failure.js';
 
-/** How often a cluster that waits on something outside the operator (a missing EKS cluster or OIDC provider) looks again. */
-export const EXTERNAL_WAIT_REQUEUE_MS = 60_000;
+export { EXTERNAL_WAIT_REQUEUE_MS } from '../cluster/cluster-workflow.js';
 /** How often a deletion waiting for workloads looks again (workload deletes also wake it). */
 export const WORKLOADS_REMAIN_REQUEUE_MS = 30_000;
 
@@ -92,6 +90,11 @@ async function writeSummary(ctx: OperatorContext, cluster: FargateCluster, state
   await ctx.writeClusterStatus(cluster, summaryStatus(cluster, { ...state, ...(generation === undefined ? {} : { observedGeneration: generation }) }, new Date(ctx.clock.now())));
 }
 
+/** The state the cluster's workflow runs over. */
+function workflowState(ctx: OperatorContext, cluster: FargateCluster, accounts: ClusterAccounts, event: PartEvent, run: ReconcileContext): ClusterState {
+  return { ctx, services: ctx.aws(cluster.spec.region), cluster, accounts, event, logger: run.logger };
+}
+
 async function converge(
   ctx: OperatorContext,
   clusterIn: FargateCluster,
@@ -99,63 +102,33 @@ async function converge(
   event: PartEvent,
   run: ReconcileContext,
 ): Promise<ReconcileResult> {
-  let cluster = clusterIn;
-  const problems = validateCluster(cluster);
+  const problems = validateCluster(clusterIn);
   if (problems.length > 0) {
     const message = formatProblems(problems);
-    await writeSummary(ctx, cluster, { state: 'Stalled', reason: 'InvalidSpec', message });
+    await writeSummary(ctx, clusterIn, { state: 'Stalled', reason: 'InvalidSpec', message });
     event('Warning', 'InvalidSpec', message);
     throw new TerminalError(message, 'InvalidSpec');
   }
   // Before any AWS write: from here on the operator may create things only it can clean up.
-  if (!(cluster.metadata.finalizers ?? []).includes(FINALIZER)) cluster = await ctx.setFinalizer(cluster, true);
-
+  const cluster = await setFinalizer(ctx, clusterIn, true);
+  const state = workflowState(ctx, cluster, accounts, event, run);
+  const parts = await convergeWorkflow(CLUSTER_PARTS, state);
   const name = cluster.metadata.name ?? '';
-  const region = cluster.spec.region;
-  const services = ctx.aws(region);
-  const observed = await observeClusterFacts(services, name, region, accounts);
-  const now = new Date(ctx.clock.now());
-  if (!observed) {
-    const message = `no EKS cluster named ${name} in ${region}: the FargateCluster's name must be the EKS cluster name`;
-    const notFound = partStalled(CONDITION_CLUSTER_FOUND, 'ClusterNotFound', message);
-    const waiting = (type: string) => partUnknown(type, 'ClusterNotFound', 'waits for the EKS cluster');
-    await ctx.writeClusterStatus(
-      cluster,
-      clusterStatus(cluster, { clusterFound: notFound, oidcProvider: waiting(CONDITION_OIDC_PROVIDER_READY), executionRole: waiting(CONDITION_EXECUTION_ROLE_READY), facts: {} }, now),
-    );
-    event('Warning', 'ClusterNotFound', message);
-    return { requeueAfterMs: EXTERNAL_WAIT_REQUEUE_MS };
-  }
-  const clusterFound = partReady(CONDITION_CLUSTER_FOUND, 'Found', `EKS cluster ${observed.cluster.arn} is ${observed.cluster.status}`);
-  const oidc = await convergeOidcProvider(services, cluster, observed, event, run.logger);
-  // The role's logging policy appears and disappears with spec.logging (planPodExecutionRole).
-  const role = await convergeExecutionRole(services, cluster, observed, event);
-  const logging = await convergeLogging(ctx.objects, cluster, { accountId: observed.accountId, region, oidcIssuer: observed.cluster.oidcIssuer ?? '' }, event);
-  const coreDns = await convergeCoreDns(services, ctx.objects, cluster, role.arn, name, event);
-  const profiles = profileStatuses(name, await services.profiles.list(name), workloadsOfCluster(name, ctx.workloads.list(), ctx.clusters.list().map(keyOfObject)));
-  const status = clusterStatus(
-    cluster,
-    {
-      clusterFound,
-      oidcProvider: oidc.part,
-      executionRole: role.part,
-      logging: logging.part,
-      coreDns: coreDns.part,
-      facts: {
+  const { observed } = state;
+  const profiles = observed ? profileStatuses(name, await state.services.profiles.list(name), workloadsOfCluster(name, ctx.workloads.list(), ctx.clusters.list().map(keyOfObject))) : [];
+  const facts = observed
+    ? {
         oidcIssuer: observed.cluster.oidcIssuer,
-        oidcProviderArn: oidc.arn,
-        podExecutionRoleArn: role.arn,
+        oidcProviderArn: state.oidcProviderArn,
+        podExecutionRoleArn: state.executionRoleArn,
         vpcId: observed.vpcId,
         accountId: observed.accountId,
         ...(profiles.length > 0 ? { profiles } : {}),
-      },
-    },
-    now,
-  );
-  await ctx.writeClusterStatus(cluster, status);
-  const waitsOutside = oidc.part.condition.status !== 'True' || role.part.condition.status !== 'True';
-  const requeues = [...(waitsOutside ? [EXTERNAL_WAIT_REQUEUE_MS] : []), ...[logging.requeueAfterMs, coreDns.requeueAfterMs].filter((ms) => ms !== undefined)];
-  return requeues.length > 0 ? { requeueAfterMs: Math.min(...requeues) } : {};
+      }
+    : {};
+  await ctx.writeClusterStatus(cluster, clusterStatus(cluster, { parts, facts }, new Date(ctx.clock.now())));
+  const requeueAfterMs = requeueOf(parts);
+  return requeueAfterMs === undefined ? {} : { requeueAfterMs };
 }
 
 async function finalize(
@@ -165,7 +138,7 @@ async function finalize(
   event: PartEvent,
   run: ReconcileContext,
 ): Promise<ReconcileResult> {
-  if (!(cluster.metadata.finalizers ?? []).includes(FINALIZER)) return {};
+  if (!hasFinalizer(cluster)) return {};
   const name = cluster.metadata.name ?? '';
   const remaining = workloadsOfCluster(name, ctx.workloads.list(), ctx.clusters.list().map(keyOfObject)).map(keyOfObject);
   if (remaining.length > 0) {
@@ -174,18 +147,13 @@ async function finalize(
     event('Warning', 'WorkloadsRemain', message);
     return { requeueAfterMs: WORKLOADS_REMAIN_REQUEUE_MS };
   }
-  const services = ctx.aws(cluster.spec.region);
-  // The coredns profile uses the execution role: it goes first, and the finalizer waits until it is gone.
-  const coreDns = await deleteCoreDnsProfile(services, cluster, name, event);
-  if (coreDns.part.condition.status !== 'True') {
-    await writeSummary(ctx, cluster, { state: 'Reconciling', reason: coreDns.part.condition.reason, message: coreDns.part.condition.message });
-    return { requeueAfterMs: coreDns.requeueAfterMs ?? WORKLOADS_REMAIN_REQUEUE_MS };
+  const pending = await deleteWorkflow(CLUSTER_PARTS, workflowState(ctx, cluster, accounts, event, run));
+  const open = pending.find((report) => report.condition.status !== 'True');
+  if (open) {
+    await writeSummary(ctx, cluster, { state: 'Reconciling', reason: open.condition.reason, message: open.condition.message });
+    return { requeueAfterMs: requeueOf(pending) ?? WORKLOADS_REMAIN_REQUEUE_MS };
   }
-  // The aws-observability objects carry an owner reference to the FargateCluster: garbage
-  // collection removes them with it (and a namespace someone else made keeps only losing our ConfigMap).
-  await deleteExecutionRole(services, cluster, event);
-  await deleteOidcProviderIfOurs(services, cluster, event, run.logger);
-  await ctx.setFinalizer(cluster, false);
+  await setFinalizer(ctx, cluster, false);
   run.logger.info('cleaned up; finalizer removed');
   return {};
 }

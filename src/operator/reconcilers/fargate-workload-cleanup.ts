@@ -14,7 +14,7 @@ import type { WorkloadPlan } from '../../plan/index.js';
 import type { OperatorContext } from '../operator-context.js';
 import { partReady, requeueOf, type PartEvent } from '../part-report.js';
 import { deleteWorkflow } from '../workflow.js';
-import { setWorkloadFinalizer } from '../workload/workload-finalizer.js';
+import { setFinalizer } from '../finalizer.js';
 import { writeWorkloadState } from '../workload/workload-status.js';
 import { WORKLOAD_PARTS, type WorkloadState } from '../workload/workload-workflow.js';
 
@@ -64,6 +64,6 @@ export async function finalizeWorkload(input: CleanupInput): Promise<ReconcileRe
     return { requeueAfterMs: requeueOf(pending) ?? CLEANUP_POLL_MS };
   }
   if (retain) event('Normal', 'Retained', 'deletionPolicy Retain: the IAM role and the Fargate profile are left in AWS');
-  await setWorkloadFinalizer(ctx, workload, false);
+  await setFinalizer(ctx, workload, false);
   return {};
 }

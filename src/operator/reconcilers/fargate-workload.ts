@@ -21,7 +21,7 @@ import { checkWorkloadNetwork } from '../workload/network-part.js';
 import { WORKLOAD_PARTS, type WorkloadState } from '../workload/workload-workflow.js';
 import { convergeWorkflow } from '../workflow.js';
 import { requeueOf, summarize, type StatusFields } from '../part-report.js';
-import { hasFinalizer, setWorkloadFinalizer } from '../workload/workload-finalizer.js';
+import { hasFinalizer, setFinalizer } from '../finalizer.js';
 import { writeWorkloadState } from '../workload/workload-status.js';
 import { partEvents } from '../part-events.js';
 import { clusterFacts, findWorkloadCluster } from '../workload/workload-cluster.js';
@@ -110,7 +110,7 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
     throw new TerminalError(message, reason);
   }
   // Before the first AWS write: a delete must find the finalizer to clean up after.
-  const owned = await setWorkloadFinalizer(ctx, workload, true);
+  const owned = await setFinalizer(ctx, workload, true);
   // The profile, the IRSA role, then the children, which wait for both (workload-workflow.ts).
   const state: WorkloadState = {
     ctx,

@@ -8,7 +8,7 @@ import { API_GROUP, PROFILE_LABEL } from '../../api/constants.js';
 import { sha256Hex } from '../../plan/hash.js';
 import type { KubeObject } from '../../plan/index.js';
 import { apiStatusCode } from '../../kube/api-error.js';
-import { CONDITION_AVAILABLE, CONDITION_INGRESS, CONDITION_NETWORK } from '../part-report.js';
+import { CONDITION_AVAILABLE, CONDITION_INGRESS, CONDITION_NETWORK, partWaiting, type PartReport } from '../part-report.js';
 
 /** Annotation on every child with a hash of the manifest last applied: a removed field changes it. */
 export const APPLIED_HASH_ANNOTATION = `${API_GROUP}/applied-hash`;
@@ -26,8 +26,25 @@ export interface ChildKind {
   resource: string;
   /** The workload condition that shows this child's state and failures. */
   condition: string;
-  /** Served only where a CRD outside this project is installed: its absence is reported, not an error. */
-  optional?: boolean;
+  /**
+   * The activation condition of a kind served only where a CRD outside this project is installed:
+   * the child is applied only while its kind is served, and meanwhile this report stands on its
+   * condition (an absent kind is reported, not an error).
+   */
+  whenNotServed?: () => PartReport;
+}
+
+/** How often a workload whose SecurityGroupPolicy CRD is missing looks again (nothing else wakes it when the CRD appears). */
+export const MISSING_CRD_REQUEUE_MS = 60_000;
+
+/** NetworkReady while the cluster has no SecurityGroupPolicy CRD: looked at again, and woken when it is installed. */
+function securityGroupPolicyCrdMissing(): PartReport {
+  return partWaiting(
+    CONDITION_NETWORK,
+    'SecurityGroupPolicyCRDMissing',
+    'the workload asks for security groups, but the cluster has no SecurityGroupPolicy CRD (vpcresources.k8s.aws/v1beta1): install the Amazon VPC CNI security-groups-for-pods support',
+    MISSING_CRD_REQUEUE_MS,
+  );
 }
 
 /**
@@ -36,7 +53,7 @@ export interface ChildKind {
  */
 const CHILD_KIND_TABLE: { readonly [K in KubeObject['kind']]: Omit<ChildKind, 'kind'> } = {
   ServiceAccount: { apiVersion: 'v1', resource: 'serviceaccounts', condition: CONDITION_AVAILABLE },
-  SecurityGroupPolicy: { apiVersion: 'vpcresources.k8s.aws/v1beta1', resource: 'securitygrouppolicies', condition: CONDITION_NETWORK, optional: true },
+  SecurityGroupPolicy: { apiVersion: 'vpcresources.k8s.aws/v1beta1', resource: 'securitygrouppolicies', condition: CONDITION_NETWORK, whenNotServed: securityGroupPolicyCrdMissing },
   Deployment: { apiVersion: 'apps/v1', resource: 'deployments', condition: CONDITION_AVAILABLE },
   PodDisruptionBudget: { apiVersion: 'policy/v1', resource: 'poddisruptionbudgets', condition: CONDITION_AVAILABLE },
   Service: { apiVersion: 'v1', resource: 'services', condition: CONDITION_INGRESS },

@@ -12,7 +12,7 @@ import { applyObject, deleteObject, mergePatchObject } from '../../kube/server-s
 import type { KubeObject } from '../../plan/index.js';
 import { childKind, driftedSpecFields, needsApply, sameManifest, staleChildren, withAppliedHash } from './child-state.js';
 import { formatKubeApiError, isNotFound, kubeApiErrorSummary } from '../../kube/api-error.js';
-import { CONDITION_NETWORK, partReady, partStalled, partWaiting, type PartEvent, type PartReport } from '../part-report.js';
+import { CONDITION_NETWORK, partReady, partStalled, type PartEvent, type PartReport } from '../part-report.js';
 
 /** A live child, with its kind and apiVersion filled in (list items lack them). */
 export type LiveChild = KubernetesObject & { kind: string; apiVersion: string };
@@ -21,19 +21,6 @@ export type LiveChild = KubernetesObject & { kind: string; apiVersion: string };
 export interface ObservedChildren {
   children: LiveChild[];
   unservedKinds: Set<string>;
-}
-
-/** How often a workload whose SecurityGroupPolicy CRD is missing looks again (nothing else wakes it when the CRD appears). */
-export const MISSING_CRD_REQUEUE_MS = 60_000;
-
-/** NetworkReady while the cluster has no SecurityGroupPolicy CRD: looked at again, and woken when it is installed. */
-function securityGroupPolicyCrdMissing(): PartReport {
-  return partWaiting(
-    CONDITION_NETWORK,
-    'SecurityGroupPolicyCRDMissing',
-    'the workload asks for security groups, but the cluster has no SecurityGroupPolicy CRD (vpcresources.k8s.aws/v1beta1): install the Amazon VPC CNI security-groups-for-pods support',
-    MISSING_CRD_REQUEUE_MS,
-  );
 }
 
 /** Reads of the workload's live children: the informer caches in the operator (src/operator/child-informers.ts), an in-memory store in unit tests. */
@@ -89,11 +76,12 @@ export async function applyChildren(
   let applied = 0;
   const refused: PartReport[] = [];
   for (const plannedObject of planned) {
+    const { whenNotServed } = childKind(plannedObject.kind);
+    if (whenNotServed && observed.unservedKinds.has(plannedObject.kind)) {
+      network = whenNotServed();
+      continue;
+    }
     if (plannedObject.kind === 'SecurityGroupPolicy') {
-      if (observed.unservedKinds.has('SecurityGroupPolicy')) {
-        network = securityGroupPolicyCrdMissing();
-        continue;
-      }
       network = partReady(CONDITION_NETWORK, 'SecurityGroupPolicyApplied', `security groups ${plannedObject.spec.securityGroups.groupIds.join(', ')}`);
     }
     const desired = withAppliedHash(plannedObject);
@@ -107,8 +95,9 @@ export async function applyChildren(
       current.set(key, await applyObject(objects, desired as KubernetesObject));
     } catch (error) {
       // A CRD removed since its informer last listed: the kind is not served any more.
-      if (childKind(desired.kind).optional && isNotFound(error)) {
-        network = securityGroupPolicyCrdMissing();
+      const { whenNotServed: unserved } = childKind(desired.kind);
+      if (unserved && isNotFound(error)) {
+        network = unserved();
         continue;
       }
       const report = refusedChild(desired.kind, desired.metadata.name, error);
