@@ -20,6 +20,19 @@ export function mergePatchObject<T extends KubernetesObject>(client: KubernetesO
   return client.patch(patch, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
 }
 
+/** The live object, or undefined when it does not exist. */
+export async function readObject<T extends KubernetesObject = KubernetesObject>(
+  client: KubernetesObjectApi,
+  object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
+): Promise<T | undefined> {
+  try {
+    return (await client.read(object)) as T;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
 /** Identifies an object to delete. */
 export interface ObjectReference {
   apiVersion: string;

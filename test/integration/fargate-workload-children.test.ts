@@ -14,6 +14,7 @@ import {
   CLUSTER,
   condition,
   core,
+  apps,
   custom,
   deleteWorkload,
   destroyClients,
@@ -171,4 +172,55 @@ it('reconciles read children from the caches: no LIST reaches the API server', a
   }
   expect(await reconciles()).toBeGreaterThanOrEqual(reconcilesBefore + 5);
   expect(await listRequests(resources)).toBe(listsBefore);
+});
+
+describe('never takes over a Kubernetes object it does not own (issue 11, item 3)', () => {
+  const stalledNotOwned = (name: string) =>
+    waitFor(`${ns}/${name} Stalled NotOwned`, () => readWorkload(ns, name), (w) => condition(w, 'Stalled')?.status === 'True' && condition(w, 'Stalled')?.reason === 'NotOwned', 60_000);
+  const gone = (name: string) => waitFor(`${ns}/${name} gone`, () => readWorkload(ns, name), (w) => w === undefined, 90_000);
+
+  it('a ServiceAccount made by someone else: Stalled naming it, its annotations untouched, no Deployment', async () => {
+    await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'platform-sa', annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/platform' } } } });
+    await custom.createNamespacedCustomObject({ ...workloadRef, namespace: ns, body: kitWorkloadManifest(ns, 'borrower', { iam: { serviceAccountName: 'platform-sa' } }) });
+    const stalled = await stalledNotOwned('borrower');
+    expect(condition(stalled, 'Stalled')?.message).toContain(`ServiceAccount ${ns}/platform-sa exists and it was not created by this workload`);
+    const sa = await core.readNamespacedServiceAccount({ namespace: ns, name: 'platform-sa' });
+    expect(sa.metadata?.annotations?.['eks.amazonaws.com/role-arn']).toBe('arn:aws:iam::123456789012:role/platform');
+    expect(sa.metadata?.ownerReferences ?? []).toEqual([]);
+    await expect(apps.readNamespacedDeployment({ namespace: ns, name: 'borrower' })).rejects.toThrow();
+    await deleteWorkload(ns, 'borrower');
+    await gone('borrower');
+    // Deleting the workload leaves what it never owned.
+    expect((await core.readNamespacedServiceAccount({ namespace: ns, name: 'platform-sa' })).metadata?.uid).toBe(sa.metadata?.uid);
+  });
+
+  it("a second workload naming the first one's ServiceAccount is Stalled, naming the first; the first keeps its identity", async () => {
+    const before = await core.readNamespacedServiceAccount({ namespace: ns, name: NAME });
+    await custom.createNamespacedCustomObject({ ...workloadRef, namespace: ns, body: kitWorkloadManifest(ns, 'thief', { iam: { serviceAccountName: NAME } }) });
+    const stalled = await stalledNotOwned('thief');
+    expect(condition(stalled, 'Stalled')?.message).toContain(`ServiceAccount ${ns}/${NAME} exists and it is controlled by FargateWorkload ${ns}/${NAME}`);
+    const after = await core.readNamespacedServiceAccount({ namespace: ns, name: NAME });
+    expect(after.metadata?.annotations?.['eks.amazonaws.com/role-arn']).toBe(before.metadata?.annotations?.['eks.amazonaws.com/role-arn']);
+    expect(after.metadata?.ownerReferences?.map((ref) => ref.name)).toEqual([NAME]);
+    await deleteWorkload(ns, 'thief');
+    await gone('thief');
+    expect((await core.readNamespacedServiceAccount({ namespace: ns, name: NAME })).metadata?.uid).toBe(before.metadata?.uid);
+  });
+
+  it('a Deployment of the planned name made by hand is left alone, and survives the workload', async () => {
+    const labels = { app: 'hand-made' };
+    const handMade = await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: { metadata: { name: 'taken' }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'nginx' }] } } } },
+    });
+    await custom.createNamespacedCustomObject({ ...workloadRef, namespace: ns, body: kitWorkloadManifest(ns, 'taken') });
+    const stalled = await stalledNotOwned('taken');
+    expect(condition(stalled, 'WorkloadAvailable')).toMatchObject({ status: 'False', reason: 'NotOwned' });
+    const live = await apps.readNamespacedDeployment({ namespace: ns, name: 'taken' });
+    expect(live.spec?.template?.spec?.containers?.map((c) => c.image)).toEqual(['nginx']);
+    expect(live.metadata?.ownerReferences ?? []).toEqual([]);
+    await deleteWorkload(ns, 'taken');
+    await gone('taken');
+    expect((await apps.readNamespacedDeployment({ namespace: ns, name: 'taken' })).metadata?.uid).toBe(handMade.metadata?.uid);
+  });
 });

@@ -214,6 +214,48 @@ describe('FargateWorkload reconciler on fakes', () => {
     if (expected.waiting) expect(h.condition('shop/web', 'WorkloadAvailable')).toMatchObject({ status: 'False', reason: expected.waiting });
   });
 
+  it('an existing ServiceAccount it did not create is not taken over: Stalled NotOwned naming it, and no Deployment runs with it', async () => {
+    const foreign = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'shop', uid: 'sa-uid', annotations: { team: 'b' } } };
+    h.kube.objects.set('ServiceAccount/shop/web', foreign as never);
+    h.kube.addWorkload(workload());
+    await h.converge('shop/web');
+    expect(h.condition('shop/web', 'Stalled')).toMatchObject({ status: 'True', reason: 'NotOwned', message: expect.stringContaining('ServiceAccount shop/web exists and it was not created by this workload') });
+    expect(h.kube.get('ServiceAccount', 'shop', 'web')).toEqual(foreign);
+    expect(h.kube.get('Deployment', 'shop', 'web')).toBeUndefined();
+  });
+
+  it('an existing object that carries the adopt annotation is taken over', async () => {
+    h.kube.objects.set('ServiceAccount/shop/web', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'shop', uid: 'sa-uid', annotations: { 'fargate.eksops.dev/adopt': 'true' } } } as never);
+    h.kube.addWorkload(workload());
+    expect(await h.converge('shop/web')).toEqual({});
+    expect(h.condition('shop/web', 'Ready')).toMatchObject({ status: 'True' });
+    expect(h.kube.get('ServiceAccount', 'shop', 'web')?.metadata?.annotations?.['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::/);
+  });
+
+  it('two workloads naming one ServiceAccount: the second is Stalled naming the first, whose ServiceAccount is unchanged', async () => {
+    h.kube.addWorkload(workload('web', { iam: { serviceAccountName: 'shared', managedPolicyArns: [S3_READ] } }));
+    expect(await h.converge('shop/web')).toEqual({});
+    const before = h.kube.get('ServiceAccount', 'shop', 'shared');
+    h.kube.addWorkload(workload('api', { iam: { serviceAccountName: 'shared', managedPolicyArns: [S3_READ] } }));
+    await h.converge('shop/api');
+    expect(h.condition('shop/api', 'Stalled')).toMatchObject({ status: 'True', reason: 'NotOwned', message: expect.stringContaining('ServiceAccount shop/shared exists and it is controlled by FargateWorkload shop/web') });
+    expect(h.kube.get('ServiceAccount', 'shop', 'shared')).toEqual(before);
+    expect(h.kube.get('Deployment', 'shop', 'api')).toBeUndefined();
+  });
+
+  it('a Deployment of the same name made by someone else is left alone; the workload stalls on WorkloadAvailable', async () => {
+    const foreign = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop', uid: 'dep-uid' }, spec: { replicas: 5 } };
+    h.kube.objects.set('Deployment/shop/web', foreign as never);
+    h.kube.addWorkload(workload());
+    await h.converge('shop/web');
+    expect(h.condition('shop/web', 'WorkloadAvailable')).toMatchObject({ status: 'False', reason: 'NotOwned' });
+    expect(h.kube.get('Deployment', 'shop', 'web')).toEqual(foreign);
+    h.kube.workloads.get('shop/web')!.metadata.deletionTimestamp = new Date().toISOString();
+    await h.converge('shop/web');
+    // Deleting the workload never deletes what it did not own.
+    expect(h.kube.get('Deployment', 'shop', 'web')).toEqual(foreign);
+  });
+
   it('with the profile ACTIVE and the role not usable, the children say they wait for the IAM role', async () => {
     h.kube.addWorkload(workload());
     await h.converge('shop/web');

@@ -8,8 +8,7 @@
 import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../../api/constants.js';
 import type { FargateCluster } from '../../api/types.js';
-import { isNotFound } from '../../kube/api-error.js';
-import { applyObject, deleteObject } from '../../kube/server-side-apply.js';
+import { applyObject, deleteObject, readObject } from '../../kube/server-side-apply.js';
 import type { ClusterFacts } from '../../plan/cluster-facts.js';
 import {
   AWS_LOGGING_CONFIG_MAP,
@@ -48,13 +47,8 @@ export function coversDesired(live: KubernetesObject & { data?: Record<string, s
   return labelsMatch && ownersMatch && dataMatch;
 }
 
-async function readLive(objects: KubernetesObjectApi, object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }): Promise<(KubernetesObject & { data?: Record<string, string> }) | undefined> {
-  try {
-    return await objects.read(object);
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+function readLive(objects: KubernetesObjectApi, object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }) {
+  return readObject<KubernetesObject & { data?: Record<string, string> }>(objects, object);
 }
 
 /**

@@ -4,7 +4,7 @@
  * children the plan no longer names, and what a missing API kind looks like.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { API_GROUP, PROFILE_LABEL } from '../../api/constants.js';
+import { ADOPT_ANNOTATION, API_GROUP, PROFILE_LABEL } from '../../api/constants.js';
 import { sha256Hex } from '../../plan/hash.js';
 import type { KubeObject } from '../../plan/index.js';
 import { apiStatusCode } from '../../kube/api-error.js';
@@ -144,6 +144,21 @@ export function driftedSpecFields(desired: KubeObject, live: KubernetesObject): 
 /** True when the child is controlled by the workload with this uid (a label alone is not proof). */
 export function ownedBy(live: KubernetesObject, ownerUid: string | undefined): boolean {
   return controllerUid(live) === ownerUid && ownerUid !== undefined;
+}
+
+/**
+ * Why an existing object of a planned child's kind and name is not the workload's to apply:
+ * undefined when the workload may apply it (it controls it, or the object carries the adopt
+ * annotation and no other controller). Never taking over what another owner made (a ServiceAccount
+ * such as `default`, another workload's children, a Deployment made by hand) is what keeps one
+ * team's workload from rewriting another's identity or deleting it with its own.
+ */
+export function notOwnedReason(live: KubernetesObject, workloadUid: string | undefined): string | undefined {
+  const controller = (live.metadata?.ownerReferences ?? []).find((ref) => ref.controller === true);
+  if (controller && controller.uid === workloadUid && workloadUid !== undefined) return undefined;
+  if (controller) return `it is controlled by ${controller.kind} ${live.metadata?.namespace ? `${live.metadata.namespace}/` : ''}${controller.name}`;
+  if (live.metadata?.annotations?.[ADOPT_ANNOTATION] === 'true') return undefined;
+  return `it was not created by this workload; annotate it ${ADOPT_ANNOTATION}: "true" to let the workload take it over, or pick another name`;
 }
 
 /** The uid of the object's controller, if it has one (the index the child caches keep). */

@@ -8,9 +8,9 @@
 import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../../api/constants.js';
 import type { FargateWorkload } from '../../api/types.js';
-import { applyObject, deleteObject, mergePatchObject } from '../../kube/server-side-apply.js';
+import { applyObject, deleteObject, mergePatchObject, readObject } from '../../kube/server-side-apply.js';
 import type { KubeObject } from '../../plan/index.js';
-import { childKind, driftedSpecFields, needsApply, sameManifest, staleChildren, withAppliedHash } from './child-state.js';
+import { childKind, driftedSpecFields, needsApply, notOwnedReason, sameManifest, staleChildren, withAppliedHash } from './child-state.js';
 import { formatKubeApiError, isNotFound, kubeApiErrorSummary } from '../../kube/api-error.js';
 import { CONDITION_NETWORK, partReady, partStalled, type PartEvent, type PartReport } from '../part-report.js';
 
@@ -64,6 +64,17 @@ export function refusedChild(kind: KubeObject['kind'], name: string, error: unkn
   );
 }
 
+/** The Stalled NotOwned report when an object of the child's kind and name exists and is not the workload's to apply. */
+async function foreignChild(objects: KubernetesObjectApi, desired: KubeObject): Promise<PartReport | undefined> {
+  const existing = await readObject(objects, desired);
+  if (!existing) return undefined;
+  const workloadUid = desired.metadata.ownerReferences.find((ref) => ref.controller)?.uid;
+  const reason = notOwnedReason(existing, workloadUid);
+  if (!reason) return undefined;
+  const where = desired.metadata.namespace ? `${desired.metadata.namespace}/` : '';
+  return partStalled(childKind(desired.kind).condition, 'NotOwned', `${desired.kind} ${where}${desired.metadata.name} exists and ${reason}; it is left untouched`);
+}
+
 /** Applies the planned children that differ from their live state, then deletes the stale ones. */
 export async function applyChildren(
   objects: KubernetesObjectApi,
@@ -87,6 +98,17 @@ export async function applyChildren(
     const desired = withAppliedHash(plannedObject);
     const key = `${desired.kind}/${desired.metadata.name}`;
     const live = liveChild(observed, desired.kind, desired.metadata.name);
+    if (!live) {
+      // Not in the cache of this workload's children: an object of that name may still exist,
+      // made by someone else. Read once (only here: a child of ours is always cached).
+      const notOurs = await foreignChild(objects, desired);
+      if (notOurs) {
+        refused.push(notOurs);
+        // Without its own ServiceAccount the Deployment would run with another identity: nothing else is applied.
+        if (desired.kind === 'ServiceAccount') break;
+        continue;
+      }
+    }
     if (!needsApply(desired, live)) {
       if (live) current.set(key, live);
       continue;
