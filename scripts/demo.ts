@@ -124,12 +124,13 @@ async function assignLoadBalancers(target: KubectlTarget): Promise<void> {
   }
 }
 
-type ExampleObject = OperatorObject & { spec?: { subnetIds?: string[]; networking?: { securityGroupIds?: string[] } } };
+type ExampleObject = OperatorObject & { spec?: { subnetIds?: string[]; networking?: { securityGroupIds?: string[]; allowedSecurityGroupIds?: string[] } } };
 
 /**
  * The example workloads name made-up security groups, which the operator's network preflight
  * rightly reports missing: create one in the seeded VPC for each (as the platform team would) and
- * put its real id in their place, the same id for the same made-up one.
+ * put its real id in their place, the same id for the same made-up one, in the workloads and in
+ * the FargateCluster's allow-list of security groups.
  */
 async function createExampleSecurityGroups(env: Environment, seed: SeedResult, manifests: ExampleObject[]): Promise<void> {
   const ec2 = new EC2Client({ endpoint: env.awsEndpoint, region: seed.region, credentials: EMULATOR_CREDENTIALS });
@@ -150,6 +151,10 @@ async function createExampleSecurityGroups(env: Environment, seed: SeedResult, m
         ids.push(id);
       }
       networking.securityGroupIds = ids;
+    }
+    for (const object of manifests) {
+      const allowed = object.kind === 'FargateCluster' ? object.spec?.networking?.allowedSecurityGroupIds : undefined;
+      if (allowed) object.spec!.networking!.allowedSecurityGroupIds = allowed.map((example) => created.get(example) ?? example);
     }
   } finally {
     ec2.destroy();

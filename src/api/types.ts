@@ -206,7 +206,26 @@ export interface ClusterIamSpec {
   permissionsBoundaryArn?: string;
   allowedManagedPolicyArns?: string[];
   allowInlinePolicies?: boolean;
+  /** Action patterns an inline policy may allow; none set: any the boundary permits. */
+  inlinePolicyActions?: string[];
+  /** NotAction, NotResource and wildcard actions in inline policies. */
+  allowBroadInlinePolicies?: boolean;
+  /** Role ARN patterns a workload may bring with spec.iam.roleArn; none: no role may be brought. */
+  allowedRoleArns?: string[];
   createOIDCProvider?: boolean;
+}
+
+/** Which security groups and subnets workloads may name. */
+export interface ClusterNetworkingSpec {
+  allowedSecurityGroupIds?: string[];
+  allowedSubnetIds?: string[];
+}
+
+/** What workload Ingresses may do. */
+export interface ClusterIngressSpec {
+  allowInternetFacing?: boolean;
+  sharedGroupNames?: string[];
+  allowedAnnotations?: string[];
 }
 
 export interface ClusterLoggingSpec {
@@ -220,6 +239,8 @@ export interface FargateClusterSpec {
   profiles?: ClusterProfilesSpec;
   iam?: ClusterIamSpec;
   logging?: ClusterLoggingSpec;
+  networking?: ClusterNetworkingSpec;
+  ingress?: ClusterIngressSpec;
   coreDNSOnFargate?: boolean;
 }
 

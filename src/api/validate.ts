@@ -3,15 +3,15 @@
  * rules (schema-check.ts, so that a file checked here gets the answers `kubectl apply` would give,
  * and nothing here repeats a rule of the CRD), then what only the operator can check because it
  * needs arithmetic, AWS limits across fields or a second object: the Fargate pod size, EBS storage,
- * the FargateCluster's IAM guard rails, the inline policy's shape and size, and a name short enough
- * for the IAM role. The CLI's `validate` and both reconcilers call these.
+ * the FargateCluster's guard rails (guard-rails.ts), the inline policy's shape and size, and a name
+ * short enough for the IAM role. The CLI's `validate` and both reconcilers call these.
  */
 import { installedCrdSchema } from './crd-schemas.js';
-import { withClusterDefaults, withWorkloadDefaults } from './defaults.js';
-import { allowingPattern } from './policy-arn-match.js';
+import { withWorkloadDefaults } from './defaults.js';
+import { checkGuardRails } from './guard-rails.js';
 import { checkPolicyDocument } from './policy-document.js';
 import { checkAgainstSchema } from './schema-check.js';
-import type { FargateCluster, FargateWorkload, WorkloadIamSpec } from './types.js';
+import type { FargateCluster, FargateWorkload } from './types.js';
 import { checkPodSpec } from './validate-pod.js';
 import type { ValidationProblem } from './validation-problem.js';
 
@@ -48,38 +48,12 @@ function checkServiceAccount(w: FargateWorkload): ValidationProblem[] {
   ];
 }
 
-/** The FargateCluster's IAM guard rails, and the inline policy document's shape and size. */
-function checkIam(iam: WorkloadIamSpec, cluster: FargateCluster | undefined): ValidationProblem[] {
-  const problems: ValidationProblem[] = [];
-  const c = cluster?.spec ? withClusterDefaults(cluster) : undefined;
-  const allowed = c?.spec.iam?.allowedManagedPolicyArns ?? [];
-  (iam.managedPolicyArns ?? []).forEach((arn, i) => {
-    if (!c || typeof arn !== 'string' || allowingPattern(arn, allowed) !== undefined) return;
-    problems.push({
-      path: `spec.iam.managedPolicyArns[${i}]`,
-      message:
-        allowed.length === 0
-          ? `${arn} is not allowed: FargateCluster ${c.metadata.name ?? ''} allows no managed policies (spec.iam.allowedManagedPolicyArns is empty); ask the platform team to allow it`
-          : `${arn} is not allowed by FargateCluster ${c.metadata.name ?? ''}; allowed patterns: ${allowed.join(', ')}`,
-    });
-  });
-  if (iam.inlinePolicy !== undefined) {
-    if (c && c.spec.iam?.allowInlinePolicies !== true) {
-      problems.push({
-        path: 'spec.iam.inlinePolicy',
-        message: `FargateCluster ${c.metadata.name ?? ''} does not allow inline policies (spec.iam.allowInlinePolicies is false); use an allowed managed policy or ask the platform team`,
-      });
-    }
-    problems.push(...checkPolicyDocument(iam.inlinePolicy, 'spec.iam.inlinePolicy'));
-  }
-  return problems;
-}
-
 /**
  * Every problem of a FargateWorkload; [] when it is valid. The CRD's schema and CEL rules come
  * first; the operator's own checks follow unless the schema found a value of the wrong type or a
- * missing required field (they read the typed object). With its FargateCluster, also the cluster's IAM guard rails (allowed managed policies,
- * inline policies) and the cluster name. The cluster itself is checked by `validateCluster`.
+ * missing required field (they read the typed object). With its FargateCluster, also the
+ * cluster's guard rails (IAM, networking, Ingress: guard-rails.ts) and the cluster name. The
+ * cluster itself is checked by `validateCluster`.
  */
 export function validate(workload: FargateWorkload, cluster?: FargateCluster): ValidationProblem[] {
   const schema = checkAgainstSchema(workload, installedCrdSchema('FargateWorkload'));
@@ -92,7 +66,8 @@ export function validate(workload: FargateWorkload, cluster?: FargateCluster): V
   }
   problems.push(...checkPodSpec(spec.template.spec, 'spec.template.spec'));
   problems.push(...checkServiceAccount(w));
-  problems.push(...checkIam(spec.iam ?? {}, cluster));
+  if (spec.iam?.inlinePolicy !== undefined) problems.push(...checkPolicyDocument(spec.iam.inlinePolicy, 'spec.iam.inlinePolicy'));
+  if (cluster?.spec) problems.push(...checkGuardRails(w, cluster));
   return problems;
 }
 

@@ -53,7 +53,7 @@ function clusterManifest(name: string, overrides: Partial<FargateCluster['spec']
       subnetIds: seed!.privateSubnetIds,
       podExecutionRole: { create: true },
       profiles: { maxProfiles: 10, namePrefix: 'fw' },
-      iam: { rolePath: '/eksops/', allowedManagedPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'], allowInlinePolicies: true, createOIDCProvider: true },
+      iam: { rolePath: '/eksops/', allowedManagedPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'], allowInlinePolicies: true, inlinePolicyActions: ['s3:GetObject'], createOIDCProvider: true },
       logging: { cloudWatch: { logGroupName: `/eks/${name}/fargate`, retentionDays: 30 } },
       ...overrides,
     },

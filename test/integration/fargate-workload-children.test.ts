@@ -103,7 +103,7 @@ beforeAll(async () => {
   await installSecurityGroupPolicyCrd();
   // The default resync (10 minutes): anything restored within the test was restored by an event.
   under = await startOperatorForTest({ reconcilers: { workload: createFargateWorkloadReconciler } });
-  await ensureReadyCluster(kitClusterManifest(PREFIX));
+  await ensureReadyCluster(kitClusterManifest(PREFIX, { networking: { allowedSecurityGroupIds: [groupId] } }));
   await custom.createNamespacedCustomObject({ ...workloadRef, namespace: ns, body: workloadManifest(groupId) });
   await waitFor(
     `${ns}/${NAME} every child converged`,

@@ -52,7 +52,7 @@ function clusterManifest(): FargateCluster {
       subnetIds: seed.privateSubnetIds,
       podExecutionRole: { create: true },
       profiles: { maxProfiles: 10, namePrefix: PREFIX },
-      iam: { rolePath: '/eksops/', allowedManagedPolicyArns: [], allowInlinePolicies: true, createOIDCProvider: true },
+      iam: { rolePath: '/eksops/', allowedManagedPolicyArns: [], allowInlinePolicies: true, inlinePolicyActions: ['sqs:*'], createOIDCProvider: true },
     },
   };
 }

@@ -55,7 +55,16 @@ function clusterManifest(): FargateCluster {
     apiVersion: 'fargate.eksops.dev/v1alpha1',
     kind: 'FargateCluster',
     metadata: { name: CLUSTER },
-    spec: { region: seed.region, subnetIds: seed.privateSubnetIds, podExecutionRole: { create: true }, profiles: { maxProfiles: 10, namePrefix: PREFIX }, iam: { createOIDCProvider: true } },
+    spec: {
+      region: seed.region,
+      subnetIds: seed.privateSubnetIds,
+      podExecutionRole: { create: true },
+      profiles: { maxProfiles: 10, namePrefix: PREFIX },
+      iam: { createOIDCProvider: true },
+      // What the cases below ask for, allowed by the platform (the public subnet reaches the network preflight).
+      networking: { allowedSecurityGroupIds: ['*'], allowedSubnetIds: [seed.publicSubnetId] },
+      ingress: { allowInternetFacing: true, sharedGroupNames: ['storefront'], allowedAnnotations: ['alb.ingress.kubernetes.io/load-balancer-attributes', 'alb.ingress.kubernetes.io/listen-ports'] },
+    },
   };
 }
 

@@ -84,7 +84,8 @@ function clusterManifest(): FargateCluster {
       subnetIds: seed.privateSubnetIds,
       podExecutionRole: { create: true },
       profiles: { maxProfiles: 10, namePrefix: PREFIX },
-      iam: { rolePath: '/eksops/', allowedManagedPolicyArns: [S3_READ, DYNAMO_READ], allowInlinePolicies: true, createOIDCProvider: true },
+      iam: { rolePath: '/eksops/', allowedManagedPolicyArns: [S3_READ, DYNAMO_READ], allowInlinePolicies: true, inlinePolicyActions: ['sqs:*'], createOIDCProvider: true },
+      networking: { allowedSecurityGroupIds: ['*'] },
     },
   };
 }

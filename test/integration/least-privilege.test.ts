@@ -103,6 +103,7 @@ const UNAUDITABLE_PERMISSIONS: Record<string, string> = {
   // The shared test API server has no SecurityGroupPolicy CRD on purpose (fargate-workload.test.ts
   // checks the SecurityGroupPolicyCRDMissing report): discovery says the kind is not served, so the
   // operator sends no request for it at all (src/operator/child-informers.ts).
+  'vpcresources.k8s.aws/securitygrouppolicies:get': 'the ownership check before a SecurityGroupPolicy is created, when the VPC CNI CRD exists',
   'vpcresources.k8s.aws/securitygrouppolicies:list': 'the SecurityGroupPolicy informer, when the VPC CNI CRD exists',
   'vpcresources.k8s.aws/securitygrouppolicies:watch': 'the SecurityGroupPolicy informer, when the VPC CNI CRD exists',
   'vpcresources.k8s.aws/securitygrouppolicies:create': 'server-side apply of a SecurityGroupPolicy when the VPC CNI CRD exists',
@@ -169,8 +170,11 @@ function clusterManifest(boundary: string | undefined): FargateCluster {
         ...(boundary ? { permissionsBoundaryArn: boundary } : {}),
         allowedManagedPolicyArns: [S3_READ, DYNAMO_READ],
         allowInlinePolicies: true,
+        // An inline policy needs a boundary or an action allow-list (a CEL rule of the FargateCluster).
+        inlinePolicyActions: ['sqs:SendMessage'],
         createOIDCProvider: true,
       },
+      networking: { allowedSecurityGroupIds: ['*'] },
       logging: { cloudWatch: { logGroupName: `/eks/${CLUSTER}/fargate`, retentionDays: 30 } },
       coreDNSOnFargate: true,
     },

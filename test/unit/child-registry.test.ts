@@ -23,7 +23,7 @@ interface RbacRule {
 import { FACTS, makeCluster, makeWorkload } from './plan-fixtures.js';
 
 /** What the operator does with every kind of child: informer (list, watch), server-side apply (create, patch), delete. */
-const CHILD_VERBS = ['list', 'watch', 'create', 'patch', 'delete'];
+const CHILD_VERBS = ['get', 'list', 'watch', 'create', 'patch', 'delete'];
 
 describe('the child registry', () => {
   // Rules limited to named objects (kube-system/coredns) are another part's, not the children's.

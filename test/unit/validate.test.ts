@@ -63,9 +63,13 @@ function cluster(): FargateCluster {
         permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/app-boundary',
         allowedManagedPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess', 'arn:aws:iam::123456789012:policy/app-*'],
         allowInlinePolicies: true,
+        allowedRoleArns: ['arn:aws:iam::123456789012:role/*', 'arn:aws-us-gov:iam::123456789012:role/team/*'],
         createOIDCProvider: true,
       },
       logging: { cloudWatch: { logGroupName: '/eks/prod/fargate', retentionDays: 30 } },
+      // Open enough for every rule's cases; the guard-rail cases close them one by one.
+      networking: { allowedSecurityGroupIds: ['*'], allowedSubnetIds: ['subnet-0123456789abcdef0'] },
+      ingress: { allowInternetFacing: true, sharedGroupNames: ['shop'] },
     },
   };
 }
@@ -231,7 +235,7 @@ const workloadRules: [string, Mutation, string, RegExp, Mutation][] = [
     'spec.iam.inlinePolicy.Version', /"2012-10-18" is not allowed; use one of 2012-10-17, 2008-10-17/,
     (w) => void (iam(w).inlinePolicy = { Version: '2008-10-17', Statement: { Effect: 'Deny', NotAction: 's3:*', NotResource: 'arn:aws:s3:::x' } })],
   ['inline policy Version not a string', (w) => void (iam(w).inlinePolicy = { Version: 2012 as never, Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
-    'spec.iam.inlinePolicy.Version', /must be a string, not 2012/, (w) => void (iam(w).inlinePolicy = { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] })],
+    'spec.iam.inlinePolicy.Version', /must be a string, not 2012/, (w) => void (iam(w).inlinePolicy = { Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }] })],
   ['inline policy without Statement', (w) => void (iam(w).inlinePolicy = { Version: '2012-10-17' } as never), 'spec.iam.inlinePolicy.Statement', /is required \(One statement object or a list of them/,
     () => undefined],
   ['inline policy with an empty Statement', (w) => void (iam(w).inlinePolicy = { Version: '2012-10-17', Statement: [] }), 'spec.iam.inlinePolicy.Statement', /Statement is empty/,
@@ -274,6 +278,54 @@ describe('validate: every rule has a bad and a good case', () => {
     const w2 = workload();
     const c2 = cluster();
     good(w2, c2);
+    expect(validate(w2, c2)).toEqual([]);
+  });
+});
+
+type Rail = (w: FargateWorkload, c: FargateCluster) => void;
+// [guard rail, what the workload asks, path, message, what the platform allows to make it valid]
+const guardRails: [string, Rail, string, RegExp, Rail][] = [
+  ['a role of its own, none allowed', (w, c) => void ((w.spec.iam = { roleArn: 'arn:aws:iam::123456789012:role/admin' }), delete c.spec.iam!.allowedRoleArns), 'spec.iam.roleArn',
+    /lets no workload bring its own role \(spec.iam.allowedRoleArns is empty\)/, (w) => void (w.spec.iam = { roleArn: 'arn:aws:iam::123456789012:role/shop-web' })],
+  ['a role of its own in another account', (w) => void (w.spec.iam = { roleArn: 'arn:aws:iam::999999999999:role/admin' }), 'spec.iam.roleArn',
+    /arn:aws:iam::999999999999:role\/admin is not among the roles FargateCluster prod lets workloads bring/, (w) => void (w.spec.iam = { roleArn: 'arn:aws:iam::123456789012:role/a/b' })],
+  ['Action "*" in an inline policy', (w) => void (iam(w).inlinePolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+    'spec.iam.inlinePolicy.Statement[0].Action', /"\*" allows every action; name the actions/,
+    (w, c) => void ((iam(w).inlinePolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }), (c.spec.iam!.allowBroadInlinePolicies = true))],
+  ['a service wildcard in an inline policy', (w) => void (iam(w).inlinePolicy = { Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 'iam:*'], Resource: '*' }] }),
+    'spec.iam.inlinePolicy.Statement[0].Action[1]', /"iam:\*" allows every action of the service/, (w) => void (iam(w).inlinePolicy = { Statement: [{ Effect: 'Allow', Action: ['s3:Get*'], Resource: '*' }] })],
+  ['NotAction in an inline policy', (w) => void (iam(w).inlinePolicy = { Statement: [{ Effect: 'Allow', NotAction: 's3:DeleteBucket', Resource: '*' }] }),
+    'spec.iam.inlinePolicy.Statement[0].NotAction', /an Allow with NotAction grants everything it does not name/,
+    (w) => void (iam(w).inlinePolicy = { Statement: [{ Effect: 'Deny', NotAction: 's3:GetObject', Resource: '*' }, { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] })],
+  ['NotResource in an inline policy', (w) => void (iam(w).inlinePolicy = { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', NotResource: 'arn:aws:s3:::secret/*' }] }),
+    'spec.iam.inlinePolicy.Statement[0].NotResource', /an Allow with NotResource/, () => undefined],
+  ['an action outside the inline allow-list', (w, c) => void ((c.spec.iam!.inlinePolicyActions = ['s3:Get*', 'sqs:ReceiveMessage']), (iam(w).inlinePolicy = { Statement: [{ Effect: 'Allow', Action: ['S3:GetObject', 'iam:PassRole'], Resource: '*' }] })),
+    'spec.iam.inlinePolicy.Statement[0].Action[1]', /iam:PassRole is not among the actions FargateCluster prod allows in inline policies \(s3:get\*, sqs:receivemessage\)/,
+    (w, c) => void ((c.spec.iam!.inlinePolicyActions = ['s3:Get*']), (iam(w).inlinePolicy = { Statement: [{ Effect: 'Allow', Action: 'S3:GetObject', Resource: '*' }] }))],
+  ['a security group not allowed', (w, c) => void (c.spec.networking = { allowedSecurityGroupIds: ['sg-0fedcba9'] }), 'spec.networking.securityGroupIds[0]',
+    /sg-0abc1234 is not among the security groups FargateCluster prod lets workloads use \(spec.networking.allowedSecurityGroupIds: sg-0fedcba9\)/,
+    (w, c) => void (c.spec.networking = { allowedSecurityGroupIds: ['sg-0fedcba9', 'sg-0abc1234'] })],
+  ['security groups, none allowed', (w, c) => void delete c.spec.networking, 'spec.networking.securityGroupIds[0]', /allowedSecurityGroupIds: none\); leave securityGroupIds out/,
+    (w, c) => void ((delete c.spec.networking), delete w.spec.networking)],
+  ['a subnet outside the cluster', (w) => void (w.spec.fargateProfile = { subnetIds: ['subnet-0fedcba987654321f'] }), 'spec.fargateProfile.subnetIds[0]',
+    /subnet-0fedcba987654321f is neither a subnet of FargateCluster prod/, (w, c) => void ((w.spec.fargateProfile = { subnetIds: ['subnet-0fedcba987654321f'] }), (c.spec.networking!.allowedSubnetIds = ['subnet-0fedcba987654321f']))],
+  ['internet-facing not allowed', (w, c) => void delete c.spec.ingress!.allowInternetFacing, 'spec.ingress.scheme', /does not allow internet-facing load balancers/,
+    (w, c) => void ((delete c.spec.ingress!.allowInternetFacing), (ingress(w).scheme = 'internal'))],
+  ["another namespace's IngressGroup", (w, c) => void ((c.spec.ingress!.sharedGroupNames = []), (ingress(w).groupName = 'payments')), 'spec.ingress.groupName',
+    /IngressGroup payments is not this namespace's: use shop or a name starting with shop-/, (w, c) => void ((c.spec.ingress!.sharedGroupNames = []), (ingress(w).groupName = 'shop-public'))],
+  ['an Ingress annotation not allowed', (w) => void (ingress(w).annotations = { 'alb.ingress.kubernetes.io/security-groups': 'sg-0123' }), 'spec.ingress.annotations["alb.ingress.kubernetes.io/security-groups"]',
+    /does not let workloads set the Ingress annotation alb.ingress.kubernetes.io\/security-groups \(spec.ingress.allowedAnnotations: none\)/,
+    (w, c) => void ((ingress(w).annotations = { 'alb.ingress.kubernetes.io/wafv2-acl-arn': 'arn:aws:wafv2:x' }), (c.spec.ingress!.allowedAnnotations = ['alb.ingress.kubernetes.io/wafv2-*']))],
+];
+
+describe('validate: the FargateCluster guard rails, each with the workload inside and outside', () => {
+  it.each(guardRails)('%s', (_rail, bad, path, message, good) => {
+    const [w, c] = [workload(), cluster()];
+    bad(w, c);
+    expect(validate(w, c)).toContainEqual({ path, message: expect.stringMatching(message) });
+    const [w2, c2] = [workload(), cluster()];
+    good(w2, c2);
+    expect(validateCluster(c2)).toEqual([]);
     expect(validate(w2, c2)).toEqual([]);
   });
 });
@@ -372,6 +424,10 @@ const clusterRules: [string, ClusterMutation, string, RegExp, ClusterMutation][]
     (c) => void (c.spec.logging = { cloudWatch: { logGroupName: '/aws/eks/prod#fargate_logs' } })],
   ['log retention', (c) => void (c.spec.logging = { cloudWatch: { logGroupName: '/eks/x', retentionDays: 31 } }), 'spec.logging.cloudWatch.retentionDays', /31 is not allowed; use one of 1, 3, 5, 7/,
     (c) => void (c.spec.logging = { cloudWatch: { logGroupName: '/eks/x', retentionDays: 3653 } })],
+  ['inline policies without a boundary or an action list', (c) => void delete c.spec.iam!.permissionsBoundaryArn, 'spec.iam.allowInlinePolicies',
+    /allow them only\s+under a permissionsBoundaryArn, or with an inlinePolicyActions allow-list/, (c) => void ((delete c.spec.iam!.permissionsBoundaryArn), (c.spec.iam!.inlinePolicyActions = ['s3:GetObject']))],
+  ['allowed security groups', (c) => void (c.spec.networking = { allowedSecurityGroupIds: ['sg-1'] }), 'spec.networking.allowedSecurityGroupIds[0]', /does not have the required form/,
+    (c) => void (c.spec.networking = { allowedSecurityGroupIds: ['*'] })],
   ['log stream prefix', (c) => void (c.spec.logging = { cloudWatch: { logGroupName: '/eks/x', logStreamPrefix: 'a:b' } }), 'spec.logging.cloudWatch.logStreamPrefix', /"a:b" does not have the required form .*CloudWatch stream names cannot hold them/,
     (c) => void (c.spec.logging = { cloudWatch: { logGroupName: '/eks/x', logStreamPrefix: 'fargate-' } })],
 ];

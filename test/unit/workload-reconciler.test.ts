@@ -34,6 +34,7 @@ function readyCluster(): FargateCluster {
       subnetIds: SUBNETS,
       profiles: { maxProfiles: 10, namePrefix: 'fw' },
       iam: { rolePath: '/eksops/', allowedManagedPolicyArns: [S3_READ, `arn:aws:iam::${FAKE_ACCOUNT}:policy/app-*`], createOIDCProvider: true },
+      networking: { allowedSecurityGroupIds: ['*'] },
     },
     status: { oidcIssuer: ISSUER, podExecutionRoleArn: EXECUTION_ROLE, accountId: FAKE_ACCOUNT, vpcId: FAKE_VPC, conditions: [] } as FargateCluster['status'],
   };
