@@ -173,6 +173,8 @@ export interface FargateWorkloadStatus {
   observedGeneration?: number;
   conditions?: Condition[];
   fargateProfile?: { name: string; status: string };
+  /** The FargateCluster the workload runs on, recorded when chosen. */
+  clusterName?: string;
   iamRoleArn?: string;
   serviceAccountName?: string;
   loadBalancer?: { hostname?: string };

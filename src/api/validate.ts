@@ -48,6 +48,13 @@ function checkServiceAccount(w: FargateWorkload): ValidationProblem[] {
   ];
 }
 
+/** The object as its author wrote it: status is the operator's output, which no user input should be judged by. */
+function withoutStatus<T extends object>(object: T): T {
+  if (!object || typeof object !== 'object' || !('status' in object)) return object;
+  const { status: _status, ...rest } = object as T & { status?: unknown };
+  return rest as T;
+}
+
 /**
  * Every problem of a FargateWorkload; [] when it is valid. The CRD's schema and CEL rules come
  * first; the operator's own checks follow unless the schema found a value of the wrong type or a
@@ -56,7 +63,7 @@ function checkServiceAccount(w: FargateWorkload): ValidationProblem[] {
  * cluster itself is checked by `validateCluster`.
  */
 export function validate(workload: FargateWorkload, cluster?: FargateCluster): ValidationProblem[] {
-  const schema = checkAgainstSchema(workload, installedCrdSchema('FargateWorkload'));
+  const schema = checkAgainstSchema(withoutStatus(workload), installedCrdSchema('FargateWorkload'));
   if (!schema.wellFormed) return schema.problems;
   const w = withWorkloadDefaults(workload);
   const spec = w.spec;
@@ -73,7 +80,7 @@ export function validate(workload: FargateWorkload, cluster?: FargateCluster): V
 
 /** Every problem of a FargateCluster (all of them from its CRD's schema and CEL rules); [] when it is valid. */
 export function validateCluster(cluster: FargateCluster): ValidationProblem[] {
-  return checkAgainstSchema(cluster, installedCrdSchema('FargateCluster')).problems;
+  return checkAgainstSchema(withoutStatus(cluster), installedCrdSchema('FargateCluster')).problems;
 }
 
 /** The problems as text, one line each: "<path>: <message>". */

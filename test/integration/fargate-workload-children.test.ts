@@ -12,6 +12,7 @@ import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/
 import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import {
   CLUSTER,
+  clusterRef,
   condition,
   core,
   apps,
@@ -222,5 +223,33 @@ describe('never takes over a Kubernetes object it does not own (issue 11, item 3
     await deleteWorkload(ns, 'taken');
     await gone('taken');
     expect((await apps.readNamespacedDeployment({ namespace: ns, name: 'taken' })).metadata?.uid).toBe(handMade.metadata?.uid);
+  });
+});
+
+describe('several FargateClusters (issue 11, item 5)', () => {
+  it('an unnamed workload that ran keeps its recorded cluster; a new unnamed one is Stalled naming the clusters', async () => {
+    const before = await readWorkload(ns, NAME);
+    expect(before?.status?.clusterName).toBe(CLUSTER);
+    const other = { ...kitClusterManifest(PREFIX), metadata: { name: `other-${suffix}` } };
+    await custom.createClusterCustomObject({ ...clusterRef, body: other });
+    try {
+      await custom.createNamespacedCustomObject({ ...workloadRef, namespace: ns, body: kitWorkloadManifest(ns, 'unnamed') });
+      const stalled = await waitFor(`${ns}/unnamed Stalled`, () => readWorkload(ns, 'unnamed'), (w) => condition(w, 'Stalled')?.reason === 'ClusterAmbiguous', 30_000);
+      expect(condition(stalled, 'Stalled')?.message).toContain(`2 FargateClusters exist (${[CLUSTER, other.metadata.name].sort().join(', ')})`);
+      // The first workload is reconciled again (an annotation is a workload event) and stays where it was.
+      const reconciles = async (): Promise<number> =>
+        (await under.operator.context.metrics.reconcileTotal.get()).values.filter((v) => v.labels.kind === 'FargateWorkload').reduce((sum, v) => sum + v.value, 0);
+      const count = await reconciles();
+      await custom.patchNamespacedCustomObject({ ...workloadRef, namespace: ns, name: NAME, body: [{ op: 'add', path: '/metadata/annotations', value: { 'test.eksops.dev/poke': 'clusters' } }] });
+      await waitFor(`${ns}/${NAME} reconciled`, reconciles, (n) => n > count, 30_000);
+      const after = await readWorkload(ns, NAME);
+      expect(after?.status?.clusterName).toBe(CLUSTER);
+      expect(condition(after, 'Stalled')?.status).toBe('False');
+      expect(condition(after, 'WorkloadAvailable')?.status).toBe('True');
+      await deleteWorkload(ns, 'unnamed');
+      await waitFor(`${ns}/unnamed gone`, () => readWorkload(ns, 'unnamed'), (w) => w === undefined, 30_000);
+    } finally {
+      await custom.deleteClusterCustomObject({ ...clusterRef, name: other.metadata.name }).catch(() => undefined);
+    }
   });
 });

@@ -12,6 +12,7 @@ import {
   type ProfileUser,
 } from '../../src/operator/workload/profile-usage.js';
 import { profileUsers } from '../../src/operator/workload/profile-users.js';
+import { clusterNameOfWorkload, workloadsOfCluster } from '../../src/operator/cluster/workload-cluster.js';
 import { accountOfArn, clusterFacts, findWorkloadCluster } from '../../src/operator/workload/workload-cluster.js';
 import { ACCOUNT, makeCluster, makeWorkload } from './plan-fixtures.js';
 
@@ -24,12 +25,25 @@ describe('findWorkloadCluster', () => {
     const dev = makeCluster({}, 'dev');
     expect(findWorkloadCluster(makeWorkload({ clusterName: 'dev' }), [prod, dev])).toEqual({ found: true, cluster: dev });
     expect(findWorkloadCluster(makeWorkload(), [prod])).toEqual({ found: true, cluster: prod });
-    expect(findWorkloadCluster(makeWorkload({ clusterName: 'qa' }), [prod])).toEqual({ found: false, message: 'FargateCluster qa does not exist' });
-    expect(findWorkloadCluster(makeWorkload(), [])).toEqual({ found: false, message: 'no FargateCluster exists' });
+    expect(findWorkloadCluster(makeWorkload({ clusterName: 'qa' }), [prod])).toEqual({ found: false, stalled: false, reason: 'WaitingForCluster', message: 'FargateCluster qa does not exist' });
+    expect(findWorkloadCluster(makeWorkload(), [])).toEqual({ found: false, stalled: true, reason: 'NoFargateCluster', message: expect.stringMatching(/^no FargateCluster exists/) });
     expect(findWorkloadCluster(makeWorkload(), [prod, dev])).toEqual({
       found: false,
-      message: '2 FargateClusters exist (dev, prod): set spec.clusterName',
+      stalled: true,
+      reason: 'ClusterAmbiguous',
+      message: '2 FargateClusters exist (dev, prod) and the workload names none: set spec.clusterName to one of them',
     });
+  });
+
+  it('keeps a workload that names no cluster on the one recorded in its status when others appear', () => {
+    const prod = makeCluster({}, 'prod');
+    const dev = makeCluster({}, 'dev');
+    const recorded = { ...makeWorkload(), status: { clusterName: 'prod' } };
+    expect(findWorkloadCluster(recorded, [prod, dev])).toEqual({ found: true, cluster: prod });
+    expect(clusterNameOfWorkload(recorded, ['dev', 'prod'])).toBe('prod');
+    expect(workloadsOfCluster('prod', [recorded], ['dev', 'prod'])).toEqual([recorded]);
+    // spec.clusterName wins over the record.
+    expect(clusterNameOfWorkload({ ...recorded, spec: { ...recorded.spec, clusterName: 'dev' } }, ['dev', 'prod'])).toBe('dev');
   });
 });
 

@@ -78,7 +78,11 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
   if (deleting && !hasFinalizer(workload)) return {};
 
   const lookup = findWorkloadCluster(workload, ctx.clusters.list());
-  if (!lookup.found) return waitForCluster(ctx, workload, lookup.message);
+  if (!lookup.found) {
+    if (!lookup.stalled) return waitForCluster(ctx, workload, lookup.message);
+    await writeWorkloadState(ctx, workload, { state: 'Stalled', reason: lookup.reason, message: lookup.message }, [], {});
+    throw new TerminalError(lookup.message, lookup.reason);
+  }
   const cluster = lookup.cluster;
   const facts = clusterFacts(cluster);
   if (!facts.ready) {
@@ -129,7 +133,8 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
       if (provider === null) return Number.POSITIVE_INFINITY;
       return provider?.createdAt ? Math.max(0, ctx.clock.now() - provider.createdAt.getTime()) : undefined;
     },
-    fields: { serviceAccountName: plan.aws.iamRole.serviceAccountName, ...capacityOf(workload) },
+    // The cluster is recorded: an unnamed workload stays on it when other FargateClusters appear.
+    fields: { clusterName: cluster.metadata.name, serviceAccountName: plan.aws.iamRole.serviceAccountName, ...capacityOf(workload) },
   };
   const parts = await convergeWorkflow(WORKLOAD_PARTS, state);
   const fields = state.fields;

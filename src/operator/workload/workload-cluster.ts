@@ -4,21 +4,22 @@
  */
 import type { FargateCluster, FargateWorkload } from '../../api/types.js';
 import type { ClusterFacts } from '../../plan/index.js';
+import { clusterNameOfWorkload, noClusterChosen } from '../cluster/workload-cluster.js';
 
-/** The cluster of a workload, or why there is none to use yet. */
-export type ClusterLookup = { found: true; cluster: FargateCluster } | { found: false; message: string };
+/**
+ * The cluster of a workload, or why there is none to use: `stalled` when only a person can fix it
+ * (no cluster named and none or several exist), else it may still appear (a named one).
+ */
+export type ClusterLookup = { found: true; cluster: FargateCluster } | { found: false; stalled: boolean; reason: string; message: string };
 
-/** The workload's `spec.clusterName`, else the only FargateCluster there is. */
+/** The workload's cluster (clusterNameOfWorkload), looked up among the cached ones. */
 export function findWorkloadCluster(workload: FargateWorkload, clusters: readonly FargateCluster[]): ClusterLookup {
-  const wanted = workload.spec.clusterName;
-  if (wanted) {
-    const cluster = clusters.find((c) => c.metadata.name === wanted);
-    return cluster ? { found: true, cluster } : { found: false, message: `FargateCluster ${wanted} does not exist` };
-  }
-  if (clusters.length === 1 && clusters[0]) return { found: true, cluster: clusters[0] };
-  if (clusters.length === 0) return { found: false, message: 'no FargateCluster exists' };
-  const names = clusters.map((c) => c.metadata.name ?? '').sort().join(', ');
-  return { found: false, message: `${clusters.length} FargateClusters exist (${names}): set spec.clusterName` };
+  const names = clusters.map((c) => c.metadata.name ?? '');
+  const name = clusterNameOfWorkload(workload, names);
+  if (name === undefined) return { found: false, stalled: true, ...noClusterChosen(names) };
+  const cluster = clusters.find((c) => c.metadata.name === name);
+  if (cluster) return { found: true, cluster };
+  return { found: false, stalled: false, reason: 'WaitingForCluster', message: `FargateCluster ${name} does not exist` };
 }
 
 /** The account id in an ARN (`arn:aws:iam::123456789012:role/x` -> 123456789012). */
