@@ -15,6 +15,12 @@ export const FINALIZER = `${API_GROUP}/cleanup`;
 
 /** Pod label that a Shared or Namespace profile selects on; its value is the profile name. */
 export const PROFILE_LABEL = `${API_GROUP}/profile`;
+/**
+ * The pod label EKS reads to pick among several Fargate profiles that match a pod (EKS user guide,
+ * "Define which Pods use AWS Fargate when launched"): the operator sets it to the pod's profile,
+ * so that a profile someone else made that also matches cannot take the pods.
+ */
+export const EKS_FARGATE_PROFILE_LABEL = 'eks.amazonaws.com/fargate-profile';
 
 /** Labels put on every Kubernetes child. */
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
@@ -46,6 +52,8 @@ export const FARGATE_MAX_SELECTORS_PER_PROFILE = 5;
 export const FARGATE_MAX_LABELS_PER_SELECTOR = 5;
 export const FARGATE_DEFAULT_PROFILE_QUOTA = 10;
 export const FARGATE_PROFILE_NAME_MAX = 100;
+/** A label value's limit: the operator's profile names are pod label values too, so they stay within it. */
+export const LABEL_VALUE_MAX = 63;
 export const IAM_ROLE_NAME_MAX = 64;
 export const IAM_ROLE_PATH_MAX = 512;
 export const MAX_SECURITY_GROUPS_PER_POLICY = 5;

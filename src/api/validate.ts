@@ -3,8 +3,8 @@
  * rules (schema-check.ts, so that a file checked here gets the answers `kubectl apply` would give,
  * and nothing here repeats a rule of the CRD), then what only the operator can check because it
  * needs arithmetic, AWS limits across fields or a second object: the Fargate pod size, EBS storage,
- * the FargateCluster's guard rails (guard-rails.ts), the inline policy's shape and size, and a name
- * short enough for the IAM role. The CLI's `validate` and both reconcilers call these.
+ * the FargateCluster's guard rails (guard-rails.ts) and the inline policy's shape and size. Names
+ * of any legal length are fine: AWS names are cut to their limits with a hash (src/plan/names.ts). The CLI's `validate` and both reconcilers call these.
  */
 import { installedCrdSchema } from './crd-schemas.js';
 import { withWorkloadDefaults } from './defaults.js';
@@ -16,25 +16,6 @@ import { checkPodSpec } from './validate-pod.js';
 import type { ValidationProblem } from './validation-problem.js';
 
 export type { ValidationProblem } from './validation-problem.js';
-
-/**
- * The IRSA role name (at most 64 characters) holds the namespace, the name and a hash suffix;
- * 48 leaves room for the suffix and separators so both stay readable in the IAM console. (CEL
- * cannot check it: a CRD rule does not see metadata.namespace.)
- */
-export const NAMESPACE_AND_NAME_MAX = 48;
-
-function checkNameLength(w: FargateWorkload): ValidationProblem[] {
-  const name = w.metadata?.name ?? '';
-  const namespace = w.metadata?.namespace ?? 'default';
-  if (namespace.length + name.length <= NAMESPACE_AND_NAME_MAX) return [];
-  return [
-    {
-      path: 'metadata.name',
-      message: `namespace and name together have ${namespace.length + name.length} characters; keep them within ${NAMESPACE_AND_NAME_MAX} so the IAM role name (at most 64 characters, with a hash suffix) can hold both`,
-    },
-  ];
-}
 
 function checkServiceAccount(w: FargateWorkload): ValidationProblem[] {
   const sa = w.spec.iam?.serviceAccountName;
@@ -67,7 +48,7 @@ export function validate(workload: FargateWorkload, cluster?: FargateCluster): V
   if (!schema.wellFormed) return schema.problems;
   const w = withWorkloadDefaults(workload);
   const spec = w.spec;
-  const problems: ValidationProblem[] = [...schema.problems, ...checkNameLength(w)];
+  const problems: ValidationProblem[] = [...schema.problems];
   if (cluster && spec.clusterName !== undefined && spec.clusterName !== cluster.metadata?.name) {
     problems.push({ path: 'spec.clusterName', message: `names cluster ${spec.clusterName} but was checked against FargateCluster ${String(cluster.metadata?.name)}` });
   }

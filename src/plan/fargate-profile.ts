@@ -3,7 +3,7 @@
  * selects on the pod label `fargate.eksops.dev/profile: <profile name>`, so a workload moves to
  * another profile by a rolling update of that label.
  */
-import { PROFILE_LABEL } from '../api/constants.js';
+import { EKS_FARGATE_PROFILE_LABEL, PROFILE_LABEL } from '../api/constants.js';
 import {
   DEFAULT_NAMESPACE_PATTERN,
   DEFAULT_PLACEMENT,
@@ -57,7 +57,7 @@ export function planFargateProfile(
     podExecutionRoleArn,
     tags: shape.tags,
     placement,
-    podLabels: { [PROFILE_LABEL]: shape.name },
+    podLabels: { [PROFILE_LABEL]: shape.name, [EKS_FARGATE_PROFILE_LABEL]: shape.name },
   };
 }
 

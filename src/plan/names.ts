@@ -2,7 +2,7 @@
  * Names of generated AWS resources: a readable part built from Kubernetes names, cut to the
  * service's length limit, followed by a hash that keeps the name unique when the cut loses detail.
  */
-import { FARGATE_PROFILE_NAME_MAX, IAM_ROLE_NAME_MAX } from '../api/constants.js';
+import { IAM_ROLE_NAME_MAX, LABEL_VALUE_MAX } from '../api/constants.js';
 
 /** The character rules of one kind of AWS name. */
 export interface NameRules {
@@ -15,8 +15,11 @@ export interface NameRules {
 /** IAM role names: up to 64 of `[\w+=,.@-]`. */
 export const IAM_ROLE_NAME_RULES: NameRules = { max: IAM_ROLE_NAME_MAX, invalidChars: /[^\w+=,.@-]/g };
 
-/** Fargate profile names: up to 100 of `[0-9A-Za-z_-]`, starting with a letter or digit. */
-export const PROFILE_NAME_RULES: NameRules = { max: FARGATE_PROFILE_NAME_MAX, invalidChars: /[^0-9A-Za-z_-]/g };
+/**
+ * Fargate profile names: EKS takes up to 100 of `[0-9A-Za-z_-]`, starting with a letter or digit;
+ * the operator keeps them within 63 because each is also the value of its pods' profile labels.
+ */
+export const PROFILE_NAME_RULES: NameRules = { max: LABEL_VALUE_MAX, invalidChars: /[^0-9A-Za-z_-]/g };
 
 /** The readable part with invalid characters replaced and no leading separator. */
 function sanitize(readable: string, rules: NameRules): string {

@@ -253,3 +253,36 @@ describe('several FargateClusters (issue 11, item 5)', () => {
     }
   });
 });
+
+describe('names of any legal length (issue 11, item 6)', () => {
+  it('a workload with a 63-character namespace and a 63-character name converges, with AWS names within their limits', async () => {
+    const longNs = `lng-${suffix}-`.padEnd(63, 'n');
+    const longName = 'w'.padEnd(63, 'x');
+    await core.createNamespace({ body: { metadata: { name: longNs } } });
+    try {
+      await custom.createNamespacedCustomObject({ ...workloadRef, namespace: longNs, body: kitWorkloadManifest(longNs, longName, { fargateProfile: { placement: 'Dedicated' } }) });
+      const ready = await waitFor(
+        `${longNs}/${longName} available`,
+        async () => {
+          await markDeploymentsAvailable(environment, longNs);
+          return readWorkload(longNs, longName);
+        },
+        (w) => condition(w, 'WorkloadAvailable')?.status === 'True',
+        90_000,
+      );
+      const roleName = ready?.status?.iamRoleArn?.split('/').pop() ?? '';
+      expect(roleName.length).toBeGreaterThan(0);
+      expect(roleName.length).toBeLessThanOrEqual(64);
+      const profileName = ready?.status?.fargateProfile?.name ?? '';
+      expect(profileName.length).toBeGreaterThan(0);
+      expect(profileName.length).toBeLessThanOrEqual(63);
+      const deployment = await apps.readNamespacedDeployment({ namespace: longNs, name: longName });
+      // EKS's own label names the profile, so another matching profile cannot take the pods.
+      expect(deployment.spec?.template?.metadata?.labels?.['eks.amazonaws.com/fargate-profile']).toBe(profileName);
+    } finally {
+      await deleteWorkload(longNs, longName).catch(() => undefined);
+      await waitFor(`${longNs}/${longName} gone`, () => readWorkload(longNs, longName), (w) => w === undefined, 90_000).catch(() => undefined);
+      await core.deleteNamespace({ name: longNs }).catch(() => undefined);
+    }
+  });
+});

@@ -104,7 +104,8 @@ describe('Fargate profile', () => {
     expect(profile.clusterName).toBe('prod');
     expect(profile.subnets).toEqual(['subnet-0a1', 'subnet-0b2']);
     expect(profile.selectors).toEqual([{ namespace: '*', labels: { [PROFILE_LABEL]: profile.name } }]);
-    expect(profile.podLabels).toEqual({ [PROFILE_LABEL]: profile.name });
+    // EKS's own label names the profile too, so that another matching profile cannot take the pods.
+    expect(profile.podLabels).toEqual({ [PROFILE_LABEL]: profile.name, 'eks.amazonaws.com/fargate-profile': profile.name });
     expect(profile.podExecutionRoleArn).toBe(EXEC_ROLE_ARN);
     // Shared by many workloads: owned by the cluster, not by the workload that planned it.
     expect(profile.tags).toEqual({ [TAG_CLUSTER]: 'prod', [TAG_COMPONENT]: 'fargate-profile' });
@@ -288,5 +289,23 @@ describe('IRSA role', () => {
     expect(planIrsaRole(makeWorkload({}, meta), makeCluster(), FACTS).name).toBe(name);
     const sibling = planIrsaRole(makeWorkload({}, { ...meta, name: `${meta.name}x` }), makeCluster(), FACTS).name;
     expect(sibling).not.toBe(name);
+  });
+});
+
+describe('names of any legal length (63-character namespace and name)', () => {
+  const meta = { name: `w${'n'.repeat(62)}`, namespace: `s${'s'.repeat(62)}` };
+
+  it.each(['Shared', 'Namespace', 'Dedicated'] as const)('%s: the profile name fits EKS and a label value, the role name fits IAM, deterministically', (placement) => {
+    const workload = makeWorkload({ fargateProfile: { placement } }, meta);
+    const profile = planFargateProfile(workload, makeCluster({ profiles: { namePrefix: 'p'.repeat(20) } }), 'arn:aws:iam::123456789012:role/x');
+    expect(profile.name.length).toBeLessThanOrEqual(63);
+    expect(profile.name).toMatch(/^[0-9A-Za-z][0-9A-Za-z_-]*$/);
+    expect(Object.values(profile.podLabels).every((value) => value.length <= 63)).toBe(true);
+    const role = planIrsaRole(workload, makeCluster(), FACTS);
+    expect(role.name.length).toBeLessThanOrEqual(64);
+    expect(planIrsaRole(makeWorkload({ fargateProfile: { placement } }, meta), makeCluster(), FACTS).name).toBe(role.name);
+    // Two workloads that differ only past the cut still get different names (the hash).
+    const sibling = planIrsaRole(makeWorkload({}, { ...meta, name: `${meta.name.slice(0, 62)}x` }), makeCluster(), FACTS);
+    expect(sibling.name).not.toBe(role.name);
   });
 });

@@ -106,7 +106,7 @@ describe('Deployment', () => {
   it('labels the pods with the spec labels, the common labels and the profile label', () => {
     const plan = planWorkload(makeWorkload(), makeCluster(), FACTS);
     const labels = child(plan.kubernetes, 'Deployment').spec.template.metadata.labels;
-    expect(labels).toEqual({ app: 'web', ...COMMON_LABELS, [PROFILE_LABEL]: plan.aws.fargateProfile.name });
+    expect(labels).toEqual({ app: 'web', ...COMMON_LABELS, [PROFILE_LABEL]: plan.aws.fargateProfile.name, 'eks.amazonaws.com/fargate-profile': plan.aws.fargateProfile.name });
   });
 
   it('does not let spec labels break the selector or the profile match', () => {

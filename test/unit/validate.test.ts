@@ -175,10 +175,10 @@ const workloadRules: [string, Mutation, string, RegExp, Mutation][] = [
     (w) => void (pod(w).volumes = [{ name: 's', ephemeral: { volumeClaimTemplate: { spec: { storageClassName: 'webserver-efs' } } } }, { name: 't', emptyDir: {} }])],
   ['name missing', (w) => void delete w.metadata.name, 'metadata.name', /is required/, (w) => void (w.metadata.name = 'a')],
   ['name too long for a DNS label', (w) => void (w.metadata.name = 'a'.repeat(64)), '(object)', /metadata.name must be a DNS label of at most 63 characters/,
-    (w) => void (w.metadata = { name: 'a'.repeat(41) })], // with the namespace "default": 48,
-  ['namespace + name too long for the IAM role name', (w) => void (w.metadata = { name: 'n'.repeat(30), namespace: 's'.repeat(19) }), 'metadata.name',
-    /together have 49 characters; keep them within 48/, (w) => void (w.metadata = { name: 'n'.repeat(30), namespace: 's'.repeat(18) })],
+    (w) => void (w.metadata = { name: 'a'.repeat(63), namespace: 'n'.repeat(63) })], // any legal length: AWS names are cut with a hash
   ['name not a DNS label', (w) => void (w.metadata.name = '1web'), '(object)', /starts with a letter/, (w) => void (w.metadata.name = 'web-2')],
+  ['reserved EKS profile label', (w) => void (w.spec.template.metadata = { labels: { 'eks.amazonaws.com/fargate-profile': 'theirs' } }),
+    'spec.template.metadata.labels', /are set by the operator to route\s+pods to their Fargate profile/, (w) => void (w.spec.template.metadata = { labels: { 'eks.amazonaws.com/team': 'x' } })],
   ['reserved profile label', (w) => void (w.spec.template.metadata = { labels: { 'fargate.eksops.dev/profile': 'x' } }),
     'spec.template.metadata.labels', /set by the operator to\s+route pods/, (w) => void (w.spec.template.metadata = { labels: { 'fargate.eksops.dev/team': 'x' } })],
   ['duplicate managed policy', (w) => void (iam(w).managedPolicyArns = ['arn:aws:iam::123456789012:policy/app-a', 'arn:aws:iam::123456789012:policy/app-a']),

@@ -103,12 +103,12 @@ describe('rolloutComplete', () => {
 describe('withMoveStep', () => {
   const planned = {
     metadata: { name: 'web', annotations: { keep: 'me' } },
-    spec: { replicas: 2, template: { metadata: { labels: { app: 'web', [PROFILE_LABEL]: NEW } } } },
+    spec: { replicas: 2, template: { metadata: { labels: { app: 'web', [PROFILE_LABEL]: NEW, 'eks.amazonaws.com/fargate-profile': NEW } } } },
   };
 
-  it('overrides only the pod profile label and adds the moving-from annotation while it is needed', () => {
+  it('overrides only the pod profile labels (ours and EKS\'s) and adds the moving-from annotation while it is needed', () => {
     const creating = withMoveStep(planned, decideProfileMove({ desired: NEW, deployment: live(OLD), desiredActive: false }));
-    expect(creating.spec.template.metadata.labels).toEqual({ app: 'web', [PROFILE_LABEL]: OLD });
+    expect(creating.spec.template.metadata.labels).toEqual({ app: 'web', [PROFILE_LABEL]: OLD, 'eks.amazonaws.com/fargate-profile': OLD });
     expect(creating.metadata.annotations).toEqual({ keep: 'me' });
     const moving = withMoveStep(planned, decideProfileMove({ desired: NEW, deployment: live(OLD), desiredActive: true }));
     expect(moving.spec.template.metadata.labels[PROFILE_LABEL]).toBe(NEW);

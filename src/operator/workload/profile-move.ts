@@ -8,7 +8,7 @@
  * use, and the MOVING_FROM_ANNOTATION on it names the profile still to let go of once the label
  * has changed, so a restarted operator picks the move up where it was.
  */
-import { API_GROUP, PROFILE_LABEL } from '../../api/constants.js';
+import { API_GROUP, EKS_FARGATE_PROFILE_LABEL, PROFILE_LABEL } from '../../api/constants.js';
 
 /** On the workload's Deployment while a move has changed the pod label but not yet released the old profile. */
 export const MOVING_FROM_ANNOTATION = `${API_GROUP}/moving-from-profile`;
@@ -112,7 +112,7 @@ export function withMoveStep<T extends { metadata: { annotations?: Record<string
     metadata: { ...planned.metadata, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
     spec: {
       ...planned.spec,
-      template: { ...template, metadata: { ...template.metadata, labels: { ...template.metadata?.labels, [PROFILE_LABEL]: step.podProfile } } },
+      template: { ...template, metadata: { ...template.metadata, labels: { ...template.metadata?.labels, [PROFILE_LABEL]: step.podProfile, [EKS_FARGATE_PROFILE_LABEL]: step.podProfile } } },
     },
   };
 }
