@@ -215,6 +215,8 @@ export interface ClusterIamSpec {
   /** Role ARN patterns a workload may bring with spec.iam.roleArn; none: no role may be brought. */
   allowedRoleArns?: string[];
   createOIDCProvider?: boolean;
+  /** On delete, also delete the OIDC provider the operator created, once no role trusts it. */
+  deleteOIDCProvider?: boolean;
 }
 
 /** Which security groups and subnets workloads may name. */

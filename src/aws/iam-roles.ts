@@ -16,6 +16,7 @@ import {
   type IAMClient,
   paginateListAttachedRolePolicies,
   paginateListRolePolicies,
+  paginateListRoles,
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
   TagRoleCommand,
@@ -149,6 +150,17 @@ export interface IamRoleStore {
   converge(spec: RoleSpec, observed: ObservedRole): Promise<RoleAction[]>;
   /** Detaches and deletes every policy, then the role; false when it was already gone. */
   deleteRole(name: string): Promise<boolean>;
+  /** The names of the account's roles whose trust policy names `federatedPrincipal` (an OIDC provider's ARN). */
+  rolesTrusting(federatedPrincipal: string): Promise<string[]>;
+}
+
+/** Whether a trust policy lets the federated principal (an OIDC provider) in. */
+export function trustsFederated(trustPolicy: unknown, federatedPrincipal: string): boolean {
+  const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
+  return list((trustPolicy as { Statement?: unknown } | undefined)?.Statement).some((statement) => {
+    const principal = (statement as { Principal?: { Federated?: unknown } } | undefined)?.Principal;
+    return list(principal?.Federated).includes(federatedPrincipal);
+  });
 }
 
 function tagList(tags: Record<string, string>): { Key: string; Value: string }[] {
@@ -191,6 +203,17 @@ export class SdkIamRoleStore implements IamRoleStore {
       inlinePolicies,
       ...(role.CreateDate ? { createdAt: role.CreateDate } : {}),
     };
+  }
+
+  async rolesTrusting(federatedPrincipal: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const page of paginateListRoles({ client: this.iam }, {})) {
+      for (const role of page.Roles ?? []) {
+        const trust = role.AssumeRolePolicyDocument ? parsePolicyDocument(role.AssumeRolePolicyDocument) : undefined;
+        if (role.RoleName && trustsFederated(trust, federatedPrincipal)) names.push(role.RoleName);
+      }
+    }
+    return names.sort();
   }
 
   async createRole(spec: RoleSpec): Promise<ObservedRole> {

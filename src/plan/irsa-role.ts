@@ -20,6 +20,8 @@ export interface IrsaRolePlan extends IamRolePlan {
   managedPolicyArns: string[];
   permissionsBoundary?: string;
   serviceAccountName: string;
+  /** The name of the role the operator manages for this workload, also when it brings its own (a role to release). */
+  managedRoleName: string;
 }
 
 /** The IRSA role of a workload: its own role ARN, or the role the operator manages for it. */
@@ -35,9 +37,8 @@ export function planIrsaRole(workloadIn: FargateWorkload, clusterIn: FargateClus
   const issuer = issuerHostPath(facts.oidcIssuer);
   const ownArn = iam.roleArn;
   const path = ownArn ? parseRoleArn(ownArn).path : (cluster.spec.iam?.rolePath ?? DEFAULT_ROLE_PATH);
-  const roleName = ownArn
-    ? parseRoleArn(ownArn).name
-    : hashedName(`${eksCluster}-${namespace}-${name}`, shortHash([eksCluster, namespace, name]), IAM_ROLE_NAME_RULES);
+  const managedRoleName = hashedName(`${eksCluster}-${namespace}-${name}`, shortHash([eksCluster, namespace, name]), IAM_ROLE_NAME_RULES);
+  const roleName = ownArn ? parseRoleArn(ownArn).name : managedRoleName;
   const boundary = cluster.spec.iam?.permissionsBoundaryArn;
   return {
     managed: !ownArn,
@@ -66,5 +67,6 @@ export function planIrsaRole(workloadIn: FargateWorkload, clusterIn: FargateClus
     ...(boundary ? { permissionsBoundary: boundary } : {}),
     tags: workloadTags(eksCluster, workload, 'irsa-role'),
     serviceAccountName,
+    managedRoleName,
   };
 }

@@ -173,6 +173,8 @@ function clusterManifest(boundary: string | undefined): FargateCluster {
         // An inline policy needs a boundary or an action allow-list (a CEL rule of the FargateCluster).
         inlinePolicyActions: ['sqs:SendMessage'],
         createOIDCProvider: true,
+        // The scenario deletes the cluster: with this, the operator checks (ListRoles) that no role trusts the provider.
+        deleteOIDCProvider: true,
       },
       networking: { allowedSecurityGroupIds: ['*'] },
       logging: { cloudWatch: { logGroupName: `/eks/${CLUSTER}/fargate`, retentionDays: 30 } },

@@ -141,14 +141,34 @@ describe('FargateCluster reconciler on fakes', () => {
     expect(coredns.spec.template.metadata.annotations ?? {}).not.toHaveProperty('eks.amazonaws.com/compute-type');
   });
 
-  it('delete: the execution role and the OIDC provider it created go, then the finalizer', async () => {
+  it('delete: the execution role it created goes, the OIDC provider stays by default (IRSA roles depend on it), then the finalizer', async () => {
     h.kube.clusters.set(NAME, clusterManifest());
     await h.run();
     h.kube.clusters.get(NAME)!.metadata.deletionTimestamp = new Date().toISOString();
     expect(await h.run()).toEqual({});
     expect(h.aws.roles.size).toBe(0);
-    expect(h.aws.oidcProviders.size).toBe(0);
+    expect(h.aws.oidcProviders.size).toBe(1);
+    expect(h.aws.writes()).not.toContain('iam:DeleteOpenIDConnectProvider');
     expect(h.kube.clusters.get(NAME)?.metadata.finalizers).toEqual([]);
+  });
+
+  it('delete with deleteOIDCProvider: the provider it created is kept while a role trusts it, deleted once none does', async () => {
+    h.kube.clusters.set(NAME, clusterManifest({ iam: { createOIDCProvider: true, deleteOIDCProvider: true } }));
+    await h.run();
+    const providerArn = [...h.aws.oidcProviders.values()][0]!.arn;
+    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: providerArn }, Action: 'sts:AssumeRoleWithWebIdentity' }] };
+    await h.aws.services(new ProfileLane()).iamRoles.createRole({ name: 'platform-irsa', path: '/', trustPolicy: trust, tags: {}, managedPolicyArns: [], inlinePolicyName: 'none' });
+    h.kube.clusters.get(NAME)!.metadata.deletionTimestamp = new Date().toISOString();
+    expect(await h.run()).toEqual({});
+    expect(h.aws.oidcProviders.size).toBe(1);
+    expect(h.kube.clusters.get(NAME)?.metadata.finalizers).toEqual([]);
+    // A later deletion of a FargateCluster of the same name, with no role trusting the provider any more, removes it.
+    await h.aws.services(new ProfileLane()).iamRoles.deleteRole('platform-irsa');
+    h.kube.clusters.set(NAME, clusterManifest({ iam: { createOIDCProvider: true, deleteOIDCProvider: true } }));
+    await h.run();
+    h.kube.clusters.get(NAME)!.metadata.deletionTimestamp = new Date().toISOString();
+    expect(await h.run()).toEqual({});
+    expect(h.aws.oidcProviders.size).toBe(0);
   });
 
   it('delete with CoreDNS on: the coredns profile goes first; the role it runs with waits until it is gone', async () => {
@@ -169,7 +189,7 @@ describe('FargateCluster reconciler on fakes', () => {
       result = await h.run();
     }
     expect(result).toEqual({});
-    expect([h.aws.profiles.size, h.aws.roles.size, h.aws.oidcProviders.size]).toEqual([0, 0, 0]);
+    expect([h.aws.profiles.size, h.aws.roles.size, h.aws.oidcProviders.size]).toEqual([0, 0, 1]);
     expect(h.kube.clusters.get(NAME)?.metadata.finalizers).toEqual([]);
   });
 });

@@ -101,6 +101,7 @@ function rolePlan(managedPolicyArns: string[], tags: Record<string, string>): Ir
   return {
     managed: true,
     name: 'prod-shop-web-1b2c',
+    managedRoleName: 'prod-shop-web-1b2c',
     path: '/eksops/',
     arn: 'arn:aws:iam::123456789012:role/eksops/prod-shop-web-1b2c',
     trustPolicy: { Version: '2012-10-17', Statement: [] },

@@ -215,6 +215,31 @@ describe('FargateWorkload reconciler on fakes', () => {
     if (expected.waiting) expect(h.condition('shop/web', 'WorkloadAvailable')).toMatchObject({ status: 'False', reason: expected.waiting });
   });
 
+  it('switching to a role of its own deletes the role the operator made for it (kept under Retain)', async () => {
+    h.kube.addWorkload(workload());
+    expect(await h.converge('shop/web')).toEqual({});
+    const managed = [...h.aws.roles.keys()];
+    expect(managed).toHaveLength(1);
+    h.kube.clusters.get(CLUSTER)!.spec.iam!.allowedRoleArns = [`arn:aws:iam::${FAKE_ACCOUNT}:role/team/*`];
+    const own = `arn:aws:iam::${FAKE_ACCOUNT}:role/team/web`;
+    h.kube.editWorkload('shop/web', (spec) => void (spec.iam = { roleArn: own }));
+    expect(await h.converge('shop/web')).toEqual({});
+    expect(h.aws.roles.size).toBe(0);
+    expect(h.condition('shop/web', 'IAMRoleReady')).toMatchObject({ status: 'True', reason: 'UserProvided' });
+    expect(h.kube.workloads.get('shop/web')?.status?.iamRoleArn).toBe(own);
+    expect(h.kube.get('ServiceAccount', 'shop', 'web')?.metadata?.annotations?.['eks.amazonaws.com/role-arn']).toBe(own);
+    // Steady state: the switch is over, nothing more is read or written for it.
+    const calls = h.aws.calls.length;
+    expect(await h.run('shop/web')).toEqual({});
+    expect(h.aws.calls.slice(calls).filter((call) => call.startsWith('iam:'))).toEqual([]);
+
+    h.kube.addWorkload(workload('kept', { deletionPolicy: 'Retain' }));
+    expect(await h.converge('shop/kept')).toEqual({});
+    h.kube.editWorkload('shop/kept', (spec) => void (spec.iam = { roleArn: `arn:aws:iam::${FAKE_ACCOUNT}:role/team/kept` }));
+    expect(await h.converge('shop/kept')).toEqual({});
+    expect(h.aws.roles.size).toBe(1);
+  });
+
   it('several FargateClusters: an unnamed new workload is Stalled naming them; one that ran before stays on its recorded cluster', async () => {
     h.kube.addWorkload(workload());
     expect(await h.converge('shop/web')).toEqual({});

@@ -81,8 +81,7 @@ const oidcProviderPart: Dependent<ClusterState> = {
   },
   waiting: (dependency) => waitingReport(CONDITION_OIDC_PROVIDER_READY, 'the IAM OIDC provider', dependency),
   async delete(state) {
-    await deleteOidcProviderIfOurs(state.services, state.cluster, state.event, state.logger);
-    return [partReady(CONDITION_OIDC_PROVIDER_READY, 'Deleted', 'no IAM OIDC provider of the operator')];
+    return [await deleteOidcProviderIfOurs(state.services, state.cluster, state.event, state.logger)];
   },
 };
 

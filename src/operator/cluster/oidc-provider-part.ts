@@ -45,24 +45,40 @@ export async function convergeOidcProvider(
   return { part: partReady(CONDITION_OIDC_PROVIDER_READY, 'Ready', `IAM OIDC provider ${created.arn}`), arn: created.arn };
 }
 
-/** Deletes the cluster's provider when the operator created it (tagged for this cluster); others stay. */
+/**
+ * On the FargateCluster's deletion: the provider stays unless spec.iam.deleteOIDCProvider opts in,
+ * and even then only when the operator created it (tagged for this cluster) and no IAM role in the
+ * account trusts it any more. Every IRSA role of the EKS cluster depends on it, the operator's own
+ * included, so deleting it by default would break them all. True report either way: a kept
+ * provider does not hold the deletion up.
+ */
 export async function deleteOidcProviderIfOurs(
   services: AwsServices,
   cluster: FargateCluster,
   event: PartEvent,
   logger: Logger,
-): Promise<void> {
+): Promise<PartReport> {
   const name = cluster.metadata.name ?? '';
+  const kept = (message: string) => partReady(CONDITION_OIDC_PROVIDER_READY, 'Kept', message);
   const issuer = cluster.status?.oidcIssuer ?? (await services.eksClusters.describeCluster(name))?.oidcIssuer;
-  if (!issuer) return;
+  if (!issuer) return partReady(CONDITION_OIDC_PROVIDER_READY, 'Deleted', 'no IAM OIDC provider of the operator');
   const provider = await services.oidcProviders.find(issuer);
-  if (!provider) return;
-  const ours = isOwnedBy(provider, oidcProviderTags(name));
-  if (!ours) {
+  if (!provider) return partReady(CONDITION_OIDC_PROVIDER_READY, 'Deleted', 'no IAM OIDC provider of the operator');
+  if (!isOwnedBy(provider, oidcProviderTags(name))) {
     logger.info('leaving the IAM OIDC provider: the operator did not create it', { arn: provider.arn });
-    return;
+    return kept(`IAM OIDC provider ${provider.arn} stays: the operator did not create it`);
+  }
+  if (cluster.spec.iam?.deleteOIDCProvider !== true) {
+    return kept(`IAM OIDC provider ${provider.arn} stays (spec.iam.deleteOIDCProvider is not set): the EKS cluster's IRSA roles depend on it`);
+  }
+  const trusting = await services.iamRoles.rolesTrusting(provider.arn);
+  if (trusting.length > 0) {
+    const shown = trusting.slice(0, 5).join(', ') + (trusting.length > 5 ? ` and ${trusting.length - 5} more` : '');
+    event('Normal', 'OIDCProviderKept', `kept IAM OIDC provider ${provider.arn}: ${trusting.length} IAM role(s) still trust it (${shown})`);
+    return kept(`IAM OIDC provider ${provider.arn} stays: ${trusting.length} IAM role(s) still trust it (${shown})`);
   }
   if (await services.oidcProviders.delete(provider.arn)) {
     event('Normal', 'OIDCProviderDeleted', `deleted IAM OIDC provider ${provider.arn}`);
   }
+  return partReady(CONDITION_OIDC_PROVIDER_READY, 'Deleted', `deleted IAM OIDC provider ${provider.arn}`);
 }

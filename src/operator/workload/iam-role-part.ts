@@ -114,6 +114,24 @@ export function describeActions(actions: readonly RoleAction[]): string {
     .join(', ');
 }
 
+/**
+ * The workload switched to a role of its own (`iam.roleArn`) while the operator had managed one
+ * for it (its status still names that one): the managed role, with its trust and policies, is
+ * deleted when it is the operator's, or kept under deletionPolicy Retain. Nothing is read unless
+ * the status shows such a switch, so a steady state costs no call.
+ */
+export async function releaseManagedRole(input: Omit<RolePartInput, 'adopt'> & { previousArn: string | undefined; retain: boolean }): Promise<string | undefined> {
+  const { roles, plan, previousArn } = input;
+  if (plan.managed || !previousArn || previousArn === plan.arn) return undefined;
+  if (previousArn.slice(previousArn.lastIndexOf('/') + 1) !== plan.managedRoleName) return undefined;
+  if (input.retain) return `the IAM role ${plan.managedRoleName} the operator made before is kept (deletionPolicy Retain)`;
+  const observed = await roles.getRole(plan.managedRoleName);
+  if (!observed || !isOwnedBy(observed, roleOwnershipTags(plan.tags))) return undefined;
+  await roles.deleteRole(plan.managedRoleName);
+  input.event('Normal', 'IAMRoleDeleted', `deleted IAM role ${plan.managedRoleName}: the workload uses its own role ${plan.arn} now`);
+  return `deleted the IAM role ${plan.managedRoleName} the operator made before`;
+}
+
 /** Deletes the managed IRSA role when it is the operator's; ready once it is gone or is not ours to delete. */
 export async function deleteRole(input: Omit<RolePartInput, 'adopt'>): Promise<PartReport> {
   const { roles, plan } = input;

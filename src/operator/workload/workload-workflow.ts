@@ -26,7 +26,7 @@ import { deploymentAvailability, ingressReadiness, type DeploymentState, type In
 import { profileInUse } from './child-state.js';
 import { applyChildren, deleteChildren } from './children-part.js';
 import { convergeWorkloadProfile, deleteProfile, type WorkloadProfileResult } from './fargate-profile-part.js';
-import { convergeRole, deleteRole, type RolePartResult } from './iam-role-part.js';
+import { convergeRole, deleteRole, releaseManagedRole, type RolePartResult } from './iam-role-part.js';
 import { MOVING_FROM_ANNOTATION } from './profile-move.js';
 import { profileOwnershipTags, remainingProfileUsers } from './profile-usage.js';
 import { combineNetworkReports } from './network-part.js';
@@ -119,9 +119,19 @@ const profilePart: Dependent<WorkloadState> = {
 const rolePart: Dependent<WorkloadState> = {
   name: 'IAMRole',
   async converge(state) {
+    const { workload } = state;
     state.role = await convergeRole({ roles: state.aws.iamRoles, plan: state.plan.aws.iamRole, adopt: state.adopt, event: state.event, oidcProviderAgeMs: state.oidcProviderAgeMs });
+    const released = await releaseManagedRole({
+      roles: state.aws.iamRoles,
+      plan: state.plan.aws.iamRole,
+      event: state.event,
+      previousArn: workload.status?.iamRoleArn,
+      retain: workload.spec.deletionPolicy === 'Retain',
+    });
     if (state.role.roleArn) state.fields.iamRoleArn = state.role.roleArn;
-    return [state.role.report];
+    if (!released) return [state.role.report];
+    const { condition } = state.role.report;
+    return [{ ...state.role.report, condition: { ...condition, message: `${condition.message}; ${released}` } }];
   },
   ready: (state) => Boolean(state.role?.roleArn),
   waiting: () => [],

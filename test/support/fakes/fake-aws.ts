@@ -12,7 +12,7 @@ import type { AwsClients } from '../../../src/aws/clients.js';
 import type { Ec2NetworkReader, NetworkFacts, NetworkQuery } from '../../../src/aws/ec2-network.js';
 import type { EksClusterReader, ObservedCluster } from '../../../src/aws/eks-cluster.js';
 import type { FargateProfileSpec, FargateProfileStore, ObservedProfile } from '../../../src/aws/fargate-profiles.js';
-import { diffRole, PolicyNotFoundError, type IamRoleStore, type ObservedRole, type RoleAction, type RoleSpec } from '../../../src/aws/iam-roles.js';
+import { diffRole, PolicyNotFoundError, trustsFederated, type IamRoleStore, type ObservedRole, type RoleAction, type RoleSpec } from '../../../src/aws/iam-roles.js';
 import { LanedProfileOperations } from '../../../src/aws/laned-profile-operations.js';
 import type { ObservedOidcProvider, OidcProviderSpec, OidcProviderStore } from '../../../src/aws/oidc-provider.js';
 import { issuerKey } from '../../../src/aws/oidc-provider.js';
@@ -114,6 +114,11 @@ const clone = <T>(value: T): T => structuredClone(value);
 
 class FakeIamRoleStore implements IamRoleStore {
   constructor(private readonly account: FakeAwsAccount) {}
+
+  async rolesTrusting(federatedPrincipal: string): Promise<string[]> {
+    this.account.call('iam:ListRoles');
+    return [...this.account.roles.values()].filter((role) => trustsFederated(role.trustPolicy, federatedPrincipal)).map((role) => role.name).sort();
+  }
 
   async getRole(name: string): Promise<ObservedRole | undefined> {
     this.account.call('iam:GetRole');
