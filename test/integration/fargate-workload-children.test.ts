@@ -22,6 +22,7 @@ import {
   ec2,
   ensureReadyCluster,
   environment,
+  iam,
   installSecurityGroupPolicyCrd,
   kitClusterManifest,
   kitWorkloadManifest,
@@ -35,6 +36,7 @@ import { kubectl } from '../../scripts/dev-env/kubectl.js';
 import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
 import { waitFor } from '../support/wait-for.js';
 import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2';
+import { GetRoleCommand } from '@aws-sdk/client-iam';
 
 const PREFIX = 'wch';
 const suffix = Date.now().toString(36);
@@ -104,7 +106,9 @@ beforeAll(async () => {
   await installSecurityGroupPolicyCrd();
   // The default resync (10 minutes): anything restored within the test was restored by an event.
   under = await startOperatorForTest({ reconcilers: { workload: createFargateWorkloadReconciler } });
-  await ensureReadyCluster(kitClusterManifest(PREFIX, { networking: { allowedSecurityGroupIds: [groupId] } }));
+  await ensureReadyCluster(
+    kitClusterManifest(PREFIX, { networking: { allowedSecurityGroupIds: [groupId] }, iam: { createOIDCProvider: true, allowedRoleArns: [`arn:aws:iam::${seed.accountId}:role/team/*`] } }),
+  );
   await custom.createNamespacedCustomObject({ ...workloadRef, namespace: ns, body: workloadManifest(groupId) });
   await waitFor(
     `${ns}/${NAME} every child converged`,
@@ -284,5 +288,24 @@ describe('names of any legal length (issue 11, item 6)', () => {
       await waitFor(`${longNs}/${longName} gone`, () => readWorkload(longNs, longName), (w) => w === undefined, 90_000).catch(() => undefined);
       await core.deleteNamespace({ name: longNs }).catch(() => undefined);
     }
+  });
+});
+
+describe('no orphan after switching to a role of its own (issue 11, item 4)', () => {
+  it('the role the operator made is deleted when the workload switches to iam.roleArn, and the ServiceAccount names the new one', async () => {
+    await custom.createNamespacedCustomObject({ ...workloadRef, namespace: ns, body: kitWorkloadManifest(ns, 'switcher') });
+    const first = await waitFor(`${ns}/switcher role`, () => readWorkload(ns, 'switcher'), (w) => condition(w, 'IAMRoleReady')?.status === 'True', 60_000);
+    const managedArn = first?.status?.iamRoleArn ?? '';
+    const managedName = managedArn.slice(managedArn.lastIndexOf('/') + 1);
+    expect((await iam.send(new GetRoleCommand({ RoleName: managedName }))).Role?.Arn).toBe(managedArn);
+    const own = `arn:aws:iam::${seed.accountId}:role/team/switcher`;
+    await custom.patchNamespacedCustomObject({ ...workloadRef, namespace: ns, name: 'switcher', body: [{ op: 'replace', path: '/spec/iam', value: { roleArn: own } }] });
+    const switched = await waitFor(`${ns}/switcher on its own role`, () => readWorkload(ns, 'switcher'), (w) => w?.status?.iamRoleArn === own, 60_000);
+    expect(condition(switched, 'IAMRoleReady')).toMatchObject({ status: 'True', reason: 'UserProvided' });
+    await expect(iam.send(new GetRoleCommand({ RoleName: managedName }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
+    const sa = await waitFor('ServiceAccount re-annotated', () => core.readNamespacedServiceAccount({ namespace: ns, name: 'switcher' }), (a) => a.metadata?.annotations?.['eks.amazonaws.com/role-arn'] === own, 15_000);
+    expect(sa.metadata?.annotations?.['eks.amazonaws.com/role-arn']).toBe(own);
+    await deleteWorkload(ns, 'switcher');
+    await waitFor(`${ns}/switcher gone`, () => readWorkload(ns, 'switcher'), (w) => w === undefined, 60_000);
   });
 });
