@@ -18,6 +18,7 @@ import {
   UpdateAssumeRolePolicyCommand,
   GetRolePolicyCommand,
 } from '@aws-sdk/client-iam';
+import { rolesTrustingProvider } from '../support/iam-trust.js';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { ADOPT_ANNOTATION, API_GROUP, API_VERSION, FINALIZER, TAG_CLUSTER, TAG_COMPONENT } from '../../src/api/constants.js';
 import type { Condition, FargateCluster, FargateWorkload } from '../../src/api/types.js';
@@ -102,12 +103,6 @@ async function roleExists(name: string): Promise<boolean> {
     if ((error as Error).name === 'NoSuchEntityException' || (error as Error).name === 'NoSuchEntity') return false;
     throw error;
   }
-}
-
-/** Roles of the account whose trust policy names the provider. */
-async function rolesTrusting(providerArn: string): Promise<string[]> {
-  const roles = (await iam.send(new ListRolesCommand({}))).Roles ?? [];
-  return roles.filter((role) => decodeURIComponent(role.AssumeRolePolicyDocument ?? '').includes(providerArn)).map((role) => role.RoleName ?? '');
 }
 
 async function providerArnsFor(issuer: string): Promise<string[]> {
@@ -248,7 +243,7 @@ describe('FargateCluster reconciler', () => {
     expect(await roleExists(executionRoleName)).toBe(false);
     // deleteOIDCProvider: the provider it created goes, unless a role in the account still trusts it
     // (roles other suites keep with deletionPolicy Retain may): then it stays.
-    for (const arn of await providerArnsFor(issuer)) expect(await rolesTrusting(arn)).not.toEqual([]);
+    for (const arn of await providerArnsFor(issuer)) expect(await rolesTrustingProvider(iam, arn)).not.toEqual([]);
     await core.deleteNamespace({ name: namespace });
   });
 
