@@ -4,10 +4,15 @@
  * which gives every EKS cluster the same OIDC issuer, so a role another suite keeps (deletionPolicy
  * Retain) can rightly keep a provider alive; tests assert the rule, not a fixed outcome.
  */
-import { ListRolesCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { paginateListRoles, type IAMClient } from '@aws-sdk/client-iam';
 
-/** The names of the roles whose trust policy names `providerArn`. */
+/** The names of the roles whose trust policy names `providerArn`, over every page of ListRoles (the shared moto holds hundreds). */
 export async function rolesTrustingProvider(iam: IAMClient, providerArn: string): Promise<string[]> {
-  const roles = (await iam.send(new ListRolesCommand({}))).Roles ?? [];
-  return roles.filter((role) => decodeURIComponent(role.AssumeRolePolicyDocument ?? '').includes(providerArn)).map((role) => role.RoleName ?? '');
+  const names: string[] = [];
+  for await (const page of paginateListRoles({ client: iam }, {})) {
+    for (const role of page.Roles ?? []) {
+      if (decodeURIComponent(role.AssumeRolePolicyDocument ?? '').includes(providerArn)) names.push(role.RoleName ?? '');
+    }
+  }
+  return names;
 }
