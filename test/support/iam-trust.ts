@@ -4,7 +4,7 @@
  * which gives every EKS cluster the same OIDC issuer, so a role another suite keeps (deletionPolicy
  * Retain) can rightly keep a provider alive; tests assert the rule, not a fixed outcome.
  */
-import { paginateListRoles, type IAMClient } from '@aws-sdk/client-iam';
+import { ListOpenIDConnectProviderTagsCommand, paginateListRoles, type IAMClient } from '@aws-sdk/client-iam';
 
 /** The names of the roles whose trust policy names `providerArn`, over every page of ListRoles (the shared moto holds hundreds). */
 export async function rolesTrustingProvider(iam: IAMClient, providerArn: string): Promise<string[]> {
@@ -15,4 +15,18 @@ export async function rolesTrustingProvider(iam: IAMClient, providerArn: string)
     }
   }
   return names;
+}
+
+/**
+ * Why a provider may remain after the deletion of the FargateCluster `clusterName`: undefined
+ * when it should be gone (the cluster's own, trusted by no role). The shared moto gives every EKS
+ * cluster the same issuer, so a provider another suite's cluster created (and kept, the default)
+ * is found and used, and stays: it is not this cluster's to delete.
+ */
+export async function whyProviderRemains(iam: IAMClient, providerArn: string, clusterName: string): Promise<string | undefined> {
+  const tags = (await iam.send(new ListOpenIDConnectProviderTagsCommand({ OpenIDConnectProviderArn: providerArn }))).Tags ?? [];
+  const owner = tags.find((tag) => tag.Key === 'fargate.eksops.dev/cluster')?.Value;
+  if (owner !== clusterName) return `created for FargateCluster ${owner ?? "none (not the operator's)"}`;
+  const trusting = await rolesTrustingProvider(iam, providerArn);
+  return trusting.length > 0 ? `trusted by ${trusting.join(', ')}` : undefined;
 }
