@@ -8,15 +8,12 @@
  */
 import { withClusterDefaults } from './defaults.js';
 import { allowingPattern, arnMatchesPattern } from './policy-arn-match.js';
+import { asList } from './policy-document.js';
 import type { FargateCluster, FargateWorkload } from './types.js';
 import { keyPath, type ValidationProblem } from './validation-problem.js';
 
 /** The allowedSecurityGroupIds entry that lets workloads use any security group of the VPC. */
 const ANY = '*';
-
-function asList(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : value === undefined ? [] : [value];
-}
 
 function clusterRef(cluster: FargateCluster): string {
   return `FargateCluster ${cluster.metadata.name ?? ''}`;

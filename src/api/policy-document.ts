@@ -9,6 +9,11 @@ import type { ValidationProblem } from './validation-problem.js';
 /** IAM counts an inline role policy's characters without whitespace: minified JSON. */
 export const IAM_INLINE_POLICY_MAX_CHARS = 10_240;
 
+/** An IAM policy field that may hold one value or a list of them (Statement, Action, Principal), as a list. */
+export function asList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : value === undefined ? [] : [value];
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

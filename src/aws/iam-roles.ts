@@ -22,6 +22,7 @@ import {
   TagRoleCommand,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
+import { asList } from '../api/policy-document.js';
 import { isNotFound } from './error-classifier.js';
 import { parsePolicyDocument, policyDocumentsEqual } from './policy-document.js';
 
@@ -156,10 +157,9 @@ export interface IamRoleStore {
 
 /** Whether a trust policy lets the federated principal (an OIDC provider) in. */
 export function trustsFederated(trustPolicy: unknown, federatedPrincipal: string): boolean {
-  const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
-  return list((trustPolicy as { Statement?: unknown } | undefined)?.Statement).some((statement) => {
+  return asList((trustPolicy as { Statement?: unknown } | undefined)?.Statement).some((statement) => {
     const principal = (statement as { Principal?: { Federated?: unknown } } | undefined)?.Principal;
-    return list(principal?.Federated).includes(federatedPrincipal);
+    return asList(principal?.Federated).includes(federatedPrincipal);
   });
 }
 

@@ -4,6 +4,7 @@
  * kstatus summary (the parts' one `summarize`, as for workloads) and the facts.
  */
 import { TAG_CLUSTER } from '../../api/constants.js';
+import { asList } from '../../api/policy-document.js';
 import type { ClusterProfileStatus, FargateCluster, FargateClusterStatus, FargateWorkload } from '../../api/types.js';
 import type { ObservedProfile } from '../../aws/fargate-profiles.js';
 import { setCondition, setKstatus, type KstatusState } from '../../kube/conditions.js';
@@ -56,10 +57,6 @@ export function oidcProviderHint(clusterName: string, region: string, issuer: st
 }
 
 const FARGATE_PODS_PRINCIPAL = 'eks-fargate-pods.amazonaws.com';
-
-function asList(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : value === undefined ? [] : [value];
-}
 
 /** True when the trust policy lets Fargate pods assume the role (an Allow of sts:AssumeRole to eks-fargate-pods.amazonaws.com). */
 export function trustsFargatePods(trustPolicy: unknown): boolean {
