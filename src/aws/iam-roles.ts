@@ -69,18 +69,20 @@ export type RoleAction =
 
 /**
  * The writes that turn `observed` into `spec`, in the order they are made: ownership tags first,
- * grants before removals. Only the ownership tags the spec names are written; other tags are the
+ * then the permissions boundary, grants before removals. Only the ownership tags the spec names are written; other tags are the
  * users' own. Inline policies other than the spec's one are drift and are removed.
  */
 export function diffRole(spec: RoleSpec, observed: ObservedRole): RoleAction[] {
   const actions: RoleAction[] = [];
   const changedTags = Object.fromEntries(Object.entries(spec.tags).filter(([key, value]) => observed.tags[key] !== value));
   if (Object.keys(changedTags).length > 0) actions.push({ kind: 'tagRole', tags: changedTags });
-  if (!policyDocumentsEqual(spec.trustPolicy, observed.trustPolicy)) {
-    actions.push({ kind: 'updateTrustPolicy', document: spec.trustPolicy });
-  }
+  // The boundary before any grant: the operator's policy lets it change trust and policies of a
+  // role only once the role has the platform's boundary (src/plan/operator-policy.ts).
   if (spec.permissionsBoundary && spec.permissionsBoundary !== observed.permissionsBoundary) {
     actions.push({ kind: 'putPermissionsBoundary', policyArn: spec.permissionsBoundary });
+  }
+  if (!policyDocumentsEqual(spec.trustPolicy, observed.trustPolicy)) {
+    actions.push({ kind: 'updateTrustPolicy', document: spec.trustPolicy });
   }
   const attached = new Set(observed.attachedPolicyArns);
   const wanted = new Set(spec.managedPolicyArns);

@@ -1,5 +1,6 @@
 /** The `eks-fargate-operator` command line: dispatches to a command and maps errors to exit codes. */
 import { CliInputError, EXIT_INPUT, EXIT_OK } from './cli-error.js';
+import { iamPolicyCommand, IAM_POLICY_HELP } from './commands/iam-policy.js';
 import { planCommand, PLAN_HELP } from './commands/plan.js';
 import { runCommand, RUN_HELP } from './commands/run.js';
 import { sizeCommand, SIZE_HELP } from './commands/size.js';
@@ -9,6 +10,7 @@ import { processOutput, type CliOutput } from './output.js';
 type Command = (argv: string[], io: CliOutput) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string; help: string }> = {
+  'iam-policy': { run: iamPolicyCommand, summary: "print the operator's own IAM policy for the FargateClusters given", help: IAM_POLICY_HELP },
   plan: { run: planCommand, summary: 'print the AWS and Kubernetes state a FargateWorkload becomes', help: PLAN_HELP },
   run: { run: runCommand, summary: 'run the operator (until SIGTERM)', help: RUN_HELP },
   size: { run: sizeCommand, summary: "print a pod's Fargate capacity and hourly cost", help: SIZE_HELP },
@@ -21,7 +23,7 @@ Converges FargateWorkload resources into everything they need on AWS EKS Fargate
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(12)}${c.summary}`)
   .join('\n')}
 
 Run 'eks-fargate-operator COMMAND --help' for a command's options.

@@ -11,7 +11,7 @@ export interface PolicyStatement {
   Principal?: { Service?: string; Federated?: string };
   Action: string | string[];
   Resource?: string | string[];
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 /** An IAM policy document the operator writes. */

@@ -2,18 +2,19 @@
  * Least privilege, proven against the real peers (issue 6, items 3a, 3b and 4). One representative
  * scenario runs the operator in-process as deploy/base's ServiceAccount (a real token from the
  * TokenRequest API, so RBAC decides every request) and as an IAM user of a moto of its own with
- * IAM enforcement on, holding only deploy/iam/operator-policy.json (as moto can judge it: see
- * motoEnforceablePolicy), through an EKS proxy of its own (so its call log holds only this
+ * IAM enforcement on, holding only the policy `iam-policy` renders for the scenario's FargateCluster
+ * (src/plan/operator-policy.ts; as moto can judge it: see motoEnforceablePolicy), through an EKS proxy of its own (so its call log holds only this
  * operator's AWS calls): a FargateCluster with its OIDC provider,
  * logging and a permissions boundary; workloads of every placement with managed and inline
  * policies, an ingress, security groups and autoscaling; drift repaired; spec changes that
- * remove policies and the boundary; a grant taken away from the user and given back; then
+ * remove policies and the boundary (the platform renders the policy again for the cluster without
+ * a boundary first, as the README says); a grant taken away from the user and given back; then
  * everything deleted. Afterwards:
  * - no call of the operator was refused by moto but those of the grant taken away;
  * - what moto cannot judge: every create carried the tag the policy's conditions require, and the
  *   ARNs of what the operator made fall under the Resources of the statements it needed on them;
- * - the `<service>:<operation>` set the proxy saw equals the actions of
- *   deploy/iam/operator-policy.json (a missing or an unused action fails, by name);
+ * - the `<service>:<operation>` set the proxy saw equals the actions of the rendered policies
+ *   (a missing or an unused action fails, by name);
  * - the (apiGroup, resource, verb) set the API server's audit log records for the ServiceAccount
  *   equals what deploy/base's ClusterRole and Role grant.
  */
@@ -37,6 +38,7 @@ import { TAG_COMPONENT } from '../../src/api/constants.js';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
 import { parseRoleArn } from '../../src/plan/index.js';
+import { planOperatorPolicy } from '../../src/plan/operator-policy.js';
 import { startAwsTestStack, type AwsTestStack } from '../support/aws-test-stack.js';
 import { auditLogPath, OPERATOR_SERVICE_ACCOUNT_USER } from '../../scripts/dev-env/control-plane.js';
 import { repoRoot } from '../../scripts/dev-env/repo-root.js';
@@ -52,7 +54,6 @@ import {
   grantedPermissions,
   motoEnforceablePolicy,
   observedActions,
-  readOperatorPolicy,
   requiredRequestTags,
   uncoveredResources,
   withoutAction,
@@ -115,6 +116,21 @@ const UNAUDITABLE_PERMISSIONS: Record<string, string> = {
 
 /** The grant the scenario takes away from the operator's user for a while: the FargateCluster reads it on every pass. */
 const WITHDRAWN_ACTION = 'eks:DescribeCluster';
+/**
+ * The operator's policy for the scenario's FargateCluster, with or without its boundary: what
+ * `iam-policy -f` prints for that cluster (the renderer refuses nothing here).
+ */
+function renderedPolicy(boundary: string | undefined): PolicyDocument {
+  const rendered = planOperatorPolicy([clusterManifest(boundary)], { accountId: stack.seed.accountId });
+  expect(rendered.problems).toEqual([]);
+  return rendered.policy;
+}
+
+/** Both policies the operator held during the scenario, as one document: what it was allowed at some point. */
+function heldPolicies(): PolicyDocument {
+  return { Version: '2012-10-17', Statement: [...renderedPolicy(BOUNDARY).Statement, ...renderedPolicy(undefined).Statement] };
+}
+
 const ADMINISTRATOR_POLICY: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 
 // The test's own AWS reads and drift go straight to moto as an administrator: the proxy's log is
@@ -298,7 +314,7 @@ beforeAll(async () => {
   stack = await startAwsTestStack({ clusterName: CLUSTER, ownMoto: true });
   const bootstrap = new IAMClient({ endpoint: stack.motoUrl, region: environment.region, credentials: EMULATOR_CREDENTIALS });
   const administrator = await createIamUserWithPolicy(bootstrap, 'eksops-test-administrator', ADMINISTRATOR_POLICY);
-  operatorUser = await createIamUserWithPolicy(bootstrap, OPERATOR_SA, motoEnforceablePolicy(readOperatorPolicy()));
+  operatorUser = await createIamUserWithPolicy(bootstrap, OPERATOR_SA, motoEnforceablePolicy(renderedPolicy(BOUNDARY)));
   bootstrap.destroy();
   await enableMotoIamAuthentication(stack.motoUrl);
   const direct = { endpoint: stack.motoUrl, region: environment.region, credentials: administrator.credentials };
@@ -387,7 +403,7 @@ describe('least privilege', () => {
 
     // A grant taken away from the operator's user is felt at once (the cluster stalls, naming the
     // action) and given back heals without help: moto really judges each call by the policy.
-    const withdrawn = withoutAction(motoEnforceablePolicy(readOperatorPolicy()), WITHDRAWN_ACTION);
+    const withdrawn = withoutAction(motoEnforceablePolicy(renderedPolicy(BOUNDARY)), WITHDRAWN_ACTION);
     withdrawal.from = Date.now();
     const version = await iam.send(new CreatePolicyVersionCommand({ PolicyArn: operatorUser.policyArn, PolicyDocument: JSON.stringify(withdrawn), SetAsDefault: true }));
     const stalled = await waitFor('cluster stalled on the withdrawn grant', readCluster, (c) => condition(c, 'Stalled')?.status === 'True', 60_000);
@@ -400,6 +416,9 @@ describe('least privilege', () => {
     // Spec changes that take things away: web's policies, then the cluster's boundary and logging.
     await custom.patchNamespacedCustomObject({ ...workloadRef, namespace: NS_A, name: 'web', body: [{ op: 'remove', path: '/spec/iam' }] });
     await waitFor('web policies removed', () => roleState(roleName), (state) => state.attached.length === 0, 60_000);
+    // The policy rendered with the boundary lets the operator never remove it: the platform renders
+    // the policy for the cluster without one first (a third version), then changes the cluster.
+    await iam.send(new CreatePolicyVersionCommand({ PolicyArn: operatorUser.policyArn, PolicyDocument: JSON.stringify(motoEnforceablePolicy(renderedPolicy(undefined))), SetAsDefault: true }));
     await custom.patchClusterCustomObject({ ...clusterRef, name: CLUSTER, body: [{ op: 'remove', path: '/spec/iam/permissionsBoundaryArn' }] });
     await waitFor('boundary removed', () => roleState(roleName), (state) => state.boundary === undefined, 60_000);
     await custom.patchClusterCustomObject({ ...clusterRef, name: CLUSTER, body: [{ op: 'remove', path: '/spec/logging' }] });
@@ -431,14 +450,14 @@ describe('least privilege', () => {
 
   it('every create the operator sent carried the ownership tag the policy requires of it', () => {
     expect(scenarioDone).toBe(true);
-    const required = requiredRequestTags(readOperatorPolicy());
+    const required = requiredRequestTags(heldPolicies());
     expect(stack.proxy.calls.filter((call) => required.has(`${call.service}:${call.operation}`)).length).toBeGreaterThan(0);
     expect(callsWithoutRequiredTags(stack.proxy.calls, required)).toEqual([]);
   });
 
   it('the ARNs of what the operator made fall under the Resources of the statements it needed on them', () => {
     expect(scenarioDone).toBe(true);
-    const policy = readOperatorPolicy();
+    const policy = heldPolicies();
     expect(uncoveredResources(policy, resourceUses)).toEqual([]);
     // Every action the operator used that the policy scopes to ARNs was checked on an ARN above.
     const scoped = arnScopedActions(policy, [...observedActions(stack.proxy.calls), ...Object.keys(AUTHORIZATION_ONLY_ACTIONS)]);
@@ -446,9 +465,9 @@ describe('least privilege', () => {
     expect(scoped.filter((action) => !checked.has(action))).toEqual([]);
   });
 
-  it('deploy/iam/operator-policy.json allows exactly the AWS actions the operator sent', () => {
+  it('the rendered policies allow exactly the AWS actions the operator sent', () => {
     expect(scenarioDone).toBe(true);
-    const comparison = compareGrants(observedActions(stack.proxy.calls), allowedActions(readOperatorPolicy()), AUTHORIZATION_ONLY_ACTIONS);
+    const comparison = compareGrants(observedActions(stack.proxy.calls), allowedActions(heldPolicies()), AUTHORIZATION_ONLY_ACTIONS);
     expect(comparison).toEqual({ missing: [], unused: [] });
   });
 

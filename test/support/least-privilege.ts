@@ -1,5 +1,6 @@
 /**
- * What the least-privilege proofs compare: the IAM actions deploy/iam/operator-policy.json allows
+ * What the least-privilege proofs compare: the IAM actions the operator's rendered policy
+ * (src/plan/operator-policy.ts; deploy/iam/operator-policy.example.json for the example cluster) allows
  * against the `<service>:<operation>` calls the EKS proxy saw, and the (apiGroup, resource, verb)
  * triples deploy/base's RBAC grants against what the API server's audit log says the operator's
  * ServiceAccount did.
@@ -11,14 +12,14 @@ import { resourceCanMatch } from './authorization-reference.js';
 import type { ProxyCall } from '../../scripts/dev-env/eks-proxy.js';
 import { repoRoot } from '../../scripts/dev-env/repo-root.js';
 
-/** Path of the operator's IAM policy, relative to the repository root. */
-export const OPERATOR_POLICY = 'deploy/iam/operator-policy.json';
+/** The policy `iam-policy` renders for examples/fargatecluster.yaml, relative to the repository root. */
+export const EXAMPLE_OPERATOR_POLICY = 'deploy/iam/operator-policy.example.json';
 
 interface PolicyStatement {
   Sid?: string;
   Effect: string;
   Action: string | string[];
-  Resource: string | string[];
+  Resource?: string | string[];
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
@@ -28,9 +29,9 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
-/** Reads deploy/iam/operator-policy.json. */
-export function readOperatorPolicy(): PolicyDocument {
-  return JSON.parse(readFileSync(join(repoRoot(), OPERATOR_POLICY), 'utf8')) as PolicyDocument;
+/** Reads deploy/iam/operator-policy.example.json. */
+export function readExampleOperatorPolicy(): PolicyDocument {
+  return JSON.parse(readFileSync(join(repoRoot(), EXAMPLE_OPERATOR_POLICY), 'utf8')) as PolicyDocument;
 }
 
 /**
@@ -42,7 +43,8 @@ export function readOperatorPolicy(): PolicyDocument {
  * so they change nothing there (AWS evaluates them).
  */
 export function motoEnforceablePolicy(policy: PolicyDocument): PolicyDocument {
-  return { ...policy, Statement: policy.Statement.map((statement) => ({ ...statement, Resource: '*' })) };
+  // A Deny stays as it is: widened, it would deny everything its actions name.
+  return { ...policy, Statement: policy.Statement.map((statement) => (statement.Effect === 'Allow' ? { ...statement, Resource: '*' } : statement)) };
 }
 
 /** The Allow statements that name this action. */
@@ -57,7 +59,7 @@ export function withoutAction(policy: PolicyDocument, action: string): PolicyDoc
 
 /** Of these actions, those some Allow statement scopes to ARNs (a Resource other than `*`). */
 export function arnScopedActions(policy: PolicyDocument, actions: Iterable<string>): string[] {
-  return [...actions].filter((action) => statementsAllowing(policy, action).some((statement) => [statement.Resource].flat().some((resource) => resource !== '*')));
+  return [...actions].filter((action) => statementsAllowing(policy, action).some((statement) => [statement.Resource ?? []].flat().some((resource) => resource !== '*')));
 }
 
 /** Every action an Allow statement names, e.g. `iam:CreateRole`. */
@@ -70,19 +72,30 @@ export function allowedActions(policy: PolicyDocument): Set<string> {
   return actions;
 }
 
+/** The `aws:RequestTag/<key>` keys a statement requires: `Null` "false", or a value under an operator without IfExists. */
+function requiredKeysOf(statement: PolicyStatement): string[] {
+  const keys: string[] = [];
+  for (const [operator, entries] of Object.entries(statement.Condition ?? {})) {
+    for (const [key, value] of Object.entries(entries)) {
+      if (!/^aws:RequestTag\//i.test(key)) continue;
+      const requires = operator === 'Null' ? value === 'false' : !/IfExists$/.test(operator) && !operator.startsWith('ForAllValues:');
+      if (requires) keys.push(key.slice('aws:RequestTag/'.length));
+    }
+  }
+  return keys;
+}
+
 /**
- * The tag keys a call of each action must carry for the policy to allow it: the keys of
- * `Null: {"aws:RequestTag/<key>": "false"}` that every Allow statement naming the action has (any
- * one statement allows, so only what they share is required). An action some statement allows
- * without such a condition (iam:TagRole on an owned role) needs none.
+ * The tag keys a call of each action must carry for the policy to allow it: the keys every Allow
+ * statement naming the action requires (any one statement allows, so only what they share is
+ * required). An action some statement allows without such a condition (iam:TagRole on an owned
+ * role) needs none.
  */
 export function requiredRequestTags(policy: PolicyDocument): Map<string, string[]> {
   const byAction = new Map<string, string[][]>();
   for (const statement of policy.Statement) {
     if (statement.Effect !== 'Allow') continue;
-    const keys = Object.entries(statement.Condition?.['Null'] ?? {})
-      .filter(([key, value]) => /^aws:RequestTag\//i.test(key) && value === 'false')
-      .map(([key]) => key.slice('aws:RequestTag/'.length));
+    const keys = requiredKeysOf(statement);
     for (const action of [statement.Action].flat()) byAction.set(action, [...(byAction.get(action) ?? []), keys]);
   }
   const required = new Map<string, string[]>();
@@ -108,7 +121,7 @@ export function callsWithoutRequiredTags(calls: readonly ProxyCall[], required: 
 export function uncoveredResources(policy: PolicyDocument, uses: ReadonlyArray<{ arn: string; actions: readonly string[] }>): string[] {
   return uses.flatMap(({ arn, actions }) =>
     actions
-      .filter((action) => !statementsAllowing(policy, action).some((statement) => [statement.Resource].flat().some((resource) => resourceCanMatch(resource, arn))))
+      .filter((action) => !statementsAllowing(policy, action).some((statement) => [statement.Resource ?? []].flat().some((resource) => resourceCanMatch(resource, arn))))
       .map((action) => `${action} on ${arn}`),
   );
 }

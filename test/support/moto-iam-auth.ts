@@ -24,7 +24,7 @@ export interface IamTestUser {
 
 /**
  * Creates an IAM user that holds exactly one customer managed policy with this document (as a
- * platform team would attach deploy/iam/operator-policy.json) and an access key for it.
+ * platform team would attach the operator's rendered policy) and an access key for it.
  */
 export async function createIamUserWithPolicy(iam: IAMClient, userName: string, policy: PolicyDocument): Promise<IamTestUser> {
   const user = await iam.send(new CreateUserCommand({ UserName: userName }));

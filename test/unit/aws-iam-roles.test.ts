@@ -73,6 +73,16 @@ describe('diffRole', () => {
     expect(diffRole(withoutInline, converged())).toEqual([{ kind: 'deleteInlinePolicy', policyName: 'eksops-inline' }]);
   });
 
+  it('tags first, then the boundary, before any grant: the operator policy grants only on a role with its boundary', () => {
+    const drifted = converged();
+    delete drifted.permissionsBoundary;
+    drifted.tags = {};
+    drifted.trustPolicy = { Version: '2012-10-17', Statement: [] };
+    drifted.attachedPolicyArns = [];
+    drifted.inlinePolicies = {};
+    expect(diffRole(spec, drifted).map((action) => action.kind)).toEqual(['tagRole', 'putPermissionsBoundary', 'updateTrustPolicy', 'attachPolicy', 'putInlinePolicy']);
+  });
+
   it('puts a missing or changed boundary, deletes one the spec does not want', () => {
     const missing = converged();
     delete missing.permissionsBoundary;

@@ -34,7 +34,7 @@ describe('eks-fargate-operator (command line)', () => {
   test('--help lists every command and each command has its own help', async () => {
     const top = await runCli(['--help']);
     expect(top.code).toBe(0);
-    for (const cmd of ['plan', 'size', 'validate']) {
+    for (const cmd of ['plan', 'size', 'validate', 'iam-policy']) {
       expect(top.stdout).toContain(cmd);
       const help = await runCli([cmd, '--help']);
       expect(help.code).toBe(0);
@@ -166,6 +166,38 @@ spec:
     const r = await runCli(['validate', '-f', file('pod2.yaml', podYaml('1', '1Gi'))]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown kind v1\/Pod .*validate takes fargate\.eksops\.dev\/v1alpha1 FargateWorkload and FargateCluster/);
+  });
+});
+
+describe('iam-policy', () => {
+  const OPERATOR_ROLE = 'arn:aws:iam::123456789012:role/eks-fargate-operator/eks-fargate-operator';
+
+  test('prints the policy for the example cluster, the same as deploy/iam/operator-policy.example.json, with its warning on stderr', async () => {
+    const r = await runCli(['iam-policy', '-f', CLUSTER, '-f', MINIMAL, '--account-id', '123456789012', '--operator-role-arn', OPERATOR_ROLE]);
+    expect(r.code).toBe(0);
+    const { readExampleOperatorPolicy } = await import('../support/least-privilege.js');
+    expect(JSON.parse(r.stdout)).toEqual(readExampleOperatorPolicy());
+    expect(r.stderr).toMatch(/^warning: FargateCluster demo: the operator manages the pod execution role/);
+  });
+
+  test('refuses a role path of "/" and an operator role the policy could change, exit 1, one line each', async () => {
+    const root = file('root-path.yaml', 'apiVersion: fargate.eksops.dev/v1alpha1\nkind: FargateCluster\nmetadata: {name: c}\nspec: {region: us-east-1, subnetIds: [subnet-0a1b2c3d4e5f60718]}\n');
+    const r = await runCli(['iam-policy', '-f', root]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim()).toMatch(/^iam-policy: FargateCluster c: spec.iam.rolePath is "\/".*set a path used only by this operator/);
+    const own = await runCli(['iam-policy', '-f', CLUSTER, '--operator-role-arn', 'arn:aws:iam::123456789012:role/eksops/operator']);
+    expect(own.code).toBe(1);
+    expect(own.stderr).toMatch(/own role arn:aws:iam::123456789012:role\/eksops\/operator falls under/);
+  });
+
+  test('an invalid FargateCluster, no cluster at all, and no file are refused', async () => {
+    const invalid = file('bad-cluster.yaml', 'apiVersion: fargate.eksops.dev/v1alpha1\nkind: FargateCluster\nmetadata: {name: c}\nspec: {region: us-east-1}\n');
+    const r = await runCli(['iam-policy', '-f', invalid]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('spec.subnetIds');
+    expect((await runCli(['iam-policy', '-f', MINIMAL])).stderr).toMatch(/no FargateCluster/);
+    expect((await runCli(['iam-policy'])).code).toBe(2);
   });
 });
 

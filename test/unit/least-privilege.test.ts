@@ -6,7 +6,7 @@ import {
   compareGrants,
   motoEnforceablePolicy,
   observedActions,
-  readOperatorPolicy,
+  readExampleOperatorPolicy,
   requiredRequestTags,
   uncoveredResources,
   withoutAction,
@@ -25,22 +25,23 @@ describe('least-privilege comparisons', () => {
   });
 
   it('reads the Allow actions of the operator policy as service:Action names', () => {
-    const actions = allowedActions(readOperatorPolicy());
+    const actions = allowedActions(readExampleOperatorPolicy());
     expect(actions.has('iam:PassRole')).toBe(true);
     expect([...actions].every((action) => /^[a-z0-9]+:[A-Za-z]+$/.test(action))).toBe(true);
   });
 
-  it('the policy moto enforces differs from the operator policy only in Resource, which is * everywhere', () => {
-    const policy = readOperatorPolicy();
+  it('the policy moto enforces differs from the operator policy only in the Resource of its Allow statements, which is *', () => {
+    const policy = readExampleOperatorPolicy();
     const enforceable = motoEnforceablePolicy(policy);
-    expect(enforceable.Statement.map((statement) => statement.Resource)).toEqual(policy.Statement.map(() => '*'));
+    expect(enforceable.Statement.map((statement) => statement.Resource)).toEqual(policy.Statement.map((statement) => (statement.Effect === 'Allow' ? '*' : statement.Resource)));
     const withoutResource = (document: typeof policy) => ({ ...document, Statement: document.Statement.map(({ Resource: _resource, ...rest }) => rest) });
     expect(withoutResource(enforceable)).toEqual(withoutResource(policy));
-    expect(policy.Statement.some((statement) => statement.Resource !== '*')).toBe(true);
+    expect(policy.Statement.some((statement) => statement.Effect === 'Allow' && statement.Resource !== '*')).toBe(true);
+    expect(enforceable.Statement.find((statement) => statement.Effect === 'Deny')?.Resource).toMatch(/^arn:aws:iam::\d{12}:role\//);
   });
 
   it('requires request tags of the creates only: an action also allowed without the condition needs none', () => {
-    const required = requiredRequestTags(readOperatorPolicy());
+    const required = requiredRequestTags(readExampleOperatorPolicy());
     expect(required.get('iam:CreateRole')).toEqual(['fargate.eksops.dev/cluster']);
     expect(required.get('eks:CreateFargateProfile')).toEqual(['fargate.eksops.dev/cluster']);
     expect(required.get('iam:CreateOpenIDConnectProvider')).toEqual(['fargate.eksops.dev/cluster']);
@@ -52,14 +53,14 @@ describe('least-privilege comparisons', () => {
   });
 
   it('requires only the keys that every statement allowing the action requires', () => {
-    const statement = (key: string) => ({ Effect: 'Allow', Action: ['iam:CreateRole'], Resource: '*', Condition: { Null: { [`aws:RequestTag/${key}`]: 'false', 'aws:RequestTag/shared': 'false' } } });
+    const statement = (key: string) => ({ Effect: 'Allow', Action: ['iam:CreateRole'], Resource: '*', Condition: { Null: { [`aws:RequestTag/${key}`]: 'false' }, StringEquals: { 'aws:RequestTag/shared': 'x' }, StringEqualsIfExists: { 'aws:RequestTag/optional': 'y' } } });
     const required = requiredRequestTags({ Version: '2012-10-17', Statement: [statement('a'), statement('b')] });
     expect(required.get('iam:CreateRole')).toEqual(['shared']);
     expect(callsWithoutRequiredTags([{ ...call('iam', 'CreateRole'), tagKeys: ['a', 'shared'] }], required)).toEqual([]);
   });
 
   it('takes one action out of every statement, and tells the actions scoped to ARNs from those on *', () => {
-    const policy = readOperatorPolicy();
+    const policy = readExampleOperatorPolicy();
     const without = withoutAction(policy, 'iam:TagRole');
     expect(allowedActions(without).has('iam:TagRole')).toBe(false);
     expect([...allowedActions(policy)].filter((action) => !allowedActions(without).has(action))).toEqual(['iam:TagRole']);
@@ -67,7 +68,7 @@ describe('least-privilege comparisons', () => {
   });
 
   it('names each action on an ARN that no statement with that action covers', () => {
-    const policy = readOperatorPolicy();
+    const policy = readExampleOperatorPolicy();
     const execution = 'arn:aws:iam::123456789012:role/demo-fargate-pod-execution';
     const irsa = 'arn:aws:iam::123456789012:role/eksops/demo-shop-web-1b2c';
     expect(uncoveredResources(policy, [

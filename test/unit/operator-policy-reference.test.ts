@@ -1,13 +1,21 @@
 import { conditionKeyMatches, loadAuthorizationReference, policyReferenceProblems, resourceCanMatch } from '../support/authorization-reference.js';
-import { readOperatorPolicy, type PolicyDocument } from '../support/least-privilege.js';
+import { planOperatorPolicy } from '../../src/plan/operator-policy.js';
+import { readExampleOperatorPolicy, type PolicyDocument } from '../support/least-privilege.js';
+import { ACCOUNT, OPERATOR_ROLE, POLICY_SHAPES } from '../support/operator-policy-shapes.js';
 
 async function problemsOf(policy: PolicyDocument): Promise<string[]> {
   return policyReferenceProblems(policy, await loadAuthorizationReference(policy));
 }
 
-describe('deploy/iam/operator-policy.json against the Service Authorization Reference', () => {
-  it('every statement can allow each action it names: real actions, resources of their types, condition keys they have', async () => {
-    expect(await problemsOf(readOperatorPolicy())).toEqual([]);
+describe("the operator's rendered IAM policies against the Service Authorization Reference", () => {
+  it('every statement of deploy/iam/operator-policy.example.json can allow each action it names: real actions, resources of their types, condition keys they have', async () => {
+    expect(await problemsOf(readExampleOperatorPolicy())).toEqual([]);
+  });
+
+  it.each(Object.entries(POLICY_SHAPES))('so does every statement rendered for %s', async (_shape, clusters) => {
+    const rendered = planOperatorPolicy(clusters, { accountId: ACCOUNT, operatorRoleArn: OPERATOR_ROLE });
+    expect(rendered.problems).toEqual([]);
+    expect(await problemsOf(rendered.policy)).toEqual([]);
   });
 
   it('names a misspelt action, an ARN on a wildcard-only action, a resource of another type and a key the action lacks', async () => {
