@@ -6,7 +6,7 @@ import { DEFAULT_ROLE_PATH, withClusterDefaults, withWorkloadDefaults } from '..
 import type { FargateCluster, FargateWorkload } from '../api/types.js';
 import { iamRoleArn, issuerHostPath, parseRoleArn, partitionOf, type ClusterFacts } from './cluster-facts.js';
 import { shortHash } from './hash.js';
-import { hashedName, IAM_ROLE_NAME_RULES } from './names.js';
+import { hashedName, IAM_ROLE_NAME_RULES, keptRoleName } from './names.js';
 import { workloadTags } from './ownership-tags.js';
 import type { IamRolePlan } from './iam-role.js';
 import { clusterName, workloadName, workloadNamespace } from './workload-identity.js';
@@ -24,6 +24,18 @@ export interface IrsaRolePlan extends IamRolePlan {
   managedRoleName: string;
 }
 
+/**
+ * The name of the role the operator makes for a workload: `<cluster>-<namespace>-<name>` cut to
+ * fit, then a hash of the cluster, its region, the namespace and the name, so that clusters of one
+ * name in two regions of an account never share a role. A role made before the region entered the
+ * hash (the workload's status records it) keeps its name.
+ */
+export function irsaRoleName(eksCluster: string, region: string, namespace: string, name: string, recordedArn?: string): string {
+  const readable = `${eksCluster}-${namespace}-${name}`;
+  const earlier = hashedName(readable, shortHash([eksCluster, namespace, name]), IAM_ROLE_NAME_RULES);
+  return keptRoleName(recordedArn, earlier, hashedName(readable, shortHash([eksCluster, region, namespace, name]), IAM_ROLE_NAME_RULES));
+}
+
 /** The IRSA role of a workload: its own role ARN, or the role the operator manages for it. */
 export function planIrsaRole(workloadIn: FargateWorkload, clusterIn: FargateCluster, facts: ClusterFacts): IrsaRolePlan {
   const workload = withWorkloadDefaults(workloadIn);
@@ -37,7 +49,7 @@ export function planIrsaRole(workloadIn: FargateWorkload, clusterIn: FargateClus
   const issuer = issuerHostPath(facts.oidcIssuer);
   const ownArn = iam.roleArn;
   const path = ownArn ? parseRoleArn(ownArn).path : (cluster.spec.iam?.rolePath ?? DEFAULT_ROLE_PATH);
-  const managedRoleName = hashedName(`${eksCluster}-${namespace}-${name}`, shortHash([eksCluster, namespace, name]), IAM_ROLE_NAME_RULES);
+  const managedRoleName = irsaRoleName(eksCluster, facts.region, namespace, name, workload.status?.iamRoleArn);
   const roleName = ownArn ? parseRoleArn(ownArn).name : managedRoleName;
   const boundary = cluster.spec.iam?.permissionsBoundaryArn;
   return {

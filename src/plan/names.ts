@@ -41,3 +41,12 @@ export function fittedName(readable: string, hash: string, rules: NameRules): st
   const clean = sanitize(readable, rules);
   return clean && clean.length <= rules.max ? clean : hashedName(readable, hash, rules);
 }
+
+/**
+ * The name to use for a role whose naming scheme changed: the `earlier` name when the owner's
+ * status records a role of that name (it exists and is kept: no rename of what exists), else the
+ * `current` one. Roles are named again only when the owner has never recorded one.
+ */
+export function keptRoleName(recordedArn: string | undefined, earlier: string, current: string): string {
+  return recordedArn !== undefined && recordedArn.slice(recordedArn.lastIndexOf('/') + 1) === earlier ? earlier : current;
+}

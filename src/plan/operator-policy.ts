@@ -4,7 +4,8 @@
  * platform's guard rails let an application team get (README, "Security model"):
  *
  * - IAM writes only on the roles the operator makes for these clusters: IRSA roles under each
- *   cluster's `spec.iam.rolePath` and the cluster's pod execution role by its exact ARN. Every
+ *   cluster's `spec.iam.rolePath` and the cluster's pod execution role by its exact ARN (its
+ *   current name and the one before the region entered it). Every
  *   change needs the cluster's ownership tag on the role; creates must carry it, with no tag keys
  *   but the operator's.
  * - With a permissions boundary: an IRSA role is created only with that boundary, a boundary is
@@ -22,9 +23,9 @@ import { API_GROUP, TAG_CLUSTER, TAG_COMPONENT, TAG_NAME, TAG_NAMESPACE, TAG_UID
 import { withClusterDefaults } from '../api/defaults.js';
 import { arnMatchesPattern } from '../api/policy-arn-match.js';
 import type { FargateCluster } from '../api/types.js';
-import { partitionOf, type ClusterFacts } from './cluster-facts.js';
+import { iamRoleArn, partitionOf, type ClusterFacts } from './cluster-facts.js';
 import type { IamPolicyDocument, PolicyStatement } from './iam-role.js';
-import { planPodExecutionRole } from './pod-execution-role.js';
+import { executionRoleNames, planPodExecutionRole } from './pod-execution-role.js';
 import { clusterName } from './workload-identity.js';
 
 /** The tag keys the operator writes on what it creates (src/plan/ownership-tags.ts); no others. */
@@ -112,7 +113,12 @@ function clusterStatements(
   }
   const irsaRoles = `arn:${partition}:iam::${accountId}:role${rolePath}*`;
   const execution = planPodExecutionRole(cluster, facts);
-  const executionRole = execution.arn;
+  // The role the operator makes, by its exact name: the current one, and the one it had before
+  // the region entered it (kept for clusters that already have it; the file holds no status).
+  const executionRoles = execution.managed
+    ? [...new Set([execution.arn, iamRoleArn(facts, '/', executionRoleNames(name, cluster.spec.region).earlier)])]
+    : [execution.arn];
+  const executionRole = executionRoles.length === 1 ? executionRoles[0]! : executionRoles;
   const statements: PolicyStatement[] = [
     {
       Sid: `ReadEksCluster${suffix}`,
@@ -134,7 +140,7 @@ function clusterStatements(
   );
 
   // Roles: IRSA roles on the path, and the execution role when the operator makes it.
-  const writableRoles = [irsaRoles, ...(execution.managed ? [executionRole] : [])];
+  const writableRoles = [irsaRoles, ...(execution.managed ? executionRoles : [])];
   statements.push(
     {
       Sid: `CreateIrsaRoles${suffix}`,
@@ -231,7 +237,7 @@ function clusterStatements(
       },
     );
     warnings.push(
-      `FargateCluster ${name}: the operator manages the pod execution role ${executionRole}: IAM cannot check the trust policy it writes` +
+      `FargateCluster ${name}: the operator manages the pod execution role ${execution.arn}: IAM cannot check the trust policy it writes` +
         (execution.inlinePolicy ? ' or its logging policy' : '') +
         ', so that role is as safe as the operator\'s credentials; to remove this, create the role yourself and name it in spec.podExecutionRole.arn',
     );

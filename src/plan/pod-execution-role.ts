@@ -6,7 +6,7 @@ import { withClusterDefaults } from '../api/defaults.js';
 import type { FargateCluster } from '../api/types.js';
 import { iamRoleArn, parseRoleArn, partitionOf, type ClusterFacts } from './cluster-facts.js';
 import { shortHash } from './hash.js';
-import { fittedName, IAM_ROLE_NAME_RULES } from './names.js';
+import { fittedName, IAM_ROLE_NAME_RULES, keptRoleName } from './names.js';
 import { clusterTags } from './ownership-tags.js';
 import type { IamPolicyDocument, IamRolePlan } from './iam-role.js';
 import { clusterName } from './workload-identity.js';
@@ -30,15 +30,25 @@ export const FARGATE_LOGGING_ACTIONS = [
  */
 export type PodExecutionRolePlan = IamRolePlan<IamPolicyDocument>;
 
+/**
+ * The name of the execution role the operator makes for a cluster: `<cluster>-<region>-fargate-pod-execution`
+ * (cut with a hash when long), so that clusters of one name in two regions of an account never
+ * share it; `earlier` is the name before the region entered it, kept when the cluster's status
+ * records a role of that name.
+ */
+export function executionRoleNames(eksCluster: string, region: string, recordedArn?: string): { name: string; earlier: string } {
+  const earlier = fittedName(`${eksCluster}-fargate-pod-execution`, shortHash([eksCluster]), IAM_ROLE_NAME_RULES);
+  const current = fittedName(`${eksCluster}-${region}-fargate-pod-execution`, shortHash([eksCluster, region]), IAM_ROLE_NAME_RULES);
+  return { name: keptRoleName(recordedArn, earlier, current), earlier };
+}
+
 /** The execution role of a cluster: the one it names, or the one the operator manages for it. */
 export function planPodExecutionRole(clusterIn: FargateCluster, facts: ClusterFacts): PodExecutionRolePlan {
   const cluster = withClusterDefaults(clusterIn);
   const partition = partitionOf(facts);
   const eksCluster = clusterName(cluster);
   const givenArn = cluster.spec.podExecutionRole?.arn;
-  const name = givenArn
-    ? parseRoleArn(givenArn).name
-    : fittedName(`${eksCluster}-fargate-pod-execution`, shortHash([eksCluster]), IAM_ROLE_NAME_RULES);
+  const name = givenArn ? parseRoleArn(givenArn).name : executionRoleNames(eksCluster, facts.region, cluster.status?.podExecutionRoleArn).name;
   const path = givenArn ? parseRoleArn(givenArn).path : '/';
   const logGroup = cluster.spec.logging?.cloudWatch?.logGroupName;
   return {

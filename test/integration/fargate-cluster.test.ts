@@ -172,7 +172,7 @@ describe('FargateCluster reconciler', () => {
     });
 
     const roles = (await iam.send(new ListRolesCommand({}))).Roles ?? [];
-    expect(roles.filter((role) => role.RoleName?.startsWith('demo-fargate-pod-execution')).map((role) => role.RoleName)).toEqual([executionRoleName]);
+    expect(roles.filter((role) => role.RoleName?.startsWith('demo-') && role.RoleName.endsWith('-fargate-pod-execution')).map((role) => role.RoleName)).toEqual([executionRoleName]);
     const role = (await iam.send(new GetRoleCommand({ RoleName: executionRoleName }))).Role;
     expect(JSON.parse(decodeURIComponent(role?.AssumeRolePolicyDocument ?? ''))).toEqual({
       Version: '2012-10-17',

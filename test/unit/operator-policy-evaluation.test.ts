@@ -31,7 +31,8 @@ const OPERATOR_SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/eks-fargate-opera
 const CLUSTER_TAG = 'fargate.eksops.dev/cluster';
 const role = (path: string) => `arn:aws:iam::${ACCOUNT}:role/${path}`;
 const IRSA_ROLE = role('eksops/demo-shop-web-1b2c3d4e');
-const EXECUTION_ROLE = role('demo-fargate-pod-execution');
+const EXECUTION_ROLE = role('demo-us-east-1-fargate-pod-execution');
+const EARLIER_EXECUTION_ROLE = role('demo-fargate-pod-execution');
 const PLATFORM_ROLE = role('platform/admin');
 const ADMIN_POLICY = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const S3_READ = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
@@ -68,6 +69,7 @@ const EXAMPLE_ROWS: Row[] = [
   { request: 'delete its role', action: 'iam:DeleteRole', resource: IRSA_ROLE, context: ownedBy('demo', BOUNDARY), expected: 'Allowed' },
   { request: 'create the pod execution role, tagged', action: 'iam:CreateRole', resource: EXECUTION_ROLE, context: creating(), expected: 'Allowed' },
   { request: 'attach the Fargate pod execution policy to the execution role', action: 'iam:AttachRolePolicy', resource: EXECUTION_ROLE, context: ownedBy('demo', undefined, { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy' }), expected: 'Allowed' },
+  { request: 'pass the execution role made before the region entered its name', action: 'iam:PassRole', resource: EARLIER_EXECUTION_ROLE, context: { 'iam:PassedToService': 'eks.amazonaws.com' }, expected: 'Allowed' },
   { request: 'pass the execution role to EKS Fargate', action: 'iam:PassRole', resource: EXECUTION_ROLE, context: { 'iam:PassedToService': 'eks-fargate-pods.amazonaws.com' }, expected: 'Allowed' },
   { request: 'create a Fargate profile in its cluster, tagged', action: 'eks:CreateFargateProfile', resource: CLUSTER_ARN, context: creating(), expected: 'Allowed' },
   { request: 'delete its own Fargate profile', action: 'eks:DeleteFargateProfile', resource: profile('demo', 'fw-shared-1a2b3c4d'), context: ownedBy('demo'), expected: 'Allowed' },

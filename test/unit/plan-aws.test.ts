@@ -7,9 +7,13 @@ import {
   planWorkload,
   type PolicyStatement,
 } from '../../src/plan/index.js';
+import { hashedName, IAM_ROLE_NAME_RULES } from '../../src/plan/names.js';
+import { shortHash } from '../../src/plan/hash.js';
+import { irsaRoleName } from '../../src/plan/irsa-role.js';
+import { executionRoleNames } from '../../src/plan/pod-execution-role.js';
 import { ACCOUNT, FACTS, ISSUER_HOST_PATH, makeCluster, makeWorkload } from './plan-fixtures.js';
 
-const EXEC_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/prod-fargate-pod-execution`;
+const EXEC_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/prod-us-east-1-fargate-pod-execution`;
 const IAM_NAME = /^[\w+=,.@-]+$/;
 const PROFILE_NAME = /^[0-9A-Za-z][0-9A-Za-z_-]*$/;
 const LONG = 'a'.repeat(63);
@@ -20,10 +24,10 @@ function onlyStatement(doc: { Statement: PolicyStatement[] }): PolicyStatement {
 }
 
 describe('pod execution role', () => {
-  it('is named after the cluster, at path "/", with the Fargate managed policy', () => {
+  it('is named after the cluster and its region, at path "/", with the Fargate managed policy', () => {
     const role = planPodExecutionRole(makeCluster(), FACTS);
     expect(role.managed).toBe(true);
-    expect(role.name).toBe('prod-fargate-pod-execution');
+    expect(role.name).toBe('prod-us-east-1-fargate-pod-execution');
     expect(role.path).toBe('/');
     expect(role.arn).toBe(EXEC_ROLE_ARN);
     expect(role.managedPolicyArns).toEqual(['arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy']);
@@ -85,7 +89,7 @@ describe('pod execution role', () => {
 
   it('uses the partition of the region, or the one given', () => {
     const china = planPodExecutionRole(makeCluster(), { ...FACTS, region: 'cn-north-1' });
-    expect(china.arn).toBe(`arn:aws-cn:iam::${ACCOUNT}:role/prod-fargate-pod-execution`);
+    expect(china.arn).toBe(`arn:aws-cn:iam::${ACCOUNT}:role/prod-cn-north-1-fargate-pod-execution`);
     expect(china.managedPolicyArns).toEqual(['arn:aws-cn:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy']);
     const gov = planPodExecutionRole(makeCluster(), { ...FACTS, partition: 'aws-us-gov' });
     expect(onlyStatement(gov.trustPolicy).Condition?.ArnLike?.['aws:SourceArn']).toBe(
@@ -289,6 +293,32 @@ describe('IRSA role', () => {
     expect(planIrsaRole(makeWorkload({}, meta), makeCluster(), FACTS).name).toBe(name);
     const sibling = planIrsaRole(makeWorkload({}, { ...meta, name: `${meta.name}x` }), makeCluster(), FACTS).name;
     expect(sibling).not.toBe(name);
+  });
+});
+
+describe('the region in role names', () => {
+  it('clusters of one name in two regions get different roles; a role made before keeps its name', () => {
+    const east = planIrsaRole(makeWorkload(), makeCluster(), FACTS);
+    const west = planIrsaRole(makeWorkload(), makeCluster({ region: 'eu-west-1' }), { ...FACTS, region: 'eu-west-1' });
+    expect(east.name).toMatch(/^prod-shop-web-[0-9a-f]{8}$/);
+    expect(west.name).toMatch(/^prod-shop-web-[0-9a-f]{8}$/);
+    expect(west.name).not.toBe(east.name);
+    expect(planPodExecutionRole(makeCluster({ region: 'eu-west-1' }), { ...FACTS, region: 'eu-west-1' }).name).toBe('prod-eu-west-1-fargate-pod-execution');
+
+    // The name before the region entered the hash, recorded in the workload's status: kept.
+    const recorded = makeWorkload();
+    const before = hashedName('prod-shop-web', shortHash(['prod', 'shop', 'web']), IAM_ROLE_NAME_RULES);
+    recorded.status = { iamRoleArn: `arn:aws:iam::${ACCOUNT}:role/${before}` };
+    expect(planIrsaRole(recorded, makeCluster(), FACTS)).toMatchObject({ name: before, managedRoleName: before, arn: `arn:aws:iam::${ACCOUNT}:role/${before}` });
+    // A status naming any other role (the workload's own roleArn, another scheme) does not.
+    recorded.status = { iamRoleArn: `arn:aws:iam::${ACCOUNT}:role/team/own` };
+    expect(planIrsaRole(recorded, makeCluster(), FACTS).name).toBe(east.name);
+    expect(irsaRoleName('prod', 'us-east-1', 'shop', 'web', `arn:aws:iam::${ACCOUNT}:role/eksops/${before}`)).toBe(before);
+
+    const cluster = makeCluster();
+    cluster.status = { podExecutionRoleArn: `arn:aws:iam::${ACCOUNT}:role/prod-fargate-pod-execution` };
+    expect(planPodExecutionRole(cluster, FACTS).name).toBe('prod-fargate-pod-execution');
+    expect(executionRoleNames('prod', 'us-east-1')).toEqual({ name: 'prod-us-east-1-fargate-pod-execution', earlier: 'prod-fargate-pod-execution' });
   });
 });
 

@@ -4,6 +4,8 @@
  * delete and Retain. Milliseconds per case; the integration suite proves the same against the
  * real API server and moto.
  */
+import { hashedName, IAM_ROLE_NAME_RULES } from '../../src/plan/names.js';
+import { shortHash } from '../../src/plan/hash.js';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { ProfileLane } from '../../src/aws/profile-lane.js';
@@ -21,7 +23,7 @@ const SUBNETS = ['subnet-0a1b2c3d4e5f60718', 'subnet-0b2c3d4e5f6071829'];
 const S3_READ = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
 const MISSING = `arn:aws:iam::${FAKE_ACCOUNT}:policy/app-missing`;
 const ISSUER = 'https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
-const EXECUTION_ROLE = `arn:aws:iam::${FAKE_ACCOUNT}:role/${CLUSTER}-fargate-pod-execution`;
+const EXECUTION_ROLE = `arn:aws:iam::${FAKE_ACCOUNT}:role/${CLUSTER}-us-east-1-fargate-pod-execution`;
 const RETRY_DELAY_MS = 1_000;
 
 function readyCluster(): FargateCluster {
@@ -238,6 +240,25 @@ describe('FargateWorkload reconciler on fakes', () => {
     h.kube.editWorkload('shop/kept', (spec) => void (spec.iam = { roleArn: `arn:aws:iam::${FAKE_ACCOUNT}:role/team/kept` }));
     expect(await h.converge('shop/kept')).toEqual({});
     expect(h.aws.roles.size).toBe(1);
+  });
+
+  it('a role made before the region entered role names keeps its name: found through the status, not made again', async () => {
+    h.kube.addWorkload(workload());
+    expect(await h.converge('shop/web')).toEqual({});
+    const [current, role] = [...h.aws.roles.entries()][0]!;
+    // What an earlier release made: the same role under the name without the region in its hash.
+    const earlier = hashedName('prod-shop-web', shortHash(['prod', 'shop', 'web']), IAM_ROLE_NAME_RULES);
+    expect(earlier).not.toBe(current);
+    const earlierArn = role.arn.replace(current, earlier);
+    h.aws.roles.delete(current);
+    h.aws.roles.set(earlier, { ...role, name: earlier, arn: earlierArn });
+    h.kube.workloads.get('shop/web')!.status!.iamRoleArn = earlierArn;
+    const writes = h.aws.writes().length;
+    expect(await h.converge('shop/web')).toEqual({});
+    expect([...h.aws.roles.keys()]).toEqual([earlier]);
+    expect(h.aws.writes().slice(writes)).toEqual([]);
+    expect(h.kube.workloads.get('shop/web')?.status?.iamRoleArn).toBe(earlierArn);
+    expect(h.kube.get('ServiceAccount', 'shop', 'web')?.metadata?.annotations?.['eks.amazonaws.com/role-arn']).toBe(earlierArn);
   });
 
   it('several FargateClusters: an unnamed new workload is Stalled naming them; one that ran before stays on its recorded cluster', async () => {

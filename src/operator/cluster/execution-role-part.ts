@@ -71,7 +71,7 @@ export async function convergeExecutionRole(
 
 /** Deletes the execution role the operator manages for the cluster, when it carries the cluster's tags. */
 export async function deleteExecutionRole(services: AwsServices, cluster: FargateCluster, event: PartEvent): Promise<void> {
-  // The managed role's name depends on the cluster name only; the facts are placeholders.
+  // The managed role's name depends on the cluster's name, region and status only; the other facts are placeholders.
   const plan = planPodExecutionRole(cluster, { accountId: '000000000000', region: cluster.spec.region, oidcIssuer: '' });
   if (!plan.managed) return;
   const role = await services.iamRoles.getRole(plan.name);
