@@ -200,6 +200,8 @@ function celProblems(value: unknown, schema: OpenApiSchema, path: string): Valid
   const self = celValueOf(celSelf(value, schema, path), schema);
   const problems: ValidationProblem[] = [];
   for (const rule of rules) {
+    // A transition rule (it reads oldSelf) runs only on an update; an object checked here is new.
+    if (/\boldSelf\b/.test(rule.rule)) continue;
     const outcome = evaluateCelRule(rule.rule, self);
     if ('passed' in outcome && outcome.passed) continue;
     const at = rule.fieldPath ? `${path}${rule.fieldPath}`.replace(/^\./, '') : path;

@@ -42,8 +42,15 @@ describe('findWorkloadCluster', () => {
     expect(findWorkloadCluster(recorded, [prod, dev])).toEqual({ found: true, cluster: prod });
     expect(clusterNameOfWorkload(recorded, ['dev', 'prod'])).toBe('prod');
     expect(workloadsOfCluster('prod', [recorded], ['dev', 'prod'])).toEqual([recorded]);
-    // spec.clusterName wins over the record.
-    expect(clusterNameOfWorkload({ ...recorded, spec: { ...recorded.spec, clusterName: 'dev' } }, ['dev', 'prod'])).toBe('dev');
+    // The record wins over a spec.clusterName set afterwards: the resources are on the recorded
+    // cluster, and the workload stalls naming both until a person decides.
+    const renamed = { ...recorded, spec: { ...recorded.spec, clusterName: 'dev' } };
+    expect(clusterNameOfWorkload(renamed, ['dev', 'prod'])).toBe('prod');
+    const lookup = findWorkloadCluster(renamed, [dev, prod]);
+    expect(lookup).toMatchObject({ found: false, stalled: true, reason: 'ClusterNameChanged', message: expect.stringContaining('set spec.clusterName back to prod') });
+    // A delete still finds the recorded cluster, to clean up there.
+    const deleting = { ...renamed, metadata: { ...renamed.metadata, deletionTimestamp: '2026-12-02T10:00:00Z' } };
+    expect(findWorkloadCluster(deleting, [dev, prod])).toMatchObject({ found: true, cluster: { metadata: { name: 'prod' } } });
   });
 });
 

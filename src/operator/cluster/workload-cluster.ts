@@ -7,16 +7,33 @@ import type { FargateWorkload } from '../../api/types.js';
 import { keyOfObject } from '../../kube/object-key.js';
 
 /**
- * The cluster a workload names in `spec.clusterName`; else the one recorded in its status when it
- * was chosen; else the only cluster there is. Undefined when it names none, none is recorded, and
- * there is not exactly one.
+ * The cluster recorded in the workload's status when it was chosen (its AWS resources live
+ * there); else the one it names in `spec.clusterName`; else the only cluster there is. Undefined
+ * when none is recorded, it names none, and there is not exactly one.
  */
 export function clusterNameOfWorkload(workload: FargateWorkload, clusterNames: readonly string[]): string | undefined {
-  const named = workload.spec?.clusterName;
-  if (named) return named;
   const recorded = workload.status?.clusterName;
   if (recorded) return recorded;
+  const named = workload.spec?.clusterName;
+  if (named) return named;
   return clusterNames.length === 1 ? clusterNames[0] : undefined;
+}
+
+/**
+ * Why a workload cannot follow its `spec.clusterName`: it names another cluster than the one its
+ * status records (the API server refuses a change of a set name; this is a name set afterwards).
+ * The workload stays on the recorded cluster, where its resources are, until a person decides.
+ */
+export function clusterNameChanged(workload: FargateWorkload): { reason: string; message: string } | undefined {
+  const recorded = workload.status?.clusterName;
+  const named = workload.spec?.clusterName;
+  if (!recorded || !named || recorded === named) return undefined;
+  return {
+    reason: 'ClusterNameChanged',
+    message:
+      `spec.clusterName names ${named} but the workload runs on FargateCluster ${recorded} (status.clusterName), where its Fargate profile and IAM role are; ` +
+      `a workload cannot move: set spec.clusterName back to ${recorded}, or delete the workload (its resources in ${recorded} are cleaned up) and create it again naming ${named}`,
+  };
 }
 
 /** Why a workload that names no cluster cannot be given one: none exists, or several do. */

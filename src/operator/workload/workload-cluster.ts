@@ -4,7 +4,7 @@
  */
 import type { FargateCluster, FargateWorkload } from '../../api/types.js';
 import type { ClusterFacts } from '../../plan/index.js';
-import { clusterNameOfWorkload, noClusterChosen } from '../cluster/workload-cluster.js';
+import { clusterNameChanged, clusterNameOfWorkload, noClusterChosen } from '../cluster/workload-cluster.js';
 
 /**
  * The cluster of a workload, or why there is none to use: `stalled` when only a person can fix it
@@ -15,6 +15,9 @@ export type ClusterLookup = { found: true; cluster: FargateCluster } | { found: 
 /** The workload's cluster (clusterNameOfWorkload), looked up among the cached ones. */
 export function findWorkloadCluster(workload: FargateWorkload, clusters: readonly FargateCluster[]): ClusterLookup {
   const names = clusters.map((c) => c.metadata.name ?? '');
+  // A delete cleans up where the resources are (the recorded cluster); anything else waits for a person.
+  const changed = workload.metadata.deletionTimestamp ? undefined : clusterNameChanged(workload);
+  if (changed) return { found: false, stalled: true, ...changed };
   const name = clusterNameOfWorkload(workload, names);
   if (name === undefined) return { found: false, stalled: true, ...noClusterChosen(names) };
   const cluster = clusters.find((c) => c.metadata.name === name);
