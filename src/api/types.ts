@@ -169,6 +169,17 @@ export interface CapacityStatus {
   hourlyCostUSD: string;
 }
 
+/** One AWS resource in a workload's or cluster's inventory (status.awsResources). */
+export interface AwsResourceStatus {
+  kind: 'FargateProfile' | 'IAMRole' | 'OIDCProvider';
+  name: string;
+  arn?: string;
+  /** ACTIVE, CREATING, DELETING (a profile's EKS status), Ready, InUse (a move's source) or Releasing. */
+  state: string;
+  /** Shared with other workloads (Shared and Namespace placements): not deleted with this one. */
+  shared?: boolean;
+}
+
 export interface FargateWorkloadStatus {
   observedGeneration?: number;
   conditions?: Condition[];
@@ -176,6 +187,8 @@ export interface FargateWorkloadStatus {
   /** The FargateCluster the workload runs on, recorded when chosen. */
   clusterName?: string;
   iamRoleArn?: string;
+  /** Every AWS resource the workload uses, with its state. */
+  awsResources?: AwsResourceStatus[];
   serviceAccountName?: string;
   loadBalancer?: { hostname?: string };
   capacity?: CapacityStatus;
@@ -265,6 +278,8 @@ export interface FargateClusterStatus {
   /** The AWS account that owns the cluster. */
   accountId?: string;
   profiles?: ClusterProfileStatus[];
+  /** Every AWS resource the cluster owns, with its state. */
+  awsResources?: AwsResourceStatus[];
 }
 
 export interface FargateCluster {

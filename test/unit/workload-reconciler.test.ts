@@ -242,6 +242,48 @@ describe('FargateWorkload reconciler on fakes', () => {
     expect(h.aws.roles.size).toBe(1);
   });
 
+  it('records its AWS resources in status.awsResources: the profile it uses and the role it made', async () => {
+    h.kube.addWorkload(workload());
+    expect(await h.converge('shop/web')).toEqual({});
+    const [profile] = [...h.aws.profiles.values()].map((stored) => stored.profile);
+    const [role] = [...h.aws.roles.values()];
+    expect(h.kube.workloads.get('shop/web')?.status?.awsResources).toEqual([
+      { kind: 'FargateProfile', name: profile!.name, state: 'ACTIVE', shared: true },
+      { kind: 'IAMRole', name: role!.name, arn: role!.arn, state: 'Ready' },
+    ]);
+  });
+
+  it('a profile replaced before the first rollout is deleted once the new one is ACTIVE, not left behind against the quota', async () => {
+    h.kube.addWorkload(workload('web', { fargateProfile: { placement: 'Dedicated' } }));
+    await h.run('shop/web');
+    const first = [...h.aws.profiles.values()].map((stored) => stored.profile);
+    expect(first.map((profile) => profile.status)).toEqual(['CREATING']);
+    expect(h.kube.get('Deployment', 'shop', 'web')).toBeUndefined();
+    expect(h.kube.workloads.get('shop/web')?.status?.awsResources).toContainEqual({ kind: 'FargateProfile', name: first[0]!.name, state: 'CREATING' });
+
+    // Before any pod ran: other subnets, so another profile.
+    h.kube.editWorkload('shop/web', (spec) => void (spec.fargateProfile = { placement: 'Dedicated', subnetIds: [SUBNETS[0]!] }));
+    expect(await h.converge('shop/web', 30)).toEqual({});
+    const left = [...h.aws.profiles.values()].map((stored) => stored.profile.name);
+    expect(left).toHaveLength(1);
+    expect(left[0]).not.toBe(first[0]!.name);
+    expect(h.aws.writes().filter((write) => write.startsWith('eks:'))).toEqual(['eks:CreateFargateProfile', 'eks:CreateFargateProfile', 'eks:DeleteFargateProfile']);
+    const status = h.kube.workloads.get('shop/web')?.status;
+    expect(status?.awsResources?.filter((resource) => resource.kind === 'FargateProfile')).toEqual([{ kind: 'FargateProfile', name: left[0], state: 'ACTIVE' }]);
+    expect(h.condition('shop/web', 'Ready')).toMatchObject({ status: 'True' });
+  });
+
+  it('under deletionPolicy Retain a replaced profile is kept, with an event', async () => {
+    h.kube.addWorkload(workload('web', { fargateProfile: { placement: 'Dedicated' }, deletionPolicy: 'Retain' }));
+    await h.run('shop/web');
+    h.kube.editWorkload('shop/web', (spec) => void (spec.fargateProfile = { placement: 'Dedicated', subnetIds: [SUBNETS[0]!] }));
+    expect(await h.converge('shop/web', 30)).toEqual({});
+    expect(h.aws.profiles.size).toBe(2);
+    expect(h.aws.writes()).not.toContain('eks:DeleteFargateProfile');
+    expect(h.kube.events.map((event) => event.reason)).toContain('FargateProfileRetained');
+    expect(h.kube.workloads.get('shop/web')?.status?.awsResources?.filter((resource) => resource.kind === 'FargateProfile')).toHaveLength(1);
+  });
+
   it('a role made before the region entered role names keeps its name: found through the status, not made again', async () => {
     h.kube.addWorkload(workload());
     expect(await h.converge('shop/web')).toEqual({});

@@ -23,6 +23,7 @@ import { convergeWorkflow } from '../workflow.js';
 import { requeueOf, summarize, type StatusFields } from '../part-report.js';
 import { hasFinalizer, setFinalizer } from '../finalizer.js';
 import { writeWorkloadState } from '../workload/workload-status.js';
+import { roleInventory, workloadInventory } from '../workload/aws-inventory.js';
 import { partEvents } from '../part-events.js';
 import { clusterFacts, findWorkloadCluster } from '../workload/workload-cluster.js';
 import { finalizeWorkload } from './fargate-workload-cleanup.js';
@@ -137,7 +138,15 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
     fields: { clusterName: cluster.metadata.name, serviceAccountName: plan.aws.iamRole.serviceAccountName, ...capacityOf(workload) },
   };
   const parts = await convergeWorkflow(WORKLOAD_PARTS, state);
-  const fields = state.fields;
+  const previous = owned.status?.awsResources;
+  const iamRole = plan.aws.iamRole;
+  const fields: StatusFields = {
+    ...state.fields,
+    awsResources: workloadInventory(previous, {
+      ...(state.profile ? { profiles: state.profile.inventory } : {}),
+      ...(state.role ? { roles: roleInventory(iamRole.managed, iamRole.name, state.role.roleArn, previous) } : {}),
+    }),
+  };
 
   const summary = summarize(parts, WORKLOAD_READY_MESSAGE);
   await writeWorkloadState(ctx, owned, summary, parts, fields);

@@ -5,7 +5,7 @@
  */
 import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { LABEL_WORKLOAD, PROFILE_LABEL, TAG_CLUSTER } from '../../api/constants.js';
-import type { FargateWorkload } from '../../api/types.js';
+import type { AwsResourceStatus, FargateWorkload } from '../../api/types.js';
 import type { FargateProfilePlan, KubeObject } from '../../plan/index.js';
 import type { AwsServices } from '../operator-context.js';
 import { convergeLanedProfile, CREATING_POLL_MS, DELETING_POLL_MS, deleteLanedProfile, type LanedProfileDeletion, type LanedProfileResult } from '../laned-profile.js';
@@ -55,11 +55,17 @@ export interface WorkloadProfileInput extends ProfilePartInput {
   workload: FargateWorkload;
   /** Every cached workload's profile use (see profileUsers). */
   users: readonly ProfileUser[];
+  /** Profiles the workload's status records (its inventory): any the plan no longer names is let go of. */
+  recorded: readonly string[];
+  /** `deletionPolicy: Retain`: a profile no longer needed is kept, not deleted. */
+  retain: boolean;
 }
 
 /** The profile part with the move step, and how the planned children must be adjusted for it. */
 export interface WorkloadProfileResult extends LanedProfileResult {
   step: MoveStep;
+  /** The workload's profiles as its inventory shows them: the planned one, a move's source, those being let go of. */
+  inventory: AwsResourceStatus[];
   /** The planned children with the Deployment's pod label (and move annotation) for the step. */
   adjust: (planned: readonly KubeObject[]) => KubeObject[];
 }
@@ -89,7 +95,14 @@ export async function convergeWorkloadProfile(input: WorkloadProfileInput): Prom
   });
   const adjust = (planned: readonly KubeObject[]): KubeObject[] =>
     planned.map((object) => (object.kind === 'Deployment' ? withMoveStep(object, step) : object));
-  const withStep = (report: PartReport, active: boolean): WorkloadProfileResult => ({ ...desired, report, active, step, adjust });
+  const inMove = step.kind === 'none' || step.kind === 'done' || step.kind === 'keeping' ? undefined : step.from;
+  const releasing = await releaseAbandonedProfiles(input, desired, inMove);
+  const inventory: AwsResourceStatus[] = [
+    { kind: 'FargateProfile', name: plan.name, state: desired.status.status, ...(plan.placement === 'Dedicated' ? {} : { shared: true }) },
+    ...(inMove !== undefined ? [{ kind: 'FargateProfile' as const, name: inMove, state: step.kind === 'deleting' ? 'Releasing' : 'InUse' }] : []),
+    ...releasing.map(({ name, report }) => ({ kind: 'FargateProfile' as const, name, state: report.condition.reason === 'Deleting' ? 'DELETING' : 'Releasing' })),
+  ];
+  const withStep = (report: PartReport, active: boolean): WorkloadProfileResult => ({ ...desired, report: withReleases(report, releasing), active, step, adjust, inventory });
   if (step.kind === 'none' || step.kind === 'keeping' || step.kind === 'done' || desired.report.stalled) {
     return withStep(desired.report, desired.active);
   }
@@ -101,6 +114,10 @@ export async function convergeWorkloadProfile(input: WorkloadProfileInput): Prom
   if (step.kind === 'moving') {
     // Nothing wakes the workload when its Deployment's rollout advances: poll.
     return withStep(partWaiting(CONDITION_PROFILE, 'MovingProfile', step.message, CREATING_POLL_MS), true);
+  }
+  if (input.retain) {
+    input.event('Normal', 'FargateProfileRetained', `kept Fargate profile ${step.from} after the move (deletionPolicy Retain)`);
+    return withStep(desired.report, true);
   }
   const deletion = await deleteProfile({
     aws,
@@ -146,4 +163,62 @@ async function oldProfileUse(input: WorkloadProfileInput, from: string): Promise
   const others = running.length - ours.length;
   const users = [...planning, ...labelled, ...(others > 0 ? [`${others} other pod(s)`] : [])];
   return { oldExists: true, oldUsers: users, oldPods: ours.length };
+}
+
+/** A profile the workload is letting go of, and where that stands. */
+interface Release {
+  name: string;
+  report: PartReport;
+}
+
+/**
+ * Lets go of the profiles the workload's status records but the plan no longer names and no move
+ * is using: a profile created before the first rollout and then replaced (subnets or placement
+ * changed), or one a crash left half-released. Each is deleted through the lane once the planned
+ * profile is ACTIVE (or stalled, so a profile over the quota can make room), unless other
+ * workloads use it, pods still run on it, or the workload retains what it made. Returns those
+ * still on their way out.
+ */
+async function releaseAbandonedProfiles(input: WorkloadProfileInput, desired: LanedProfileResult, inMove: string | undefined): Promise<Release[]> {
+  const { aws, plan, owner } = input;
+  const abandoned = [...new Set(input.recorded)].filter((name) => name !== plan.name && name !== inMove);
+  const pending: Release[] = [];
+  for (const name of abandoned) {
+    if (input.retain) {
+      input.event('Normal', 'FargateProfileRetained', `kept Fargate profile ${name}, no longer planned (deletionPolicy Retain)`);
+      continue;
+    }
+    // One profile CREATING or DELETING per cluster: the planned one goes first.
+    if (!desired.active && !desired.report.stalled) {
+      pending.push({ name, report: partWaiting(CONDITION_PROFILE, 'Releasing', `profile ${name} is deleted once ${plan.name} is ACTIVE`, CREATING_POLL_MS) });
+      continue;
+    }
+    const use = await oldProfileUse(input, name);
+    if (!use.oldExists || use.oldUsers.length > 0) continue;
+    if (use.oldPods > 0) {
+      pending.push({ name, report: partWaiting(CONDITION_PROFILE, 'Releasing', `profile ${name} is deleted once its ${use.oldPods} pod(s) are gone`, CREATING_POLL_MS) });
+      continue;
+    }
+    const report = await deleteProfile({
+      aws,
+      clusterName: plan.clusterName,
+      profileName: name,
+      // Planned with tags this plan no longer knows: the cluster tag proves it is the operator's.
+      ownershipTags: { [TAG_CLUSTER]: plan.clusterName },
+      remainingUsers: [],
+      owner,
+      event: input.event,
+    });
+    if (report.condition.status !== 'True') pending.push({ name, report });
+  }
+  return pending;
+}
+
+/** The part's report with the releases still under way: in its message, and polled until done. */
+function withReleases(report: PartReport, releasing: readonly Release[]): PartReport {
+  if (releasing.length === 0) return report;
+  const detail = releasing.map(({ report: r }) => r.condition.message).join('; ');
+  const polls = releasing.map(({ report: r }) => r.requeueAfterMs ?? DELETING_POLL_MS);
+  const requeueAfterMs = Math.min(...polls, report.requeueAfterMs ?? Number.POSITIVE_INFINITY);
+  return { ...report, condition: { ...report.condition, message: `${report.condition.message}; no longer needed: ${detail}` }, requeueAfterMs };
 }

@@ -76,6 +76,8 @@ const profilePart: Dependent<WorkloadState> = {
       children: ctx.children,
       workload: state.workload,
       users: profileUsers(ctx.workloads.list(), ctx.clusters.list()),
+      recorded: recordedProfiles(state.workload),
+      retain: state.workload.spec.deletionPolicy === 'Retain',
       plan: plan.aws.fargateProfile,
       owner: state.queueKey,
       adopt: state.adopt,
@@ -187,6 +189,13 @@ export const WORKLOAD_PARTS: readonly Dependent<WorkloadState>[] = [profilePart,
  * those its Deployment still names mid-move (pod label, moving-from annotation), each once.
  */
 export function profilesToRelease(plannedName: string, workload: FargateWorkload, moving: readonly (string | undefined)[] = []): string[] {
-  const names = [plannedName, workload.status?.fargateProfile?.name, ...moving].filter((name): name is string => Boolean(name));
+  const names = [plannedName, ...recordedProfiles(workload), ...moving].filter((name): name is string => Boolean(name));
   return [...new Set(names)];
+}
+
+/** The profiles the workload's status records: its inventory, and the profile field (status of an earlier release). */
+export function recordedProfiles(workload: FargateWorkload): string[] {
+  const inventory = (workload.status?.awsResources ?? []).filter((resource) => resource.kind === 'FargateProfile').map((resource) => resource.name);
+  const reported = workload.status?.fargateProfile?.name;
+  return [...new Set([...inventory, ...(reported ? [reported] : [])])];
 }
