@@ -96,13 +96,16 @@ function send(res: ServerResponse, response: ProxyResponse): void {
  * Answers a REST JSON (EKS) call with moto's response, optionally with `fargateProfile.status`
  * rewritten, and a refusal by moto's IAM enforcement in EKS's error shape.
  */
-function sendUpstream(res: ServerResponse, upstream: Upstream, status?: TransitionStatus): void {
+function sendUpstream(res: ServerResponse, upstream: Upstream, status?: TransitionStatus, tagsOf?: (arn: string) => Record<string, string> | undefined): void {
   const refused = restJsonAuthError(upstream.status, upstream.body.toString('utf8'));
   if (refused) return send(res, refused);
   let body = upstream.body;
-  if (status !== undefined) {
-    const document = JSON.parse(body.toString('utf8')) as { fargateProfile?: { status?: string } };
-    if (document.fargateProfile) document.fargateProfile.status = status;
+  if (status !== undefined || tagsOf !== undefined) {
+    const document = JSON.parse(body.toString('utf8')) as { fargateProfile?: { status?: string; fargateProfileArn?: string; tags?: Record<string, string> } };
+    const profile = document.fargateProfile;
+    if (profile && status !== undefined) profile.status = status;
+    const added = profile?.fargateProfileArn ? tagsOf?.(profile.fargateProfileArn) : undefined;
+    if (profile && added) profile.tags = { ...profile.tags, ...added };
     body = Buffer.from(JSON.stringify(document));
   }
   const headers: OutgoingHttpHeaders = { ...upstream.headers, 'content-length': body.length };
@@ -121,6 +124,9 @@ function sendUpstream(res: ServerResponse, upstream: Upstream, status?: Transiti
  *   cluster gets HTTP 409 `ResourceInUseException` with EKS's message;
  * - calls matching a fault rule get a throttling or server error in the service's wire shape, or
  *   (`hang`) no answer at all;
+ * - TagResource on a Fargate profile (EKS tags profiles; moto tags only clusters) is answered by
+ *   the proxy, which keeps the tags and adds them to DescribeFargateProfile's answers until the
+ *   profile is deleted (moto's IAM enforcement does not see these calls);
  * - a REST JSON call refused by moto's IAM enforcement (which answers in IAM's XML shape) gets
  *   EKS's `AccessDeniedException` (or `UnrecognizedClientException`, `InvalidSignatureException`).
  * The proxy signs nothing itself: with moto's IAM enforcement on, keep `deletingDelayMs` at 0, as
@@ -137,6 +143,15 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
   };
   let schedule = new FaultSchedule(settings.faults, settings.seed);
   const lifecycle = new ProfileLifecycle();
+  /** Tags added to Fargate profiles with TagResource, by profile ARN (moto tags clusters only). */
+  const profileTags = new Map<string, Record<string, string>>();
+
+  /** EKS TagResource on a Fargate profile: kept here and shown by DescribeFargateProfile. */
+  function tagProfile(res: ServerResponse, arn: string, body: Buffer): void {
+    const tags = (JSON.parse(body.toString('utf8') || '{}') as { tags?: Record<string, string> }).tags ?? {};
+    profileTags.set(arn, { ...profileTags.get(arn), ...tags });
+    send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: '{}' });
+  }
   const calls: ProxyCall[] = [];
   const heldDeletes = new Set<NodeJS.Timeout>();
   let seq = 0;
@@ -227,11 +242,12 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
     if (id.operation === 'DescribeFargateProfile') {
       const upstream = await forward(method, path, req.headers, body);
       const status = upstream.status === 200 ? lifecycle.statusOf(clusterKey, profile, Date.now()) : undefined;
-      return sendUpstream(res, upstream, status);
+      return sendUpstream(res, upstream, status, upstream.status === 200 ? (arn) => profileTags.get(arn) : undefined);
     }
 
     // DeleteFargateProfile
     if (conflict('delete', profile)) return;
+    for (const arn of profileTags.keys()) if (arn.includes(`:fargateprofile/${cluster}/${profile}/`)) profileTags.delete(arn);
     if (settings.deletingDelayMs <= 0) {
       // Deleted at once, but answered with DELETING as EKS does.
       const upstream = await forward(method, path, req.headers, body);
@@ -285,6 +301,8 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
     }
     const cluster = id.eks?.cluster;
     if (cluster !== undefined && id.eks?.operation.endsWith('FargateProfile')) return handleProfileCall(req, res, body, id, cluster);
+    const taggedArn = id.eks?.operation === 'TagResource' ? decodeURIComponent((req.url ?? '').split('?')[0]!.slice('/tags/'.length)) : '';
+    if (taggedArn.includes(':fargateprofile/')) return tagProfile(res, taggedArn, body);
     if (id.service === 'eks' && id.protocol === 'rest-json') return sendUpstream(res, await forward(method, req.url ?? '/', req.headers, body));
     return passThrough(req, res, body);
   }

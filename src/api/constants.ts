@@ -42,6 +42,12 @@ export const TAG_NAME = `${API_GROUP}/name`;
 export const TAG_UID = `${API_GROUP}/uid`;
 /** Tag naming what kind of operator-owned resource this is (execution-role, irsa-role, profile). */
 export const TAG_COMPONENT = `${API_GROUP}/component`;
+/**
+ * The owning workload's deletionPolicy (Delete or Retain) on what it alone owns (its IRSA role,
+ * a Dedicated profile), kept in step with the spec: the sweep of resources whose workload is
+ * gone deletes only those tagged Delete.
+ */
+export const TAG_DELETION_POLICY = `${API_GROUP}/deletion-policy`;
 
 /** IRSA annotations on the ServiceAccount, read by the EKS pod identity webhook. */
 export const IRSA_ROLE_ANNOTATION = 'eks.amazonaws.com/role-arn';

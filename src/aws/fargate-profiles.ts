@@ -10,6 +10,7 @@ import {
   type EKSClient,
   type FargateProfile,
   paginateListFargateProfiles,
+  TagResourceCommand,
 } from '@aws-sdk/client-eks';
 import { isNotFound } from './error-classifier.js';
 
@@ -65,6 +66,8 @@ export interface FargateProfileStore {
   create(spec: FargateProfileSpec): Promise<ObservedProfile>;
   /** Starts deleting the profile; false when it was already gone. Go through the profile lane first. */
   delete(clusterName: string, profileName: string): Promise<boolean>;
+  /** Adds or changes tags of an existing profile (EKS TagResource; not a profile operation, no lane). */
+  tag(profileArn: string, tags: Record<string, string>): Promise<void>;
 }
 
 function selectorKey(selector: ProfileSelectorSpec): string {
@@ -175,5 +178,9 @@ export class SdkFargateProfileStore implements FargateProfileStore {
       if (isNotFound(err)) return false;
       throw err;
     }
+  }
+
+  async tag(profileArn: string, tags: Record<string, string>): Promise<void> {
+    await this.eks.send(new TagResourceCommand({ resourceArn: profileArn, tags: { ...tags } }));
   }
 }

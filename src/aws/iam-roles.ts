@@ -155,6 +155,8 @@ export interface IamRoleStore {
   deleteRole(name: string): Promise<boolean>;
   /** The names of the account's roles whose trust policy names `federatedPrincipal` (an OIDC provider's ARN). */
   rolesTrusting(federatedPrincipal: string): Promise<string[]>;
+  /** The names of the roles under an IAM path (`/eksops/` also lists `/eksops/team/...`), sorted. */
+  roleNamesUnder(pathPrefix: string): Promise<string[]>;
 }
 
 /** Whether a trust policy lets the federated principal (an OIDC provider) in. */
@@ -214,6 +216,14 @@ export class SdkIamRoleStore implements IamRoleStore {
         const trust = role.AssumeRolePolicyDocument ? parsePolicyDocument(role.AssumeRolePolicyDocument) : undefined;
         if (role.RoleName && trustsFederated(trust, federatedPrincipal)) names.push(role.RoleName);
       }
+    }
+    return names.sort();
+  }
+
+  async roleNamesUnder(pathPrefix: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const page of paginateListRoles({ client: this.iam }, { PathPrefix: pathPrefix })) {
+      for (const role of page.Roles ?? []) if (role.RoleName) names.push(role.RoleName);
     }
     return names.sort();
   }

@@ -13,6 +13,8 @@ export interface OperatorMetrics {
   reconcileDuration: Histogram<'kind'>;
   queueDepth: Gauge<'kind'>;
   awsCallsTotal: Counter<'service' | 'operation' | 'outcome'>;
+  /** AWS resources the orphan sweep deleted, by kind (IAMRole, FargateProfile). */
+  orphansDeletedTotal: Counter<'kind'>;
   leader: Gauge;
 }
 
@@ -45,6 +47,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
       name: 'eksfo_aws_calls_total',
       help: 'AWS API calls by service, operation and outcome.',
       labelNames: ['service', 'operation', 'outcome'],
+      registers: [registry],
+    }),
+    orphansDeletedTotal: new Counter({
+      name: 'eksfo_orphans_deleted_total',
+      help: 'AWS resources of FargateWorkloads that no longer exist, deleted by the orphan sweep, by kind.',
+      labelNames: ['kind'],
       registers: [registry],
     }),
     leader: new Gauge({

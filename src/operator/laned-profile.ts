@@ -49,6 +49,11 @@ export interface LanedProfileInput {
   maxProfiles?: number;
   /** What the profile is for, in event messages (" for CoreDNS"); empty for a workload's own. */
   purpose?: string;
+  /**
+   * Tags that follow the owner's spec (a Dedicated profile's deletionPolicy): written with
+   * TagResource when an ACTIVE profile carries other values. Profiles are otherwise immutable.
+   */
+  followingTags?: Record<string, string>;
   event: PartEvent;
 }
 
@@ -82,6 +87,12 @@ export async function convergeLanedProfile(input: LanedProfileInput): Promise<La
       return result(partStalled(type, observed.status === 'CREATE_FAILED' ? 'ProfileCreateFailed' : 'ProfileDeleteFailed', failureMessage(observed)));
     case 'ACTIVE': {
       aws.lanedProfiles.withdraw(plan.clusterName, owner);
+      const stale = Object.entries(input.followingTags ?? {}).filter(([key, value]) => observed.tags[key] !== value);
+      if (stale.length > 0) {
+        // With the cluster tag: the operator's IAM policy allows TagResource only with it in the request.
+        await aws.profiles.tag(observed.arn, { [TAG_CLUSTER]: plan.clusterName, ...Object.fromEntries(stale) });
+        input.event('Normal', 'FargateProfileTagged', `tagged Fargate profile ${plan.name}: ${stale.map(([key, value]) => `${key}=${value}`).join(', ')}`);
+      }
       // A profile is immutable and pods may run on it: differences are reported, the profile is left as it is.
       const differences = profileDifferences(plan, observed);
       if (differences.length === 0) return result(partReady(type, 'Active'), true);

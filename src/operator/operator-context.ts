@@ -77,6 +77,8 @@ export interface OperatorContext {
   metrics: OperatorMetrics;
   logger: Logger;
   clock: Clock;
+  /** The resync period: how often the orphan sweep of each cluster runs (and once at start). */
+  resyncPeriodMs: number;
   /**
    * True once this process must stop writing: its lease is lost (another instance may lead) or a
    * shutdown gave up waiting. A failing reconcile then writes nothing into status.

@@ -103,6 +103,8 @@ export interface RunningOperator {
 }
 
 const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+/** How often every object is reconciled again without an event, and each cluster swept for orphans. */
+const DEFAULT_RESYNC_PERIOD_MS = 600_000;
 
 /** Starts the operator: informers synced, health server listening, controllers running when leading. */
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
@@ -166,10 +168,11 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     metrics,
     logger,
     clock,
+    resyncPeriodMs: options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS,
     stopping: () => awsCalls.signal.aborted,
   };
 
-  const controllerOptions = { logger, metrics, clock, concurrency: options.concurrency ?? 4, resyncPeriodMs: options.resyncPeriodMs ?? 600_000 };
+  const controllerOptions = { logger, metrics, clock, concurrency: options.concurrency ?? 4, resyncPeriodMs: options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS };
   const clusterController = new Controller({
     ...controllerOptions,
     kind: KIND_CLUSTER,

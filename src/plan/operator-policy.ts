@@ -268,8 +268,7 @@ function clusterStatements(
 }
 
 /** Statements every deployment needs, whatever its clusters: reads that IAM does not scope. */
-function sharedStatements(partitions: string[], accountId: string, clusters: FargateCluster[]): PolicyStatement[] {
-  const deletesProviders = clusters.some((cluster) => cluster.spec.iam?.deleteOIDCProvider);
+function sharedStatements(partitions: string[], accountId: string): PolicyStatement[] {
   return [
     {
       Sid: 'NetworkPreflightReads',
@@ -286,10 +285,11 @@ function sharedStatements(partitions: string[], accountId: string, clusters: Far
       Resource: partitions.map((partition) => `arn:${partition}:iam::${accountId}:role/*`),
     },
     {
-      Sid: 'ListOidcProviders',
+      Sid: 'ListOidcProvidersAndRoles',
       Effect: 'Allow',
-      // Read-only; ListRoles tells whether a role still trusts a provider before it is deleted.
-      Action: ['iam:ListOpenIDConnectProviders', ...(deletesProviders ? ['iam:ListRoles'] : [])],
+      // Read-only. ListRoles: the orphan sweep lists the role path; before deleting an OIDC
+      // provider, the operator checks no role trusts it.
+      Action: ['iam:ListOpenIDConnectProviders', 'iam:ListRoles'],
       Resource: '*',
     },
   ];
@@ -313,7 +313,7 @@ export function planOperatorPolicy(clusters: FargateCluster[], options: Operator
     writableRoles.push(...rendered.writableRoles);
   }
   const partitions = [...new Set(clusters.map((cluster) => partitionOf({ accountId, region: cluster.spec.region, oidcIssuer: '' })))].sort();
-  statements.unshift(...sharedStatements(partitions.length > 0 ? partitions : ['aws'], accountId, clusters));
+  statements.unshift(...sharedStatements(partitions.length > 0 ? partitions : ['aws'], accountId));
 
   const own = options.operatorRoleArn;
   if (own !== undefined) {

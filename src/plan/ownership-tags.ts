@@ -1,5 +1,6 @@
 /** Ownership tags on the AWS resources the operator creates (design, section 4). */
-import { TAG_CLUSTER, TAG_COMPONENT, TAG_NAME, TAG_NAMESPACE, TAG_UID } from '../api/constants.js';
+import { TAG_CLUSTER, TAG_COMPONENT, TAG_DELETION_POLICY, TAG_NAME, TAG_NAMESPACE, TAG_UID } from '../api/constants.js';
+import { DEFAULT_DELETION_POLICY } from '../api/defaults.js';
 import type { FargateWorkload } from '../api/types.js';
 import { workloadName, workloadNamespace } from './workload-identity.js';
 
@@ -16,7 +17,10 @@ export function namespaceTags(clusterName: string, namespace: string, component:
   return { [TAG_CLUSTER]: clusterName, [TAG_NAMESPACE]: namespace, [TAG_COMPONENT]: component };
 }
 
-/** Tags of a resource that belongs to one workload; the uid tag is left out when the uid is unknown (offline plans). */
+/**
+ * Tags of a resource that belongs to one workload, with its deletionPolicy; the uid tag is left
+ * out when the uid is unknown (offline plans).
+ */
 export function workloadTags(clusterName: string, workload: FargateWorkload, component: Component): Record<string, string> {
   const uid = workload.metadata.uid;
   return {
@@ -25,5 +29,6 @@ export function workloadTags(clusterName: string, workload: FargateWorkload, com
     [TAG_NAME]: workloadName(workload),
     ...(uid ? { [TAG_UID]: uid } : {}),
     [TAG_COMPONENT]: component,
+    [TAG_DELETION_POLICY]: workload.spec?.deletionPolicy ?? DEFAULT_DELETION_POLICY,
   };
 }

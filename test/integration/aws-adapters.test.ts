@@ -290,6 +290,16 @@ describe('Fargate profiles through the lane', () => {
     expect(calls.since(mark, { operation: 'CreateFargateProfile' }).map((call) => call.outcome)).toEqual(['ResourceInUseException', 'ok']);
   }, 60_000);
 
+  it('tags an existing profile (EKS TagResource, kept by the proxy as moto tags only clusters): describe shows old and new tags', async () => {
+    const store = new SdkFargateProfileStore(clients.eks);
+    await settled(store);
+    const observed = await store.describe(CLUSTER, profile('lane-a').name);
+    expect(observed?.status).toBe('ACTIVE');
+    await store.tag(observed!.arn, { 'fargate.eksops.dev/deletion-policy': 'Retain' });
+    expect((await store.describe(CLUSTER, observed!.name))?.tags).toEqual({ ...profile('lane-a').tags, 'fargate.eksops.dev/deletion-policy': 'Retain' });
+    expect((await store.list(CLUSTER)).find((listed) => listed.name === observed!.name)?.tags['fargate.eksops.dev/deletion-policy']).toBe('Retain');
+  }, 30_000);
+
   it('deletes one profile at a time: DELETING holds the lane until the profile is gone', async () => {
     const store = new SdkFargateProfileStore(clients.eks);
     const ops = new LanedProfileOperations(freshLane(), store);

@@ -4,7 +4,7 @@
  * and delete.
  */
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { FINALIZER } from '../../src/api/constants.js';
+import { FINALIZER, TAG_CLUSTER, TAG_COMPONENT, TAG_DELETION_POLICY, TAG_NAME, TAG_NAMESPACE, TAG_UID } from '../../src/api/constants.js';
 import type { FargateCluster } from '../../src/api/types.js';
 import { ProfileLane } from '../../src/aws/profile-lane.js';
 import { ManualClock } from '../../src/controller/clock.js';
@@ -41,6 +41,49 @@ function harness() {
   return { aws, kube, run, condition };
 }
 
+/** Puts a role under /eksops/ with these tags into the fake account, as an earlier run left it. */
+function leftRole(aws: FakeAwsAccount, name: string, tags: Record<string, string>): void {
+  aws.roles.set(name, {
+    name,
+    arn: `arn:aws:iam::123456789012:role/eksops/${name}`,
+    path: '/eksops/',
+    trustPolicy: { Version: '2012-10-17', Statement: [] },
+    tags,
+    attachedPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'],
+    inlinePolicies: {},
+  });
+}
+
+/** Puts an ACTIVE Dedicated profile with these tags into the fake account. */
+function leftProfile(aws: FakeAwsAccount, name: string, tags: Record<string, string>): void {
+  aws.profiles.set(`${NAME}/${name}`, {
+    left: 0,
+    profile: {
+      name,
+      clusterName: NAME,
+      arn: `arn:aws:eks:${FAKE_REGION}:123456789012:fargateprofile/${NAME}/${name}/0`,
+      status: 'ACTIVE',
+      subnets: SUBNETS,
+      selectors: [{ namespace: 'shop', labels: {} }],
+      podExecutionRoleArn: 'arn:aws:iam::123456789012:role/x',
+      tags,
+      healthIssues: [],
+    },
+  });
+}
+
+/** The tags the operator puts on what one workload owns. */
+function workloadTags(name: string, uid: string, component: string, policy?: string): Record<string, string> {
+  return {
+    [TAG_CLUSTER]: NAME,
+    [TAG_NAMESPACE]: 'shop',
+    [TAG_NAME]: name,
+    [TAG_UID]: uid,
+    [TAG_COMPONENT]: component,
+    ...(policy ? { [TAG_DELETION_POLICY]: policy } : {}),
+  };
+}
+
 describe('FargateCluster reconciler on fakes', () => {
   let h: ReturnType<typeof harness>;
   beforeEach(() => {
@@ -62,6 +105,45 @@ describe('FargateCluster reconciler on fakes', () => {
     for (let i = 0; i < 3; i++) expect(await h.run()).toEqual({});
     expect(h.aws.writes()).toHaveLength(awsWrites);
     expect(h.kube.writes).toHaveLength(kubeWrites);
+  });
+
+  it('sweeps what deleted workloads left behind: only resources tagged Delete whose workload is gone, with events and a metric', async () => {
+    h.kube.clusters.set(NAME, clusterManifest({ iam: { rolePath: '/eksops/', createOIDCProvider: true } }));
+    const live = { apiVersion: 'fargate.eksops.dev/v1alpha1' as const, kind: 'FargateWorkload' as const, metadata: { name: 'live', namespace: 'shop', uid: 'uid-live' }, spec: { template: { spec: { containers: [] } } } };
+    h.kube.addWorkload(live);
+    leftRole(h.aws, 'prod-shop-gone-1a2b3c4d', workloadTags('gone', 'uid-gone', 'irsa-role', 'Delete'));
+    leftProfile(h.aws, 'fw-shop-gone-1a2b3c4d', workloadTags('gone', 'uid-gone', 'fargate-profile', 'Delete'));
+    leftRole(h.aws, 'prod-shop-kept-1a2b3c4d', workloadTags('kept', 'uid-kept', 'irsa-role', 'Retain'));
+    leftProfile(h.aws, 'fw-shop-kept-1a2b3c4d', workloadTags('kept', 'uid-kept', 'fargate-profile', 'Retain'));
+    leftRole(h.aws, 'prod-shop-old-1a2b3c4d', workloadTags('old', 'uid-old', 'irsa-role'));
+    leftRole(h.aws, 'prod-shop-live-1a2b3c4d', workloadTags('live', 'uid-live', 'irsa-role', 'Delete'));
+    leftRole(h.aws, 'dev-shop-gone-1a2b3c4d', { ...workloadTags('gone', 'uid-gone', 'irsa-role', 'Delete'), [TAG_CLUSTER]: 'dev' });
+    leftRole(h.aws, 'platform-made', {});
+
+    expect(await h.run()).toEqual({});
+    expect(h.aws.roles.has('prod-shop-gone-1a2b3c4d')).toBe(false);
+    expect(h.aws.profiles.get(`${NAME}/fw-shop-gone-1a2b3c4d`)?.profile.status).not.toBe('ACTIVE');
+    for (const kept of ['prod-shop-kept-1a2b3c4d', 'prod-shop-old-1a2b3c4d', 'prod-shop-live-1a2b3c4d', 'dev-shop-gone-1a2b3c4d', 'platform-made']) expect(h.aws.roles.has(kept)).toBe(true);
+    expect(h.aws.profiles.get(`${NAME}/fw-shop-kept-1a2b3c4d`)?.profile.status).toBe('ACTIVE');
+    expect(h.kube.events.filter((e) => e.reason === 'OrphanDeleted').map((e) => e.message)).toEqual([
+      expect.stringMatching(/^deleted IAM role .*prod-shop-gone-1a2b3c4d: its FargateWorkload shop\/gone \(uid uid-gone\) no longer exists$/),
+      expect.stringMatching(/^deleting Fargate profile fw-shop-gone-1a2b3c4d: its FargateWorkload shop\/gone/),
+    ]);
+    const metric = await h.kube.metrics.orphansDeletedTotal.get();
+    expect(metric.values.map((value) => [value.labels.kind, value.value])).toEqual([['IAMRole', 1], ['FargateProfile', 1]]);
+
+    // Once per resync: the next reconcile reads no role list.
+    const calls = h.aws.calls.length;
+    expect(await h.run()).toEqual({});
+    expect(h.aws.calls.slice(calls)).not.toContain('iam:ListRoles');
+  });
+
+  it('a failed sweep is said in an event and does not hold up the cluster', async () => {
+    h.aws.faults = [{ operation: 'iam:ListRoles', error: () => awsError('AccessDenied', 'User is not authorized to perform: iam:ListRoles', 403) }];
+    h.kube.clusters.set(NAME, clusterManifest());
+    expect(await h.run()).toEqual({});
+    expect(h.condition('Ready')?.status).toBe('True');
+    expect(h.kube.events.find((e) => e.reason === 'OrphanSweepFailed')?.message).toMatch(/iam:ListRoles/);
   });
 
   it('a retryable AWS error shows as Reconciling with the retry time, and an event', async () => {

@@ -122,7 +122,8 @@ const PLAIN_ROWS: Row[] = [
   { request: 'put any boundary (none is configured)', action: 'iam:PutRolePermissionsBoundary', resource: IRSA_ROLE, context: ownedBy('demo', ADMIN_POLICY), expected: 'ImplicitlyDenied' },
   { request: 'attach a policy that is not allowed', action: 'iam:AttachRolePolicy', resource: IRSA_ROLE, context: ownedBy('demo', undefined, { 'iam:PolicyARN': ADMIN_POLICY }), expected: 'ImplicitlyDenied' },
   { request: 'put an inline policy on the execution role (logging is off)', action: 'iam:PutRolePolicy', resource: EXECUTION_ROLE, context: ownedBy('demo'), expected: 'ImplicitlyDenied' },
-  { request: 'list every role (only needed to delete an OIDC provider)', action: 'iam:ListRoles', resource: '*', expected: 'ImplicitlyDenied' },
+  { request: 'list the roles (read-only: the orphan sweep reads the role path)', action: 'iam:ListRoles', resource: '*', expected: 'Allowed' },
+  { request: 'tag its Dedicated profile with the deletionPolicy (TagResource carries the cluster tag)', action: 'eks:TagResource', resource: profile('demo', 'fw-shop-web-1a2b3c4d'), context: { ...ownedBy('demo'), ...creating('demo', { 'aws:RequestTag/fargate.eksops.dev/deletion-policy': 'Retain', 'aws:TagKeys': [CLUSTER_TAG, 'fargate.eksops.dev/deletion-policy'] }) }, expected: 'Allowed' },
 ];
 
 async function decide(policy: PolicyDocument, row: Row): Promise<Decision | string> {

@@ -1,5 +1,5 @@
 /** The AWS half of the plan: pod execution role, Fargate profile and IRSA role, field by field. */
-import { PROFILE_LABEL, TAG_CLUSTER, TAG_COMPONENT, TAG_NAME, TAG_NAMESPACE, TAG_UID } from '../../src/api/constants.js';
+import { PROFILE_LABEL, TAG_CLUSTER, TAG_COMPONENT, TAG_DELETION_POLICY, TAG_NAME, TAG_NAMESPACE, TAG_UID } from '../../src/api/constants.js';
 import {
   planFargateProfile,
   planIrsaRole,
@@ -160,6 +160,7 @@ describe('Fargate profile', () => {
       [TAG_NAME]: 'web',
       [TAG_UID]: '0b6c1e2a-7f3d-4c1e-9a57-3f2d1c0b9a88',
       [TAG_COMPONENT]: 'fargate-profile',
+      [TAG_DELETION_POLICY]: 'Delete',
     });
     const sibling = planFargateProfile(makeWorkload(spec, { name: 'api' }), makeCluster(), EXEC_ROLE_ARN);
     expect(sibling.name).not.toBe(profile.name);
@@ -268,10 +269,12 @@ describe('IRSA role', () => {
       ...owned,
       [TAG_UID]: '0b6c1e2a-7f3d-4c1e-9a57-3f2d1c0b9a88',
       [TAG_COMPONENT]: 'irsa-role',
+      [TAG_DELETION_POLICY]: 'Delete',
     });
-    expect(planIrsaRole(makeWorkload({}, { uid: undefined }), makeCluster(), FACTS).tags).toEqual({
+    expect(planIrsaRole(makeWorkload({ deletionPolicy: 'Retain' }, { uid: undefined }), makeCluster(), FACTS).tags).toEqual({
       ...owned,
       [TAG_COMPONENT]: 'irsa-role',
+      [TAG_DELETION_POLICY]: 'Retain',
     });
   });
 

@@ -24,6 +24,7 @@ import { partEvents } from '../part-events.js';
 import { requeueOf, type PartEvent } from '../part-report.js';
 import { convergeWorkflow, deleteWorkflow } from '../workflow.js';
 import { workloadsOfCluster } from '../cluster/workload-cluster.js';
+import { liveOwners, sweepOrphans, SweepSchedule } from '../cluster/orphan-sweep.js';
 import type { OperatorContext } from '../operator-context.js';
 import { describeReconcileFailure, retryingState } from '../reconcile-failure.js';
 
@@ -34,6 +35,7 @@ export const WORKLOADS_REMAIN_REQUEUE_MS = 30_000;
 /** Creates the FargateCluster reconciler over the operator context. */
 export function createFargateClusterReconciler(ctx: OperatorContext): Reconciler {
   const accounts: ClusterAccounts = new Map();
+  const sweeps = new SweepSchedule(ctx.resyncPeriodMs, () => ctx.clock.now());
   return {
     async reconcile(key: ObjectKey, run: ReconcileContext): Promise<ReconcileResult> {
       const cluster = ctx.clusters.get(key.name);
@@ -42,7 +44,7 @@ export function createFargateClusterReconciler(ctx: OperatorContext): Reconciler
       const event = partEvents(ctx, { apiVersion: API_GROUP_VERSION, kind: KIND_CLUSTER, metadata: { name: cluster.metadata.name ?? key.name, ...(cluster.metadata.uid ? { uid: cluster.metadata.uid } : {}) } }, run.logger);
       try {
         if (cluster.metadata.deletionTimestamp) return await finalize(ctx, cluster, accounts, event, run);
-        return await converge(ctx, cluster, accounts, event, run);
+        return await converge(ctx, cluster, accounts, sweeps, event, run);
       } catch (error) {
         if (error instanceof TerminalError) throw error;
         return await onFailure(ctx, cluster, error, event, run);
@@ -99,6 +101,7 @@ async function converge(
   ctx: OperatorContext,
   clusterIn: FargateCluster,
   accounts: ClusterAccounts,
+  sweeps: SweepSchedule,
   event: PartEvent,
   run: ReconcileContext,
 ): Promise<ReconcileResult> {
@@ -115,7 +118,27 @@ async function converge(
   const parts = await convergeWorkflow(CLUSTER_PARTS, state);
   const name = cluster.metadata.name ?? '';
   const { observed } = state;
-  const profiles = observed ? profileStatuses(name, await state.services.profiles.list(name), workloadsOfCluster(name, ctx.workloads.list(), ctx.clusters.list().map(keyOfObject))) : [];
+  const observedProfiles = observed ? await state.services.profiles.list(name) : [];
+  const profiles = observed ? profileStatuses(name, observedProfiles, workloadsOfCluster(name, ctx.workloads.list(), ctx.clusters.list().map(keyOfObject))) : [];
+  if (observed && sweeps.due(name)) {
+    // The sweep is housekeeping: its failure is said in an event and tried again at the next resync,
+    // the cluster's own state is not held up by it.
+    try {
+      const swept = await sweepOrphans({
+        aws: state.services,
+        cluster,
+        profiles: observedProfiles,
+        live: liveOwners(cluster, ctx.workloads.list(), ctx.clusters.list()),
+        owner: `sweep/${name}`,
+        event,
+        swept: (kind) => ctx.metrics.orphansDeletedTotal.inc({ kind }),
+      });
+      if (swept.deleted.length > 0) run.logger.info('deleted orphans', { deleted: swept.deleted });
+    } catch (error) {
+      const { message } = describeReconcileFailure(error);
+      event('Warning', 'OrphanSweepFailed', `the sweep for resources of deleted FargateWorkloads failed, tried again at the next resync: ${message}`);
+    }
+  }
   const facts = observed
     ? {
         oidcIssuer: observed.cluster.oidcIssuer,

@@ -4,7 +4,7 @@
  * another when the planned profile changes (profile-move.ts).
  */
 import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
-import { LABEL_WORKLOAD, PROFILE_LABEL, TAG_CLUSTER } from '../../api/constants.js';
+import { LABEL_WORKLOAD, PROFILE_LABEL, TAG_CLUSTER, TAG_DELETION_POLICY } from '../../api/constants.js';
 import type { AwsResourceStatus, FargateWorkload } from '../../api/types.js';
 import type { FargateProfilePlan, KubeObject } from '../../plan/index.js';
 import type { AwsServices } from '../operator-context.js';
@@ -33,6 +33,8 @@ function convergeProfile(input: ProfilePartInput): Promise<LanedProfileResult> {
     ...input,
     conditionType: CONDITION_PROFILE,
     ownershipTags: profileOwnershipTags(input.plan.tags),
+    // What only this workload owns (a Dedicated profile) records its deletionPolicy for the sweep.
+    ...(input.plan.tags[TAG_DELETION_POLICY] !== undefined ? { followingTags: { [TAG_DELETION_POLICY]: input.plan.tags[TAG_DELETION_POLICY] } } : {}),
     adoptHint: 'Annotate the workload with fargate.eksops.dev/adopt: "true" to use it',
   });
 }

@@ -3,7 +3,7 @@
  * profile is the operator's to touch, whether a profile may go when a workload is deleted, and
  * how a wait in the profile lane reads in status.
  */
-import { TAG_UID } from '../../api/constants.js';
+import { TAG_DELETION_POLICY, TAG_UID } from '../../api/constants.js';
 import type { LaneDecision } from '../../aws/profile-lane.js';
 
 /** The Stalled message when creating one more profile would exceed the cluster's quota, else undefined. */
@@ -14,10 +14,11 @@ export function quotaProblem(existingProfiles: number, maxProfiles: number): str
 
 /**
  * The tags that prove a profile is the operator's: the planned ownership tags without the uid,
- * because a workload deleted and created again (new uid) still owns the profile it planned.
+ * because a workload deleted and created again (new uid) still owns the profile it planned, and
+ * without the deletionPolicy, which the workload may change.
  */
 export function profileOwnershipTags(plannedTags: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(plannedTags).filter(([key]) => key !== TAG_UID));
+  return Object.fromEntries(Object.entries(plannedTags).filter(([key]) => key !== TAG_UID && key !== TAG_DELETION_POLICY));
 }
 
 /** Another workload, as far as profile use goes. */

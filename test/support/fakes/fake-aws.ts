@@ -120,6 +120,11 @@ class FakeIamRoleStore implements IamRoleStore {
     return [...this.account.roles.values()].filter((role) => trustsFederated(role.trustPolicy, federatedPrincipal)).map((role) => role.name).sort();
   }
 
+  async roleNamesUnder(pathPrefix: string): Promise<string[]> {
+    this.account.call('iam:ListRoles');
+    return [...this.account.roles.values()].filter((role) => role.path.startsWith(pathPrefix)).map((role) => role.name).sort();
+  }
+
   async getRole(name: string): Promise<ObservedRole | undefined> {
     this.account.call('iam:GetRole');
     const role = this.account.roles.get(name);
@@ -305,6 +310,13 @@ class FakeProfileStore implements FargateProfileStore {
       const observed = this.observe(`${clusterName}/${stored.profile.name}`);
       return observed ? [observed] : [];
     });
+  }
+
+  async tag(profileArn: string, tags: Record<string, string>): Promise<void> {
+    this.account.call('eks:TagResource');
+    const stored = [...this.account.profiles.values()].find((candidate) => candidate.profile.arn === profileArn);
+    if (!stored) throw awsError('ResourceNotFoundException', `No resource found with ARN ${profileArn}`, 404);
+    stored.profile.tags = { ...stored.profile.tags, ...tags };
   }
 
   async create(spec: FargateProfileSpec): Promise<ObservedProfile> {

@@ -60,6 +60,8 @@ export class FakeKubernetes implements ChildCache {
   readonly workloads = new Map<string, FargateWorkload>();
   readonly clusters = new Map<string, FargateCluster>();
   readonly events: FakeEvent[] = [];
+  /** The metrics the context hands the reconcilers. */
+  readonly metrics = createMetrics();
   /** Every write, `verb Kind name`, in order. */
   readonly writes: string[] = [];
   /** Kinds the cluster does not serve (their CRD is missing), as the child cache reports them. */
@@ -189,9 +191,10 @@ export class FakeKubernetes implements ChildCache {
       profileLane: lane,
       enqueueWorkload: () => undefined,
       enqueueCluster: () => undefined,
-      metrics: createMetrics(),
+      metrics: this.metrics,
       logger: createLogger({ silent: true }),
       clock,
+      resyncPeriodMs: 600_000,
       stopping: () => false,
     };
   }
