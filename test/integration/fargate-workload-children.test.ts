@@ -26,6 +26,8 @@ import {
   installSecurityGroupPolicyCrd,
   kitClusterManifest,
   kitWorkloadManifest,
+  profilesWithPrefix,
+  proxy,
   readWorkload,
   removeCluster,
   removeSecurityGroupPolicyCrd,
@@ -307,5 +309,63 @@ describe('no orphan after switching to a role of its own (issue 11, item 4)', ()
     expect(sa.metadata?.annotations?.['eks.amazonaws.com/role-arn']).toBe(own);
     await deleteWorkload(ns, 'switcher');
     await waitFor(`${ns}/switcher gone`, () => readWorkload(ns, 'switcher'), (w) => w === undefined, 60_000);
+  });
+});
+
+describe('no orphan after ordinary edits (issue 11, item 4)', () => {
+  it('spec.clusterName cannot change; one set afterwards that differs stalls ClusterNameChanged, and the delete cleans up where the resources are', async () => {
+    await custom.createNamespacedCustomObject({ ...workloadRef, namespace: ns, body: kitWorkloadManifest(ns, 'named', { clusterName: CLUSTER }) });
+    await waitFor(`${ns}/named role`, () => readWorkload(ns, 'named'), (w) => condition(w, 'IAMRoleReady')?.status === 'True', 60_000);
+    // The API server refuses the change (a CEL transition rule), naming the way out.
+    const refused = await custom
+      .patchNamespacedCustomObject({ ...workloadRef, namespace: ns, name: 'named', body: [{ op: 'replace', path: '/spec/clusterName', value: 'elsewhere' }] })
+      .then(() => undefined, (error: unknown) => String((error as { body?: unknown }).body ?? error));
+    expect(refused).toMatch(new RegExp(`spec.clusterName cannot change from ${CLUSTER}.*delete the workload and create it again`));
+    await deleteWorkload(ns, 'named');
+    await waitFor(`${ns}/named gone`, () => readWorkload(ns, 'named'), (w) => w === undefined, 60_000);
+
+    // Unset, then set to another cluster: allowed by the API server, refused by the operator.
+    await custom.createNamespacedCustomObject({ ...workloadRef, namespace: ns, body: kitWorkloadManifest(ns, 'mover') });
+    const ran = await waitFor(`${ns}/mover role`, () => readWorkload(ns, 'mover'), (w) => condition(w, 'IAMRoleReady')?.status === 'True', 60_000);
+    const roleName = ran?.status?.iamRoleArn?.split('/').pop() ?? '';
+    expect(ran?.status?.clusterName).toBe(CLUSTER);
+    await custom.patchNamespacedCustomObject({ ...workloadRef, namespace: ns, name: 'mover', body: [{ op: 'add', path: '/spec/clusterName', value: 'elsewhere' }] });
+    const stalled = await waitFor(`${ns}/mover Stalled`, () => readWorkload(ns, 'mover'), (w) => condition(w, 'Stalled')?.reason === 'ClusterNameChanged', 30_000);
+    expect(condition(stalled, 'Stalled')?.message).toContain(`set spec.clusterName back to ${CLUSTER}`);
+    expect(stalled?.status?.clusterName).toBe(CLUSTER);
+    await deleteWorkload(ns, 'mover');
+    await waitFor(`${ns}/mover gone`, () => readWorkload(ns, 'mover'), (w) => w === undefined, 60_000);
+    await expect(iam.send(new GetRoleCommand({ RoleName: roleName }))).rejects.toMatchObject({ name: 'NoSuchEntityException' });
+  });
+
+  it('a profile replaced before the first rollout is deleted once the new one is ACTIVE, and the inventory shows what is used', async () => {
+    await proxy.configure({ creatingDelayMs: 2_000 });
+    try {
+      await custom.createNamespacedCustomObject({ ...workloadRef, namespace: ns, body: kitWorkloadManifest(ns, 'early', { fargateProfile: { placement: 'Dedicated' } }) });
+      const creating = await waitFor(`${ns}/early profile CREATING`, () => readWorkload(ns, 'early'), (w) => w?.status?.fargateProfile?.status === 'CREATING', 30_000);
+      const first = creating!.status!.fargateProfile!.name;
+      expect(creating?.status?.awsResources).toContainEqual({ kind: 'FargateProfile', name: first, state: 'CREATING' });
+      expect(await apps.readNamespacedDeployment({ namespace: ns, name: 'early' }).then(() => true, () => false)).toBe(false);
+      // Before any pod ran: other subnets, so another profile.
+      await custom.patchNamespacedCustomObject({ ...workloadRef, namespace: ns, name: 'early', body: [{ op: 'add', path: '/spec/fargateProfile/subnetIds', value: [seed.privateSubnetIds[0]] }] });
+      const moved = await waitFor(
+        `${ns}/early on its second profile, the first one gone`,
+        async () => {
+          await markDeploymentsAvailable(environment, ns);
+          const workload = await readWorkload(ns, 'early');
+          const profiles = await profilesWithPrefix(PREFIX);
+          return { workload, firstLeft: profiles.includes(first) };
+        },
+        ({ workload, firstLeft }) => !firstLeft && condition(workload, 'FargateProfileReady')?.status === 'True' && workload?.status?.fargateProfile?.name !== first,
+        90_000,
+      );
+      const second = moved.workload!.status!.fargateProfile!.name;
+      expect((moved.workload?.status?.awsResources ?? []).filter((resource) => resource.kind === 'FargateProfile')).toEqual([{ kind: 'FargateProfile', name: second, state: 'ACTIVE' }]);
+      expect((moved.workload?.status?.awsResources ?? []).filter((resource) => resource.kind === 'IAMRole').map((resource) => resource.arn)).toEqual([moved.workload?.status?.iamRoleArn]);
+    } finally {
+      await proxy.configure({ creatingDelayMs: 0 });
+      await deleteWorkload(ns, 'early').catch(() => undefined);
+      await waitFor(`${ns}/early gone`, () => readWorkload(ns, 'early'), (w) => w === undefined, 90_000).catch(() => undefined);
+    }
   });
 });

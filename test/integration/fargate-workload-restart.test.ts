@@ -1,9 +1,13 @@
 /**
  * The operator stopped in the middle of converging 20 workloads (in-flight reconciles abandoned)
  * and started again: everything converges with no duplicate and, after deletion, no orphaned AWS
- * resource. Counted in the emulator.
+ * resource. Counted in the emulator. Then the orphan sweep: workloads deleted while the operator
+ * was stopped (their finalizers removed by hand) leave their role and profile behind; the
+ * operator, started again, deletes those of the Delete workload and keeps the Retain one's.
  */
-import { paginateListRoles } from '@aws-sdk/client-iam';
+import { GetRoleCommand, paginateListRoles } from '@aws-sdk/client-iam';
+import { DeleteFargateProfileCommand, DescribeFargateProfileCommand } from '@aws-sdk/client-eks';
+import { SdkIamRoleStore } from '../../src/aws/iam-roles.js';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import {
@@ -11,6 +15,7 @@ import {
   condition,
   core,
   custom,
+  eks,
   destroyClients,
   ensureReadyCluster,
   environment,
@@ -128,4 +133,50 @@ it('converges 20 workloads across an operator stop and restart, with no duplicat
   await waitFor('workloads gone', listWorkloads, (items) => items.length === 0, TIMEOUT_MS - 120_000);
   expect(await ourRoles()).toEqual([]);
   expect(await ourProfiles()).toEqual([]);
+}, TIMEOUT_MS);
+
+it('sweeps the role and profile of a workload deleted while the operator was down, and keeps a Retain one\'s', async () => {
+  const body = (name: string, deletionPolicy: 'Delete' | 'Retain'): FargateWorkload => ({
+    apiVersion: 'fargate.eksops.dev/v1alpha1',
+    kind: 'FargateWorkload',
+    metadata: { name, namespace },
+    spec: { replicas: 1, template: { spec: { containers: [{ name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27' }] } }, fargateProfile: { placement: 'Dedicated' }, deletionPolicy },
+  });
+  for (const [name, policy] of [['gone', 'Delete'], ['kept', 'Retain']] as const) await custom.createNamespacedCustomObject({ ...workloadRef, namespace, body: body(name, policy) });
+  const ready = await waitFor(
+    'both Ready',
+    async () => {
+      await markDeploymentsAvailable(environment, namespace);
+      return listWorkloads();
+    },
+    (items) => items.length === 2 && items.every((w) => condition(w, 'Ready')?.status === 'True'),
+    120_000,
+  );
+  const left = Object.fromEntries(ready.map((w) => [w.metadata.name, { role: w.status!.iamRoleArn!.split('/').pop()!, profile: w.status!.fargateProfile!.name }]));
+  expect(Object.keys(left).sort()).toEqual(['gone', 'kept']);
+
+  // The operator is down; the workloads are deleted and someone removes their finalizers.
+  await under!.stop();
+  for (const name of ['gone', 'kept']) {
+    await custom.deleteNamespacedCustomObject({ ...workloadRef, namespace, name });
+    await custom.patchNamespacedCustomObject({ ...workloadRef, namespace, name, body: [{ op: 'remove', path: '/metadata/finalizers' }] });
+  }
+  await waitFor('workloads gone', listWorkloads, (items) => items.length === 0, 30_000);
+  const roleExists = (name: string) => iam.send(new GetRoleCommand({ RoleName: name })).then(() => true, () => false);
+  const profileExists = (name: string) => eks.send(new DescribeFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: name })).then(() => true, () => false);
+  expect([await roleExists(left.gone!.role), await profileExists(left.gone!.profile)]).toEqual([true, true]);
+
+  // Started again: the sweep at start finds them.
+  under = await startOperator();
+  await waitFor('the Delete workload\'s role and profile swept', async () => [await roleExists(left.gone!.role), await profileExists(left.gone!.profile)], (exist) => exist.every((e) => !e), 60_000);
+  expect([await roleExists(left.kept!.role), await profileExists(left.kept!.profile)]).toEqual([true, true]);
+  const metric = await under.operator.context.metrics.orphansDeletedTotal.get();
+  expect(Object.fromEntries(metric.values.map((value) => [value.labels.kind, value.value]))).toEqual({ IAMRole: 1, FargateProfile: 1 });
+  const events = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${CLUSTER},reason=OrphanDeleted` });
+  expect(events.items.map((event) => event.message).join('\n')).toContain(`${namespace}/gone`);
+
+  // What Retain kept is the platform's to remove: this test does, so the cluster can go.
+  await new SdkIamRoleStore(iam).deleteRole(left.kept!.role);
+  await eks.send(new DeleteFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: left.kept!.profile }));
+  await waitFor('the retained profile gone', () => profileExists(left.kept!.profile), (exists) => !exists, 30_000);
 }, TIMEOUT_MS);

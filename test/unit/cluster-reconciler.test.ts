@@ -96,6 +96,30 @@ describe('FargateCluster reconciler on fakes', () => {
     expect(h.condition('Ready')?.status).toBe('True');
     expect(h.aws.writes()).toEqual(expect.arrayContaining(['iam:CreateOpenIDConnectProvider', 'iam:CreateRole', 'iam:AttachRolePolicy']));
     expect(h.kube.clusters.get(NAME)?.status).toMatchObject({ oidcIssuer: ISSUER, accountId: '123456789012', vpcId: FAKE_VPC, podExecutionRoleArn: expect.stringMatching(/^arn:aws:iam::123456789012:role\//) });
+    // The inventory: what the cluster owns, the provider it created and the role it made.
+    const status = h.kube.clusters.get(NAME)?.status;
+    expect(status?.awsResources).toEqual([
+      { kind: 'IAMRole', name: 'prod-us-east-1-fargate-pod-execution', arn: status?.podExecutionRoleArn, state: 'Ready' },
+      { kind: 'OIDCProvider', name: ISSUER.replace('https://', ''), arn: status?.oidcProviderArn, state: 'Ready' },
+    ]);
+  });
+
+  it('lists neither an execution role the FargateCluster names nor an OIDC provider it did not create', async () => {
+    const url = ISSUER.replace('https://', '');
+    h.aws.oidcProviders.set(url, { arn: `arn:aws:iam::123456789012:oidc-provider/${url}`, url, clientIds: ['sts.amazonaws.com'], tags: {} });
+    h.aws.roles.set('exec', {
+      name: 'exec',
+      arn: 'arn:aws:iam::123456789012:role/platform/exec',
+      path: '/platform/',
+      trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'eks-fargate-pods.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+      tags: {},
+      attachedPolicyArns: ['arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy'],
+      inlinePolicies: {},
+    });
+    h.kube.clusters.set(NAME, clusterManifest({ podExecutionRole: { arn: 'arn:aws:iam::123456789012:role/platform/exec' } }));
+    expect(await h.run()).toEqual({});
+    expect(h.kube.clusters.get(NAME)?.status?.podExecutionRoleArn).toBe('arn:aws:iam::123456789012:role/platform/exec');
+    expect(h.kube.clusters.get(NAME)?.status?.awsResources).toEqual([]);
   });
 
   it('in a steady state a reconcile makes no AWS write and no Kubernetes write', async () => {

@@ -3,9 +3,9 @@
  * (ClusterFound, OIDCProviderReady, PodExecutionRoleReady, LoggingReady, CoreDNSReady), the
  * kstatus summary (the parts' one `summarize`, as for workloads) and the facts.
  */
-import { TAG_CLUSTER } from '../../api/constants.js';
+import { TAG_CLUSTER, TAG_COMPONENT, TAG_NAMESPACE } from '../../api/constants.js';
 import { asList } from '../../api/policy-document.js';
-import type { ClusterProfileStatus, FargateCluster, FargateClusterStatus, FargateWorkload } from '../../api/types.js';
+import type { AwsResourceStatus, ClusterProfileStatus, FargateCluster, FargateClusterStatus, FargateWorkload } from '../../api/types.js';
 import type { ObservedProfile } from '../../aws/fargate-profiles.js';
 import { setCondition, setKstatus, type KstatusState } from '../../kube/conditions.js';
 import { keyOfObject } from '../../kube/object-key.js';
@@ -96,6 +96,39 @@ export function profileStatuses(clusterName: string, profiles: readonly Observed
         ...(users.length > 0 ? { workloads: users } : {}),
       };
     });
+}
+
+/** What the cluster's inventory is made from (the reconcile's own observations). */
+export interface ClusterInventoryInput {
+  clusterName: string;
+  /** The execution role, when the operator manages it (not one the FargateCluster names). */
+  managedExecutionRoleArn?: string;
+  /** The OIDC provider, when the operator created it. */
+  ownedOidcProviderArn?: string;
+  profiles: readonly ObservedProfile[];
+}
+
+/**
+ * The AWS resources the cluster owns (status.awsResources): the execution role and OIDC provider
+ * the operator made, and the profiles tagged for the cluster alone (CoreDNS's, Shared ones);
+ * sorted, so an unchanged inventory is an equal status.
+ */
+export function clusterInventory(input: ClusterInventoryInput): AwsResourceStatus[] {
+  const roleName = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+  const resources: AwsResourceStatus[] = [
+    ...(input.managedExecutionRoleArn ? [{ kind: 'IAMRole' as const, name: roleName(input.managedExecutionRoleArn), arn: input.managedExecutionRoleArn, state: 'Ready' }] : []),
+    ...(input.ownedOidcProviderArn ? [{ kind: 'OIDCProvider' as const, name: input.ownedOidcProviderArn.slice(input.ownedOidcProviderArn.indexOf(':oidc-provider/') + ':oidc-provider/'.length), arn: input.ownedOidcProviderArn, state: 'Ready' }] : []),
+    ...input.profiles
+      .filter((profile) => profile.tags[TAG_CLUSTER] === input.clusterName && profile.tags[TAG_NAMESPACE] === undefined)
+      .map((profile) => ({
+        kind: 'FargateProfile' as const,
+        name: profile.name,
+        arn: profile.arn,
+        state: profile.status,
+        ...(profile.tags[TAG_COMPONENT] === 'coredns-profile' ? {} : { shared: true }),
+      })),
+  ];
+  return resources.sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -32,6 +32,8 @@ export interface ClusterState {
   logger: Logger;
   observed?: ObservedClusterFacts;
   oidcProviderArn?: string;
+  /** The operator created the OIDC provider (so it is in the cluster's inventory). */
+  oidcProviderOwned?: boolean;
   executionRoleArn?: string;
 }
 
@@ -77,6 +79,7 @@ const oidcProviderPart: Dependent<ClusterState> = {
   async converge(state) {
     const result = await convergeOidcProvider(state.services, state.cluster, state.observed!, state.event, state.logger);
     state.oidcProviderArn = result.arn;
+    state.oidcProviderOwned = result.owned;
     return [lookAgainIfNotReady(result.part)];
   },
   waiting: (dependency) => waitingReport(CONDITION_OIDC_PROVIDER_READY, 'the IAM OIDC provider', dependency),

@@ -21,6 +21,8 @@ export function oidcProviderTags(clusterName: string): Record<string, string> {
 export interface OidcProviderResult {
   part: PartReport;
   arn?: string;
+  /** The operator created it for this cluster (its tags say so). */
+  owned?: boolean;
 }
 
 /** Finds the provider of the cluster's issuer; creates it when missing and allowed. */
@@ -35,14 +37,14 @@ export async function convergeOidcProvider(
   const issuer = observed.cluster.oidcIssuer;
   if (!issuer) return { part: partStalled(CONDITION_OIDC_PROVIDER_READY, 'NoOIDCIssuer', `EKS reports no OIDC issuer for cluster ${name}`) };
   const found = await services.oidcProviders.find(issuer);
-  if (found) return { part: partReady(CONDITION_OIDC_PROVIDER_READY, 'Ready', `IAM OIDC provider ${found.arn}`), arn: found.arn };
+  if (found) return { part: partReady(CONDITION_OIDC_PROVIDER_READY, 'Ready', `IAM OIDC provider ${found.arn}`), arn: found.arn, owned: isOwnedBy(found, oidcProviderTags(name)) };
   if (!withClusterDefaults(cluster).spec.iam?.createOIDCProvider) {
     return { part: partStalled(CONDITION_OIDC_PROVIDER_READY, 'OIDCProviderMissing', oidcProviderHint(name, cluster.spec.region, issuer)) };
   }
   const created = await services.oidcProviders.create({ issuerUrl: issuer, tags: oidcProviderTags(name) });
   logger.info('created the IAM OIDC provider', { arn: created.arn });
   event('Normal', 'OIDCProviderCreated', `created IAM OIDC provider ${created.arn} for ${issuer}`);
-  return { part: partReady(CONDITION_OIDC_PROVIDER_READY, 'Ready', `IAM OIDC provider ${created.arn}`), arn: created.arn };
+  return { part: partReady(CONDITION_OIDC_PROVIDER_READY, 'Ready', `IAM OIDC provider ${created.arn}`), arn: created.arn, owned: true };
 }
 
 /**

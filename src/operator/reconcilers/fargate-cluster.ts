@@ -18,7 +18,7 @@ import type { ObjectKey } from '../../kube/object-key.js';
 import { keyOfObject } from '../../kube/object-key.js';
 import { CLUSTER_PARTS, type ClusterState } from '../cluster/cluster-workflow.js';
 import type { ClusterAccounts } from '../cluster/eks-cluster-part.js';
-import { clusterStatus, profileStatuses, summaryStatus, workloadsRemainMessage } from '../cluster/cluster-status.js';
+import { clusterInventory, clusterStatus, profileStatuses, summaryStatus, workloadsRemainMessage } from '../cluster/cluster-status.js';
 import { hasFinalizer, setFinalizer } from '../finalizer.js';
 import { partEvents } from '../part-events.js';
 import { requeueOf, type PartEvent } from '../part-report.js';
@@ -147,6 +147,12 @@ async function converge(
         vpcId: observed.vpcId,
         accountId: observed.accountId,
         ...(profiles.length > 0 ? { profiles } : {}),
+        awsResources: clusterInventory({
+          clusterName: name,
+          ...(state.executionRoleArn && !cluster.spec.podExecutionRole?.arn ? { managedExecutionRoleArn: state.executionRoleArn } : {}),
+          ...(state.oidcProviderOwned && state.oidcProviderArn ? { ownedOidcProviderArn: state.oidcProviderArn } : {}),
+          profiles: observedProfiles,
+        }),
       }
     : {};
   await ctx.writeClusterStatus(cluster, clusterStatus(cluster, { parts, facts }, new Date(ctx.clock.now())));
