@@ -356,7 +356,12 @@ describe('no orphan after ordinary edits (issue 11, item 4)', () => {
           const profiles = await profilesWithPrefix(PREFIX);
           return { workload, firstLeft: profiles.includes(first) };
         },
-        ({ workload, firstLeft }) => !firstLeft && condition(workload, 'FargateProfileReady')?.status === 'True' && workload?.status?.fargateProfile?.name !== first,
+        // Gone from EKS, and the status (written when the operator next looks) no longer lists it.
+        ({ workload, firstLeft }) =>
+          !firstLeft &&
+          condition(workload, 'FargateProfileReady')?.status === 'True' &&
+          workload?.status?.fargateProfile?.name !== first &&
+          !(workload?.status?.awsResources ?? []).some((resource) => resource.name === first),
         90_000,
       );
       const second = moved.workload!.status!.fargateProfile!.name;

@@ -16,18 +16,7 @@ import {
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { PatchStrategy, setHeaderOptions, type V1Deployment } from '@kubernetes/client-node';
-import {
-  ADOPT_ANNOTATION,
-  FINALIZER,
-  IRSA_ROLE_ANNOTATION,
-  PROFILE_LABEL,
-  ROLE_HASH_ANNOTATION,
-  TAG_CLUSTER,
-  TAG_COMPONENT,
-  TAG_NAME,
-  TAG_NAMESPACE,
-  TAG_UID,
-} from '../../src/api/constants.js';
+import { ADOPT_ANNOTATION, FINALIZER, IRSA_ROLE_ANNOTATION, PROFILE_LABEL, ROLE_HASH_ANNOTATION, TAG_CLUSTER, TAG_COMPONENT, TAG_DELETION_POLICY, TAG_NAME, TAG_NAMESPACE, TAG_UID } from '../../src/api/constants.js';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { isWriteOperation } from '../../src/aws/call-log.js';
 import { SdkIamRoleStore } from '../../src/aws/iam-roles.js';
@@ -252,6 +241,7 @@ describe('FargateWorkload reconciler', () => {
         [TAG_NAME]: name,
         [TAG_UID]: workload.metadata.uid,
         [TAG_COMPONENT]: 'irsa-role',
+        [TAG_DELETION_POLICY]: 'Delete',
       });
       expect(await attachedPolicies(plan.name)).toEqual(plan.managedPolicyArns);
 
