@@ -9,6 +9,8 @@ import { repoRoot } from './repo-root.js';
 export interface Binaries {
   etcd: string;
   kubeApiserver: string;
+  kubeControllerManager: string;
+  kubeScheduler: string;
   kubectl: string;
   /** Folder holding kubectl, to put first on PATH. */
   kubectlDir: string;
@@ -25,14 +27,32 @@ interface GoComponent {
   packages: string[];
   /** File names `go build -o dir/` writes, one per package. */
   outputs: string[];
+  /** Linker `-X` settings for the version, as a release build stamps it (part of the cache key). */
+  versionStamps?: (version: string) => string[];
+}
+
+/**
+ * What Kubernetes' release build (hack/lib/version.sh) stamps into every binary, for the server
+ * (`k8s.io/component-base/version`) and for kubectl's client side (`k8s.io/client-go/pkg/version`):
+ * without it `kubectl version` prints v0.0.0-master+$Format:%H$ and fails to parse it, and tools
+ * that read the server version (Helm's kubeVersion, Argo CD) get nonsense. The commit is not known
+ * from the module proxy and stays empty; the tree is the release's, so clean.
+ */
+export function kubernetesVersionStamps(version: string): string[] {
+  const [major = '', minor = ''] = version.replace(/^v/, '').split('.');
+  const values = { gitVersion: version, gitMajor: major, gitMinor: minor, gitTreeState: 'clean' };
+  return ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) =>
+    Object.entries(values).map(([name, value]) => `-X '${pkg}.${name}=${value}'`),
+  );
 }
 
 const KUBERNETES: GoComponent = {
   name: 'kubernetes',
   moduleDir: 'scripts/dev-env/k8s',
   versionModule: 'k8s.io/kubernetes',
-  packages: ['k8s.io/kubernetes/cmd/kube-apiserver', 'k8s.io/kubernetes/cmd/kubectl'],
-  outputs: ['kube-apiserver', 'kubectl'],
+  packages: ['k8s.io/kubernetes/cmd/kube-apiserver', 'k8s.io/kubernetes/cmd/kube-controller-manager', 'k8s.io/kubernetes/cmd/kube-scheduler', 'k8s.io/kubernetes/cmd/kubectl'],
+  outputs: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'],
+  versionStamps: kubernetesVersionStamps,
 };
 
 const ETCD: GoComponent = {
@@ -68,9 +88,14 @@ export function kubernetesVersion(root = repoRoot()): string {
 function pinned(component: GoComponent, root: string): { version: string; cacheKey: string } {
   const moduleDir = join(root, component.moduleDir);
   const goMod = readFileSync(join(moduleDir, 'go.mod'), 'utf8');
-  const hash = createHash('sha256').update(goMod).update(readFileSync(join(moduleDir, 'go.sum')));
   const version = requiredVersion(goMod, component.versionModule);
+  const hash = createHash('sha256').update(goMod).update(readFileSync(join(moduleDir, 'go.sum'))).update(linkerFlags(component, version));
   return { version, cacheKey: `${component.name}-${version}-${hash.digest('hex').slice(0, 12)}` };
+}
+
+/** `-s -w` (no symbol tables: smaller binaries) and the version stamps, as one -ldflags value. */
+function linkerFlags(component: GoComponent, version: string): string {
+  return ['-s', '-w', ...(component.versionStamps?.(version) ?? [])].join(' ');
 }
 
 /** Runs `go build`, echoing its output and rejecting with the tail of stderr when it fails. */
@@ -109,7 +134,7 @@ async function ensureComponent(component: GoComponent, root: string, log: Log): 
   log(`building ${component.outputs.join(', ')} from ${component.versionModule} ${version} into ${dir} (minutes on a cold Go cache)`);
   const started = Date.now();
   try {
-    await goBuild(['build', '-trimpath', '-ldflags=-s -w', '-o', `${staging}/`, ...component.packages], join(root, component.moduleDir));
+    await goBuild(['build', '-trimpath', `-ldflags=${linkerFlags(component, version)}`, '-o', `${staging}/`, ...component.packages], join(root, component.moduleDir));
     rmSync(dir, { recursive: true, force: true });
     renameSync(staging, dir);
   } finally {
@@ -120,7 +145,7 @@ async function ensureComponent(component: GoComponent, root: string, log: Log): 
 }
 
 /**
- * Makes sure etcd, kube-apiserver and kubectl are built from the pinned wrapper modules, building
+ * Makes sure etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kubectl are built from the pinned wrapper modules, building
  * what is missing (the first build on a cold machine takes minutes; later calls return at once).
  */
 export async function ensureBinaries(log: Log = (line) => console.log(`[binaries] ${line}`)): Promise<Binaries> {
@@ -130,6 +155,8 @@ export async function ensureBinaries(log: Log = (line) => console.log(`[binaries
   return {
     etcd: join(etcdDir, 'etcd'),
     kubeApiserver: join(kubernetesDir, 'kube-apiserver'),
+    kubeControllerManager: join(kubernetesDir, 'kube-controller-manager'),
+    kubeScheduler: join(kubernetesDir, 'kube-scheduler'),
     kubectl: join(kubernetesDir, 'kubectl'),
     kubectlDir: kubernetesDir,
   };

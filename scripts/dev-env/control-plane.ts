@@ -3,7 +3,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import type { Binaries } from './binaries.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { createClusterPki } from './pki.js';
+import { createClusterPki, type ClusterPki } from './pki.js';
 import { freePorts, LOOPBACK } from './ports.js';
 import { startProcess, waitUntilReady, type ManagedProcess } from './processes.js';
 
@@ -24,6 +24,11 @@ export interface ControlPlaneOptions {
   /** Folder for data, certificates, logs and the kubeconfig; the caller removes it. */
   dir: string;
   readyTimeoutMs?: number;
+  /**
+   * Also start kube-controller-manager with these controllers (its `--controllers` names) and
+   * kube-scheduler, each with its own client certificate. Absent: API server and etcd only.
+   */
+  controllers?: readonly string[];
 }
 
 /** Service-account token issuer, as envtest and kind use it. */
@@ -153,9 +158,77 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
     const kubeconfigPath = join(dir, 'kubeconfig');
     writeKubeconfig(kubeconfigPath, { server: apiServerUrl, caCertFile: pki.caCert, clientCertFile: pki.adminCert, clientKeyFile: pki.adminKey, name: 'eks-fargate-operator-local' });
+    if (options.controllers) {
+      processes.push(await startComponent('kube-controller-manager', binaries.kubeControllerManager, { dir, pki, apiServerUrl, timeoutMs }, [
+        '--use-service-account-credentials=true',
+        `--service-account-private-key-file=${pki.serviceAccountKey}`,
+        `--root-ca-file=${pki.caCert}`,
+        `--controllers=${options.controllers.join(',')}`,
+      ]));
+      processes.push(await startComponent('kube-scheduler', binaries.kubeScheduler, { dir, pki, apiServerUrl, timeoutMs }, []));
+    }
     return { etcdUrl: etcd.url, apiServerUrl, kubeconfigPath, processes, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** What starting a control-plane component needs. */
+interface ComponentContext {
+  dir: string;
+  pki: ClusterPki;
+  apiServerUrl: string;
+  timeoutMs: number;
+}
+
+/** GETs /healthz of a component's own serving port (a self-signed certificate it made itself). */
+function componentHealthy(port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const req = request(`https://${LOOPBACK}:${port}/healthz`, { rejectUnauthorized: false, timeout: 2000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve(response.statusCode === 200 && body.trim() === 'ok'));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timed out: GET /healthz on port ${port}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Starts kube-controller-manager or kube-scheduler as its own user (the client certificate
+ * kubeadm would give it, which RBAC's bootstrap roles know), serving /healthz on a free loopback
+ * port, without leader election (one of each); resolves once /healthz answers ok.
+ */
+async function startComponent(name: 'kube-controller-manager' | 'kube-scheduler', command: string, context: ComponentContext, extraArgs: string[]): Promise<ManagedProcess> {
+  const { dir, pki, apiServerUrl, timeoutMs } = context;
+  const identity = name === 'kube-controller-manager' ? { cert: pki.controllerManagerCert, key: pki.controllerManagerKey } : { cert: pki.schedulerCert, key: pki.schedulerKey };
+  const kubeconfig = join(dir, `${name}.kubeconfig`);
+  writeKubeconfig(kubeconfig, { server: apiServerUrl, caCertFile: pki.caCert, clientCertFile: identity.cert, clientKeyFile: identity.key, name });
+  const [port] = await freePorts(1);
+  const child = startProcess({
+    name,
+    command,
+    args: [
+      `--kubeconfig=${kubeconfig}`,
+      // Delegated authentication and authorization of its own /healthz and /metrics callers.
+      `--authentication-kubeconfig=${kubeconfig}`,
+      `--authorization-kubeconfig=${kubeconfig}`,
+      `--bind-address=${LOOPBACK}`,
+      `--secure-port=${port}`,
+      `--cert-dir=${join(dir, `${name}-certs`)}`,
+      '--leader-elect=false',
+      ...extraArgs,
+    ],
+    logFile: join(dir, `${name}.log`),
+  });
+  try {
+    await waitUntilReady(name, () => componentHealthy(port ?? 0), { timeoutMs, process: child, intervalMs: 250 });
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+  return child;
 }

@@ -15,6 +15,11 @@ export interface ClusterPki {
   /** Client certificate of the admin identity (group system:masters). */
   adminCert: string;
   adminKey: string;
+  /** Client certificates of kube-controller-manager and kube-scheduler, as kubeadm names them (RBAC's bootstrap roles bind these users). */
+  controllerManagerCert: string;
+  controllerManagerKey: string;
+  schedulerCert: string;
+  schedulerKey: string;
   /** RSA key pair that signs and verifies service-account tokens. */
   serviceAccountKey: string;
   serviceAccountPublicKey: string;
@@ -44,8 +49,8 @@ async function issue(dir: string, name: string, subject: string, extensions: str
 }
 
 /**
- * Creates a CA, a serving certificate for 127.0.0.1/localhost, an admin client certificate and
- * the service-account signing key in `dir`. The openssl CLI makes the certificates (node:crypto
+ * Creates a CA, a serving certificate for 127.0.0.1/localhost, client certificates for the admin,
+ * kube-controller-manager and kube-scheduler, and the service-account signing key in `dir`. The openssl CLI makes the certificates (node:crypto
  * cannot issue X.509); node:crypto makes the RSA service-account key.
  */
 export async function createClusterPki(dir: string): Promise<ClusterPki> {
@@ -55,7 +60,10 @@ export async function createClusterPki(dir: string): Promise<ClusterPki> {
   writeFileSync(join(dir, 'ca.cnf'), `${REQUEST_CONFIG}CN = eks-fargate-operator-local-ca\n${CA_EXTENSIONS}`);
   await openssl(['req', '-x509', '-new', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-config', 'ca.cnf', '-extensions', 'ca', '-days', '30', '-keyout', 'ca.key', '-out', 'ca.crt'], dir);
   await issue(dir, 'serving', '/CN=kube-apiserver', 'basicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature,keyEncipherment\nextendedKeyUsage = serverAuth\nsubjectAltName = IP:127.0.0.1,DNS:localhost\n');
-  await issue(dir, 'admin', ADMIN_SUBJECT, 'basicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature,keyEncipherment\nextendedKeyUsage = clientAuth\n');
+  const client = 'basicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature,keyEncipherment\nextendedKeyUsage = clientAuth\n';
+  await issue(dir, 'admin', ADMIN_SUBJECT, client);
+  await issue(dir, 'controller-manager', '/CN=system:kube-controller-manager', client);
+  await issue(dir, 'scheduler', '/CN=system:kube-scheduler', client);
 
   const serviceAccount = generateKeyPairSync('rsa', {
     modulusLength: 2048,
@@ -72,6 +80,10 @@ export async function createClusterPki(dir: string): Promise<ClusterPki> {
     servingKey: join(dir, 'serving.key'),
     adminCert: join(dir, 'admin.crt'),
     adminKey: join(dir, 'admin.key'),
+    controllerManagerCert: join(dir, 'controller-manager.crt'),
+    controllerManagerKey: join(dir, 'controller-manager.key'),
+    schedulerCert: join(dir, 'scheduler.crt'),
+    schedulerKey: join(dir, 'scheduler.key'),
     serviceAccountKey: join(dir, 'service-account.key'),
     serviceAccountPublicKey: join(dir, 'service-account.pub'),
   };

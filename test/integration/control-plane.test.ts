@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { kubernetesVersion } from '../../scripts/dev-env/binaries.js';
 import { ADMIN_USER } from '../../scripts/dev-env/pki.js';
 import { ensureNamespaces, kubectl, KubectlError, manifestFiles, manifestObjects } from '../../scripts/dev-env/kubectl.js';
 import { repoRoot } from '../../scripts/dev-env/repo-root.js';
@@ -21,6 +22,19 @@ async function kubectlFailure(args: string[]): Promise<KubectlError> {
 }
 
 describe('local control plane', () => {
+  it('reports the release version on both sides of kubectl version, as release builds do', async () => {
+    const version = kubernetesVersion();
+    expect(version).toMatch(/^v1\.34\.\d+$/);
+    const { stdout } = await kubectl(target, ['version', '-o', 'json']);
+    const reported = JSON.parse(stdout) as { clientVersion: { gitVersion: string; major: string; minor: string }; serverVersion: { gitVersion: string; major: string; minor: string } };
+    expect(reported.clientVersion).toMatchObject({ gitVersion: version, major: '1', minor: '34' });
+    expect(reported.serverVersion).toMatchObject({ gitVersion: version, major: '1', minor: '34' });
+    // The plain form parses too (an unstamped build ends in "could not parse pre-release/metadata").
+    const plain = await kubectl(target, ['version']);
+    expect(plain.stdout).toContain(`Client Version: ${version}`);
+    expect(plain.stdout).toContain(`Server Version: ${version}`);
+  });
+
   it('answers /readyz with the admin kubeconfig', async () => {
     const { stdout } = await kubectl(target, ['get', '--raw', '/readyz']);
     expect(stdout.trim()).toBe('ok');
