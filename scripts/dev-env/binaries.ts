@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './repo-root.js';
@@ -11,6 +11,10 @@ export interface Binaries {
   kubeApiserver: string;
   kubeControllerManager: string;
   kubeScheduler: string;
+  /** KWOK: keeps simulated nodes Ready and the pods bound to them Running. */
+  kwok: string;
+  /** The stages KWOK runs with (its "fast" node and pod stages). */
+  kwokStages: string;
   kubectl: string;
   /** Folder holding kubectl, to put first on PATH. */
   kubectlDir: string;
@@ -29,6 +33,8 @@ interface GoComponent {
   outputs: string[];
   /** Linker `-X` settings for the version, as a release build stamps it (part of the cache key). */
   versionStamps?: (version: string) => string[];
+  /** YAML files of the versionModule's source joined into one file of the cache folder (also an output). */
+  assets?: { file: string; from: string[] };
 }
 
 /**
@@ -53,6 +59,25 @@ const KUBERNETES: GoComponent = {
   packages: ['k8s.io/kubernetes/cmd/kube-apiserver', 'k8s.io/kubernetes/cmd/kube-controller-manager', 'k8s.io/kubernetes/cmd/kube-scheduler', 'k8s.io/kubernetes/cmd/kubectl'],
   outputs: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'],
   versionStamps: kubernetesVersionStamps,
+};
+
+/**
+ * KWOK's "fast" stages, which kwokctl gives it: a node is Ready at once and keeps its Lease
+ * renewed (so the node lifecycle controller lifts the not-ready taint and never evicts), a pod is
+ * Running and Ready at once, and goes when deleted.
+ */
+const KWOK_STAGES = 'kwok-stages.yaml';
+
+const KWOK: GoComponent = {
+  name: 'kwok',
+  moduleDir: 'scripts/dev-env/kwok',
+  versionModule: 'sigs.k8s.io/kwok',
+  packages: ['sigs.k8s.io/kwok/cmd/kwok'],
+  outputs: ['kwok', KWOK_STAGES],
+  assets: {
+    file: KWOK_STAGES,
+    from: ['kustomize/stage/node/fast/node-initialize.yaml', 'kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml', 'kustomize/stage/pod/fast/pod-ready.yaml', 'kustomize/stage/pod/fast/pod-complete.yaml', 'kustomize/stage/pod/fast/pod-delete.yaml'],
+  },
 };
 
 const ETCD: GoComponent = {
@@ -89,7 +114,7 @@ function pinned(component: GoComponent, root: string): { version: string; cacheK
   const moduleDir = join(root, component.moduleDir);
   const goMod = readFileSync(join(moduleDir, 'go.mod'), 'utf8');
   const version = requiredVersion(goMod, component.versionModule);
-  const hash = createHash('sha256').update(goMod).update(readFileSync(join(moduleDir, 'go.sum'))).update(linkerFlags(component, version));
+  const hash = createHash('sha256').update(goMod).update(readFileSync(join(moduleDir, 'go.sum'))).update(linkerFlags(component, version)).update(JSON.stringify(component.assets ?? null));
   return { version, cacheKey: `${component.name}-${version}-${hash.digest('hex').slice(0, 12)}` };
 }
 
@@ -117,6 +142,18 @@ function goBuild(args: string[], cwd: string): Promise<void> {
   });
 }
 
+/** Runs a go command and resolves its standard output. */
+function goOutput(args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const goflags = [process.env['GOFLAGS'], '-mod=mod'].filter(Boolean).join(' ');
+    const child = spawn('go', args, { cwd, env: { ...process.env, GOFLAGS: goflags }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.once('error', (error) => reject(new Error(`cannot run go (is Go installed and on PATH?): ${error.message}`)));
+    child.once('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`go ${args.join(' ')} failed in ${cwd} (exit ${code})`))));
+  });
+}
+
 /** Builds one component into its cache folder unless it is already there; returns the folder. */
 async function ensureComponent(component: GoComponent, root: string, log: Log): Promise<string> {
   const { version, cacheKey } = pinned(component, root);
@@ -135,6 +172,11 @@ async function ensureComponent(component: GoComponent, root: string, log: Log): 
   const started = Date.now();
   try {
     await goBuild(['build', '-trimpath', `-ldflags=${linkerFlags(component, version)}`, '-o', `${staging}/`, ...component.packages], join(root, component.moduleDir));
+    if (component.assets) {
+      const source = (await goOutput(['list', '-m', '-f', '{{.Dir}}', component.versionModule], join(root, component.moduleDir))).trim();
+      const documents = component.assets.from.map((file) => readFileSync(join(source, file), 'utf8').trim());
+      writeFileSync(join(staging, component.assets.file), `${documents.join('\n---\n')}\n`);
+    }
     rmSync(dir, { recursive: true, force: true });
     renameSync(staging, dir);
   } finally {
@@ -145,18 +187,21 @@ async function ensureComponent(component: GoComponent, root: string, log: Log): 
 }
 
 /**
- * Makes sure etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kubectl are built from the pinned wrapper modules, building
+ * Makes sure etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and KWOK are built from the pinned wrapper modules, building
  * what is missing (the first build on a cold machine takes minutes; later calls return at once).
  */
 export async function ensureBinaries(log: Log = (line) => console.log(`[binaries] ${line}`)): Promise<Binaries> {
   const root = repoRoot();
   const kubernetesDir = await ensureComponent(KUBERNETES, root, log);
   const etcdDir = await ensureComponent(ETCD, root, log);
+  const kwokDir = await ensureComponent(KWOK, root, log);
   return {
     etcd: join(etcdDir, 'etcd'),
     kubeApiserver: join(kubernetesDir, 'kube-apiserver'),
     kubeControllerManager: join(kubernetesDir, 'kube-controller-manager'),
     kubeScheduler: join(kubernetesDir, 'kube-scheduler'),
+    kwok: join(kwokDir, 'kwok'),
+    kwokStages: join(kwokDir, KWOK_STAGES),
     kubectl: join(kubernetesDir, 'kubectl'),
     kubectlDir: kubernetesDir,
   };

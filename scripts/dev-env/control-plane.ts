@@ -3,7 +3,8 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import type { Binaries } from './binaries.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { createClusterPki, type ClusterPki } from './pki.js';
+import { createClusterPki, KWOK_USER, type ClusterPki } from './pki.js';
+import { kubectl } from './kubectl.js';
 import { freePorts, LOOPBACK } from './ports.js';
 import { startProcess, waitUntilReady, type ManagedProcess } from './processes.js';
 
@@ -29,7 +30,41 @@ export interface ControlPlaneOptions {
    * kube-scheduler, each with its own client certificate. Absent: API server and etcd only.
    */
   controllers?: readonly string[];
+  /**
+   * Also start KWOK for nodes annotated `kwok.x-k8s.io/node: fake` (SIMULATED_NODE_ANNOTATION):
+   * it keeps them Ready and turns the pods bound to them Running and Ready, as a kubelet would.
+   */
+  simulatedNodes?: boolean;
 }
+
+/** The annotation that hands a Node to KWOK. */
+export const SIMULATED_NODE_ANNOTATION = { key: 'kwok.x-k8s.io/node', value: 'fake' };
+
+/** What KWOK may do: keep nodes and their leases alive, and play the kubelet's part for pods. */
+const KWOK_RBAC = {
+  apiVersion: 'v1',
+  kind: 'List',
+  items: [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'eksops:kwok' },
+      rules: [
+        { apiGroups: [''], resources: ['nodes', 'pods'], verbs: ['get', 'list', 'watch', 'update', 'patch', 'delete'] },
+        { apiGroups: [''], resources: ['nodes/status', 'pods/status'], verbs: ['update', 'patch'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
+        { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'eksops:kwok' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'eksops:kwok' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: KWOK_USER }],
+    },
+  ],
+};
 
 /** Service-account token issuer, as envtest and kind use it. */
 export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc';
@@ -167,6 +202,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       ]));
       processes.push(await startComponent('kube-scheduler', binaries.kubeScheduler, { dir, pki, apiServerUrl, timeoutMs }, []));
     }
+    if (options.simulatedNodes) processes.push(await startKwok(binaries, { dir, pki, apiServerUrl, timeoutMs }, kubeconfigPath));
     return { etcdUrl: etcd.url, apiServerUrl, kubeconfigPath, processes, stop };
   } catch (error) {
     await stop();
@@ -226,6 +262,39 @@ async function startComponent(name: 'kube-controller-manager' | 'kube-scheduler'
   });
   try {
     await waitUntilReady(name, () => componentHealthy(port ?? 0), { timeoutMs, process: child, intervalMs: 250 });
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+  return child;
+}
+
+/** Starts KWOK as its own user (bound to what it needs), for the nodes annotated SIMULATED_NODE_ANNOTATION. */
+async function startKwok(binaries: Binaries, context: ComponentContext, adminKubeconfig: string): Promise<ManagedProcess> {
+  const { dir, pki, apiServerUrl, timeoutMs } = context;
+  const rbacFile = join(dir, 'kwok-rbac.json');
+  writeFileSync(rbacFile, JSON.stringify(KWOK_RBAC));
+  await kubectl({ kubectl: binaries.kubectl, kubeconfigPath: adminKubeconfig }, ['apply', '--server-side', '-f', rbacFile]);
+  const kubeconfig = join(dir, 'kwok.kubeconfig');
+  writeKubeconfig(kubeconfig, { server: apiServerUrl, caCertFile: pki.caCert, clientCertFile: pki.kwokCert, clientKeyFile: pki.kwokKey, name: 'kwok' });
+  const [port] = await freePorts(1);
+  // Its stages only (a node Ready at once, a pod Running and Ready), whatever ~/.kwok holds.
+  const config = binaries.kwokStages;
+  const child = startProcess({
+    name: 'kwok',
+    command: binaries.kwok,
+    args: [
+      `--kubeconfig=${kubeconfig}`,
+      `--config=${config}`,
+      `--manage-nodes-with-annotation-selector=${SIMULATED_NODE_ANNOTATION.key}=${SIMULATED_NODE_ANNOTATION.value}`,
+      // Pod IPs of the simulated nodes: outside the service range of the API server.
+      '--cidr=10.0.128.0/17',
+      `--server-address=${LOOPBACK}:${port}`,
+    ],
+    logFile: join(dir, 'kwok.log'),
+  });
+  try {
+    await waitUntilReady('kwok', async () => (await fetch(`http://${LOOPBACK}:${port}/healthz`, { signal: AbortSignal.timeout(2000) })).ok, { timeoutMs, process: child, intervalMs: 250 });
   } catch (error) {
     await child.stop();
     throw error;

@@ -20,6 +20,9 @@ export interface ClusterPki {
   controllerManagerKey: string;
   schedulerCert: string;
   schedulerKey: string;
+  /** Client certificate of KWOK (user eksops:kwok, bound to a ClusterRole of its own by the launcher). */
+  kwokCert: string;
+  kwokKey: string;
   /** RSA key pair that signs and verifies service-account tokens. */
   serviceAccountKey: string;
   serviceAccountPublicKey: string;
@@ -28,6 +31,8 @@ export interface ClusterPki {
 /** Subject of the admin client certificate: O is the group, CN the user name. */
 export const ADMIN_USER = 'eks-fargate-operator-admin';
 const ADMIN_SUBJECT = `/O=system:masters/CN=${ADMIN_USER}`;
+/** The user KWOK acts as. */
+export const KWOK_USER = 'eksops:kwok';
 
 const REQUEST_CONFIG = '[req]\ndistinguished_name = dn\nprompt = no\n[dn]\n';
 const CA_EXTENSIONS = '[ca]\nbasicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign,digitalSignature\nsubjectKeyIdentifier = hash\n';
@@ -64,6 +69,7 @@ export async function createClusterPki(dir: string): Promise<ClusterPki> {
   await issue(dir, 'admin', ADMIN_SUBJECT, client);
   await issue(dir, 'controller-manager', '/CN=system:kube-controller-manager', client);
   await issue(dir, 'scheduler', '/CN=system:kube-scheduler', client);
+  await issue(dir, 'kwok', `/CN=${KWOK_USER}`, client);
 
   const serviceAccount = generateKeyPairSync('rsa', {
     modulusLength: 2048,
@@ -84,6 +90,8 @@ export async function createClusterPki(dir: string): Promise<ClusterPki> {
     controllerManagerKey: join(dir, 'controller-manager.key'),
     schedulerCert: join(dir, 'scheduler.crt'),
     schedulerKey: join(dir, 'scheduler.key'),
+    kwokCert: join(dir, 'kwok.crt'),
+    kwokKey: join(dir, 'kwok.key'),
     serviceAccountKey: join(dir, 'service-account.key'),
     serviceAccountPublicKey: join(dir, 'service-account.pub'),
   };

@@ -1,19 +1,21 @@
 /**
  * kube-controller-manager and kube-scheduler, built from the same k8s.io/kubernetes module as the
  * API server and started by the launcher with their own client certificates, on a control plane of
- * this suite's own (the shared one runs without them until simulated nodes exist to run pods):
- * real ServiceAccount, namespace, garbage-collection, Deployment and ReplicaSet controllers, and a
- * scheduler that looks for a node for every pod.
+ * this suite's own (the shared one runs without them until the Fargate scheduler stand-in places
+ * pods): real ServiceAccount, namespace, garbage-collection, Deployment and ReplicaSet controllers,
+ * a scheduler that looks for a node for every pod, and KWOK, which keeps a simulated node Ready and
+ * runs the pods bound to it.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBinaries, kubernetesVersion, type Binaries } from '../../scripts/dev-env/binaries.js';
-import { startControlPlane, type ControlPlane } from '../../scripts/dev-env/control-plane.js';
+import { SIMULATED_NODE_ANNOTATION, startControlPlane, type ControlPlane } from '../../scripts/dev-env/control-plane.js';
 import { kubectl } from '../../scripts/dev-env/kubectl.js';
 import { waitFor } from '../support/wait-for.js';
 
-const CONTROLLERS = ['serviceaccount', 'serviceaccount-token', 'namespace', 'garbagecollector', 'deployment', 'replicaset'];
+// nodelifecycle lifts the not-ready taint the API server puts on every new node once it is Ready.
+const CONTROLLERS = ['serviceaccount', 'serviceaccount-token', 'namespace', 'garbagecollector', 'deployment', 'replicaset', 'nodelifecycle'];
 
 let binaries: Binaries;
 let plane: ControlPlane | undefined;
@@ -31,7 +33,7 @@ const getJson = async <T>(args: string[]): Promise<T | undefined> => {
 beforeAll(async () => {
   binaries = await ensureBinaries(() => undefined);
   dir = mkdtempSync(join(tmpdir(), 'eksfo-controllers-'));
-  plane = await startControlPlane({ binaries, dir, controllers: CONTROLLERS });
+  plane = await startControlPlane({ binaries, dir, controllers: CONTROLLERS, simulatedNodes: true });
 }, 120_000);
 
 afterAll(async () => {
@@ -41,7 +43,7 @@ afterAll(async () => {
 
 describe('kube-controller-manager and kube-scheduler', () => {
   it('run as their own users, at the same stamped version as the API server', async () => {
-    expect(plane!.processes.map((process) => process.name)).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
+    expect(plane!.processes.map((process) => process.name)).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok']);
     const { stdout } = await run(['version', '-o', 'json']);
     expect((JSON.parse(stdout) as { serverVersion: { gitVersion: string } }).serverVersion.gitVersion).toBe(kubernetesVersion());
     // RBAC's bootstrap roles know them by the user names their certificates carry.
@@ -83,6 +85,26 @@ describe('kube-controller-manager and kube-scheduler', () => {
     );
     const scheduled = pods?.items[0]?.status?.conditions?.find((c) => c.type === 'PodScheduled');
     expect(scheduled).toMatchObject({ reason: 'Unschedulable', message: 'no nodes available to schedule pods' });
+  });
+
+  it('on a simulated node (KWOK) the scheduler places the pod, it runs, and the Deployment controller reports it available', async () => {
+    const node = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'simulated-0', annotations: { [SIMULATED_NODE_ANNOTATION.key]: SIMULATED_NODE_ANNOTATION.value }, labels: { 'kubernetes.io/hostname': 'simulated-0', type: 'kwok' } },
+      // What a kubelet registers: the scheduler fits pods into the allocatable resources.
+      status: { capacity: { cpu: '2', memory: '4Gi', pods: '10' }, allocatable: { cpu: '2', memory: '4Gi', pods: '10' } },
+    };
+    const file = join(dir, 'node.json');
+    writeFileSync(file, JSON.stringify(node));
+    await run(['apply', '-f', file]);
+    type NodeView = { status?: { conditions?: { type: string; status: string }[] } };
+    await waitFor('node Ready', () => getJson<NodeView>(['node', 'simulated-0']), (n) => Boolean(n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')), 30_000);
+    type DeploymentView = { status?: { availableReplicas?: number } };
+    await waitFor('Deployment available', () => getJson<DeploymentView>(['deployment', 'web', '-n', 'sa-probe']), (d) => d?.status?.availableReplicas === 1, 60_000);
+    type PodList = { items: { spec: { nodeName?: string }; status: { phase: string } }[] };
+    const pods = await getJson<PodList>(['pods', '-n', 'sa-probe', '-l', 'app=web']);
+    expect(pods?.items.map((pod) => [pod.spec.nodeName, pod.status.phase])).toEqual([['simulated-0', 'Running']]);
   });
 
   it('the namespace controller empties and removes a deleted namespace', async () => {
