@@ -3,8 +3,10 @@
  * API server and started by the launcher with their own client certificates, on a control plane of
  * this suite's own (the shared one runs without them until the Fargate scheduler stand-in places
  * pods): real ServiceAccount, namespace, garbage-collection, Deployment and ReplicaSet controllers,
- * a scheduler that looks for a node for every pod, and KWOK, which keeps a simulated node Ready and
- * runs the pods bound to it.
+ * a scheduler that looks for a node for every pod, KWOK, which keeps a simulated node Ready and
+ * runs the pods bound to it, and the Fargate scheduler stand-in, which gives a pod an ACTIVE
+ * profile takes a Fargate node of its own (here with a fixed list of profiles; EKS's come with the
+ * shared environment).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,9 @@ import { ensureBinaries, kubernetesVersion, type Binaries } from '../../scripts/
 import { SIMULATED_NODE_ANNOTATION, startControlPlane, type ControlPlane } from '../../scripts/dev-env/control-plane.js';
 import { kubectl } from '../../scripts/dev-env/kubectl.js';
 import { waitFor } from '../support/wait-for.js';
+import { loadKubeConfig } from '../../src/kube/kube-config.js';
+import { startFargateScheduler } from '../../scripts/dev-env/fargate-scheduler/fargate-scheduler.js';
+import type { ProfileView } from '../../scripts/dev-env/fargate-scheduler/fargate-placement.js';
 
 // nodelifecycle lifts the not-ready taint the API server puts on every new node once it is Ready.
 const CONTROLLERS = ['serviceaccount', 'serviceaccount-token', 'namespace', 'garbagecollector', 'deployment', 'replicaset', 'nodelifecycle'];
@@ -111,4 +116,51 @@ describe('kube-controller-manager and kube-scheduler', () => {
     await run(['delete', 'namespace', 'sa-probe', '--wait=false']);
     await waitFor('namespace gone', () => getJson(['namespace', 'sa-probe']), (found) => found === undefined, 60_000);
   });
+
+  it('the Fargate scheduler stand-in gives a matching pod a Fargate node of its own, leaves another Pending with an event, and removes the node with the pod', async () => {
+    await run(['delete', 'node', 'simulated-0']);
+    const profiles: ProfileView[] = [{ name: 'fw-shared-1a2b', status: 'ACTIVE', selectors: [{ namespace: 'fargate-*', labels: {} }], subnets: ['subnet-a', 'subnet-b'] }];
+    const scheduler = startFargateScheduler({ kubeConfig: loadKubeConfig({ kubeconfig: plane!.kubeconfigPath }), region: 'us-east-1', profiles: async () => profiles, zoneOf: async (subnet) => (subnet === 'subnet-a' ? 'us-east-1a' : 'us-east-1b') });
+    try {
+      for (const namespace of ['fargate-a', 'elsewhere']) {
+        await run(['create', 'namespace', namespace]);
+        const deployment = {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'api', namespace },
+          spec: {
+            selector: { matchLabels: { app: 'api' } },
+            template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'public.ecr.aws/nginx/nginx:1.27', resources: { requests: { cpu: '250m', memory: '512Mi' } } }] } },
+          },
+        };
+        writeFileSync(join(dir, `${namespace}.json`), JSON.stringify(deployment));
+        await run(['apply', '-f', join(dir, `${namespace}.json`)]);
+      }
+      type PodList = { items: { metadata: { name: string; annotations?: Record<string, string> }; spec: { nodeName?: string }; status: { phase: string } }[] };
+      const running = await waitFor(
+        'the pod Running on a Fargate node',
+        () => getJson<PodList>(['pods', '-n', 'fargate-a', '-l', 'app=api']),
+        (list) => list?.items.length === 1 && list.items[0]!.status.phase === 'Running' && Boolean(list.items[0]!.spec.nodeName),
+        60_000,
+      );
+      const pod = running!.items[0]!;
+      expect(pod.spec.nodeName).toMatch(/^fargate-ip-10-0-\d+-\d+\.ec2\.internal$/);
+      expect(pod.metadata.annotations?.['CapacityProvisioned']).toBe('0.25vCPU 1GB');
+      type NodeView = { metadata: { labels: Record<string, string> }; spec: { taints?: { key: string; effect: string }[] } };
+      const node = await getJson<NodeView>(['node', pod.spec.nodeName!]);
+      expect(node?.metadata.labels).toMatchObject({ 'eks.amazonaws.com/compute-type': 'fargate', 'eks.amazonaws.com/fargate-profile': 'fw-shared-1a2b', 'topology.kubernetes.io/zone': expect.stringMatching(/^us-east-1[ab]$/) });
+      expect(node?.spec.taints).toEqual([expect.objectContaining({ key: 'eks.amazonaws.com/compute-type', effect: 'NoSchedule' })]);
+
+      type EventList = { items: { reason: string; message: string; involvedObject: { name: string } }[] };
+      const events = await waitFor('the unmatched pod\'s event', () => getJson<EventList>(['events', '-n', 'elsewhere']), (list) => Boolean(list?.items.some((e) => e.message.startsWith('Pod not supported on Fargate'))), 30_000);
+      expect(events?.items.find((e) => e.message.startsWith('Pod not supported on Fargate'))?.message).toContain('no Fargate profile matches namespace elsewhere');
+      const pending = await getJson<PodList>(['pods', '-n', 'elsewhere', '-l', 'app=api']);
+      expect(pending?.items.map((p) => [p.status.phase, p.spec.nodeName])).toEqual([['Pending', undefined]]);
+
+      await run(['delete', 'deployment', 'api', '-n', 'fargate-a']);
+      await waitFor('the Fargate node gone with its pod', () => getJson(['node', pod.spec.nodeName!]), (found) => found === undefined, 60_000);
+    } finally {
+      await scheduler.stop();
+    }
+  }, 120_000);
 });
