@@ -9,6 +9,7 @@ import { AwsCallLog, isWriteOperation } from '../../src/aws/call-log.js';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { SdkEksClusterReader } from '../../src/aws/eks-cluster.js';
 import { isInTransition, SdkFargateProfileStore, type FargateProfileSpec } from '../../src/aws/fargate-profiles.js';
+import { eksProfileSource, subnetZoneSource } from '../../scripts/dev-env/fargate-scheduler/eks-sources.js';
 import { diffRole, SdkIamRoleStore, type RoleSpec } from '../../src/aws/iam-roles.js';
 import { isOwnedBy } from '../../src/aws/ownership.js';
 import { LanedProfileOperations, type LaneOutcome } from '../../src/aws/laned-profile-operations.js';
@@ -298,6 +299,18 @@ describe('Fargate profiles through the lane', () => {
     await store.tag(observed!.arn, { 'fargate.eksops.dev/deletion-policy': 'Retain' });
     expect((await store.describe(CLUSTER, observed!.name))?.tags).toEqual({ ...profile('lane-a').tags, 'fargate.eksops.dev/deletion-policy': 'Retain' });
     expect((await store.list(CLUSTER)).find((listed) => listed.name === observed!.name)?.tags['fargate.eksops.dev/deletion-policy']).toBe('Retain');
+  }, 30_000);
+
+  it('the Fargate scheduler stand-in reads the profiles EKS reports and the zones of their subnets', async () => {
+    const store = new SdkFargateProfileStore(clients.eks);
+    await settled(store);
+    const profiles = await eksProfileSource(clients.eks, CLUSTER)();
+    const lane = profiles.find((found) => found.name === profile('lane-a').name);
+    expect(lane).toEqual({ name: profile('lane-a').name, status: 'ACTIVE', selectors: profile('lane-a').selectors, subnets: expect.arrayContaining(seed.privateSubnetIds) });
+    const zoneOf = subnetZoneSource(clients.ec2);
+    const zones = await Promise.all(seed.privateSubnetIds.map((subnet) => zoneOf(subnet)));
+    expect(zones.every((zone) => zone.startsWith(REGION))).toBe(true);
+    await expect(zoneOf('subnet-00000000000000000')).rejects.toThrow();
   }, 30_000);
 
   it('deletes one profile at a time: DELETING holds the lane until the profile is gone', async () => {
