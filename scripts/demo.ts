@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { CreateSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { stringify } from 'yaml';
 import { markDeploymentsAvailable, OPERATOR_CHILDREN_SELECTOR } from './dev-env/deployment-availability.js';
-import { ensureNamespaces, kubectl, manifestFiles, manifestObjects, type KubectlTarget } from './dev-env/kubectl.js';
+import { ensureNamespaces, kubectl, manifestFiles, manifestObjects, waitForEstablished, type KubectlTarget } from './dev-env/kubectl.js';
 import { startEnvironment, type Environment } from './dev-env/launcher.js';
 import { freePort, LOOPBACK } from './dev-env/ports.js';
 import { logTail, startProcess, waitUntilReady, type ManagedProcess } from './dev-env/processes.js';
@@ -179,7 +179,7 @@ async function main(): Promise<number> {
   const sgpCrd = join(env.tempDir, 'securitygrouppolicy-crd.yaml');
   writeFileSync(sgpCrd, stringify(SECURITY_GROUP_POLICY_CRD));
   await kubectl(env, ['apply', '--server-side', '-f', sgpCrd]);
-  await kubectl(env, ['wait', '--for=condition=Established', '--timeout=60s', '-f', sgpCrd]);
+  await waitForEstablished(env, [sgpCrd]);
   say('installed the SecurityGroupPolicy CRD (vpcresources.k8s.aws/v1beta1), as the EKS VPC resource controller provides');
 
   const healthPort = await freePort();

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { waitUntilReady } from './processes.js';
 
 const run = promisify(execFile);
 
@@ -63,8 +64,30 @@ export async function installCrds(target: KubectlTarget, dir: string, timeoutMs 
   if (files.length === 0) return files;
   const fileArgs = files.flatMap((file) => ['-f', file]);
   await kubectl(target, ['apply', '--server-side', '--force-conflicts', ...fileArgs]);
-  await kubectl(target, ['wait', '--for=condition=Established', `--timeout=${Math.ceil(timeoutMs / 1000)}s`, ...fileArgs], timeoutMs + 10_000);
+  await waitForEstablished(target, files, timeoutMs);
   return files;
+}
+
+interface CrdState {
+  status?: { conditions?: { type?: string; status?: string }[] };
+}
+
+/**
+ * Waits until every CustomResourceDefinition in the files is Established. Polled here rather than
+ * with `kubectl wait --for=condition=Established`, which exits with ".status.conditions accessor
+ * error: <nil>" instead of waiting when it reads a CRD the API server has not given conditions yet.
+ */
+export async function waitForEstablished(target: KubectlTarget, files: readonly string[], timeoutMs = 60_000): Promise<void> {
+  const fileArgs = files.flatMap((file) => ['-f', file]);
+  await waitUntilReady(
+    `CustomResourceDefinitions Established (${files.join(', ')})`,
+    async () => {
+      const parsed = JSON.parse((await kubectl(target, ['get', ...fileArgs, '-o', 'json'])).stdout) as CrdState & { items?: CrdState[] };
+      const crds = parsed.items ?? [parsed];
+      return crds.length > 0 && crds.every((crd) => crd.status?.conditions?.some((condition) => condition.type === 'Established' && condition.status === 'True'));
+    },
+    { timeoutMs, intervalMs: 200 },
+  );
 }
 
 /** The objects in a manifest file (empty documents dropped), as plain data. */
