@@ -103,6 +103,8 @@ function clusterStatements(
   const problems: string[] = [];
   const warnings: string[] = [];
   const owned: Condition = { StringEquals: { [`aws:ResourceTag/${TAG_CLUSTER}`]: name } };
+  /** A create (or tag-on-create) for this cluster: its tag in the request, only the operator's keys, and `also`. */
+  const creating = (also: Record<string, string> = {}): Condition => ({ StringEquals: { [`aws:RequestTag/${TAG_CLUSTER}`]: name, ...also }, ...onlyOwnershipTagKeys() });
   const boundaryHeld: Condition = boundary ? { StringEquals: { [`aws:ResourceTag/${TAG_CLUSTER}`]: name, 'iam:PermissionsBoundary': boundary } } : owned;
 
   if (rolePath === '/') {
@@ -134,7 +136,7 @@ function clusterStatements(
       Effect: 'Allow',
       Action: ['eks:CreateFargateProfile', 'eks:TagResource'],
       Resource: [`arn:${partition}:eks:${cluster.spec.region}:${accountId}:cluster/${name}`, profiles],
-      Condition: { StringEquals: { [`aws:RequestTag/${TAG_CLUSTER}`]: name }, ...onlyOwnershipTagKeys() },
+      Condition: creating(),
     },
     { Sid: `DeleteOwnedFargateProfiles${suffix}`, Effect: 'Allow', Action: ['eks:DeleteFargateProfile'], Resource: profiles, Condition: owned },
   );
@@ -147,10 +149,7 @@ function clusterStatements(
       Effect: 'Allow',
       Action: ['iam:CreateRole'],
       Resource: irsaRoles,
-      Condition: {
-        StringEquals: { [`aws:RequestTag/${TAG_CLUSTER}`]: name, ...(boundary ? { 'iam:PermissionsBoundary': boundary } : {}) },
-        ...onlyOwnershipTagKeys(),
-      },
+      Condition: creating(boundary ? { 'iam:PermissionsBoundary': boundary } : {}),
     },
     {
       Sid: `TagOwnedRoles${suffix}`,
@@ -219,7 +218,7 @@ function clusterStatements(
         Effect: 'Allow',
         Action: ['iam:CreateRole'],
         Resource: executionRole,
-        Condition: { StringEquals: { [`aws:RequestTag/${TAG_CLUSTER}`]: name }, ...onlyOwnershipTagKeys() },
+        Condition: creating(),
       },
       {
         Sid: `ChangeExecutionRole${suffix}`,
@@ -258,7 +257,7 @@ function clusterStatements(
       Effect: 'Allow',
       Action: ['iam:CreateOpenIDConnectProvider', 'iam:TagOpenIDConnectProvider'],
       Resource: providers,
-      Condition: { StringEquals: { [`aws:RequestTag/${TAG_CLUSTER}`]: name }, ...onlyOwnershipTagKeys() },
+      Condition: creating(),
     });
   }
   if (iam.deleteOIDCProvider) {
