@@ -75,3 +75,40 @@ export function renderTable(rows: StatusRow[], width = 160): string {
       .trimEnd();
   return [line(COLUMNS.map(([, title]) => title)), ...rows.map((row) => line(COLUMNS.map(([key]) => row[key])))].join('\n');
 }
+
+/** The parts of a workload's pod the placement check reads. */
+export interface PodLike {
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: { nodeName?: string };
+  status?: { phase?: string };
+}
+
+/** A FargateWorkload with the capacity its status reports. */
+export type WorkloadWithCapacity = OperatorObject & { status?: OperatorObject['status'] & { capacity?: { vcpu?: string; memoryGB?: string } } };
+
+/**
+ * Checks where each workload's pods run, as EKS would show it: Running, on a Fargate node
+ * (`fargate-ip-...`), and provisioned (the `CapacityProvisioned` annotation EKS writes) at the size
+ * the workload's status reports. Returns one line per pod and the problems found (none when all hold).
+ */
+export function podPlacementReport(workloads: WorkloadWithCapacity[], pods: PodLike[], workloadLabel: string): { lines: string[]; problems: string[] } {
+  const lines: string[] = [];
+  const problems: string[] = [];
+  for (const workload of workloads) {
+    const namespace = workload.metadata?.namespace ?? '';
+    const name = workload.metadata?.name ?? '';
+    const capacity = workload.status?.capacity;
+    const expected = capacity?.vcpu && capacity.memoryGB ? `${capacity.vcpu}vCPU ${capacity.memoryGB}GB` : undefined;
+    const own = pods.filter((pod) => pod.metadata?.namespace === namespace && pod.metadata.labels?.[workloadLabel] === name);
+    if (own.length === 0) problems.push(`${namespace}/${name}: no pods`);
+    for (const pod of own) {
+      const provisioned = pod.metadata?.annotations?.CapacityProvisioned;
+      const node = pod.spec?.nodeName ?? '';
+      lines.push(`${namespace}/${pod.metadata?.name ?? ''}  ${pod.status?.phase ?? '?'}  ${node || '(no node)'}  CapacityProvisioned=${provisioned ?? '(none)'}  status.capacity=${expected ?? '(none)'}`);
+      if (pod.status?.phase !== 'Running') problems.push(`${namespace}/${pod.metadata?.name ?? ''} is ${pod.status?.phase ?? 'in no phase'}`);
+      if (!node.startsWith('fargate-ip-')) problems.push(`${namespace}/${pod.metadata?.name ?? ''} is not on a Fargate node (${node || 'none'})`);
+      if (provisioned !== expected) problems.push(`${namespace}/${pod.metadata?.name ?? ''}: CapacityProvisioned ${provisioned ?? '(none)'} differs from the workload's status.capacity ${expected ?? '(none)'}`);
+    }
+  }
+  return { lines, problems };
+}

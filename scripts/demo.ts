@@ -1,28 +1,32 @@
 // `npm run demo [-- --once] [-- --timeout 300]`: the whole thing on this machine. Starts etcd,
-// kube-apiserver, moto and the EKS proxy (building what is missing), seeds the AWS account with the
-// EKS cluster "demo", installs the CRDs, starts `bin/eks-fargate-operator run` as a child process,
-// applies examples/ (the FargateCluster with the seeded subnets) and shows a live status table
-// until everything is Ready. Then it keeps running until Ctrl-C (or, with --once,
-// DEMO_EXIT_WHEN_READY=1 or CI=true, exits 0), stopping the operator and the environment.
+// kube-apiserver, kube-controller-manager, kube-scheduler, KWOK, moto, the EKS proxy and the
+// Fargate scheduler stand-in (building what is missing), seeds the AWS account with the EKS cluster
+// "demo", installs the CRDs, starts `bin/eks-fargate-operator run` as a child process, applies
+// examples/ (the FargateCluster with the seeded subnets) and shows a live status table until
+// everything is Ready, then where the pods run (Fargate nodes, CapacityProvisioned against the
+// size in status). Then it keeps running until Ctrl-C (or, with --once, DEMO_EXIT_WHEN_READY=1 or
+// CI=true, exits 0), stopping the operator and the environment.
 //
-// No kubelet or kube-controller-manager runs here, so no pod ever starts and no Deployment becomes
-// available by itself: the demo plays those parts by marking the operator's Deployments available
-// (and gives their Ingresses a load balancer hostname, as the AWS Load Balancer Controller would).
+// The pods really run (on KWOK's simulated Fargate nodes), so Deployments become available through
+// the real controllers. Only the AWS Load Balancer Controller is played: an Ingress gets a made-up
+// load balancer hostname (docs/aws-load-balancer-controller.md says why the real one cannot run here).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CreateSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { stringify } from 'yaml';
-import { markDeploymentsAvailable, OPERATOR_CHILDREN_SELECTOR } from './dev-env/deployment-availability.js';
+import { LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE } from '../src/api/constants.js';
 import { ensureNamespaces, kubectl, manifestFiles, manifestObjects, waitForEstablished, type KubectlTarget } from './dev-env/kubectl.js';
 import { startEnvironment, type Environment } from './dev-env/launcher.js';
 import { freePort, LOOPBACK } from './dev-env/ports.js';
 import { logTail, startProcess, waitUntilReady, type ManagedProcess } from './dev-env/processes.js';
 import { repoRoot } from './dev-env/repo-root.js';
 import { EMULATOR_CREDENTIALS, type SeedResult } from './dev-env/seed.js';
-import { isReady, renderTable, statusRow, type OperatorObject } from './demo-status.js';
+import { isReady, podPlacementReport, renderTable, statusRow, type OperatorObject, type PodLike, type WorkloadWithCapacity } from './demo-status.js';
 
 const VIEW_INTERVAL_MS = 2000;
+/** Label selector of every Kubernetes child the operator made. */
+const OPERATOR_CHILDREN_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
 const root = repoRoot();
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
@@ -59,7 +63,7 @@ function stopAll(): Promise<void> {
       await operator.stop(15_000);
     }
     if (environment) {
-      say('stopping etcd, kube-apiserver, moto and the EKS proxy, removing their temp folder');
+      say('stopping the Fargate scheduler stand-in, KWOK, kube-scheduler, kube-controller-manager, kube-apiserver, etcd, moto and the EKS proxy, removing their temp folder');
       await environment.stop();
     }
   })());
@@ -161,6 +165,24 @@ async function createExampleSecurityGroups(env: Environment, seed: SeedResult, m
   }
 }
 
+/**
+ * Shows where the workloads' pods run (`kubectl get pods -o wide`) and checks each against EKS's
+ * promise: Running on a Fargate node, provisioned at the size the workload's status reports.
+ */
+async function showPods(env: Environment, workloads: WorkloadWithCapacity[]): Promise<boolean> {
+  const wide = await kubectl(env, ['get', 'pods', '-A', '-o', 'wide', '-l', LABEL_WORKLOAD]);
+  say(`the workloads' pods (kubectl get pods -A -o wide -l ${LABEL_WORKLOAD}):\n${wide.stdout.trim()}`);
+  const pods = (await getJson<PodLike>(env, ['pods', '-A', '-l', LABEL_WORKLOAD])).items;
+  const report = podPlacementReport(workloads, pods, LABEL_WORKLOAD);
+  say(`CapacityProvisioned (written by the Fargate scheduler) against status.capacity (the operator's sizing):\n${report.lines.map((line) => `  ${line}`).join('\n')}`);
+  if (report.problems.length > 0) {
+    say(`pods not as EKS would run them:\n${report.problems.map((problem) => `  ${problem}`).join('\n')}`);
+    return false;
+  }
+  say(`every pod Running on a Fargate node, provisioned at the size in its workload's status (${pods.length} pods)`);
+  return true;
+}
+
 async function main(): Promise<number> {
   say(once ? `exits when everything is Ready (timeout ${timeoutMs / 1000} s)` : 'runs until Ctrl-C');
   environment = await startEnvironment({
@@ -173,6 +195,7 @@ async function main(): Promise<number> {
   const seed = env.seed;
   if (!seed) throw new Error('the environment was started without a seed');
   say(`AWS account ${seed.accountId} seeded: EKS cluster "${seed.clusterName}" in ${seed.region}, private subnets ${seed.privateSubnetIds.join(', ')}`);
+  say(`kubectl version:\n${(await kubectl(env, ['version'])).stdout.trim()}`);
 
   // On EKS the VPC resource controller serves SecurityGroupPolicy; here its CRD stands in, so that
   // workloads asking for security groups for pods get one (nothing enforces it without the CNI).
@@ -218,7 +241,7 @@ async function main(): Promise<number> {
   await ensureNamespaces(env, examples);
   const { stdout } = await kubectl(env, ['apply', '--server-side', '-f', applied]);
   say(`applied examples/ (the FargateCluster on the seeded subnets):\n${stdout.trim()}`);
-  say('no nodes run here; the demo marks Deployments available as a kubelet would');
+  say('pods run on Fargate nodes simulated by KWOK, one node per pod, as EKS gives them');
 
   const expected = manifests.map((object) => `${object.kind}/${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`);
   const deadline = Date.now() + timeoutMs;
@@ -232,7 +255,6 @@ async function main(): Promise<number> {
       const status = await running.exited;
       throw new Error(`the operator exited (${status.signal ?? `exit ${status.code}`}); last lines of ${operatorLog}:\n${logTail(operatorLog)}`);
     }
-    for (const name of await markDeploymentsAvailable(env)) say(`marked Deployment ${name} available, as a kubelet would`);
     await assignLoadBalancers(env);
     const objects = [
       ...(await getJson<OperatorObject>(env, ['fargateclusters'])).items,
@@ -252,7 +274,8 @@ async function main(): Promise<number> {
     if (allReady && !announced) {
       announced = true;
       say(`everything is Ready: ${objects.length} objects`);
-      if (once) return 0;
+      const placement = await showPods(env, objects.filter((object) => object.kind === 'FargateWorkload'));
+      if (once) return placement ? 0 : 1;
       say(`still running; look around with: ${env.kubectl} --kubeconfig ${env.kubeconfigPath} get fargateworkloads -A   (Ctrl-C stops everything)`);
     }
     if (once && Date.now() > deadline) {

@@ -170,8 +170,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         `--service-account-signing-key-file=${pki.serviceAccountKey}`,
         '--authorization-mode=RBAC',
         '--allow-privileged=true',
-        // No controller-manager creates the default ServiceAccounts, so pods would be refused.
-        '--disable-admission-plugins=ServiceAccount',
+        // Without the controller manager nothing makes a namespace's default ServiceAccount, and
+        // the ServiceAccount admission plugin would refuse every pod.
+        ...(options.controllers ? [] : ['--disable-admission-plugins=ServiceAccount']),
         // The least-privilege test reads what the operator's ServiceAccount did from this log.
         `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
         `--audit-log-path=${auditLogPath(dir)}`,

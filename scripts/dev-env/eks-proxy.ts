@@ -52,6 +52,11 @@ export interface EksProxy {
   /** Changes delays or faults for the calls that follow; new `faults` restart their counts. */
   configure(opts: Partial<Omit<EksProxyOptions, 'target' | 'port'>>): void;
   clearCalls(): void;
+  /**
+   * The state EKS would show now for a profile when it differs from moto's (CREATING or DELETING):
+   * what the Fargate scheduler stand-in, which reads moto directly, lays over moto's answer.
+   */
+  profileStatus(region: string, cluster: string, profile: string): TransitionStatus | undefined;
   stop(): Promise<void>;
 }
 
@@ -328,6 +333,7 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
     clearCalls: () => {
       calls.length = 0;
     },
+    profileStatus: (region, cluster, profile) => lifecycle.statusOf(`${region}/${cluster}`, profile, Date.now()),
     stop: async () => {
       // Held deletes are dropped: moto goes away with the environment.
       for (const timer of heldDeletes) clearTimeout(timer);

@@ -1,15 +1,43 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { loadKubeConfig } from '../../src/kube/kube-config.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { ensureBinaries } from './binaries.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { startEksProxy, type EksProxy, type EksProxyOptions } from './eks-proxy.js';
+import { eksProfileSource, subnetPlaceSource } from './fargate-scheduler/eks-sources.js';
+import { startFargateScheduler, type FargateScheduler } from './fargate-scheduler/fargate-scheduler.js';
 import { installCrds } from './kubectl.js';
 import { startMoto, type MotoServer } from './moto.js';
 import { repoRoot } from './repo-root.js';
-import { seedAwsAccount, type SeedResult } from './seed.js';
+import { EMULATOR_CREDENTIALS, seedAwsAccount, type SeedResult } from './seed.js';
 
-/** What to start besides the fixed set (etcd, kube-apiserver, moto, EKS proxy). */
+/**
+ * The controllers of kube-controller-manager the environment runs: what a cluster needs for the
+ * operator's children to live (Deployments make pods, owners' deletes cascade, namespaces empty
+ * and go, HorizontalPodAutoscalers and PodDisruptionBudgets are acted on, Services get
+ * endpoints). nodelifecycle lifts the not-ready taint the API server puts on every new node once
+ * KWOK reports it Ready; podgc deletes pods whose node is gone.
+ */
+export const ENVIRONMENT_CONTROLLERS = [
+  'serviceaccount',
+  'serviceaccount-token',
+  'namespace',
+  'garbagecollector',
+  'deployment',
+  'replicaset',
+  'horizontalpodautoscaling',
+  'disruption',
+  'endpoint',
+  'endpointslice',
+  'nodelifecycle',
+  'podgc',
+] as const;
+
+/** What to start besides the fixed set (etcd, kube-apiserver, controller manager, scheduler, KWOK, moto, EKS proxy, Fargate scheduler). */
 export interface EnvironmentOptions {
   /** Folder in which the environment's temp folder is made (default: the OS temp folder). */
   tmpRoot?: string;
@@ -112,9 +140,11 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
   let controlPlane: ControlPlane | undefined;
   let moto: MotoServer | undefined;
   let proxy: EksProxy | undefined;
+  let fargateScheduler: FargateScheduler | undefined;
   let stopping: Promise<void> | undefined;
   const stopAll = (): Promise<void> =>
     (stopping ??= (async () => {
+      await fargateScheduler?.stop().catch(() => undefined);
       const results = await Promise.allSettled([proxy?.stop(), moto?.stop(), controlPlane?.stop()]);
       rmSync(tempDir, { recursive: true, force: true });
       tempDirs.delete(tempDir);
@@ -126,7 +156,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     const started = Date.now();
     // moto (Python) and the control plane start in parallel: each takes a few seconds.
     const [controlPlaneStart, motoStart] = await Promise.allSettled([
-      startControlPlane({ binaries, dir: join(tempDir, 'control-plane'), readyTimeoutMs: options.readyTimeoutMs }),
+      startControlPlane({ binaries, dir: join(tempDir, 'control-plane'), readyTimeoutMs: options.readyTimeoutMs, controllers: ENVIRONMENT_CONTROLLERS, simulatedNodes: true }),
       startMoto({ logFile: join(tempDir, 'moto.log') }),
     ]);
     // Keep whichever started, so that the cleanup below stops it when the other failed.
@@ -137,13 +167,26 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     const plane = controlPlaneStart.value;
     const emulator = motoStart.value;
     proxy = await startEksProxy({ ...options.proxy, target: emulator.url });
-    log(`etcd, kube-apiserver, moto and the EKS proxy ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${tempDir})`);
+    log(`etcd, kube-apiserver, kube-controller-manager, kube-scheduler, KWOK, moto and the EKS proxy ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${tempDir})`);
 
     const target = { kubectl: binaries.kubectl, kubeconfigPath: plane.kubeconfigPath };
     const crdsDir = options.crdsDir === undefined ? join(repoRoot(), 'crds') : options.crdsDir;
     const crds = crdsDir === false ? [] : await installCrds(target, crdsDir);
     // Seeded straight into moto, so that faults configured on the proxy cannot break the seed.
     const seed = options.seed === false ? undefined : await seedAwsAccount({ endpoint: emulator.url, region });
+    if (seed) {
+      // EKS's part for the seeded cluster: it reads moto itself, and the proxy's CREATING/DELETING.
+      const aws = { endpoint: emulator.url, region, credentials: EMULATOR_CREDENTIALS };
+      const eksProxy = proxy;
+      fargateScheduler = await startFargateScheduler({
+        kubeConfig: loadKubeConfig({ kubeconfig: plane.kubeconfigPath }),
+        region,
+        clusterName: seed.clusterName,
+        profiles: eksProfileSource(new EKSClient(aws), seed.clusterName, (profile) => eksProxy.profileStatus(region, seed.clusterName, profile)),
+        subnetOf: subnetPlaceSource(new EC2Client(aws)),
+        logger: createLogger({ stream: createWriteStream(join(tempDir, 'fargate-scheduler.log')) }),
+      });
+    }
 
     const environment: Environment = {
       tempDir,

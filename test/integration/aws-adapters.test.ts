@@ -9,7 +9,7 @@ import { AwsCallLog, isWriteOperation } from '../../src/aws/call-log.js';
 import { createAwsClients, type AwsClients } from '../../src/aws/clients.js';
 import { SdkEksClusterReader } from '../../src/aws/eks-cluster.js';
 import { isInTransition, SdkFargateProfileStore, type FargateProfileSpec } from '../../src/aws/fargate-profiles.js';
-import { eksProfileSource, subnetZoneSource } from '../../scripts/dev-env/fargate-scheduler/eks-sources.js';
+import { eksProfileSource, subnetPlaceSource } from '../../scripts/dev-env/fargate-scheduler/eks-sources.js';
 import { diffRole, SdkIamRoleStore, type RoleSpec } from '../../src/aws/iam-roles.js';
 import { isOwnedBy } from '../../src/aws/ownership.js';
 import { LanedProfileOperations, type LaneOutcome } from '../../src/aws/laned-profile-operations.js';
@@ -301,16 +301,20 @@ describe('Fargate profiles through the lane', () => {
     expect((await store.list(CLUSTER)).find((listed) => listed.name === observed!.name)?.tags['fargate.eksops.dev/deletion-policy']).toBe('Retain');
   }, 30_000);
 
-  it('the Fargate scheduler stand-in reads the profiles EKS reports and the zones of their subnets', async () => {
+  it("the Fargate scheduler stand-in reads the profiles EKS reports (with the proxy's transition state laid over) and the zones and CIDRs of their subnets", async () => {
     const store = new SdkFargateProfileStore(clients.eks);
     await settled(store);
     const profiles = await eksProfileSource(clients.eks, CLUSTER)();
     const lane = profiles.find((found) => found.name === profile('lane-a').name);
     expect(lane).toEqual({ name: profile('lane-a').name, status: 'ACTIVE', selectors: profile('lane-a').selectors, subnets: expect.arrayContaining(seed.privateSubnetIds) });
-    const zoneOf = subnetZoneSource(clients.ec2);
-    const zones = await Promise.all(seed.privateSubnetIds.map((subnet) => zoneOf(subnet)));
-    expect(zones.every((zone) => zone.startsWith(REGION))).toBe(true);
-    await expect(zoneOf('subnet-00000000000000000')).rejects.toThrow();
+    // Laid over moto's answer: the state the proxy gives a profile in transition.
+    const overlaid = await eksProfileSource(clients.eks, CLUSTER, (name) => (name === profile('lane-a').name ? 'DELETING' : undefined))();
+    expect(overlaid.find((found) => found.name === profile('lane-a').name)?.status).toBe('DELETING');
+    const placeOf = subnetPlaceSource(clients.ec2);
+    const places = await Promise.all(seed.privateSubnetIds.map((subnet) => placeOf(subnet)));
+    expect(places.map((place) => place.zone.startsWith(REGION))).toEqual(seed.privateSubnetIds.map(() => true));
+    expect(places.map((place) => place.cidr)).toEqual(['10.0.1.0/24', '10.0.2.0/24']);
+    await expect(placeOf('subnet-00000000000000000')).rejects.toThrow(/subnet-00000000000000000/);
   }, 30_000);
 
   it('deletes one profile at a time: DELETING holds the lane until the profile is gone', async () => {

@@ -119,8 +119,16 @@ describe('kube-controller-manager and kube-scheduler', () => {
 
   it('the Fargate scheduler stand-in gives a matching pod a Fargate node of its own, leaves another Pending with an event, and removes the node with the pod', async () => {
     await run(['delete', 'node', 'simulated-0']);
-    const profiles: ProfileView[] = [{ name: 'fw-shared-1a2b', status: 'ACTIVE', selectors: [{ namespace: 'fargate-*', labels: {} }], subnets: ['subnet-a', 'subnet-b'] }];
-    const scheduler = startFargateScheduler({ kubeConfig: loadKubeConfig({ kubeconfig: plane!.kubeconfigPath }), region: 'us-east-1', profiles: async () => profiles, zoneOf: async (subnet) => (subnet === 'subnet-a' ? 'us-east-1a' : 'us-east-1b') });
+    let profiles: ProfileView[] = [{ name: 'fw-shared-1a2b', status: 'ACTIVE', selectors: [{ namespace: 'fargate-*', labels: {} }], subnets: ['subnet-a', 'subnet-b'] }];
+    const subnets: Record<string, { zone: string; cidr: string }> = { 'subnet-a': { zone: 'us-east-1a', cidr: '10.0.1.0/24' }, 'subnet-b': { zone: 'us-east-1b', cidr: '10.0.2.0/24' } };
+    const scheduler = await startFargateScheduler({
+      kubeConfig: loadKubeConfig({ kubeconfig: plane!.kubeconfigPath }),
+      region: 'us-east-1',
+      clusterName: 'local',
+      profiles: async () => profiles,
+      subnetOf: async (subnet) => subnets[subnet] ?? Promise.reject(new Error(`unknown subnet ${subnet}`)),
+      resyncMs: 250,
+    });
     try {
       for (const namespace of ['fargate-a', 'elsewhere']) {
         await run(['create', 'namespace', namespace]);
@@ -144,11 +152,13 @@ describe('kube-controller-manager and kube-scheduler', () => {
         60_000,
       );
       const pod = running!.items[0]!;
-      expect(pod.spec.nodeName).toMatch(/^fargate-ip-10-0-\d+-\d+\.ec2\.internal$/);
+      // A private IP of one of the profile's subnets (the first four addresses are AWS's), in that subnet's zone.
+      expect(pod.spec.nodeName).toMatch(/^fargate-ip-10-0-[12]-([4-9]|\d\d+)\.ec2\.internal$/);
       expect(pod.metadata.annotations?.['CapacityProvisioned']).toBe('0.25vCPU 1GB');
       type NodeView = { metadata: { labels: Record<string, string> }; spec: { taints?: { key: string; effect: string }[] } };
       const node = await getJson<NodeView>(['node', pod.spec.nodeName!]);
-      expect(node?.metadata.labels).toMatchObject({ 'eks.amazonaws.com/compute-type': 'fargate', 'eks.amazonaws.com/fargate-profile': 'fw-shared-1a2b', 'topology.kubernetes.io/zone': expect.stringMatching(/^us-east-1[ab]$/) });
+      const zone = pod.spec.nodeName!.startsWith('fargate-ip-10-0-1-') ? 'us-east-1a' : 'us-east-1b';
+      expect(node?.metadata.labels).toMatchObject({ 'eks.amazonaws.com/compute-type': 'fargate', 'eks.amazonaws.com/fargate-profile': 'fw-shared-1a2b', 'topology.kubernetes.io/zone': zone });
       expect(node?.spec.taints).toEqual([expect.objectContaining({ key: 'eks.amazonaws.com/compute-type', effect: 'NoSchedule' })]);
 
       type EventList = { items: { reason: string; message: string; involvedObject: { name: string } }[] };
@@ -157,8 +167,31 @@ describe('kube-controller-manager and kube-scheduler', () => {
       const pending = await getJson<PodList>(['pods', '-n', 'elsewhere', '-l', 'app=api']);
       expect(pending?.items.map((p) => [p.status.phase, p.spec.nodeName])).toEqual([['Pending', undefined]]);
 
+      // Deleting a profile deletes the pods scheduled with it; their replacement matches nothing and stays Pending.
+      profiles = [{ ...profiles[0]!, status: 'DELETING' }];
+      const replaced = await waitFor(
+        'the pod deleted with its profile, and its replacement Pending',
+        () => getJson<PodList>(['pods', '-n', 'fargate-a', '-l', 'app=api']),
+        (list) => list?.items.length === 1 && list.items[0]!.metadata.name !== pod.metadata.name && list.items[0]!.status.phase === 'Pending',
+        60_000,
+      );
+      await waitFor('the old node gone with its pod', () => getJson(['node', pod.spec.nodeName!]), (found) => found === undefined, 60_000);
+      expect(replaced!.items[0]!.spec.nodeName).toBeUndefined();
+      const deletedEvents = await waitFor('the deletion event', () => getJson<EventList>(['events', '-n', 'fargate-a']), (list) => Boolean(list?.items.some((e) => e.reason === 'FargateProfileDeleted')), 30_000);
+      expect(deletedEvents?.items.find((e) => e.reason === 'FargateProfileDeleted')?.message).toBe('Fargate profile fw-shared-1a2b is being deleted: the pod is deleted with it');
+
+      profiles = [{ ...profiles[0]!, name: 'fw-shared-9z9z', status: 'ACTIVE' }];
+      const moved = await waitFor(
+        'the replacement Running on a node of the new profile',
+        () => getJson<PodList>(['pods', '-n', 'fargate-a', '-l', 'app=api']),
+        (list) => list?.items.length === 1 && list.items[0]!.status.phase === 'Running',
+        60_000,
+      );
+      const movedNode = await getJson<NodeView>(['node', moved!.items[0]!.spec.nodeName!]);
+      expect(movedNode?.metadata.labels['eks.amazonaws.com/fargate-profile']).toBe('fw-shared-9z9z');
+
       await run(['delete', 'deployment', 'api', '-n', 'fargate-a']);
-      await waitFor('the Fargate node gone with its pod', () => getJson(['node', pod.spec.nodeName!]), (found) => found === undefined, 60_000);
+      await waitFor('the Fargate node gone with its pod', () => getJson(['node', moved!.items[0]!.spec.nodeName!]), (found) => found === undefined, 60_000);
     } finally {
       await scheduler.stop();
     }

@@ -9,7 +9,6 @@ import { AutoscalingV2Api, CustomObjectsApi, PolicyV1Api } from '@kubernetes/cli
 import type { FargateWorkload } from '../../src/api/types.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
-import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import {
   CLUSTER,
   clusterRef,
@@ -115,7 +114,6 @@ beforeAll(async () => {
   await waitFor(
     `${ns}/${NAME} every child converged`,
     async () => {
-      await markDeploymentsAvailable(environment, ns);
       return readWorkload(ns, NAME);
     },
     (w) => ['WorkloadAvailable', 'NetworkReady', 'IAMRoleReady'].every((type) => condition(w, type)?.status === 'True'),
@@ -270,7 +268,6 @@ describe('names of any legal length (issue 11, item 6)', () => {
       const ready = await waitFor(
         `${longNs}/${longName} available`,
         async () => {
-          await markDeploymentsAvailable(environment, longNs);
           return readWorkload(longNs, longName);
         },
         (w) => condition(w, 'WorkloadAvailable')?.status === 'True',
@@ -351,7 +348,6 @@ describe('no orphan after ordinary edits (issue 11, item 4)', () => {
       const moved = await waitFor(
         `${ns}/early on its second profile, the first one gone`,
         async () => {
-          await markDeploymentsAvailable(environment, ns);
           const workload = await readWorkload(ns, 'early');
           const profiles = await profilesWithPrefix(PREFIX);
           return { workload, firstLeft: profiles.includes(first) };

@@ -8,7 +8,6 @@
  */
 import { planIrsaRole } from '../../src/plan/index.js';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
-import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import {
   CLUSTER,
   condition,
@@ -17,7 +16,6 @@ import {
   deleteWorkload,
   destroyClients,
   ensureReadyCluster,
-  environment,
   kitClusterManifest,
   kitWorkloadManifest,
   proxy,
@@ -62,7 +60,6 @@ function waitForWorkload(name: string, what: string, done: (workload: FargateWor
   return waitFor(
     `${ns}/${name} ${what}`,
     async () => {
-      await markDeploymentsAvailable(environment, ns);
       return readWorkload(ns, name);
     },
     done,

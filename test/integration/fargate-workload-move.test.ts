@@ -1,17 +1,19 @@
 /**
  * Moving a FargateWorkload to another Fargate profile without downtime (design, section 3), on the
- * real API server and moto behind the EKS proxy (profiles held CREATING / DELETING). The test
- * samples the Deployment's pod profile label all along and checks it against the ordered proxy
- * call log: the new profile is created first, the label changes only once it is ACTIVE, and the
- * old profile is deleted only after the label changed and the rollout (played by the test through
- * the Deployment status, as no Deployment controller runs here) completed.
+ * real API server and moto behind the EKS proxy (profiles held CREATING / DELETING), with the
+ * environment's real Deployment controller and scheduler, KWOK and the Fargate scheduler stand-in
+ * (which, as EKS, deletes the pods of a profile being deleted). The test samples the Deployment's
+ * pod profile label all along, and the workload's pods every 200 ms, and checks them against the
+ * ordered proxy call log: the new profile is created first, the label changes only once it is
+ * ACTIVE, the number of Ready pods never drops below replicas - maxUnavailable, and the old profile
+ * is deleted only once no pod runs on it; the pods end on nodes of the new profile.
  */
 import { CreateFargateProfileCommand, DeleteFargateProfileCommand, DescribeFargateProfileCommand } from '@aws-sdk/client-eks';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { ADOPT_ANNOTATION, PROFILE_LABEL } from '../../src/api/constants.js';
 import type { FargateCluster, FargateWorkload, WorkloadProfileSpec } from '../../src/api/types.js';
 import { isNotFound } from '../../src/kube/api-error.js';
 import { planFargateProfile } from '../../src/plan/index.js';
-import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import type { ProxyCall } from '../../scripts/dev-env/eks-proxy.js';
 import {
   apps,
@@ -23,7 +25,6 @@ import {
   destroyClients,
   eks,
   ensureReadyCluster,
-  environment,
   proxy,
   readWorkload,
   removeCluster,
@@ -106,6 +107,44 @@ function sampleDeployment(): { samples: LabelSample[]; stop: () => Promise<void>
   };
 }
 
+/** One look at the workload's pods: how many are Ready, and how many (not terminating) run on each profile's nodes. */
+interface PodSample {
+  at: number;
+  ready: number;
+  onProfile: Record<string, number>;
+}
+
+const EKS_PROFILE_LABEL = 'eks.amazonaws.com/fargate-profile';
+
+/** Samples the workload's pods every 200 ms until stopped (each sample timed before its reads are sent). */
+function samplePods(): { samples: PodSample[]; stop: () => Promise<void> } {
+  const samples: PodSample[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const at = Date.now();
+      const [pods, nodes] = await Promise.all([core.listNamespacedPod({ namespace, labelSelector: `app=${NAME}` }), core.listNode({ labelSelector: 'eks.amazonaws.com/compute-type=fargate' })]);
+      const profileOf = new Map(nodes.items.map((node) => [node.metadata?.name ?? '', node.metadata?.labels?.[EKS_PROFILE_LABEL] ?? '']));
+      const live = pods.items.filter((pod) => !pod.metadata?.deletionTimestamp);
+      const onProfile: Record<string, number> = {};
+      for (const pod of live) {
+        const profile = pod.spec?.nodeName ? (profileOf.get(pod.spec.nodeName) ?? '?') : 'unscheduled';
+        onProfile[profile] = (onProfile[profile] ?? 0) + 1;
+      }
+      const ready = live.filter((pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+      samples.push({ at, ready, onProfile });
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, at + 200 - Date.now())));
+    }
+  })();
+  return {
+    samples,
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
 /** The profile's Create / Describe / Delete calls the proxy answered, in arrival order. */
 function profileCalls(calls: readonly ProxyCall[], operation: string, profile: string): ProxyCall[] {
   return calls
@@ -141,7 +180,6 @@ async function waitForReadyWorkload(): Promise<FargateWorkload> {
   const ready = await waitFor(
     `${namespace}/${NAME} Ready`,
     async () => {
-      await markDeploymentsAvailable(environment, namespace);
       return pollWorkload();
     },
     settled,
@@ -151,8 +189,8 @@ async function waitForReadyWorkload(): Promise<FargateWorkload> {
 }
 
 /**
- * Changes the workload's profile spec and follows the move, playing the Deployment controller
- * only once the pods were relabelled; checks the order of everything against the proxy log.
+ * Changes the workload's profile spec and follows the move; checks the order of everything, and
+ * the pods all along, against the proxy log.
  */
 async function moveTo(fargateProfile: WorkloadProfileSpec): Promise<{ from: string; to: string }> {
   const before = await waitForReadyWorkload();
@@ -160,6 +198,7 @@ async function moveTo(fargateProfile: WorkloadProfileSpec): Promise<{ from: stri
   messages.length = 0;
   await proxy.clearCalls();
   const sampler = sampleDeployment();
+  const podSampler = samplePods();
   try {
     await custom.patchNamespacedCustomObject({ ...workloadRef, namespace, name: NAME, body: [{ op: 'replace', path: '/spec/fargateProfile', value: fargateProfile }] });
 
@@ -174,21 +213,13 @@ async function moveTo(fargateProfile: WorkloadProfileSpec): Promise<{ from: stri
       60_000,
     );
     const to = relabelled!.label!;
-    const moving = await waitFor('status says the pods are moving', pollWorkload, (w) => condition(w, 'FargateProfileReady')?.message === `moving pods to ${to}`, 30_000);
-    expect(condition(moving, 'FargateProfileReady')).toMatchObject({ status: 'False', reason: 'MovingProfile' });
-    expect(moving?.status?.fargateProfile).toEqual({ name: to, status: 'ACTIVE' });
-    expect(profileCalls(await proxy.calls(), 'DeleteFargateProfile', from)).toEqual([]);
-    expect(await profileStatus(from)).toBe('ACTIVE');
-
-    // Play the Deployment controller: the rollout completes.
-    const rolledOutAt = Date.now();
-    await markDeploymentsAvailable(environment, namespace);
     await waitFor('the old profile is gone', async () => {
       await pollWorkload();
       return profileStatus(from);
     }, (status) => status === undefined, 60_000);
     const done = await waitForReadyWorkload();
     await sampler.stop();
+    await podSampler.stop();
 
     const calls = await proxy.calls();
     const creates = profileCalls(calls, 'CreateFargateProfile', to);
@@ -213,10 +244,18 @@ async function moveTo(fargateProfile: WorkloadProfileSpec): Promise<{ from: stri
     const labels = samples.map((sample) => sample.label);
     expect(labels.slice(labels.indexOf(to))).toEqual(labels.slice(labels.indexOf(to)).map(() => to));
     expect(labels.slice(0, labels.indexOf(to))).toEqual(labels.slice(0, labels.indexOf(to)).map(() => from));
-    // The old profile went only after the relabel and the completed rollout.
+    // The old profile went only after the relabel and the completed rollout: from the delete on,
+    // no look found a pod (not terminating) on the old profile's nodes.
     expect(remove.startedAt).toBeGreaterThan(firstNew.at);
-    expect(remove.startedAt).toBeGreaterThan(rolledOutAt);
     expect(remove.startedAt).toBeGreaterThan(create.startedAt);
+    const pods = podSampler.samples;
+    expect(pods.filter((sample) => sample.at < remove.startedAt).some((sample) => (sample.onProfile[from] ?? 0) > 0)).toBe(true);
+    expect(pods.filter((sample) => sample.at >= remove.startedAt && (sample.onProfile[from] ?? 0) > 0)).toEqual([]);
+    // Never fewer Ready pods than replicas - maxUnavailable (2 - 0), at every look.
+    expect(pods.length).toBeGreaterThan(10);
+    expect(pods.filter((sample) => sample.ready < 2)).toEqual([]);
+    // The pods end on nodes of the new profile.
+    expect(pods.at(-1)?.onProfile).toEqual({ [to]: 2 });
 
     // The status told each step, in order.
     const steps = [`creating profile ${to} for the move from ${from}`, `moving pods to ${to}`, `deleting old profile ${from}`];
@@ -232,6 +271,7 @@ async function moveTo(fargateProfile: WorkloadProfileSpec): Promise<{ from: stri
     return { from, to };
   } finally {
     await sampler.stop();
+    await podSampler.stop();
   }
 }
 
@@ -277,6 +317,11 @@ describe('moving a FargateWorkload to another profile', () => {
   it('lets go of both profiles when the workload is deleted mid-move', async () => {
     await custom.createNamespacedCustomObject({ ...workloadRef, namespace, body: workloadManifest({ placement: 'Shared', subnetIds: [SUBNET_A] }) });
     const from = (await waitForReadyWorkload()).status!.fargateProfile!.name;
+    // Hold the rollout (as a slow one would be held): the Deployment paused by someone else's field manager.
+    await apps.patchNamespacedDeployment(
+      { namespace, name: NAME, body: { spec: { paused: true } }, fieldManager: 'rollout-hold' },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     await custom.patchNamespacedCustomObject({
       ...workloadRef,
       namespace,

@@ -9,7 +9,6 @@ import { GetRoleCommand, paginateListRoles } from '@aws-sdk/client-iam';
 import { DeleteFargateProfileCommand, DescribeFargateProfileCommand } from '@aws-sdk/client-eks';
 import { SdkIamRoleStore } from '../../src/aws/iam-roles.js';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
-import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import {
   CLUSTER,
   condition,
@@ -18,7 +17,6 @@ import {
   eks,
   destroyClients,
   ensureReadyCluster,
-  environment,
   iam,
   profilesWithPrefix,
   proxy,
@@ -114,7 +112,6 @@ it('converges 20 workloads across an operator stop and restart, with no duplicat
   await waitFor(
     'all 20 Ready',
     async () => {
-      await markDeploymentsAvailable(environment, namespace);
       return listWorkloads();
     },
     (items) => items.length === COUNT && items.every((w) => w.status?.observedGeneration === w.metadata.generation && condition(w, 'Ready')?.status === 'True'),
@@ -146,7 +143,6 @@ it('sweeps the role and profile of a workload deleted while the operator was dow
   const ready = await waitFor(
     'both Ready',
     async () => {
-      await markDeploymentsAvailable(environment, namespace);
       return listWorkloads();
     },
     (items) => items.length === 2 && items.every((w) => condition(w, 'Ready')?.status === 'True'),

@@ -2,9 +2,11 @@
  * Traffic and networking of a FargateWorkload (issue 5, items 1, 2, 3, 6, 8) through the operator,
  * on the real API server and moto behind the EKS proxy: the Service, Ingress, SecurityGroupPolicy
  * and HPA it applies, the load balancer hostname read back, the replicas left to the HPA, and the
- * network preflight before any CreateFargateProfile. The test plays the Deployment controller
- * (markDeploymentsAvailable), the AWS Load Balancer Controller (Ingress status) and the HPA
- * controller (a scale patch under its field manager).
+ * network preflight before any CreateFargateProfile. The environment's controllers (the HPA
+ * controller among them), KWOK and Fargate scheduler stand-in run the rest of the cluster; the
+ * test plays the AWS Load Balancer Controller (Ingress status) and an HPA scale (a scale patch
+ * under the HPA controller's field manager: no metrics API runs here, so the real one never
+ * scales on CPU).
  */
 import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import { AutoscalingV2Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
@@ -12,7 +14,6 @@ import { FIELD_MANAGER, LABEL_WORKLOAD } from '../../src/api/constants.js';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { isNotFound } from '../../src/kube/api-error.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
-import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import {
   apps,
   CLUSTER,
@@ -89,7 +90,6 @@ async function waitForWorkload(name: string, what: string, check: (w: FargateWor
   const found = await waitFor(
     `${ns}/${name} ${what}`,
     async () => {
-      await markDeploymentsAvailable(environment, ns);
       return readWorkload(ns, name);
     },
     (w) => w?.status?.observedGeneration === w?.metadata.generation && check(w),
@@ -195,6 +195,17 @@ describe('FargateWorkload traffic and networking', () => {
       maxReplicas: 5,
       metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }],
     });
+    // The real HPA controller takes it: it read the Deployment's scale (AbleToScale), raised it to
+    // minReplicas, and says why it cannot scale on CPU (no metrics API in this environment).
+    const accepted = await waitFor(
+      'the HPA controller acting on the HPA',
+      () => autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace: ns, name: 'shop' }),
+      (h) => h.status?.desiredReplicas === 2 && Boolean(h.status.conditions?.some((c) => c.type === 'ScalingActive')),
+      60_000,
+    );
+    expect(accepted.status?.conditions?.find((c) => c.type === 'AbleToScale')).toMatchObject({ status: 'True' });
+    expect(accepted.status?.conditions?.find((c) => c.type === 'ScalingActive')).toMatchObject({ status: 'False', reason: 'FailedGetResourceMetric' });
+    expect((await apps.readNamespacedDeployment({ namespace: ns, name: 'shop' })).spec?.replicas).toBe(2);
 
     // The CRD appears (the VPC resource controller installed): the next look applies the policy.
     await installSecurityGroupPolicyCrd();

@@ -1,8 +1,8 @@
 /**
  * The FargateWorkload reconciler in the operator, on the real API server and moto behind the EKS
- * proxy (profiles held CREATING / DELETING for a while, as EKS does). No kube-controller-manager
- * or kubelet runs here: the test plays the Deployment controller by marking Deployments
- * available through their status subresource (markDeploymentsAvailable).
+ * proxy (profiles held CREATING / DELETING for a while, as EKS does). The environment's
+ * controllers, KWOK and Fargate scheduler stand-in run the pods, so Deployments become available
+ * as on EKS.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
@@ -21,7 +21,6 @@ import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { isWriteOperation } from '../../src/aws/call-log.js';
 import { SdkIamRoleStore } from '../../src/aws/iam-roles.js';
 import { parseRoleArn, planIrsaRole, roleArnHash, selectorMatches } from '../../src/plan/index.js';
-import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import type { ProxyCall } from '../../scripts/dev-env/eks-proxy.js';
 import {
   apps,
@@ -35,7 +34,6 @@ import {
   ec2,
   eks,
   ensureReadyCluster,
-  environment,
   iam,
   networking,
   profilesWithPrefix,
@@ -109,7 +107,6 @@ async function waitForReady(namespace: string, name: string, timeoutMs = 90_000)
   const ready = await waitFor(
     `${namespace}/${name} Ready`,
     async () => {
-      await markDeploymentsAvailable(environment, namespace);
       const workload = await readWorkload(namespace, name);
       const message = condition(workload, 'FargateProfileReady')?.message;
       if (message) profileMessages.add(message);
@@ -369,7 +366,6 @@ describe('FargateWorkload reconciler', () => {
     const waiting = await waitFor(
       `${nsB}/shop waiting for its load balancer`,
       async () => {
-        await markDeploymentsAvailable(environment, nsB);
         return readWorkload(nsB, 'shop');
       },
       (w) => condition(w, 'WorkloadAvailable')?.status === 'True' && condition(w, 'IngressReady')?.reason === 'WaitingForLoadBalancer',

@@ -16,7 +16,6 @@ import type { FargateWorkload } from '../../src/api/types.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
 import { kubectl, KubectlError } from '../../scripts/dev-env/kubectl.js';
-import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import {
   CLUSTER,
   apps,
@@ -184,7 +183,6 @@ describe('a team that may only write FargateWorkloads in its namespace', () => {
     await waitFor(
       `${ns}/legit available`,
       async () => {
-        await markDeploymentsAvailable(environment, ns);
         return readWorkload(ns, 'legit');
       },
       (w) => condition(w, 'WorkloadAvailable')?.status === 'True',

@@ -42,7 +42,6 @@ import { planOperatorPolicy } from '../../src/plan/operator-policy.js';
 import { startAwsTestStack, type AwsTestStack } from '../support/aws-test-stack.js';
 import { auditLogPath, OPERATOR_SERVICE_ACCOUNT_USER } from '../../scripts/dev-env/control-plane.js';
 import { repoRoot } from '../../scripts/dev-env/repo-root.js';
-import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import { apps, clusterRef, condition, core, custom, deleteWorkload, environment, readWorkload, workloadRef } from '../support/fargate-workload-kit.js';
 import { kubectl } from '../../scripts/dev-env/kubectl.js';
 import {
@@ -237,7 +236,6 @@ async function waitForWorkload(namespace: string, name: string, done: (w: Fargat
   return (await waitFor(
     `${namespace}/${name}`,
     async () => {
-      await markDeploymentsAvailable(environment, namespace);
       return readWorkload(namespace, name);
     },
     (w) => current(w) && done(w),
@@ -294,16 +292,14 @@ async function ensureCoreDnsDeployment(): Promise<void> {
 }
 
 /**
- * Removes an aws-observability namespace another suite left behind (no garbage collector or
- * namespace controller runs here), so this scenario must create it and its ConfigMap itself.
+ * Removes an aws-observability namespace another suite left behind (the namespace controller
+ * empties and removes it), so that this scenario must create it and its ConfigMap itself.
  */
 async function removeLeftoverObservabilityNamespace(): Promise<void> {
   const existing = await core.readNamespace({ name: 'aws-observability' }).catch(() => undefined);
   if (!existing) return;
   if (!existing.metadata?.deletionTimestamp) await core.deleteNamespace({ name: 'aws-observability' });
-  const terminating = await core.readNamespace({ name: 'aws-observability' }).catch(() => undefined);
-  if (terminating) await core.replaceNamespaceFinalize({ name: 'aws-observability', body: { ...terminating, spec: { finalizers: [] } } });
-  await waitFor('leftover namespace aws-observability gone', () => core.readNamespace({ name: 'aws-observability' }).then(() => false, () => true), (gone) => gone, 30_000);
+  await waitFor('leftover namespace aws-observability gone', () => core.readNamespace({ name: 'aws-observability' }).then(() => false, () => true), (gone) => gone, 60_000);
 }
 
 beforeAll(async () => {
@@ -318,6 +314,8 @@ beforeAll(async () => {
   bootstrap.destroy();
   await enableMotoIamAuthentication(stack.motoUrl);
   const direct = { endpoint: stack.motoUrl, region: environment.region, credentials: administrator.credentials };
+  // EKS's part for this suite's cluster, reading moto as the platform (the administrator).
+  await stack.placePods({ kubeconfigPath: environment.kubeconfigPath, credentials: administrator.credentials });
   iam = new IAMClient(direct);
   eks = new EKSClient(direct);
   ec2 = new EC2Client(direct);
@@ -423,11 +421,9 @@ describe('least privilege', () => {
     await waitFor('boundary removed', () => roleState(roleName), (state) => state.boundary === undefined, 60_000);
     await custom.patchClusterCustomObject({ ...clusterRef, name: CLUSTER, body: [{ op: 'remove', path: '/spec/logging' }] });
     await waitFor('logging off', readCluster, (c) => current(c) && condition(c, 'LoggingReady')?.reason === 'NotRequested', 60_000);
-    // No namespace controller runs here: finish the deleted namespace's termination as it would
-    // (a Terminating aws-observability would hold up later suites that turn logging on).
-    const observability = await core.readNamespace({ name: 'aws-observability' }).catch(() => undefined);
-    if (observability) await core.replaceNamespaceFinalize({ name: 'aws-observability', body: { ...observability, spec: { finalizers: [] } } });
-    await waitFor('namespace aws-observability gone', () => core.readNamespace({ name: 'aws-observability' }).then(() => false, () => true), (gone) => gone, 30_000);
+    // The namespace controller removes the deleted namespace (a Terminating aws-observability
+    // would hold up later suites that turn logging on).
+    await waitFor('namespace aws-observability gone', () => core.readNamespace({ name: 'aws-observability' }).then(() => false, () => true), (gone) => gone, 60_000);
 
     for (const [namespace, name] of WORKLOADS) await deleteWorkload(namespace, name);
     for (const [namespace, name] of WORKLOADS) await waitFor(`${namespace}/${name} gone`, () => readWorkload(namespace, name), (w) => w === undefined, 120_000);

@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { API_GROUP_VERSION, TAG_CLUSTER, TAG_COMPONENT, TAG_NAMESPACE } from '../../src/api/constants.js';
 import { startAwsTestStack, type AwsTestStack } from '../support/aws-test-stack.js';
-import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import { kubectl, KubectlError } from '../../scripts/dev-env/kubectl.js';
 import { freePort, LOOPBACK } from '../../scripts/dev-env/ports.js';
 import { logTail, signalGroup, startProcess, waitUntilReady, type ManagedProcess } from '../../scripts/dev-env/processes.js';
@@ -185,6 +184,8 @@ describe('kill -9 while converging 20 workloads, then restart', () => {
   beforeAll(async () => {
     // An EKS proxy of this suite's own: profiles stay CREATING and DELETING for a while, as on EKS.
     stack = await startAwsTestStack({ clusterName, region: environment.region, proxy: { creatingDelayMs: 1500, deletingDelayMs: 1000 } });
+    // EKS's part for this cluster: pods its profiles take run on Fargate nodes.
+    await stack.placePods({ kubeconfigPath: environment.kubeconfigPath });
     const config = { endpoint: stack.proxy.url, region: environment.region, credentials: EMULATOR_CREDENTIALS };
     iam = new IAMClient(config);
     eks = new EKSClient(config);
@@ -309,16 +310,8 @@ describe('kill -9 while converging 20 workloads, then restart', () => {
     // The restarted one also serves /metrics on a port of its own.
     const metricsPort = await freePort();
     await startOperatorProcess(`converge-2-${suffix}`, [...runArgs, `--metrics-port=${metricsPort}`]);
-    // No kubelet here: mark the operator's Deployments available, as the Deployment controller would.
-    await waitFor(
-      'all 20 workloads Ready after the restart',
-      async () => {
-        for (const namespace of namespaces) await markDeploymentsAvailable(environment, namespace);
-        return readyWorkloads();
-      },
-      (ready) => ready === workloads.length,
-      150_000,
-    );
+    // Their pods run on Fargate nodes (the Fargate scheduler stand-in, KWOK, the real controllers).
+    await waitFor('all 20 workloads Ready after the restart', readyWorkloads, (ready) => ready === workloads.length, 150_000);
 
     const metrics = await (await fetch(`http://${LOOPBACK}:${metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/^eksfo_reconcile_total\{kind="FargateWorkload",result="success"\} [1-9]/m);

@@ -15,7 +15,6 @@ import { parse, stringify } from 'yaml';
 import type { Condition, FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { createFargateClusterReconciler } from '../../src/operator/reconcilers/fargate-cluster.js';
 import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
-import { markDeploymentsAvailable } from '../../scripts/dev-env/deployment-availability.js';
 import {
   CLUSTER,
   clusterRef,
@@ -26,7 +25,6 @@ import {
   destroyClients,
   eks,
   ensureReadyCluster,
-  environment,
   proxy,
   readWorkload,
   removeCluster,
@@ -178,7 +176,6 @@ describe('status fixtures recorded from the real operator', () => {
     const ready = await waitFor(
       `${namespace}/web Ready`,
       async () => {
-        await markDeploymentsAvailable(environment, namespace);
         return readWorkload(namespace, 'web');
       },
       (w) => current(w) && condition(w, 'Ready')?.status === 'True',

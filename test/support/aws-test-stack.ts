@@ -1,8 +1,15 @@
+import { createWriteStream } from 'node:fs';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { loadKubeConfig } from '../../src/kube/kube-config.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { startEksProxy } from '../../scripts/dev-env/eks-proxy.js';
+import { eksProfileSource, subnetPlaceSource } from '../../scripts/dev-env/fargate-scheduler/eks-sources.js';
+import { startFargateScheduler, type FargateScheduler } from '../../scripts/dev-env/fargate-scheduler/fargate-scheduler.js';
 import type { EksProxy, EksProxyOptions } from '../../scripts/dev-env/eks-proxy.js';
 import { startMoto } from '../../scripts/dev-env/moto.js';
 import type { MotoServer } from '../../scripts/dev-env/moto.js';
-import { seedAwsAccount } from '../../scripts/dev-env/seed.js';
+import { EMULATOR_CREDENTIALS, seedAwsAccount } from '../../scripts/dev-env/seed.js';
 import type { SeedResult } from '../../scripts/dev-env/seed.js';
 import { TEST_ENV_VARIABLE, readTestEnvironment } from './test-env.js';
 
@@ -12,6 +19,13 @@ export interface AwsTestStack {
   /** The moto behind the proxy, for a test's own calls that must not show in the proxy's log. */
   motoUrl: string;
   seed: SeedResult;
+  /**
+   * Starts the Fargate scheduler stand-in for this stack's EKS cluster (the environment's serves
+   * only its own cluster): pods its profiles take run on Fargate nodes of the shared API server.
+   * It reads moto directly with `credentials` (default: the emulator's dummy ones), and this
+   * stack's proxy for profiles in transition. `stop()` stops it.
+   */
+  placePods(opts: { kubeconfigPath: string; credentials?: { accessKeyId: string; secretAccessKey: string }; logFile?: string }): Promise<FargateScheduler>;
   stop(): Promise<void>;
 }
 
@@ -34,11 +48,27 @@ export async function startAwsTestStack(opts: {
     proxy = await startEksProxy({ ...opts.proxy, target: motoUrl });
     const seed = await seedAwsAccount({ endpoint: proxy.url, clusterName: opts.clusterName, ...(opts.region ? { region: opts.region } : {}) });
     const started = proxy;
+    const region = seed.region;
+    const schedulers: FargateScheduler[] = [];
     return {
       proxy: started,
       motoUrl,
       seed,
+      placePods: async ({ kubeconfigPath, credentials, logFile }) => {
+        const aws = { endpoint: motoUrl, region, credentials: credentials ?? EMULATOR_CREDENTIALS };
+        const scheduler = await startFargateScheduler({
+          kubeConfig: loadKubeConfig({ kubeconfig: kubeconfigPath }),
+          region,
+          clusterName: opts.clusterName,
+          profiles: eksProfileSource(new EKSClient(aws), opts.clusterName, (profile) => started.profileStatus(region, opts.clusterName, profile)),
+          subnetOf: subnetPlaceSource(new EC2Client(aws)),
+          logger: createLogger(logFile ? { stream: createWriteStream(logFile) } : { silent: true }),
+        });
+        schedulers.push(scheduler);
+        return scheduler;
+      },
       stop: async () => {
+        for (const scheduler of schedulers) await scheduler.stop();
         await started.stop();
         await moto?.stop();
       },

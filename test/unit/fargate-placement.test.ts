@@ -1,5 +1,5 @@
 /** The EKS Fargate rules of the local Fargate scheduler stand-in (scripts/dev-env/fargate-scheduler). */
-import { capacityProvisioned, fargateNodeName, profileForPod, type ProfileView } from '../../scripts/dev-env/fargate-scheduler/fargate-placement.js';
+import { capacityProvisioned, fargateNodeName, freePrivateIp, privateIpOfNodeName, profileForPod, type ProfileView } from '../../scripts/dev-env/fargate-scheduler/fargate-placement.js';
 
 const profile = (name: string, status: string, namespace: string, labels: Record<string, string> = {}): ProfileView => ({ name, status, selectors: [{ namespace, labels }], subnets: ['subnet-1'] });
 
@@ -43,5 +43,31 @@ describe('what Fargate provisions, and the node', () => {
   it('names the node after the pod IP, with EC2 private DNS domains', () => {
     expect(fargateNodeName('10.0.1.23', 'us-east-1')).toBe('fargate-ip-10-0-1-23.ec2.internal');
     expect(fargateNodeName('192.168.4.7', 'eu-west-1')).toBe('fargate-ip-192-168-4-7.eu-west-1.compute.internal');
+  });
+
+  it('reads the IP back from a Fargate node name, and nothing from another name', () => {
+    expect(privateIpOfNodeName('fargate-ip-10-0-1-23.ec2.internal')).toBe('10.0.1.23');
+    expect(privateIpOfNodeName('ip-10-0-1-23.ec2.internal')).toBeUndefined();
+  });
+});
+
+describe('freePrivateIp', () => {
+  it('gives the first address after the four AWS reserves, then the next free one', () => {
+    expect(freePrivateIp('10.0.1.0/24', new Set())).toBe('10.0.1.4');
+    expect(freePrivateIp('10.0.1.0/24', new Set(['10.0.1.4', '10.0.1.6']))).toBe('10.0.1.5');
+    expect(freePrivateIp('10.0.1.17/24', new Set())).toBe('10.0.1.4');
+    expect(freePrivateIp('10.1.0.0/16', new Set(Array.from({ length: 252 }, (_, i) => `10.1.0.${i + 4}`)))).toBe('10.1.1.0');
+  });
+
+  it('keeps the last address (broadcast, reserved) and says when the subnet is full', () => {
+    const taken = new Set(Array.from({ length: 10 }, (_, i) => `10.0.0.${i + 4}`));
+    expect(freePrivateIp('10.0.0.0/28', taken)).toBe('10.0.0.14');
+    taken.add('10.0.0.14');
+    expect(freePrivateIp('10.0.0.0/28', taken)).toBeUndefined();
+  });
+
+  it('refuses what is not an IPv4 subnet AWS allows', () => {
+    expect(() => freePrivateIp('10.0.0.0/8', new Set())).toThrow('not an IPv4 subnet CIDR between /16 and /28: 10.0.0.0/8');
+    expect(() => freePrivateIp('2600::/64', new Set())).toThrow(/not an IPv4 subnet/);
   });
 });

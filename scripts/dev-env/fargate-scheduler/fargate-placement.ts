@@ -68,3 +68,32 @@ export function fargateNodeName(privateIp: string, region: string): string {
   const domain = region === 'us-east-1' ? 'ec2.internal' : `${region}.compute.internal`;
   return `fargate-ip-${privateIp.replace(/\./g, '-')}.${domain}`;
 }
+
+/** The private IP a Fargate node's name carries (see {@link fargateNodeName}); undefined for another name. */
+export function privateIpOfNodeName(nodeName: string): string | undefined {
+  const match = /^fargate-ip-(\d+)-(\d+)-(\d+)-(\d+)\./.exec(nodeName);
+  return match ? match.slice(1, 5).join('.') : undefined;
+}
+
+/**
+ * The first free private IP of an IPv4 subnet for a new Fargate pod, skipping the first four and
+ * the last address, which AWS reserves in every subnet (VPC user guide, "Subnet CIDR blocks");
+ * undefined when the subnet is full.
+ */
+export function freePrivateIp(cidr: string, taken: ReadonlySet<string>): string | undefined {
+  const [address = '', bitsText = ''] = cidr.split('/');
+  const bits = Number(bitsText);
+  const octets = address.split('.').map(Number);
+  if (octets.length !== 4 || octets.some((octet) => !Number.isInteger(octet) || octet < 0 || octet > 255) || !Number.isInteger(bits) || bits < 16 || bits > 28) {
+    throw new Error(`not an IPv4 subnet CIDR between /16 and /28: ${cidr}`);
+  }
+  const base = octets.reduce((value, octet) => value * 256 + octet, 0);
+  const size = 2 ** (32 - bits);
+  const network = base - (base % size);
+  for (let host = 4; host < size - 1; host++) {
+    const value = network + host;
+    const ip = [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
+    if (!taken.has(ip)) return ip;
+  }
+  return undefined;
+}

@@ -1,33 +1,59 @@
 /**
- * The Fargate scheduler stand-in of the local environment: what EKS does for a pod on Fargate,
- * against the cluster's real Fargate profiles (fargate-placement.ts has the rules and their
- * sources). Every pending pod that no node holds is looked at: one that an ACTIVE profile takes
- * gets a node of its own (a KWOK node, so the pod becomes Running and Ready), labelled and tainted
- * as a Fargate node, sized as Fargate would provision it, in the zone of one of the profile's
- * subnets; the pod is bound to it and annotated `CapacityProvisioned`. A pod that no profile takes
- * stays Pending, with an event saying why. A node goes away with its pod.
+ * The Fargate scheduler stand-in of the local environment: what EKS does for the pods of one EKS
+ * cluster on Fargate, against that cluster's real Fargate profiles (fargate-placement.ts has the
+ * rules and the AWS documentation each comes from).
+ *
+ * - A pending pod that no node holds and that an ACTIVE profile takes gets a node of its own (a
+ *   KWOK node, so the pod becomes Running and Ready), labelled and tainted as a Fargate node,
+ *   sized as Fargate would provision it, with a private IP of one of the profile's subnets and in
+ *   that subnet's zone; the pod is bound to it and annotated `CapacityProvisioned`.
+ * - A pod that no ACTIVE profile takes stays Pending, with one event saying why.
+ * - Deleting a profile deletes the pods scheduled with it (EKS user guide, "Delete a Fargate
+ *   profile": "any Pods that were scheduled onto Fargate with the profile are deleted"): a pod on a
+ *   node of a profile that is DELETING or gone is deleted, and its controller makes a new one.
+ * - A node goes away with its pod.
+ *
+ * Pods and nodes are read from watches (SupervisedInformer). Profiles are read every `resyncMs`;
+ * a pod event between two reads is handled with the last profiles read. Each stand-in serves one
+ * EKS cluster, as EKS does, and labels its nodes with it: stand-ins of two clusters sharing an API
+ * server leave each other's nodes alone (each may report, once, that it cannot place the other's
+ * pods).
  */
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { PodSpec } from '../../../src/api/types.js';
+import { apiStatusCode, describeKubeError } from '../../../src/kube/api-error.js';
+import { keyOfObject } from '../../../src/kube/object-key.js';
+import { SupervisedInformer } from '../../../src/kube/supervised-informer.js';
+import { createLogger, type Logger } from '../../../src/observability/logger.js';
 import { SIMULATED_NODE_ANNOTATION } from '../control-plane.js';
-import { capacityProvisioned, fargateNodeName, profileForPod, type ProfileView } from './fargate-placement.js';
+import type { SubnetPlace } from './eks-sources.js';
+import { capacityProvisioned, fargateNodeName, freePrivateIp, privateIpOfNodeName, profileForPod, type ProfileView } from './fargate-placement.js';
 
 /** The annotation EKS writes on a Fargate pod with what was provisioned for it. */
 export const CAPACITY_PROVISIONED_ANNOTATION = 'CapacityProvisioned';
-/** On each stand-in node: the pod it was made for (`namespace/name`), so it goes with the pod. */
+/** On each stand-in node: the uid of the pod it was made for, so that it goes with that pod. */
+export const NODE_POD_UID_ANNOTATION = 'fargate.eksops.dev/pod-uid';
+/** On each stand-in node: the pod it was made for, `namespace/name`. */
 export const NODE_POD_ANNOTATION = 'fargate.eksops.dev/pod';
+/** On each stand-in node: the EKS cluster whose stand-in made it. */
+export const NODE_CLUSTER_LABEL = 'fargate.eksops.dev/eks-cluster';
 const COMPUTE_TYPE = 'eks.amazonaws.com/compute-type';
+const PROFILE_LABEL = 'eks.amazonaws.com/fargate-profile';
+const SOURCE = { component: 'fargate-scheduler' };
 
 /** What the stand-in reads besides Kubernetes. */
 export interface FargateSchedulerOptions {
   kubeConfig: KubeConfig;
   region: string;
-  /** The EKS cluster's Fargate profiles (DescribeFargateProfile, or a fixed list in a test). */
+  /** The EKS cluster whose pods this stand-in places. */
+  clusterName: string;
+  /** The EKS cluster's Fargate profiles (eksProfileSource, or a fixed list in a test). */
   profiles: () => Promise<ProfileView[]>;
-  /** The availability zone of a subnet (EC2 DescribeSubnets). */
-  zoneOf: (subnetId: string) => Promise<string>;
-  /** How often pending pods are looked at again; default 250 ms. */
-  intervalMs?: number;
+  /** The zone and CIDR of a subnet (EC2 DescribeSubnets). */
+  subnetOf: (subnetId: string) => Promise<SubnetPlace>;
+  /** How often profiles are read again (pending pods retried, pods of deleted profiles removed); default 1000 ms. */
+  resyncMs?: number;
+  logger?: Logger;
 }
 
 /** A running stand-in. */
@@ -35,108 +61,213 @@ export interface FargateScheduler {
   stop(): Promise<void>;
 }
 
-/** `10.0.<a>.<b>` for the n-th node: the node name carries the pod's (made-up) private IP. */
-function privateIp(n: number): string {
-  return `10.0.${16 + Math.floor(n / 250)}.${(n % 250) + 4}`;
-}
+const isPendingUnbound = (pod: V1Pod): boolean => !pod.spec?.nodeName && pod.status?.phase === 'Pending' && !pod.metadata?.deletionTimestamp;
 
-/** Starts the stand-in; it runs until `stop`. */
-export function startFargateScheduler(options: FargateSchedulerOptions): FargateScheduler {
+/** Starts the stand-in; resolves once its watches have listed pods and nodes. It runs until `stop`. */
+export async function startFargateScheduler(options: FargateSchedulerOptions): Promise<FargateScheduler> {
+  const logger = options.logger ?? createLogger({ silent: true });
   const core = options.kubeConfig.makeApiClient(CoreV1Api);
+  const resyncMs = options.resyncMs ?? 1000;
+  const pods = new SupervisedInformer<V1Pod>({ kubeConfig: options.kubeConfig, path: '/api/v1/pods', list: () => core.listPodForAllNamespaces(), logger });
+  const nodeSelector = `${COMPUTE_TYPE}=fargate`;
+  const nodes = new SupervisedInformer<V1Node>({ kubeConfig: options.kubeConfig, path: '/api/v1/nodes', labelSelector: nodeSelector, list: () => core.listNode({ labelSelector: nodeSelector }), logger });
+  /** Pods bound by this stand-in that the watch does not show bound yet: uid -> node. */
+  const binding = new Map<string, string>();
+  /** Pods whose "cannot place" event was written (by uid), and pods deleted with their profile. */
   const reported = new Set<string>();
-  let nodes = 0;
+  const evicted = new Set<string>();
+  let snapshot: { at: number; profiles: ProfileView[] } | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  const event = (pod: V1Pod, reason: string, message: string, type: 'Normal' | 'Warning') =>
+    core.createNamespacedEvent({
+      namespace: pod.metadata?.namespace ?? '',
+      body: {
+        metadata: { generateName: `${pod.metadata?.name ?? 'pod'}.`, namespace: pod.metadata?.namespace ?? '' },
+        involvedObject: { kind: 'Pod', apiVersion: 'v1', namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '' },
+        reason,
+        message,
+        type,
+        source: SOURCE,
+        firstTimestamp: new Date(),
+        lastTimestamp: new Date(),
+        count: 1,
+      },
+    });
+
+  /** The node for a pod: a free IP in one of the profile's subnets (spread by the pod's uid). */
+  async function createNode(pod: V1Pod, profile: ProfileView, capacity: string): Promise<string> {
+    const [vcpu = '0.25', memory = '0.5'] = capacity.replace(/vCPU|GB/g, '').split(' ');
+    const resources = { cpu: vcpu, memory: `${Math.round(Number(memory) * 1024)}Mi`, pods: '1' };
+    const uid = pod.metadata?.uid ?? '';
+    const start = [...uid].reduce((sum, char) => sum + char.charCodeAt(0), 0);
+    for (let attempt = 0; attempt < profile.subnets.length * 3; attempt++) {
+      const subnet = profile.subnets[(start + attempt) % profile.subnets.length] ?? '';
+      const place = await options.subnetOf(subnet);
+      const taken = new Set(nodes.list().flatMap((node) => privateIpOfNodeName(node.metadata?.name ?? '') ?? []));
+      const ip = freePrivateIp(place.cidr, taken);
+      if (!ip) continue;
+      const name = fargateNodeName(ip, options.region);
+      try {
+        await core.createNode({
+          body: {
+            metadata: {
+              name,
+              annotations: { [SIMULATED_NODE_ANNOTATION.key]: SIMULATED_NODE_ANNOTATION.value, [NODE_POD_ANNOTATION]: keyOfObject(pod), [NODE_POD_UID_ANNOTATION]: uid },
+              labels: {
+                [COMPUTE_TYPE]: 'fargate',
+                [PROFILE_LABEL]: profile.name,
+                [NODE_CLUSTER_LABEL]: options.clusterName,
+                'kubernetes.io/hostname': name,
+                'topology.kubernetes.io/region': options.region,
+                'topology.kubernetes.io/zone': place.zone,
+                type: 'kwok',
+              },
+            },
+            spec: { taints: [{ key: COMPUTE_TYPE, value: 'fargate', effect: 'NoSchedule' }] },
+            status: { capacity: resources, allocatable: resources, addresses: [{ type: 'InternalIP', address: ip }, { type: 'Hostname', address: name }] },
+          },
+        });
+        return name;
+      } catch (error) {
+        // Another stand-in took the name since our watch last heard: try the next address.
+        if (apiStatusCode(error) !== 409) throw error;
+        await waitForNode(name);
+      }
+    }
+    throw new Error(`no free private IP in the subnets of Fargate profile ${profile.name}`);
+  }
+
+  /** Waits (briefly) until the watch shows a node another stand-in created, so that its IP counts as taken. */
+  async function waitForNode(name: string): Promise<void> {
+    const deadline = Date.now() + 2000;
+    while (!nodes.get(name) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 
   async function place(pod: V1Pod, profiles: ProfileView[]): Promise<void> {
     const namespace = pod.metadata?.namespace ?? '';
     const name = pod.metadata?.name ?? '';
-    const key = `${namespace}/${name}`;
+    const uid = pod.metadata?.uid ?? '';
     const choice = profileForPod({ namespace, labels: pod.metadata?.labels ?? {} }, profiles);
     if ('none' in choice) {
-      if (reported.has(key)) return;
-      reported.add(key);
-      await core.createNamespacedEvent({
-        namespace,
-        body: {
-          metadata: { generateName: `${name}.`, namespace },
-          involvedObject: { kind: 'Pod', namespace, name, uid: pod.metadata?.uid ?? '' },
-          reason: 'FailedScheduling',
-          message: `Pod not supported on Fargate: ${choice.none}`,
-          type: 'Warning',
-          source: { component: 'fargate-scheduler' },
-          firstTimestamp: new Date(),
-          lastTimestamp: new Date(),
-          count: 1,
-        },
-      });
+      if (reported.has(uid)) return;
+      reported.add(uid);
+      await event(pod, 'FailedScheduling', `Pod not supported on Fargate: ${choice.none}`, 'Warning');
       return;
     }
     const capacity = capacityProvisioned((pod.spec ?? { containers: [] }) as unknown as PodSpec);
-    if (!capacity) return;
-    const [vcpu = '0.25', memory = '0.5'] = capacity.replace(/vCPU|GB/g, '').split(' ');
-    const subnets = choice.profile.subnets;
-    const zone = await options.zoneOf(subnets[nodes % subnets.length] ?? '');
-    const ip = privateIp(nodes++);
-    const nodeName = fargateNodeName(ip, options.region);
-    const resources = { cpu: vcpu, memory: `${Math.round(Number(memory) * 1024)}Mi`, pods: '1' };
-    await core.createNode({
-      body: {
-        metadata: {
-          name: nodeName,
-          annotations: { [SIMULATED_NODE_ANNOTATION.key]: SIMULATED_NODE_ANNOTATION.value, [NODE_POD_ANNOTATION]: key },
-          labels: {
-            [COMPUTE_TYPE]: 'fargate',
-            'eks.amazonaws.com/fargate-profile': choice.profile.name,
-            'kubernetes.io/hostname': nodeName,
-            'topology.kubernetes.io/region': options.region,
-            'topology.kubernetes.io/zone': zone,
-            type: 'kwok',
-          },
-        },
-        spec: { taints: [{ key: COMPUTE_TYPE, value: 'fargate', effect: 'NoSchedule' }] },
-        status: { capacity: resources, allocatable: resources, addresses: [{ type: 'InternalIP', address: ip }] },
-      },
-    });
-    await core.createNamespacedPodBinding({ name, namespace, body: { metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } } });
-    await core.patchNamespacedPod(
-      { name, namespace, body: [{ op: 'add', path: `/metadata/annotations`, value: { ...pod.metadata?.annotations, [CAPACITY_PROVISIONED_ANNOTATION]: capacity } }] },
-    );
-    reported.delete(key);
-  }
-
-  async function pass(): Promise<void> {
-    const pending = await core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=,status.phase=Pending' });
-    const live = pending.items.filter((pod) => !pod.metadata?.deletionTimestamp);
-    if (live.length > 0) {
-      const profiles = await options.profiles();
-      for (const pod of live) await place(pod, profiles).catch(() => undefined);
+    if (!capacity) {
+      if (reported.has(uid)) return;
+      reported.add(uid);
+      await event(pod, 'FailedScheduling', 'Pod not supported on Fargate: its requests exceed the largest Fargate size (16 vCPU, 120 GB)', 'Warning');
+      return;
     }
-    // A node goes with its pod.
-    const ours = await core.listNode({ labelSelector: `${COMPUTE_TYPE}=fargate` });
-    for (const node of ours.items) {
-      const key = node.metadata?.annotations?.[NODE_POD_ANNOTATION];
-      if (!key) continue;
-      const [namespace = '', name = ''] = key.split('/');
-      const exists = await core.readNamespacedPod({ name, namespace }).then(() => true, () => false);
-      if (!exists) await core.deleteNode({ name: node.metadata?.name ?? '' }).catch(() => undefined);
+    const nodeName = await createNode(pod, choice.profile, capacity);
+    binding.set(uid, nodeName);
+    try {
+      // EKS writes the annotation as it schedules the pod; a pod deleted meanwhile leaves its node to the cleanup below.
+      await core.patchNamespacedPod({ name, namespace, body: [{ op: 'add', path: '/metadata/annotations', value: { ...pod.metadata?.annotations, [CAPACITY_PROVISIONED_ANNOTATION]: capacity } }] });
+      await core.createNamespacedPodBinding({ name, namespace, body: { metadata: { name, namespace, uid }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } } });
+      reported.delete(uid);
+      logger.info('placed pod on Fargate', { pod: keyOfObject(pod), node: nodeName, profile: choice.profile.name, capacity });
+    } catch (error) {
+      binding.delete(uid);
+      throw error;
     }
   }
 
-  const loop = (): void => {
+  /** Deletes the pods of nodes whose profile is DELETING or gone, and the nodes whose pod is gone. */
+  async function tidy(profiles: ProfileView[] | undefined): Promise<void> {
+    for (const node of nodes.list()) {
+      if (node.metadata?.labels?.[NODE_CLUSTER_LABEL] !== options.clusterName) continue;
+      const nodeName = node.metadata?.name ?? '';
+      const key = node.metadata?.annotations?.[NODE_POD_ANNOTATION] ?? '';
+      const uid = node.metadata?.annotations?.[NODE_POD_UID_ANNOTATION] ?? '';
+      const pod = pods.get(key);
+      // Kept while its pod is bound to it, or being bound by this stand-in; otherwise its pod is gone or went elsewhere.
+      const boundHere = pod?.metadata?.uid === uid && (pod.spec?.nodeName === nodeName || binding.get(uid) === nodeName);
+      if (!pod || !boundHere) {
+        await core.deleteNode({ name: nodeName }).catch((error: unknown) => {
+          if (apiStatusCode(error) !== 404) throw error;
+        });
+        continue;
+      }
+      const profileName = node.metadata?.labels?.[PROFILE_LABEL] ?? '';
+      const profile = profiles?.find((candidate) => candidate.name === profileName);
+      if (profiles && (!profile || profile.status === 'DELETING') && !pod.metadata?.deletionTimestamp && !evicted.has(uid)) {
+        evicted.add(uid);
+        await event(pod, 'FargateProfileDeleted', `Fargate profile ${profileName} is ${profile ? 'being deleted' : 'gone'}: the pod is deleted with it`, 'Warning');
+        await core.deleteNamespacedPod({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '' }).catch((error: unknown) => {
+          if (apiStatusCode(error) !== 404) throw error;
+        });
+        logger.info('deleted pod with its Fargate profile', { pod: key, profile: profileName });
+      }
+    }
+  }
+
+  async function pass(readProfiles: boolean): Promise<void> {
+    if (readProfiles || !snapshot || Date.now() - snapshot.at >= resyncMs) {
+      try {
+        snapshot = { at: Date.now(), profiles: await options.profiles() };
+      } catch (error) {
+        // Without the profiles nothing is placed or deleted; the next resync reads them again.
+        logger.warn('reading Fargate profiles failed', { cluster: options.clusterName, error: describeKubeError(error) });
+        await tidy(undefined);
+        return;
+      }
+    }
+    for (const [uid, nodeName] of binding) {
+      const pod = pods.list().find((candidate) => candidate.metadata?.uid === uid);
+      if (!pod || pod.spec?.nodeName === nodeName) binding.delete(uid);
+    }
+    for (const pod of pods.list()) {
+      if (!isPendingUnbound(pod) || binding.has(pod.metadata?.uid ?? '')) continue;
+      await place(pod, snapshot.profiles).catch((error: unknown) => logger.warn('placing pod failed', { pod: keyOfObject(pod), error: describeKubeError(error) }));
+    }
+    await tidy(readProfiles ? snapshot.profiles : undefined);
+    const live = new Set(pods.list().map((pod) => pod.metadata?.uid ?? ''));
+    for (const uid of reported) if (!live.has(uid)) reported.delete(uid);
+    for (const uid of evicted) if (!live.has(uid)) evicted.delete(uid);
+  }
+
+  /** Runs a pass now, or right after the one in progress (passes never overlap). */
+  function run(readProfiles: boolean): void {
     if (stopped) return;
-    running = pass()
-      .catch(() => undefined)
+    if (running) {
+      again = true;
+      return;
+    }
+    running = pass(readProfiles)
+      .catch((error: unknown) => void logger.warn('Fargate scheduler pass failed', { error: describeKubeError(error) }))
       .finally(() => {
-        if (!stopped) timer = setTimeout(loop, options.intervalMs ?? 250);
+        running = undefined;
+        if (again) {
+          again = false;
+          run(false);
+        }
       });
+  }
+
+  const resync = (): void => {
+    if (stopped) return;
+    run(true);
+    timer = setTimeout(resync, resyncMs);
   };
-  loop();
+
+  pods.onEvent((kind, pod) => {
+    if (kind === 'delete' || isPendingUnbound(pod)) run(false);
+  });
+  await Promise.all([pods.start(), nodes.start()]);
+  resync();
   return {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      pods.stop();
+      nodes.stop();
       await running;
     },
   };
