@@ -1,5 +1,6 @@
 // `npm run env:up [-- --with-examples]`: builds what is missing, then starts etcd, kube-apiserver,
-// moto and the EKS proxy in a background process that outlives npm, seeds the AWS account,
+// kube-controller-manager, kube-scheduler, KWOK, moto, the EKS proxy and the Fargate scheduler
+// stand-in in a background process that outlives npm, seeds the AWS account,
 // installs the CRDs (and applies examples/ with --with-examples) and writes .dev-env/env.sh.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';

@@ -1,12 +1,13 @@
 /**
  * kube-controller-manager and kube-scheduler, built from the same k8s.io/kubernetes module as the
  * API server and started by the launcher with their own client certificates, on a control plane of
- * this suite's own (the shared one runs without them until the Fargate scheduler stand-in places
- * pods): real ServiceAccount, namespace, garbage-collection, Deployment and ReplicaSet controllers,
+ * this suite's own (so that it can give a plain node to KWOK and fixed profiles to the Fargate
+ * scheduler stand-in, which the shared one must not see): real ServiceAccount, namespace,
+ * garbage-collection, Deployment and ReplicaSet controllers,
  * a scheduler that looks for a node for every pod, KWOK, which keeps a simulated node Ready and
  * runs the pods bound to it, and the Fargate scheduler stand-in, which gives a pod an ACTIVE
- * profile takes a Fargate node of its own (here with a fixed list of profiles; EKS's come with the
- * shared environment).
+ * profile takes a Fargate node of its own and deletes the pods of a profile being deleted (here
+ * with a fixed list of profiles; the shared environment's are EKS's, from moto).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,13 +1,14 @@
 // deploy/ as a platform team installs it: kustomize renders the base and the example overlay, and
 // `kubectl apply -k --server-side` of each is accepted by the real API server. Pods never start
 // here (no nodes, no controller manager), which is expected: this proves the objects, not the pods.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { kubectl, KubectlError } from '../../scripts/dev-env/kubectl.js';
 import { repoRoot } from '../../scripts/dev-env/repo-root.js';
 import { readTestEnvironment } from '../support/test-env.js';
+import { waitFor } from '../support/wait-for.js';
 
 interface Manifest {
   apiVersion: string;
@@ -89,18 +90,11 @@ afterAll(async () => {
   const applied = (base ?? []).filter((object) => object.kind !== 'CustomResourceDefinition' && object.kind !== 'Namespace');
   for (const object of applied) await kubectl(target, ['delete', ...objectArgs(object), '--ignore-not-found', '--wait=false']);
   await kubectl(target, ['delete', 'namespace', NAMESPACE, '--ignore-not-found', '--wait=false']);
-  // No namespace controller runs here to empty and finalize the namespace; its objects are gone
-  // (deleted above), so finalize it as that controller would, and it disappears.
-  try {
-    const namespace = JSON.parse((await kubectl(target, ['get', 'namespace', NAMESPACE, '-o', 'json'])).stdout) as { spec?: { finalizers?: string[] } };
-    const file = join(scratch, 'finalize.json');
-    writeFileSync(file, JSON.stringify({ ...namespace, spec: { ...namespace.spec, finalizers: [] } }));
-    await kubectl(target, ['replace', '--raw', `/api/v1/namespaces/${NAMESPACE}/finalize`, '-f', file]);
-  } catch (error) {
-    if (!(error instanceof KubectlError && error.stderr.includes('NotFound'))) throw error;
-  }
+  // The namespace controller empties and removes it; wait, so that the next suite using this
+  // namespace does not find it Terminating.
+  await waitFor(`namespace ${NAMESPACE} gone`, () => kubectl(target, ['get', 'namespace', NAMESPACE, '--ignore-not-found', '-o', 'name']), (out) => out.stdout.trim() === '', 90_000);
   rmSync(scratch, { recursive: true, force: true });
-}, 60_000);
+}, 120_000);
 
 describe('rendering', () => {
   test('the base renders every object the install needs, each once', () => {

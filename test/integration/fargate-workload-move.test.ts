@@ -33,6 +33,7 @@ import {
   workloadRef,
 } from '../support/fargate-workload-kit.js';
 import type { OperatorUnderTest } from '../support/operator-under-test.js';
+import { samplePeriodically, type PeriodicSampler } from '../support/periodic-sampler.js';
 import { waitFor } from '../support/wait-for.js';
 
 const PREFIX = 'wmv';
@@ -74,75 +75,24 @@ function workloadManifest(fargateProfile: WorkloadProfileSpec): FargateWorkload 
   };
 }
 
-/** One look at the Deployment's pod profile label, timed on the clock the proxy stamps its calls with. */
-interface LabelSample {
-  at: number;
-  label: string | undefined;
-}
-
-/**
- * Samples the Deployment's pod profile label until stopped. Each sample's time is taken before
- * the read is sent: the label it shows was there at that time or later.
- */
-function sampleDeployment(): { samples: LabelSample[]; stop: () => Promise<void> } {
-  const samples: LabelSample[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const at = Date.now();
-      try {
-        const deployment = await apps.readNamespacedDeployment({ namespace, name: NAME });
-        samples.push({ at, label: deployment.spec?.template.metadata?.labels?.[PROFILE_LABEL] });
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
-    }
-  })();
-  return {
-    samples,
-    stop: async () => {
-      running = false;
-      await loop;
-    },
-  };
-}
-
-/** One look at the workload's pods: how many are Ready, and how many (not terminating) run on each profile's nodes. */
-interface PodSample {
-  at: number;
-  ready: number;
-  onProfile: Record<string, number>;
+/** Samples the Deployment's pod profile label back to back until stopped. */
+function sampleDeployment(): PeriodicSampler<string | undefined> {
+  return samplePeriodically(async () => (await apps.readNamespacedDeployment({ namespace, name: NAME })).spec?.template.metadata?.labels?.[PROFILE_LABEL], 0, isNotFound);
 }
 
 const EKS_PROFILE_LABEL = 'eks.amazonaws.com/fargate-profile';
 
-/** Samples the workload's pods every 200 ms until stopped (each sample timed before its reads are sent). */
-function samplePods(): { samples: PodSample[]; stop: () => Promise<void> } {
-  const samples: PodSample[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const at = Date.now();
-      const [pods, nodes] = await Promise.all([core.listNamespacedPod({ namespace, labelSelector: `app=${NAME}` }), core.listNode({ labelSelector: 'eks.amazonaws.com/compute-type=fargate' })]);
-      const profileOf = new Map(nodes.items.map((node) => [node.metadata?.name ?? '', node.metadata?.labels?.[EKS_PROFILE_LABEL] ?? '']));
-      const live = pods.items.filter((pod) => !pod.metadata?.deletionTimestamp);
-      const onProfile: Record<string, number> = {};
-      for (const pod of live) {
-        const profile = pod.spec?.nodeName ? (profileOf.get(pod.spec.nodeName) ?? '?') : 'unscheduled';
-        onProfile[profile] = (onProfile[profile] ?? 0) + 1;
-      }
-      const ready = live.filter((pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
-      samples.push({ at, ready, onProfile });
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, at + 200 - Date.now())));
-    }
-  })();
-  return {
-    samples,
-    stop: async () => {
-      running = false;
-      await loop;
-    },
-  };
+/** How many of the workload's pods are Ready, and how many (not terminating) run on each profile's nodes. */
+async function readPods(): Promise<{ ready: number; onProfile: Record<string, number> }> {
+  const [pods, nodes] = await Promise.all([core.listNamespacedPod({ namespace, labelSelector: `app=${NAME}` }), core.listNode({ labelSelector: 'eks.amazonaws.com/compute-type=fargate' })]);
+  const profileOf = new Map(nodes.items.map((node) => [node.metadata?.name ?? '', node.metadata?.labels?.[EKS_PROFILE_LABEL] ?? '']));
+  const live = pods.items.filter((pod) => !pod.metadata?.deletionTimestamp);
+  const onProfile: Record<string, number> = {};
+  for (const pod of live) {
+    const profile = pod.spec?.nodeName ? (profileOf.get(pod.spec.nodeName) ?? '?') : 'unscheduled';
+    onProfile[profile] = (onProfile[profile] ?? 0) + 1;
+  }
+  return { ready: live.filter((pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length, onProfile };
 }
 
 /** The profile's Create / Describe / Delete calls the proxy answered, in arrival order. */
@@ -198,7 +148,7 @@ async function moveTo(fargateProfile: WorkloadProfileSpec): Promise<{ from: stri
   messages.length = 0;
   await proxy.clearCalls();
   const sampler = sampleDeployment();
-  const podSampler = samplePods();
+  const podSampler = samplePeriodically(readPods, 200);
   try {
     await custom.patchNamespacedCustomObject({ ...workloadRef, namespace, name: NAME, body: [{ op: 'replace', path: '/spec/fargateProfile', value: fargateProfile }] });
 
@@ -209,10 +159,10 @@ async function moveTo(fargateProfile: WorkloadProfileSpec): Promise<{ from: stri
         await pollWorkload();
         return sampler.samples.at(-1);
       },
-      (sample) => sample !== undefined && sample.label !== from,
+      (sample) => sample !== undefined && sample.value !== from,
       60_000,
     );
-    const to = relabelled!.label!;
+    const to = relabelled!.value!;
     await waitFor('the old profile is gone', async () => {
       await pollWorkload();
       return profileStatus(from);
@@ -231,17 +181,17 @@ async function moveTo(fargateProfile: WorkloadProfileSpec): Promise<{ from: stri
     // The proxy holds the new profile CREATING for CREATING_MS from the create's arrival at least.
     const activeFrom = create.startedAt + CREATING_MS;
     const samples = sampler.samples;
-    const firstNew = samples.find((sample) => sample.label === to)!;
+    const firstNew = samples.find((sample) => sample.value === to)!;
     // While the new profile could not be ACTIVE yet, every look showed the pods on the old one.
     const early = samples.filter((sample) => sample.at < activeFrom);
     expect(early.length).toBeGreaterThan(10);
-    expect(new Set(early.map((sample) => sample.label))).toEqual(new Set([from]));
+    expect(new Set(early.map((sample) => sample.value))).toEqual(new Set([from]));
     // Between the create and the relabel, a describe of the new profile (after it could be ACTIVE) came in.
     const describes = profileCalls(calls, 'DescribeFargateProfile', to);
     expect(describes.some((call) => call.startedAt >= activeFrom && call.endedAt <= firstNew.at + 1_000)).toBe(true);
     // The label changed once and never went back: one rolling update. (The generation moves on
     // again when the move annotation goes: a Deployment counts annotation changes too.)
-    const labels = samples.map((sample) => sample.label);
+    const labels = samples.map((sample) => sample.value);
     expect(labels.slice(labels.indexOf(to))).toEqual(labels.slice(labels.indexOf(to)).map(() => to));
     expect(labels.slice(0, labels.indexOf(to))).toEqual(labels.slice(0, labels.indexOf(to)).map(() => from));
     // The old profile went only after the relabel and the completed rollout: from the delete on,
@@ -249,13 +199,13 @@ async function moveTo(fargateProfile: WorkloadProfileSpec): Promise<{ from: stri
     expect(remove.startedAt).toBeGreaterThan(firstNew.at);
     expect(remove.startedAt).toBeGreaterThan(create.startedAt);
     const pods = podSampler.samples;
-    expect(pods.filter((sample) => sample.at < remove.startedAt).some((sample) => (sample.onProfile[from] ?? 0) > 0)).toBe(true);
-    expect(pods.filter((sample) => sample.at >= remove.startedAt && (sample.onProfile[from] ?? 0) > 0)).toEqual([]);
+    expect(pods.filter((sample) => sample.at < remove.startedAt).some((sample) => (sample.value.onProfile[from] ?? 0) > 0)).toBe(true);
+    expect(pods.filter((sample) => sample.at >= remove.startedAt && (sample.value.onProfile[from] ?? 0) > 0)).toEqual([]);
     // Never fewer Ready pods than replicas - maxUnavailable (2 - 0), at every look.
     expect(pods.length).toBeGreaterThan(10);
-    expect(pods.filter((sample) => sample.ready < 2)).toEqual([]);
+    expect(pods.filter((sample) => sample.value.ready < 2)).toEqual([]);
     // The pods end on nodes of the new profile.
-    expect(pods.at(-1)?.onProfile).toEqual({ [to]: 2 });
+    expect(pods.at(-1)?.value.onProfile).toEqual({ [to]: 2 });
 
     // The status told each step, in order.
     const steps = [`creating profile ${to} for the move from ${from}`, `moving pods to ${to}`, `deleting old profile ${from}`];

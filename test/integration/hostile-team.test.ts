@@ -12,6 +12,7 @@ import { DescribeFargateProfileCommand } from '@aws-sdk/client-eks';
 import { ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
+import { FIELD_MANAGER } from '../../src/api/constants.js';
 import type { FargateWorkload } from '../../src/api/types.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
@@ -203,7 +204,14 @@ describe('a team that may only write FargateWorkloads in its namespace', () => {
     // Nothing of theirs changed.
     expect((await core.readNamespacedServiceAccount({ namespace: ns, name: 'platform-sa' })).metadata?.resourceVersion).toBe(platformSa.metadata?.resourceVersion);
     expect((await core.readNamespacedServiceAccount({ namespace: ns, name: 'legit' })).metadata?.resourceVersion).toBe(legitSa.metadata?.resourceVersion);
-    expect((await apps.readNamespacedDeployment({ namespace: ns, name: 'taken' })).metadata?.resourceVersion).toBe(handMade.metadata?.resourceVersion);
+    // The Deployment controller writes the hand-made Deployment's status: its spec, labels and
+    // annotations are as made, and no apply of the operator's touched it.
+    const taken = await apps.readNamespacedDeployment({ namespace: ns, name: 'taken' });
+    expect(taken.metadata?.generation).toBe(handMade.metadata?.generation);
+    expect(taken.spec).toEqual(handMade.spec);
+    const { 'deployment.kubernetes.io/revision': _revision, ...annotations } = taken.metadata?.annotations ?? {};
+    expect([taken.metadata?.labels, annotations]).toEqual([handMade.metadata?.labels, handMade.metadata?.annotations ?? {}]);
+    expect((taken.metadata?.managedFields ?? []).map((entry) => entry.manager)).not.toContain(FIELD_MANAGER);
   });
 
   test('AWS holds nothing outside the guard rails: no inline policy, only the allowed managed policy, profiles on the cluster subnets', async () => {

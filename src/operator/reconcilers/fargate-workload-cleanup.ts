@@ -1,7 +1,7 @@
 /**
  * Cleanup of a FargateWorkload being deleted, behind its finalizer: the workload's workflow run in
  * reverse (workload/workload-workflow.ts). The Kubernetes children go first (deleted explicitly,
- * as no garbage collector may run), then with `deletionPolicy: Delete` the IRSA role and the
+ * so that cleanup sees them gone instead of waiting on the garbage collector), then with `deletionPolicy: Delete` the IRSA role and the
  * Fargate profile (a Shared or Namespace one only when no other workload uses it, through the
  * lane); the finalizer is removed only when all of it is confirmed gone. `Retain` leaves every AWS
  * resource as it is.

@@ -173,7 +173,7 @@ async function replaceFields(objects: KubernetesObjectApi, desired: KubeObject, 
   if (kept.length !== entries.length) await mergePatchObject(objects, { ...reference, metadata: { ...identity, managedFields: kept } } as KubernetesObject);
 }
 
-/** Deletes every observed child (the workload is going; no garbage collector may be running). Returns how many existed. */
+/** Deletes every observed child (the workload is going; explicitly, not left to the garbage collector's pace). Returns how many existed. */
 export async function deleteChildren(objects: KubernetesObjectApi, observed: ObservedChildren): Promise<number> {
   let deleted = 0;
   for (const child of observed.children) if (await deleteChild(objects, child)) deleted++;

@@ -95,16 +95,21 @@ export async function convergeWorkloadProfile(input: WorkloadProfileInput): Prom
     desiredActive: desired.active,
     ...(settled && from !== undefined ? await oldProfileUse(input, from) : {}),
   });
-  const adjust = (planned: readonly KubeObject[]): KubeObject[] =>
-    planned.map((object) => (object.kind === 'Deployment' ? withMoveStep(object, step) : object));
   const inMove = step.kind === 'none' || step.kind === 'done' || step.kind === 'keeping' ? undefined : step.from;
   const releasing = await releaseAbandonedProfiles(input, desired, inMove);
-  const inventory: AwsResourceStatus[] = [
+  const inventoryOf = (current: MoveStep): AwsResourceStatus[] => [
     { kind: 'FargateProfile', name: plan.name, state: desired.status.status, ...(plan.placement === 'Dedicated' ? {} : { shared: true }) },
-    ...(inMove !== undefined ? [{ kind: 'FargateProfile' as const, name: inMove, state: step.kind === 'deleting' ? 'Releasing' : 'InUse' }] : []),
+    ...(inMove !== undefined && current.kind !== 'done' ? [{ kind: 'FargateProfile' as const, name: inMove, state: current.kind === 'deleting' ? 'Releasing' : 'InUse' }] : []),
     ...releasing.map(({ name, report }) => ({ kind: 'FargateProfile' as const, name, state: report.condition.reason === 'Deleting' ? 'DELETING' : 'Releasing' })),
   ];
-  const withStep = (report: PartReport, active: boolean): WorkloadProfileResult => ({ ...desired, report: withReleases(report, releasing), active, step, adjust, inventory });
+  const withStep = (report: PartReport, active: boolean, current: MoveStep = step): WorkloadProfileResult => ({
+    ...desired,
+    report: withReleases(report, releasing),
+    active,
+    step: current,
+    adjust: (planned) => planned.map((object) => (object.kind === 'Deployment' ? withMoveStep(object, current) : object)),
+    inventory: inventoryOf(current),
+  });
   if (step.kind === 'none' || step.kind === 'keeping' || step.kind === 'done' || desired.report.stalled) {
     return withStep(desired.report, desired.active);
   }
@@ -131,7 +136,9 @@ export async function convergeWorkloadProfile(input: WorkloadProfileInput): Prom
     owner,
     event: input.event,
   });
-  if (deletion.condition.status === 'True') return withStep(desired.report, true);
+  // The old profile is gone: the move is over in this pass, so the Deployment loses the move
+  // annotation now, not on a later pass that nothing may trigger before the resync.
+  if (deletion.condition.status === 'True') return withStep(desired.report, true, { kind: 'done', podProfile: step.podProfile, from: step.from, message: `moved from ${step.from}; it is gone` });
   const detail = deletion.condition.reason === 'WaitingInLane' ? `: ${deletion.condition.message}` : '';
   return withStep(partWaiting(CONDITION_PROFILE, 'MovingProfile', `${step.message}${detail}`, deletion.requeueAfterMs ?? DELETING_POLL_MS), true);
 }

@@ -159,7 +159,8 @@ const childrenPart: Dependent<WorkloadState> = {
     if (ingress.hostname) state.fields.loadBalancer = { hostname: ingress.hostname };
     return [combineNetworkReports(state.preflight, applied.network), availability.report, ingress.report, ...applied.refused];
   },
-  // No garbage collector may be running: the children are deleted explicitly. The Deployment is
+  // The children are deleted explicitly (cleanup then knows they are gone, whatever the garbage
+  // collector's pace; their pods go through it, with their ReplicaSet). The Deployment is
   // the only record of a profile a move left behind, so that profile is written into status first.
   async delete(state) {
     const { ctx, workload, plan } = state;
