@@ -290,6 +290,10 @@ async function startKwok(binaries: Binaries, context: ComponentContext, adminKub
       `--manage-nodes-with-annotation-selector=${SIMULATED_NODE_ANNOTATION.key}=${SIMULATED_NODE_ANNOTATION.value}`,
       // Pod IPs of the simulated nodes: outside the service range of the API server.
       '--cidr=10.0.128.0/17',
+      // KWOK renews each node's Lease, as a kubelet does (its default, 0, renews none): without it the
+      // node lifecycle controller finds the nodes' heartbeats (every 10 min in these stages) late and
+      // marks them NotReady, and their pods not Ready, after its 40 s grace period.
+      '--node-lease-duration-seconds=40',
       `--server-address=${LOOPBACK}:${port}`,
     ],
     logFile: join(dir, 'kwok.log'),

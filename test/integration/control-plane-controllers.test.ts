@@ -113,6 +113,15 @@ describe('kube-controller-manager and kube-scheduler', () => {
     expect(pods?.items.map((pod) => [pod.spec.nodeName, pod.status.phase])).toEqual([['simulated-0', 'Running']]);
   });
 
+  it('KWOK renews the simulated node\'s Lease, as a kubelet does, so that the node lifecycle controller keeps it Ready', async () => {
+    // The node lifecycle controller judges a node by its Lease (40 s grace): a Lease not renewed
+    // makes the node NotReady and its pods not Ready. KWOK renews it every quarter of its duration.
+    type LeaseView = { spec?: { holderIdentity?: string; leaseDurationSeconds?: number; renewTime?: string } };
+    const first = await waitFor('the node\'s Lease', () => getJson<LeaseView>(['lease', 'simulated-0', '-n', 'kube-node-lease']), (lease) => Boolean(lease?.spec?.renewTime), 30_000);
+    expect(first?.spec).toMatchObject({ holderIdentity: expect.any(String), leaseDurationSeconds: 40 });
+    await waitFor('the Lease renewed', () => getJson<LeaseView>(['lease', 'simulated-0', '-n', 'kube-node-lease']), (lease) => lease?.spec?.renewTime !== first?.spec?.renewTime, 30_000);
+  }, 60_000);
+
   it('the namespace controller empties and removes a deleted namespace', async () => {
     await run(['delete', 'namespace', 'sa-probe', '--wait=false']);
     await waitFor('namespace gone', () => getJson(['namespace', 'sa-probe']), (found) => found === undefined, 60_000);
