@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -51,6 +51,8 @@ export interface EnvironmentOptions {
   proxy?: Omit<EksProxyOptions, 'target' | 'port'>;
   readyTimeoutMs?: number;
   log?: (line: string) => void;
+  /** On stop, copy the processes' logs (not the audit log) into this folder first, replacing what it held. */
+  keepLogsIn?: string;
 }
 
 /** The serialisable facts of a running environment: what tests and shells need to reach it. */
@@ -88,6 +90,16 @@ const DEFAULT_REGION = 'us-east-1';
 const live = new Set<Environment>();
 const tempDirs = new Set<string>();
 let signalHandlersInstalled = false;
+
+/** Copies the environment's process logs (the audit log excepted: it is large) into `target`, emptied first. */
+function keepLogs(tempDir: string, target: string): void {
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  for (const dir of [tempDir, join(tempDir, 'control-plane')]) {
+    if (!existsSync(dir)) continue;
+    for (const file of readdirSync(dir)) if (file.endsWith('.log') && file !== 'audit.log') copyFileSync(join(dir, file), join(target, file));
+  }
+}
 
 /** The plain-data part of an environment, for JSON files. */
 export function environmentInfo(environment: Environment): EnvironmentInfo {
@@ -146,6 +158,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     (stopping ??= (async () => {
       await fargateScheduler?.stop().catch(() => undefined);
       const results = await Promise.allSettled([proxy?.stop(), moto?.stop(), controlPlane?.stop()]);
+      if (options.keepLogsIn) keepLogs(tempDir, options.keepLogsIn);
       rmSync(tempDir, { recursive: true, force: true });
       tempDirs.delete(tempDir);
       const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');

@@ -306,7 +306,7 @@ describe('Fargate profiles through the lane', () => {
     await settled(store);
     const profiles = await eksProfileSource(clients.eks, CLUSTER)();
     const lane = profiles.find((found) => found.name === profile('lane-a').name);
-    expect(lane).toEqual({ name: profile('lane-a').name, status: 'ACTIVE', selectors: profile('lane-a').selectors, subnets: expect.arrayContaining(seed.privateSubnetIds) });
+    expect(lane).toEqual({ name: profile('lane-a').name, status: 'ACTIVE', selectors: profile('lane-a').selectors, subnets: expect.arrayContaining(seed.privateSubnetIds), arn: expect.stringContaining(`:fargateprofile/${CLUSTER}/${profile('lane-a').name}/`) });
     // Laid over moto's answer: the state the proxy gives a profile in transition.
     const overlaid = await eksProfileSource(clients.eks, CLUSTER, (name) => (name === profile('lane-a').name ? 'DELETING' : undefined))();
     expect(overlaid.find((found) => found.name === profile('lane-a').name)?.status).toBe('DELETING');

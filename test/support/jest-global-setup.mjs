@@ -25,7 +25,8 @@ export default async function globalSetup(_globalConfig, projectConfig) {
   const { startEnvironment, environmentInfo } = await compiled('scripts/dev-env/launcher.js');
   const { TEST_ENV_VARIABLE } = await compiled('test/support/test-env.js');
 
-  const environment = await startEnvironment();
+  // Its logs outlive it in .dev-env/last-test-environment (git-ignored): what to read after a failed run.
+  const environment = await startEnvironment({ keepLogsIn: join(root, '.dev-env', 'last-test-environment') });
   globalThis[ENVIRONMENT_GLOBAL] = environment;
   const file = join(environment.tempDir, 'test-env.json');
   writeFileSync(file, JSON.stringify(environmentInfo(environment), null, 2));

@@ -38,6 +38,7 @@ export function eksProfileSource(eks: EKSClient, clusterName: string, overlay: P
           status: observed.status,
           selectors: observed.selectors.map((selector) => ({ namespace: selector.namespace, labels: { ...selector.labels } })),
           subnets: [...observed.subnets],
+          arn: observed.arn,
         };
         described.set(name, profile);
       }

@@ -29,6 +29,8 @@ export interface ProfileView {
   status: string;
   selectors: { namespace: string; labels: Record<string, string> }[];
   subnets: string[];
+  /** Its ARN (unique to this profile, unlike its name): a profile deleted and made again has another. */
+  arn?: string;
 }
 
 /** The pod facts the decision reads. */

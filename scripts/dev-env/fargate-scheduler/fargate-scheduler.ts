@@ -10,14 +10,20 @@
  * - A pod that no ACTIVE profile takes stays Pending, with one event saying why.
  * - Deleting a profile deletes the pods scheduled with it (EKS user guide, "Delete a Fargate
  *   profile": "any Pods that were scheduled onto Fargate with the profile are deleted"): a pod on a
- *   node of a profile that is DELETING or gone is deleted, and its controller makes a new one.
- * - A node goes away with its pod.
+ *   node of a profile that is DELETING, gone, or made again since (another ARN) is deleted, and its
+ *   controller makes a new one.
+ * - A node goes away with its pod; a stopped stand-in removes the nodes it made.
  *
  * Pods and nodes are read from watches (SupervisedInformer). Profiles are read every `resyncMs`;
  * a pod event between two reads is handled with the last profiles read. Each stand-in serves one
  * EKS cluster, as EKS does, and labels its nodes with it: stand-ins of two clusters sharing an API
  * server leave each other's nodes alone (each may report, once, that it cannot place the other's
- * pods).
+ * pods; a pod that profiles of both clusters take goes to whichever binds it first).
+ *
+ * Known difference from EKS: EKS decides when a pod is created whether Fargate runs it (its
+ * admission webhook sets `schedulerName: fargate-scheduler`); a pod created while no ACTIVE
+ * profile takes it stays Pending even after one does, until it is made again. The stand-in places
+ * such a pod once a profile takes it.
  */
 import { CoreV1Api, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import type { PodSpec } from '../../../src/api/types.js';
@@ -35,6 +41,8 @@ export const CAPACITY_PROVISIONED_ANNOTATION = 'CapacityProvisioned';
 export const NODE_POD_UID_ANNOTATION = 'fargate.eksops.dev/pod-uid';
 /** On each stand-in node: the pod it was made for, `namespace/name`. */
 export const NODE_POD_ANNOTATION = 'fargate.eksops.dev/pod';
+/** On each stand-in node: the ARN of the profile it runs its pod with. */
+export const NODE_PROFILE_ARN_ANNOTATION = 'fargate.eksops.dev/profile-arn';
 /** On each stand-in node: the EKS cluster whose stand-in made it. */
 export const NODE_CLUSTER_LABEL = 'fargate.eksops.dev/eks-cluster';
 const COMPUTE_TYPE = 'eks.amazonaws.com/compute-type';
@@ -53,6 +61,8 @@ export interface FargateSchedulerOptions {
   subnetOf: (subnetId: string) => Promise<SubnetPlace>;
   /** How often profiles are read again (pending pods retried, pods of deleted profiles removed); default 1000 ms. */
   resyncMs?: number;
+  /** A pass that takes longer is given up (a hung call must not stop the stand-in); default 30 s. */
+  passTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -68,6 +78,7 @@ export async function startFargateScheduler(options: FargateSchedulerOptions): P
   const logger = options.logger ?? createLogger({ silent: true });
   const core = options.kubeConfig.makeApiClient(CoreV1Api);
   const resyncMs = options.resyncMs ?? 1000;
+  const passTimeoutMs = options.passTimeoutMs ?? 30_000;
   const pods = new SupervisedInformer<V1Pod>({ kubeConfig: options.kubeConfig, path: '/api/v1/pods', list: () => core.listPodForAllNamespaces(), logger });
   const nodeSelector = `${COMPUTE_TYPE}=fargate`;
   const nodes = new SupervisedInformer<V1Node>({ kubeConfig: options.kubeConfig, path: '/api/v1/nodes', labelSelector: nodeSelector, list: () => core.listNode({ labelSelector: nodeSelector }), logger });
@@ -76,11 +87,14 @@ export async function startFargateScheduler(options: FargateSchedulerOptions): P
   /** Pods whose "cannot place" event was written (by uid), and pods deleted with their profile. */
   const reported = new Set<string>();
   const evicted = new Set<string>();
+  /** Node names this stand-in created or found taken that its watch may not show yet. */
+  const claimed = new Set<string>();
   let snapshot: { at: number; profiles: ProfileView[] } | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
-  let again = false;
+  /** A pass is due after the running one; `true` when it must read the profiles afresh. */
+  let again: boolean | undefined;
 
   const event = (pod: V1Pod, reason: string, message: string, type: 'Normal' | 'Warning') =>
     core.createNamespacedEvent({
@@ -107,7 +121,8 @@ export async function startFargateScheduler(options: FargateSchedulerOptions): P
     for (let attempt = 0; attempt < profile.subnets.length * 3; attempt++) {
       const subnet = profile.subnets[(start + attempt) % profile.subnets.length] ?? '';
       const place = await options.subnetOf(subnet);
-      const taken = new Set(nodes.list().flatMap((node) => privateIpOfNodeName(node.metadata?.name ?? '') ?? []));
+      for (const name of claimed) if (nodes.get(name)) claimed.delete(name);
+      const taken = new Set([...nodes.keys(), ...claimed].flatMap((name) => privateIpOfNodeName(name) ?? []));
       const ip = freePrivateIp(place.cidr, taken);
       if (!ip) continue;
       const name = fargateNodeName(ip, options.region);
@@ -116,7 +131,12 @@ export async function startFargateScheduler(options: FargateSchedulerOptions): P
           body: {
             metadata: {
               name,
-              annotations: { [SIMULATED_NODE_ANNOTATION.key]: SIMULATED_NODE_ANNOTATION.value, [NODE_POD_ANNOTATION]: keyOfObject(pod), [NODE_POD_UID_ANNOTATION]: uid },
+              annotations: {
+                [SIMULATED_NODE_ANNOTATION.key]: SIMULATED_NODE_ANNOTATION.value,
+                [NODE_POD_ANNOTATION]: keyOfObject(pod),
+                [NODE_POD_UID_ANNOTATION]: uid,
+                ...(profile.arn ? { [NODE_PROFILE_ARN_ANNOTATION]: profile.arn } : {}),
+              },
               labels: {
                 [COMPUTE_TYPE]: 'fargate',
                 [PROFILE_LABEL]: profile.name,
@@ -131,20 +151,15 @@ export async function startFargateScheduler(options: FargateSchedulerOptions): P
             status: { capacity: resources, allocatable: resources, addresses: [{ type: 'InternalIP', address: ip }, { type: 'Hostname', address: name }] },
           },
         });
+        claimed.add(name);
         return name;
       } catch (error) {
-        // Another stand-in took the name since our watch last heard: try the next address.
+        // The name is taken (a node the watch does not show yet, or one not labelled as ours): try the next address.
         if (apiStatusCode(error) !== 409) throw error;
-        await waitForNode(name);
+        claimed.add(name);
       }
     }
     throw new Error(`no free private IP in the subnets of Fargate profile ${profile.name}`);
-  }
-
-  /** Waits (briefly) until the watch shows a node another stand-in created, so that its IP counts as taken. */
-  async function waitForNode(name: string): Promise<void> {
-    const deadline = Date.now() + 2000;
-    while (!nodes.get(name) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   async function place(pod: V1Pod, profiles: ProfileView[]): Promise<void> {
@@ -169,7 +184,10 @@ export async function startFargateScheduler(options: FargateSchedulerOptions): P
     binding.set(uid, nodeName);
     try {
       // EKS writes the annotation as it schedules the pod; a pod deleted meanwhile leaves its node to the cleanup below.
-      await core.patchNamespacedPod({ name, namespace, body: [{ op: 'add', path: '/metadata/annotations', value: { ...pod.metadata?.annotations, [CAPACITY_PROVISIONED_ANNOTATION]: capacity } }] });
+      const annotation = pod.metadata?.annotations
+        ? { op: 'add', path: `/metadata/annotations/${CAPACITY_PROVISIONED_ANNOTATION}`, value: capacity }
+        : { op: 'add', path: '/metadata/annotations', value: { [CAPACITY_PROVISIONED_ANNOTATION]: capacity } };
+      await core.patchNamespacedPod({ name, namespace, body: [annotation] });
       await core.createNamespacedPodBinding({ name, namespace, body: { metadata: { name, namespace, uid }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } } });
       reported.delete(uid);
       logger.info('placed pod on Fargate', { pod: keyOfObject(pod), node: nodeName, profile: choice.profile.name, capacity });
@@ -179,7 +197,22 @@ export async function startFargateScheduler(options: FargateSchedulerOptions): P
     }
   }
 
-  /** Deletes the pods of nodes whose profile is DELETING or gone, and the nodes whose pod is gone. */
+  const ignoreNotFound = (error: unknown): void => {
+    if (apiStatusCode(error) !== 404) throw error;
+  };
+
+  /** Why a pod on this node must go with its profile, or undefined while the profile it runs with is there. */
+  function profileGone(node: V1Node, profiles: ProfileView[]): string | undefined {
+    const name = node.metadata?.labels?.[PROFILE_LABEL] ?? '';
+    const profile = profiles.find((candidate) => candidate.name === name);
+    const arn = node.metadata?.annotations?.[NODE_PROFILE_ARN_ANNOTATION];
+    if (!profile) return `Fargate profile ${name} is gone`;
+    if (profile.status === 'DELETING') return `Fargate profile ${name} is being deleted`;
+    if (arn && profile.arn && arn !== profile.arn) return `Fargate profile ${name} was deleted and made again`;
+    return undefined;
+  }
+
+  /** Deletes the pods of nodes whose profile went, and the nodes whose pod is gone; one node's failure does not stop the others. */
   async function tidy(profiles: ProfileView[] | undefined): Promise<void> {
     for (const node of nodes.list()) {
       if (node.metadata?.labels?.[NODE_CLUSTER_LABEL] !== options.clusterName) continue;
@@ -187,31 +220,31 @@ export async function startFargateScheduler(options: FargateSchedulerOptions): P
       const key = node.metadata?.annotations?.[NODE_POD_ANNOTATION] ?? '';
       const uid = node.metadata?.annotations?.[NODE_POD_UID_ANNOTATION] ?? '';
       const pod = pods.get(key);
-      // Kept while its pod is bound to it, or being bound by this stand-in; otherwise its pod is gone or went elsewhere.
-      const boundHere = pod?.metadata?.uid === uid && (pod.spec?.nodeName === nodeName || binding.get(uid) === nodeName);
-      if (!pod || !boundHere) {
-        await core.deleteNode({ name: nodeName }).catch((error: unknown) => {
-          if (apiStatusCode(error) !== 404) throw error;
-        });
-        continue;
-      }
-      const profileName = node.metadata?.labels?.[PROFILE_LABEL] ?? '';
-      const profile = profiles?.find((candidate) => candidate.name === profileName);
-      if (profiles && (!profile || profile.status === 'DELETING') && !pod.metadata?.deletionTimestamp && !evicted.has(uid)) {
+      try {
+        // Kept while its pod is bound to it, or being bound by this stand-in; otherwise its pod is gone or went elsewhere.
+        const boundHere = pod?.metadata?.uid === uid && (pod.spec?.nodeName === nodeName || binding.get(uid) === nodeName);
+        if (!pod || !boundHere) {
+          await core.deleteNode({ name: nodeName }).catch(ignoreNotFound);
+          continue;
+        }
+        const why = profiles ? profileGone(node, profiles) : undefined;
+        if (!why || pod.metadata?.deletionTimestamp || evicted.has(uid)) continue;
+        await core.deleteNamespacedPod({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '' }).catch(ignoreNotFound);
         evicted.add(uid);
-        await event(pod, 'FargateProfileDeleted', `Fargate profile ${profileName} is ${profile ? 'being deleted' : 'gone'}: the pod is deleted with it`, 'Warning');
-        await core.deleteNamespacedPod({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '' }).catch((error: unknown) => {
-          if (apiStatusCode(error) !== 404) throw error;
-        });
-        logger.info('deleted pod with its Fargate profile', { pod: key, profile: profileName });
+        logger.info('deleted pod with its Fargate profile', { pod: key, why });
+        await event(pod, 'FargateProfileDeleted', `${why}: the pod is deleted with it`, 'Warning').catch((error: unknown) => logger.warn('event not written', { pod: key, error: describeKubeError(error) }));
+      } catch (error) {
+        logger.warn('tidying Fargate node failed', { node: nodeName, error: describeKubeError(error) });
       }
     }
   }
 
   async function pass(readProfiles: boolean): Promise<void> {
-    if (readProfiles || !snapshot || Date.now() - snapshot.at >= resyncMs) {
+    const read = readProfiles || !snapshot || Date.now() - snapshot.at >= resyncMs;
+    let current = snapshot;
+    if (read || !current) {
       try {
-        snapshot = { at: Date.now(), profiles: await options.profiles() };
+        current = snapshot = { at: Date.now(), profiles: await options.profiles() };
       } catch (error) {
         // Without the profiles nothing is placed or deleted; the next resync reads them again.
         logger.warn('reading Fargate profiles failed', { cluster: options.clusterName, error: describeKubeError(error) });
@@ -219,34 +252,45 @@ export async function startFargateScheduler(options: FargateSchedulerOptions): P
         return;
       }
     }
+    const { profiles } = current;
+    const byUid = new Map(pods.list().map((pod) => [pod.metadata?.uid ?? '', pod]));
     for (const [uid, nodeName] of binding) {
-      const pod = pods.list().find((candidate) => candidate.metadata?.uid === uid);
+      const pod = byUid.get(uid);
       if (!pod || pod.spec?.nodeName === nodeName) binding.delete(uid);
     }
-    for (const pod of pods.list()) {
-      if (!isPendingUnbound(pod) || binding.has(pod.metadata?.uid ?? '')) continue;
-      await place(pod, snapshot.profiles).catch((error: unknown) => logger.warn('placing pod failed', { pod: keyOfObject(pod), error: describeKubeError(error) }));
+    for (const listed of pods.list()) {
+      // The pod as the watch shows it now: an earlier placement in this pass may have bound it.
+      const pod = pods.get(keyOfObject(listed));
+      if (!pod || !isPendingUnbound(pod) || binding.has(pod.metadata?.uid ?? '')) continue;
+      await place(pod, profiles).catch((error: unknown) => logger.warn('placing pod failed', { pod: keyOfObject(pod), error: describeKubeError(error) }));
     }
-    await tidy(readProfiles ? snapshot.profiles : undefined);
+    // Pods go with their profile only on profiles read in this pass (never on an old snapshot).
+    await tidy(read ? profiles : undefined);
     const live = new Set(pods.list().map((pod) => pod.metadata?.uid ?? ''));
     for (const uid of reported) if (!live.has(uid)) reported.delete(uid);
     for (const uid of evicted) if (!live.has(uid)) evicted.delete(uid);
   }
 
-  /** Runs a pass now, or right after the one in progress (passes never overlap). */
+  /** Runs a pass now, or right after the one in progress (passes never overlap; a resync's fresh read is never lost). */
   function run(readProfiles: boolean): void {
     if (stopped) return;
     if (running) {
-      again = true;
+      again = (again ?? false) || readProfiles;
       return;
     }
-    running = pass(readProfiles)
+    let timeout: NodeJS.Timeout | undefined;
+    const givenUp = new Promise<void>((_, reject) => {
+      timeout = setTimeout(() => reject(new Error(`the pass took more than ${passTimeoutMs} ms (a call hung); giving it up`)), passTimeoutMs);
+    });
+    running = Promise.race([pass(readProfiles), givenUp])
       .catch((error: unknown) => void logger.warn('Fargate scheduler pass failed', { error: describeKubeError(error) }))
       .finally(() => {
+        clearTimeout(timeout);
         running = undefined;
-        if (again) {
-          again = false;
-          run(false);
+        if (again !== undefined) {
+          const next = again;
+          again = undefined;
+          run(next);
         }
       });
   }
@@ -257,18 +301,22 @@ export async function startFargateScheduler(options: FargateSchedulerOptions): P
     timer = setTimeout(resync, resyncMs);
   };
 
+  // Passes start once both watches have listed: a pass on an empty node cache would pick taken IPs.
+  await Promise.all([pods.start(), nodes.start()]);
   pods.onEvent((kind, pod) => {
     if (kind === 'delete' || isPendingUnbound(pod)) run(false);
   });
-  await Promise.all([pods.start(), nodes.start()]);
   resync();
   return {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      await running;
       pods.stop();
       nodes.stop();
-      await running;
+      // Its nodes go with it: no other stand-in tidies them (their pods, bound to no node, go to pod GC).
+      const own = await core.listNode({ labelSelector: `${NODE_CLUSTER_LABEL}=${options.clusterName}` }).catch(() => ({ items: [] as V1Node[] }));
+      for (const node of own.items) await core.deleteNode({ name: node.metadata?.name ?? '' }).catch(() => undefined);
     },
   };
 }

@@ -136,9 +136,11 @@ export async function convergeWorkloadProfile(input: WorkloadProfileInput): Prom
     owner,
     event: input.event,
   });
-  // The old profile is gone: the move is over in this pass, so the Deployment loses the move
-  // annotation now, not on a later pass that nothing may trigger before the resync.
-  if (deletion.condition.status === 'True') return withStep(desired.report, true, { kind: 'done', podProfile: step.podProfile, from: step.from, message: `moved from ${step.from}; it is gone` });
+  // The old profile is gone (or left alone, not being ours): the move is over in this pass, so the
+  // Deployment loses the move annotation now, not on a later pass that nothing may trigger before the resync.
+  if (deletion.condition.status === 'True') {
+    return withStep(desired.report, true, { kind: 'done', podProfile: step.podProfile, from: step.from, message: `moved from ${step.from}: ${deletion.condition.message}` });
+  }
   const detail = deletion.condition.reason === 'WaitingInLane' ? `: ${deletion.condition.message}` : '';
   return withStep(partWaiting(CONDITION_PROFILE, 'MovingProfile', `${step.message}${detail}`, deletion.requeueAfterMs ?? DELETING_POLL_MS), true);
 }
