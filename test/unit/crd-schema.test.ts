@@ -3,7 +3,7 @@
  * own schema checker, src/api/schema-check.ts, the one `validate` uses), typical mistakes fail with
  * the expected path, every field is documented, every CEL rule has a message, the defaults agree
  * with src/api/defaults.ts and the printer columns point at real fields. The API server's own
- * answers are in test/integration/crd-admission.test.ts.
+ * answers are in test/integration/bad-input-corpus.test.ts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -2,7 +2,7 @@
  * The schema checker behind `validate` (src/api/schema-check.ts): the API server's structural
  * schema semantics on small schemas, and every CEL rule of the generated CRDs evaluated by
  * @bufbuild/cel. The API server's own verdicts on the same objects are compared in
- * test/integration/crd-admission.test.ts.
+ * test/integration/bad-input-corpus.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
