@@ -1,7 +1,8 @@
 /**
- * The README's first command, `npm run demo` with `--once`: its own etcd, kube-apiserver, moto and
- * EKS proxy, the built operator as a process, examples/ applied, every object Ready, then
- * everything stopped. The examples change with the API and the operator's checks (a made-up
+ * The README's first command, `npm run demo` with `--once`: its own environment (control plane,
+ * controllers, KWOK, moto, EKS proxy, Fargate scheduler stand-in), the built operator as a process,
+ * examples/ applied, every object Ready with its pods Running on Fargate nodes, then everything
+ * stopped. The examples change with the API and the operator's checks (a made-up
  * security group once kept shop/web from Ready), so the demo must keep converging them.
  */
 import { execFile } from 'node:child_process';
@@ -25,6 +26,10 @@ describe('npm run demo -- --once', () => {
     });
     const examples = manifestFiles(join(root, 'examples')).flatMap((file) => manifestObjects(file));
     expect(stdout).toContain(`[demo] everything is Ready: ${examples.length} objects`);
+    // The pods run on Fargate nodes, provisioned at the size the workloads report, and both sides of kubectl version are v1.34.
+    expect(stdout).toMatch(/\[demo\] every pod Running on a Fargate node, provisioned at the size in its workload's status \([1-9]\d* pods\)/);
+    expect(stdout).toMatch(/ Running +\d+ +\S+ +10\.0\.\d+\.\d+ +fargate-ip-10-0-[12]-\d+\.ec2\.internal /);
+    expect(stdout).toMatch(/Client Version: v1\.34\.\d+\n.*\nServer Version: v1\.34\.\d+/);
     expect(stdout).toMatch(/\[demo\] done$/m);
     // The environment's temp folder (etcd data, certificates, logs) is gone with it.
     const tempDir = /ready in [\d.]+ s \(([^)]+)\)/.exec(stdout)?.[1];
