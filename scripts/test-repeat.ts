@@ -4,8 +4,8 @@
 // a bug: the exit code is 0 only when every suite passed every time. The figures are also written
 // to .dev-env/test-repeat.json.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from './dev-env/repo-root.js';
 import { renderTally, tallyRepeats, type JestJsonResult } from './repeat-summary.js';
@@ -23,7 +23,12 @@ const root = repoRoot();
 const { values, positionals } = parseArgs({ args: process.argv.slice(2), options: { times: { type: 'string', default: '10' } }, allowPositionals: true, strict: true });
 const times = Number(values.times);
 if (!Number.isInteger(times) || times < 1) throw new Error(`--times takes a whole number of at least 1, not ${values.times ?? ''}`);
-const suites = positionals.length > 0 ? positionals : TIMING_SENSITIVE_SUITES;
+// Suites as paths relative to the repository, as the tally matches them against Jest's results.
+const suites = (positionals.length > 0 ? positionals : TIMING_SENSITIVE_SUITES).map((suite) => relative(root, resolve(suite)));
+const missing = suites.filter((suite) => !existsSync(join(root, suite)));
+if (missing.length > 0) throw new Error(`no such suite: ${missing.join(', ')} (give test files, e.g. test/integration/fargate-workload-move.test.ts)`);
+/** A run that takes longer than this is ended (a hung Jest) and counted as failed. */
+const RUN_TIMEOUT_MS = 30 * 60_000;
 const dir = join(root, '.dev-env', 'test-repeat');
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
@@ -33,9 +38,10 @@ for (let run = 1; run <= times; run++) {
   const output = join(dir, `run-${run}.json`);
   const started = Date.now();
   try {
-    execFileSync(process.execPath, ['--experimental-vm-modules', join(root, 'node_modules/jest/bin/jest.js'), '--selectProjects', 'integration', '--maxWorkers=1', '--json', `--outputFile=${output}`, ...suites], {
+    execFileSync(process.execPath, ['--experimental-vm-modules', join(root, 'node_modules/jest/bin/jest.js'), '--selectProjects', 'integration', '--maxWorkers=1', '--forceExit', '--json', `--outputFile=${output}`, ...suites], {
       cwd: root,
       stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: RUN_TIMEOUT_MS,
     });
   } catch {
     // A failed run is counted from its JSON below; a run that wrote none counts every suite failed.
@@ -47,8 +53,9 @@ for (let run = 1; run <= times; run++) {
     result = undefined;
   }
   runs.push(result);
-  const failed = result?.testResults.filter((suite) => suite.status !== 'passed').length ?? suites.length;
-  console.log(`[test:repeat] run ${run}/${times}: ${failed === 0 ? 'all passed' : `${failed} suite(s) failed`} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  // Counted as the tally counts: a suite missing from the results failed too.
+  const failed = tallyRepeats(suites, [result], root).filter((tally) => tally.passed === 0).length;
+  console.log(`[test:repeat] run ${run}/${times}: ${failed === 0 ? 'all passed' : `${failed} suite(s) failed${result ? '' : ' (no results: the run crashed or timed out)'}`} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
 const tallies = tallyRepeats(suites, runs, root);
