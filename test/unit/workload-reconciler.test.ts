@@ -67,12 +67,14 @@ function harness() {
   const context = { reconcileId: 'test', logger: createLogger({ silent: true }), signal: new AbortController().signal, retryDelayMs: RETRY_DELAY_MS };
   /** One reconcile: its result, or the error it threw. */
   const run = async (key: string): Promise<ReconcileResult | Error> => reconciler.reconcile(parseKey(key), context).catch((error: unknown) => error as Error);
-  /** Plays the Deployment controller: every Deployment has all its replicas available. */
+  /** Plays the Deployment controller: every Deployment has its current generation rolled out, all its replicas available. */
   const markAvailable = (): void => {
     for (const object of kube.objects.values()) {
       if (object.kind !== 'Deployment') continue;
       const replicas = (object.spec as { replicas?: number }).replicas ?? 1;
-      object.status = { observedGeneration: 0, replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas };
+      const metadata = object.metadata as { generation?: number };
+      metadata.generation ??= 1;
+      object.status = { observedGeneration: metadata.generation, replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas };
     }
   };
   /** Reconciles until nothing more is asked (or an error), following requeues on the clock. */
@@ -282,6 +284,36 @@ describe('FargateWorkload reconciler on fakes', () => {
     expect(h.aws.writes()).not.toContain('eks:DeleteFargateProfile');
     expect(h.kube.events.map((event) => event.reason)).toContain('FargateProfileRetained');
     expect(h.kube.workloads.get('shop/web')?.status?.awsResources?.filter((resource) => resource.kind === 'FargateProfile')).toHaveLength(1);
+  });
+
+  it('a move deletes the old profile once the rollout is done, and ends with the Deployment rid of the move annotation', async () => {
+    h.kube.addWorkload(workload());
+    expect(await h.converge('shop/web')).toEqual({});
+    const from = h.kube.workloads.get('shop/web')!.status!.fargateProfile!.name;
+    h.kube.editWorkload('shop/web', (spec) => void (spec.fargateProfile = { placement: 'Shared', subnetIds: [SUBNETS[0]!] }));
+    expect(await h.converge('shop/web', 30)).toEqual({});
+    const names = [...h.aws.profiles.values()].map((stored) => stored.profile.name);
+    expect(names).not.toContain(from);
+    expect(names).toHaveLength(1);
+    const deployment = h.kube.get('Deployment', 'shop', 'web') as { metadata?: { annotations?: Record<string, string> }; spec?: { template?: { metadata?: { labels?: Record<string, string> } } } } | undefined;
+    expect(Object.keys(deployment?.metadata?.annotations ?? {}).filter((key) => key.includes('moving'))).toEqual([]);
+    expect(deployment?.spec?.template?.metadata?.labels?.['fargate.eksops.dev/profile']).toBe(names[0]);
+    expect(h.condition('shop/web', 'Ready')).toMatchObject({ status: 'True' });
+  });
+
+  it('a move under deletionPolicy Retain keeps the old profile, says so once, and ends: the Deployment loses the move annotation', async () => {
+    h.kube.addWorkload(workload('web', { deletionPolicy: 'Retain' }));
+    expect(await h.converge('shop/web')).toEqual({});
+    const from = h.kube.workloads.get('shop/web')!.status!.fargateProfile!.name;
+    h.kube.editWorkload('shop/web', (spec) => void (spec.fargateProfile = { placement: 'Shared', subnetIds: [SUBNETS[0]!] }));
+    expect(await h.converge('shop/web', 30)).toEqual({});
+    // Later passes (a resync, a Deployment event) find the move over: no second event, nothing deleted.
+    for (let i = 0; i < 3; i++) expect(await h.converge('shop/web')).toEqual({});
+    expect(h.kube.events.filter((event) => event.reason === 'FargateProfileRetained').map((event) => event.message)).toEqual([`kept Fargate profile ${from} after the move (deletionPolicy Retain)`]);
+    expect(h.aws.writes()).not.toContain('eks:DeleteFargateProfile');
+    const deployment = h.kube.get('Deployment', 'shop', 'web') as { metadata?: { annotations?: Record<string, string> } } | undefined;
+    expect(Object.keys(deployment?.metadata?.annotations ?? {}).filter((key) => key.includes('moving'))).toEqual([]);
+    expect(h.condition('shop/web', 'FargateProfileReady')).toMatchObject({ status: 'True' });
   });
 
   it('a role made before the region entered role names keeps its name: found through the status, not made again', async () => {

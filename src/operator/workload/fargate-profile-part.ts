@@ -123,8 +123,9 @@ export async function convergeWorkloadProfile(input: WorkloadProfileInput): Prom
     return withStep(partWaiting(CONDITION_PROFILE, 'MovingProfile', step.message, CREATING_POLL_MS), true);
   }
   if (input.retain) {
+    // Kept, and the move is over in this pass: the annotation goes, so no later pass keeps it (or says it) again.
     input.event('Normal', 'FargateProfileRetained', `kept Fargate profile ${step.from} after the move (deletionPolicy Retain)`);
-    return withStep(desired.report, true);
+    return withStep(desired.report, true, { kind: 'done', podProfile: step.podProfile, from: step.from, message: `moved from ${step.from}; it is kept (deletionPolicy Retain)` });
   }
   const deletion = await deleteProfile({
     aws,
