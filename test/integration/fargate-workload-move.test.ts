@@ -10,7 +10,7 @@
  */
 import { CreateFargateProfileCommand, DeleteFargateProfileCommand, DescribeFargateProfileCommand } from '@aws-sdk/client-eks';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { ADOPT_ANNOTATION, PROFILE_LABEL } from '../../src/api/constants.js';
+import { ADOPT_ANNOTATION, EKS_FARGATE_PROFILE_LABEL, PROFILE_LABEL } from '../../src/api/constants.js';
 import type { FargateCluster, FargateWorkload, WorkloadProfileSpec } from '../../src/api/types.js';
 import { isNotFound } from '../../src/kube/api-error.js';
 import { planFargateProfile } from '../../src/plan/index.js';
@@ -22,15 +22,14 @@ import {
   core,
   custom,
   deleteWorkload,
-  destroyClients,
   eks,
   ensureReadyCluster,
   proxy,
   readWorkload,
-  removeCluster,
   seed,
   startWorkloadOperator,
   workloadRef,
+  endWorkloadSuite,
 } from '../support/fargate-workload-kit.js';
 import type { OperatorUnderTest } from '../support/operator-under-test.js';
 import { samplePeriodically, type PeriodicSampler } from '../support/periodic-sampler.js';
@@ -80,12 +79,10 @@ function sampleDeployment(): PeriodicSampler<string | undefined> {
   return samplePeriodically(async () => (await apps.readNamespacedDeployment({ namespace, name: NAME })).spec?.template.metadata?.labels?.[PROFILE_LABEL], 0, isNotFound);
 }
 
-const EKS_PROFILE_LABEL = 'eks.amazonaws.com/fargate-profile';
-
 /** How many of the workload's pods are Ready, and how many (not terminating) run on each profile's nodes. */
 async function readPods(): Promise<{ ready: number; onProfile: Record<string, number> }> {
   const [pods, nodes] = await Promise.all([core.listNamespacedPod({ namespace, labelSelector: `app=${NAME}` }), core.listNode({ labelSelector: 'eks.amazonaws.com/compute-type=fargate' })]);
-  const profileOf = new Map(nodes.items.map((node) => [node.metadata?.name ?? '', node.metadata?.labels?.[EKS_PROFILE_LABEL] ?? '']));
+  const profileOf = new Map(nodes.items.map((node) => [node.metadata?.name ?? '', node.metadata?.labels?.[EKS_FARGATE_PROFILE_LABEL] ?? '']));
   const live = pods.items.filter((pod) => !pod.metadata?.deletionTimestamp);
   const onProfile: Record<string, number> = {};
   for (const pod of live) {
@@ -238,11 +235,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await deleteWorkload(namespace, NAME).catch(() => undefined);
   await waitFor(`${namespace}/${NAME} gone`, () => readWorkload(namespace, NAME), (w) => w === undefined, 90_000).catch(() => undefined);
-  await removeCluster(CLUSTER);
-  await under?.stop();
-  await proxy.configure({ creatingDelayMs: 0, deletingDelayMs: 0, faults: [] });
-  await core.deleteNamespace({ name: namespace }).catch(() => undefined);
-  destroyClients();
+  await endWorkloadSuite(namespace, under);
 }, 240_000);
 
 describe('moving a FargateWorkload to another profile', () => {

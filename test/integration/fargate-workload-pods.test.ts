@@ -8,7 +8,7 @@
  */
 import { DeleteFargateProfileCommand, DescribeFargateProfileCommand } from '@aws-sdk/client-eks';
 import type { V1Pod } from '@kubernetes/client-node';
-import { LABEL_WORKLOAD } from '../../src/api/constants.js';
+import { EKS_FARGATE_PROFILE_LABEL, LABEL_WORKLOAD } from '../../src/api/constants.js';
 import type { FargateWorkload } from '../../src/api/types.js';
 import type { ProxyCall } from '../../scripts/dev-env/eks-proxy.js';
 import {
@@ -17,17 +17,16 @@ import {
   core,
   custom,
   deleteWorkload,
-  destroyClients,
   eks,
   ensureReadyCluster,
   kitClusterManifest,
   kitWorkloadManifest,
   proxy,
   readWorkload,
-  removeCluster,
   seed,
   startWorkloadOperator,
   workloadRef,
+  endWorkloadSuite,
 } from '../support/fargate-workload-kit.js';
 import type { OperatorUnderTest } from '../support/operator-under-test.js';
 import { samplePeriodically } from '../support/periodic-sampler.js';
@@ -39,8 +38,6 @@ const DELETING_MS = 1_500;
 const TEST_TIMEOUT_MS = 180_000;
 const namespace = `wpd-${Date.now().toString(36)}`;
 const NAME = 'web';
-const EKS_PROFILE_LABEL = 'eks.amazonaws.com/fargate-profile';
-
 const livePods = async (): Promise<V1Pod[]> =>
   (await core.listNamespacedPod({ namespace, labelSelector: `${LABEL_WORKLOAD}=${NAME}` })).items.filter((pod) => !pod.metadata?.deletionTimestamp);
 
@@ -77,11 +74,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await deleteWorkload(namespace, NAME).catch(() => undefined);
   await waitFor(`${namespace}/${NAME} gone`, () => readWorkload(namespace, NAME), (w) => w === undefined, 90_000).catch(() => undefined);
-  await removeCluster(CLUSTER);
-  await under?.stop();
-  await proxy.configure({ creatingDelayMs: 0, deletingDelayMs: 0, faults: [] });
-  await core.deleteNamespace({ name: namespace }).catch(() => undefined);
-  destroyClients();
+  await endWorkloadSuite(namespace, under);
 }, 240_000);
 
 describe('the pods of a FargateWorkload on Fargate', () => {
@@ -110,7 +103,7 @@ describe('the pods of a FargateWorkload on Fargate', () => {
         // CapacityProvisioned, as EKS writes it, is the size the operator reports.
         expect(pod.metadata?.annotations?.CapacityProvisioned).toBe(`${ready.status!.capacity!.vcpu}vCPU ${ready.status!.capacity!.memoryGB}GB`);
         const node = await core.readNode({ name: pod.spec!.nodeName! });
-        expect(node.metadata?.labels).toMatchObject({ 'eks.amazonaws.com/compute-type': 'fargate', [EKS_PROFILE_LABEL]: profile });
+        expect(node.metadata?.labels).toMatchObject({ 'eks.amazonaws.com/compute-type': 'fargate', [EKS_FARGATE_PROFILE_LABEL]: profile });
         zones.add(node.metadata?.labels?.['topology.kubernetes.io/zone'] ?? '');
         expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
       }

@@ -22,14 +22,13 @@ import {
   core,
   custom,
   deleteWorkload,
-  destroyClients,
   eks,
   ensureReadyCluster,
   proxy,
   readWorkload,
-  removeCluster,
   seed,
   workloadRef,
+  endWorkloadSuite,
 } from '../support/fargate-workload-kit.js';
 import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
 import { repoRoot } from '../../scripts/dev-env/repo-root.js';
@@ -148,11 +147,7 @@ afterAll(async () => {
   for (const name of NAMES) {
     await waitFor(`${namespace}/${name} gone`, () => readWorkload(namespace, name), (w) => w === undefined, 60_000).catch(() => undefined);
   }
-  await removeCluster(CLUSTER);
-  await under?.stop();
-  await proxy.configure({ creatingDelayMs: 0, deletingDelayMs: 0, faults: [] });
-  await core.deleteNamespace({ name: namespace }).catch(() => undefined);
-  destroyClients();
+  await endWorkloadSuite(namespace, under);
 }, 240_000);
 
 describe('status fixtures recorded from the real operator', () => {

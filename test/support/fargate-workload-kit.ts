@@ -172,6 +172,19 @@ export async function removeSecurityGroupPolicyCrd(): Promise<void> {
   );
 }
 
+/**
+ * The end of a workload suite, once its workloads are gone: the FargateCluster removed, the
+ * operator stopped, the shared EKS proxy back to no delays or faults, the namespace deleted
+ * (the namespace controller empties it) and the AWS clients closed.
+ */
+export async function endWorkloadSuite(namespace: string, operator: { stop(): Promise<void> } | undefined): Promise<void> {
+  await removeCluster(CLUSTER);
+  await operator?.stop();
+  await proxy.configure({ creatingDelayMs: 0, deletingDelayMs: 0, faults: [] });
+  await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  destroyClients();
+}
+
 /** Closes the AWS clients. */
 export function destroyClients(): void {
   iam.destroy();

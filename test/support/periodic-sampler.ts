@@ -35,6 +35,7 @@ export function samplePeriodically<T>(read: () => Promise<T>, intervalMs: number
       } catch (error) {
         if (!skip(error)) throw error;
       }
+      // The sampling cadence (one look every intervalMs), not a wait for some state: the looks are the data.
       if (intervalMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.max(0, at + intervalMs - Date.now())));
     }
   })();

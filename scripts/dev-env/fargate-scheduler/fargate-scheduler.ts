@@ -26,6 +26,7 @@
  * such a pod once a profile takes it.
  */
 import { CoreV1Api, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { EKS_FARGATE_PROFILE_LABEL } from '../../../src/api/constants.js';
 import type { PodSpec } from '../../../src/api/types.js';
 import { apiStatusCode, describeKubeError } from '../../../src/kube/api-error.js';
 import { keyOfObject } from '../../../src/kube/object-key.js';
@@ -46,7 +47,6 @@ export const NODE_PROFILE_ARN_ANNOTATION = 'fargate.eksops.dev/profile-arn';
 /** On each stand-in node: the EKS cluster whose stand-in made it. */
 export const NODE_CLUSTER_LABEL = 'fargate.eksops.dev/eks-cluster';
 const COMPUTE_TYPE = 'eks.amazonaws.com/compute-type';
-const PROFILE_LABEL = 'eks.amazonaws.com/fargate-profile';
 const SOURCE = { component: 'fargate-scheduler' };
 
 /** What the stand-in reads besides Kubernetes. */
@@ -139,7 +139,7 @@ export async function startFargateScheduler(options: FargateSchedulerOptions): P
               },
               labels: {
                 [COMPUTE_TYPE]: 'fargate',
-                [PROFILE_LABEL]: profile.name,
+                [EKS_FARGATE_PROFILE_LABEL]: profile.name,
                 [NODE_CLUSTER_LABEL]: options.clusterName,
                 'kubernetes.io/hostname': name,
                 'topology.kubernetes.io/region': options.region,
@@ -203,7 +203,7 @@ export async function startFargateScheduler(options: FargateSchedulerOptions): P
 
   /** Why a pod on this node must go with its profile, or undefined while the profile it runs with is there. */
   function profileGone(node: V1Node, profiles: ProfileView[]): string | undefined {
-    const name = node.metadata?.labels?.[PROFILE_LABEL] ?? '';
+    const name = node.metadata?.labels?.[EKS_FARGATE_PROFILE_LABEL] ?? '';
     const profile = profiles.find((candidate) => candidate.name === name);
     const arn = node.metadata?.annotations?.[NODE_PROFILE_ARN_ANNOTATION];
     if (!profile) return `Fargate profile ${name} is gone`;
