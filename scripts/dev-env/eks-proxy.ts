@@ -1,14 +1,15 @@
 import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorResponse, faultError, resourceInUseError, restJsonAuthError } from './eks-proxy/error-responses.js';
+import { errorResponse, faultError, resourceInUseError, restJsonAuthError, tokenReusedError } from './eks-proxy/error-responses.js';
 import type { ProxyResponse } from './eks-proxy/error-responses.js';
-import { FaultSchedule } from './eks-proxy/fault-schedule.js';
+import { FaultSchedule, seededRandom } from './eks-proxy/fault-schedule.js';
 import type { FaultRule } from './eks-proxy/fault-schedule.js';
 import { ProfileLifecycle } from './eks-proxy/profile-lifecycle.js';
 import type { TransitionStatus } from './eks-proxy/profile-lifecycle.js';
 import { identifyRequest, requestTagKeys } from './eks-proxy/request-identity.js';
 import type { RequestIdentity } from './eks-proxy/request-identity.js';
+import { isWriteOperation } from '../../src/aws/call-log.js';
 import { LOOPBACK } from './ports.js';
 
 export type { FaultRule } from './eks-proxy/fault-schedule.js';
@@ -23,8 +24,10 @@ export interface EksProxyOptions {
   /** How long a deleted Fargate profile stays DELETING before it is really deleted. */
   deletingDelayMs?: number;
   faults?: FaultRule[];
-  /** Seed of the generator behind `rate` faults (default 1). */
+  /** Seed of the generator behind `rate` faults and latency (default 1). */
   seed?: number;
+  /** Latency added to every AWS call before it is handled, drawn evenly from [min, max] ms. */
+  latencyMs?: { min: number; max: number };
 }
 
 /** One request the proxy answered. `status` is 0 and `endedAt` 0 while it is in flight. */
@@ -37,7 +40,11 @@ export interface ProxyCall {
   status: number;
   startedAt: number;
   endedAt: number;
-  /** The fault answered instead of forwarding, if any. */
+  /** True when the operation changes AWS state. */
+  write: boolean;
+  /** The access key that signed the request (which client made it). */
+  accessKeyId?: string;
+  /** The fault injected into this call, if any. */
   injected?: string;
   /** Tag keys the request puts on what it creates or tags (`aws:RequestTag/<key>` to IAM), when it has some. */
   tagKeys?: string[];
@@ -81,6 +88,27 @@ interface Settings {
   deletingDelayMs: number;
   seed: number;
   faults: FaultRule[];
+  latencyMs?: { min: number; max: number } | undefined;
+}
+
+/** The access key ID in a SigV4 `Authorization` header. */
+function accessKeyIdOf(headers: IncomingHttpHeaders): string | undefined {
+  return /Credential=([^/,\s]+)\//.exec(headers.authorization ?? '')?.[1];
+}
+
+/**
+ * A lost response: the call has taken effect, but nothing of the answer reaches the client, which
+ * sees its connection reset (the SDK retries it as a transient network error).
+ */
+function loseResponse(res: ServerResponse): void {
+  res.writeHead = (() => res) as unknown as ServerResponse['writeHead'];
+  res.write = (() => true) as unknown as ServerResponse['write'];
+  res.end = ((...args: unknown[]) => {
+    res.socket?.resetAndDestroy();
+    const done = args.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    done?.();
+    return res;
+  }) as unknown as ServerResponse['end'];
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -145,8 +173,10 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
     deletingDelayMs: opts.deletingDelayMs ?? 0,
     seed: opts.seed ?? 1,
     faults: opts.faults ?? [],
+    latencyMs: opts.latencyMs,
   };
   let schedule = new FaultSchedule(settings.faults, settings.seed);
+  let latencyRandom = seededRandom(settings.seed + 1);
   const lifecycle = new ProfileLifecycle();
   /** Tags added to Fargate profiles with TagResource, by profile ARN (moto tags clusters only). */
   const profileTags = new Map<string, Record<string, string>>();
@@ -157,6 +187,12 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
     profileTags.set(arn, { ...profileTags.get(arn), ...tags });
     send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: '{}' });
   }
+  /**
+   * Answers to CreateFargateProfile by `<region>/<cluster>/<clientRequestToken>`, while the profile
+   * exists: a retry with the same token and parameters gets the same answer instead of
+   * ResourceInUseException (moto ignores the token).
+   */
+  const createsByToken = new Map<string, { profile: string; request: string; upstream: Upstream }>();
   const calls: ProxyCall[] = [];
   const heldDeletes = new Set<NodeJS.Timeout>();
   let seq = 0;
@@ -193,7 +229,11 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
     if (next.deletingDelayMs !== undefined) settings.deletingDelayMs = next.deletingDelayMs;
     if (next.seed !== undefined) settings.seed = next.seed;
     if (next.faults !== undefined) settings.faults = next.faults;
-    if (next.faults !== undefined || next.seed !== undefined) schedule = new FaultSchedule(settings.faults, settings.seed);
+    if ('latencyMs' in next) settings.latencyMs = next.latencyMs ?? undefined;
+    if (next.faults !== undefined || next.seed !== undefined) {
+      schedule = new FaultSchedule(settings.faults, settings.seed);
+      latencyRandom = seededRandom(settings.seed + 1);
+    }
   }
 
   async function handleControl(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
@@ -225,7 +265,14 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
     };
 
     if (id.operation === 'CreateFargateProfile') {
-      const profile = String((JSON.parse(body.toString('utf8') || '{}') as { fargateProfileName?: unknown }).fargateProfileName ?? '');
+      const { clientRequestToken: token, ...parameters } = JSON.parse(body.toString('utf8') || '{}') as { fargateProfileName?: unknown; clientRequestToken?: string };
+      const profile = String(parameters.fargateProfileName ?? '');
+      const tokenKey = token ? `${clusterKey}/${token}` : undefined;
+      const earlier = tokenKey ? createsByToken.get(tokenKey) : undefined;
+      if (earlier) {
+        if (earlier.request !== JSON.stringify(parameters)) return send(res, errorResponse('rest-json', 'eks', tokenReusedError(token!)));
+        return sendUpstream(res, earlier.upstream, lifecycle.statusOf(clusterKey, profile, Date.now()));
+      }
       if (conflict('create', profile)) return;
       // Reserve the cluster's lane before moto answers, so that a concurrent create is refused too.
       lifecycle.startCreating(clusterKey, profile, Number.POSITIVE_INFINITY);
@@ -237,6 +284,7 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
         lifecycle.release(clusterKey, profile);
         return sendUpstream(res, upstream);
       }
+      if (tokenKey) createsByToken.set(tokenKey, { profile, request: JSON.stringify(parameters), upstream });
       // EKS always answers a create with CREATING; with no delay the profile is ACTIVE at once.
       if (settings.creatingDelayMs > 0) lifecycle.startCreating(clusterKey, profile, Date.now() + settings.creatingDelayMs);
       else lifecycle.release(clusterKey, profile);
@@ -253,6 +301,7 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
     // DeleteFargateProfile
     if (conflict('delete', profile)) return;
     for (const arn of profileTags.keys()) if (arn.includes(`:fargateprofile/${cluster}/${profile}/`)) profileTags.delete(arn);
+    for (const [key, created] of createsByToken) if (key.startsWith(`${clusterKey}/`) && created.profile === profile) createsByToken.delete(key);
     if (settings.deletingDelayMs <= 0) {
       // Deleted at once, but answered with DELETING as EKS does.
       const upstream = await forward(method, path, req.headers, body);
@@ -285,7 +334,10 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
 
     const method = req.method ?? 'GET';
     const id = identifyRequest({ method, url: req.url ?? '/', headers: req.headers, body });
-    const call: ProxyCall = { seq: ++seq, service: id.service, operation: id.operation, method, path: req.url ?? '/', status: 0, startedAt: Date.now(), endedAt: 0 };
+    const write = isWriteOperation(id.operation);
+    const call: ProxyCall = { seq: ++seq, service: id.service, operation: id.operation, method, path: req.url ?? '/', status: 0, startedAt: Date.now(), endedAt: 0, write };
+    const accessKeyId = accessKeyIdOf(req.headers);
+    if (accessKeyId) call.accessKeyId = accessKeyId;
     const tagKeys = requestTagKeys({ method, url: req.url ?? '/', headers: req.headers, body });
     if (tagKeys.length > 0) call.tagKeys = tagKeys;
     calls.push(call);
@@ -294,15 +346,23 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
       call.endedAt = Date.now();
     });
 
-    const fault = schedule.decide(id.service, id.operation, `${req.url ?? '/'}\n${body.toString('utf8')}`);
-    if (fault === 'hang') {
-      // Never answered: the client's deadline ends it (stop() closes what is left).
-      call.injected = fault;
-      return;
-    }
-    if (fault) {
-      call.injected = fault;
-      return send(res, errorResponse(id.protocol, id.service, faultError(fault, id.protocol, id.service)));
+    const fault = schedule.decide({ service: id.service, operation: id.operation, request: `${req.url ?? '/'}\n${body.toString('utf8')}`, write });
+    const latency = settings.latencyMs;
+    if (latency && latency.max > 0) await new Promise((resolve) => setTimeout(resolve, latency.min + latencyRandom() * (latency.max - latency.min)));
+    if (fault) call.injected = fault.kind;
+    // Never answered: the client's deadline ends it (stop() closes what is left).
+    if (fault?.kind === 'hang') return;
+    if (fault?.kind === 'throttle' || fault?.kind === 'server-error') return send(res, errorResponse(id.protocol, id.service, faultError(fault.kind, id.protocol, id.service)));
+    if (fault?.kind === 'lost-response') loseResponse(res);
+    const victim = fault?.kind === 'crash-after' ? fault.killProcessGroup : undefined;
+    if (victim !== undefined) {
+      res.once('finish', () => {
+        try {
+          process.kill(-victim, 'SIGKILL');
+        } catch (error) {
+          console.error(`[eks-proxy] crash-after could not kill process group ${victim}: ${String(error)}`);
+        }
+      });
     }
     const cluster = id.eks?.cluster;
     if (cluster !== undefined && id.eks?.operation.endsWith('FargateProfile')) return handleProfileCall(req, res, body, id, cluster);

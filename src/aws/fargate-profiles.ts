@@ -12,6 +12,7 @@ import {
   paginateListFargateProfiles,
   TagResourceCommand,
 } from '@aws-sdk/client-eks';
+import { randomUUID } from 'node:crypto';
 import { isNotFound } from './error-classifier.js';
 
 /** The statuses EKS reports. */
@@ -155,9 +156,17 @@ export class SdkFargateProfileStore implements FargateProfileStore {
     return profiles;
   }
 
+  /**
+   * One token per create: the SDK's retries of this call (after a lost response) carry it, so EKS
+   * answers them with the profile the first attempt made instead of ResourceInUseException. It is
+   * not derived from the spec: a later create of the same name (after a delete) is a new request,
+   * which a replayed answer would turn into a loop. A create cut short by a crash needs no token:
+   * the next reconcile finds the profile and adopts it by its ownership tags.
+   */
   async create(spec: FargateProfileSpec): Promise<ObservedProfile> {
     const created = await this.eks.send(
       new CreateFargateProfileCommand({
+        clientRequestToken: randomUUID(),
         clusterName: spec.clusterName,
         fargateProfileName: spec.name,
         podExecutionRoleArn: spec.podExecutionRoleArn,

@@ -7,7 +7,8 @@ import {
   EKSClient,
   ListFargateProfilesCommand,
 } from '@aws-sdk/client-eks';
-import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetRoleCommand, IAMClient, TagRoleCommand } from '@aws-sdk/client-iam';
+import { spawn } from 'node:child_process';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startAwsTestStack } from '../support/aws-test-stack.js';
 import type { AwsTestStack } from '../support/aws-test-stack.js';
@@ -82,7 +83,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  proxy.configure({ faults: [], creatingDelayMs: CREATING_MS, deletingDelayMs: DELETING_MS });
+  proxy.configure({ faults: [], creatingDelayMs: CREATING_MS, deletingDelayMs: DELETING_MS, latencyMs: { min: 0, max: 0 } });
   proxy.clearCalls();
 });
 
@@ -216,6 +217,48 @@ describe('injected faults', () => {
       ['iam', 'GetRole', 500, 'server-error'],
       ['iam', 'GetRole', 200, undefined],
     ]);
+  }, 30_000);
+
+  it('loses the response of a create that took effect; the retry with the same clientRequestToken gets the same profile', async () => {
+    proxy.configure({ creatingDelayMs: 0, faults: [{ operation: 'CreateFargateProfile', occurrence: 1, kind: 'lost-response' }] });
+    const token = 'c0ffee00-0000-4000-8000-000000000001';
+    const command = new CreateFargateProfileCommand({
+      clientRequestToken: token,
+      clusterName: CLUSTER,
+      fargateProfileName: 'lost-a',
+      podExecutionRoleArn: `arn:aws:iam::${seed.accountId}:role/pod-execution`,
+      subnets: seed.privateSubnetIds,
+      selectors: [{ namespace: 'lost' }],
+    });
+    const created = await eks().send(command);
+    expect(created.fargateProfile?.fargateProfileName).toBe('lost-a');
+    // Two attempts reached moto's side of the proxy: the first took effect, its answer was lost.
+    expect(proxy.calls.map((call) => [call.operation, call.injected, call.write])).toEqual([
+      ['CreateFargateProfile', 'lost-response', true],
+      ['CreateFargateProfile', undefined, true],
+    ]);
+    expect(await profileStatus('lost-a')).toBe('ACTIVE');
+    // The same token with other parameters is refused; without a token a second create is a conflict.
+    const reused = await rejection(eks(1).send(new CreateFargateProfileCommand({ ...command.input, selectors: [{ namespace: 'other' }] })));
+    expect(reused.name).toBe('InvalidParameterException');
+    const again = await rejection(eks(1).send(new CreateFargateProfileCommand({ ...command.input, clientRequestToken: undefined })));
+    expect(again.name).toBe('ResourceInUseException');
+    await eks().send(new DeleteFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: 'lost-a' }));
+    await waitForProfileStatus('lost-a', 'GONE');
+  }, 30_000);
+
+  it('kills the named process group right after answering the addressed write call, and adds latency', async () => {
+    const victim = spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1000)'], { detached: true, stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => victim.once('exit', (_code, signal) => resolve(signal)));
+    proxy.configure({ latencyMs: { min: 200, max: 300 }, faults: [{ writeIndex: 2, kind: 'crash-after', killProcessGroup: victim.pid! }] });
+    await iam().send(new GetRoleCommand({ RoleName: `${CLUSTER}-cluster-role` }));
+    await iam().send(new TagRoleCommand({ RoleName: `${CLUSTER}-cluster-role`, Tags: [{ Key: 'a', Value: '1' }] }));
+    expect(victim.exitCode === null && victim.signalCode === null).toBe(true);
+    const second = await iam().send(new TagRoleCommand({ RoleName: `${CLUSTER}-cluster-role`, Tags: [{ Key: 'b', Value: '2' }] }));
+    expect(second.$metadata.httpStatusCode).toBe(200);
+    expect(await exited).toBe('SIGKILL');
+    expect(proxy.calls.map((call) => call.injected)).toEqual([undefined, undefined, 'crash-after']);
+    expect(proxy.calls.every((call) => call.endedAt - call.startedAt >= 200)).toBe(true);
   }, 30_000);
 
   it('injects by rate from a seeded generator, the same calls for the same seed', async () => {

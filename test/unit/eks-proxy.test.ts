@@ -81,17 +81,17 @@ describe('fault schedule', () => {
 
   it('injects on the first N matching calls only, leaving other operations alone', () => {
     const schedule = new FaultSchedule([{ operation: 'CreateFargateProfile', kind: 'throttle', count: 2 }]);
-    expect(schedule.decide('eks', 'DescribeCluster')).toBeUndefined();
-    expect(schedule.decide('eks', 'CreateFargateProfile')).toBe('throttle');
-    expect(schedule.decide('eks', 'CreateFargateProfile')).toBe('throttle');
-    expect(schedule.decide('eks', 'CreateFargateProfile')).toBeUndefined();
+    expect(schedule.decide({ service: 'eks', operation: 'DescribeCluster' })?.kind).toBeUndefined();
+    expect(schedule.decide({ service: 'eks', operation: 'CreateFargateProfile' })?.kind).toBe('throttle');
+    expect(schedule.decide({ service: 'eks', operation: 'CreateFargateProfile' })?.kind).toBe('throttle');
+    expect(schedule.decide({ service: 'eks', operation: 'CreateFargateProfile' })?.kind).toBeUndefined();
   });
 
   it('a rule with requestContains injects only on calls whose request names that text (one role)', () => {
     const schedule = new FaultSchedule([{ operation: 'iam:CreateRole', requestContains: 'RoleName=demo-a-', kind: 'hang' }]);
-    expect(schedule.decide('iam', 'CreateRole', '/\nAction=CreateRole&RoleName=demo-b-1f2e')).toBeUndefined();
-    expect(schedule.decide('iam', 'CreateRole', '/\nAction=CreateRole&RoleName=demo-a-9c8d')).toBe('hang');
-    expect(schedule.decide('iam', 'GetRole', '/\nAction=GetRole&RoleName=demo-a-9c8d')).toBeUndefined();
+    expect(schedule.decide({ service: 'iam', operation: 'CreateRole', request: '/\nAction=CreateRole&RoleName=demo-b-1f2e' })?.kind).toBeUndefined();
+    expect(schedule.decide({ service: 'iam', operation: 'CreateRole', request: '/\nAction=CreateRole&RoleName=demo-a-9c8d' })?.kind).toBe('hang');
+    expect(schedule.decide({ service: 'iam', operation: 'GetRole', request: '/\nAction=GetRole&RoleName=demo-a-9c8d' })?.kind).toBeUndefined();
   });
 
   it('lets the next rule decide once the first is used up', () => {
@@ -99,19 +99,48 @@ describe('fault schedule', () => {
       { operation: 'eks:*', kind: 'throttle', count: 1 },
       { operation: 'eks:*', kind: 'server-error', count: 1 },
     ]);
-    expect([schedule.decide('eks', 'A'), schedule.decide('eks', 'B'), schedule.decide('eks', 'C')]).toEqual(['throttle', 'server-error', undefined]);
+    expect([schedule.decide({ service: 'eks', operation: 'A' })?.kind, schedule.decide({ service: 'eks', operation: 'B' })?.kind, schedule.decide({ service: 'eks', operation: 'C' })?.kind]).toEqual(['throttle', 'server-error', undefined]);
   });
 
   it('injects a seeded share of calls for a rate, the same for the same seed', () => {
     const pattern = (seed: number) => {
       const schedule = new FaultSchedule([{ kind: 'server-error', rate: 0.3 }], seed);
-      return Array.from({ length: 1000 }, () => schedule.decide('iam', 'GetRole'));
+      return Array.from({ length: 1000 }, () => schedule.decide({ service: 'iam', operation: 'GetRole' })?.kind);
     };
     const injected = pattern(7).filter((kind) => kind === 'server-error').length;
     expect(injected).toBeGreaterThan(240);
     expect(injected).toBeLessThan(360);
     expect(pattern(7)).toEqual(pattern(7));
     expect(pattern(8)).not.toEqual(pattern(7));
+  });
+
+  it('addresses one call by operation and occurrence, or by its index among write calls', () => {
+    const byOccurrence = new FaultSchedule([{ operation: 'iam:CreateRole', occurrence: 2, kind: 'lost-response' }]);
+    const seen = ['CreateRole', 'GetRole', 'CreateRole', 'CreateRole'].map((operation) => byOccurrence.decide({ service: 'iam', operation, write: operation !== 'GetRole' })?.kind);
+    expect(seen).toEqual([undefined, undefined, 'lost-response', undefined]);
+
+    const byWrite = new FaultSchedule([{ writeIndex: 3, kind: 'crash-after', killProcessGroup: 42 }]);
+    const calls = [
+      { service: 'iam', operation: 'CreateRole', write: true },
+      { service: 'iam', operation: 'GetRole', write: false },
+      { service: 'iam', operation: 'AttachRolePolicy', write: true },
+      { service: 'eks', operation: 'DescribeFargateProfile', write: false },
+      { service: 'eks', operation: 'CreateFargateProfile', write: true },
+      { service: 'eks', operation: 'TagResource', write: true },
+    ];
+    const decided = calls.map((call) => byWrite.decide(call));
+    expect(decided.map((rule) => rule?.kind)).toEqual([undefined, undefined, undefined, undefined, 'crash-after', undefined]);
+    expect(decided[4]?.killProcessGroup).toBe(42);
+  });
+
+  it('counts an occurrence per rule, whatever the rules before it decide', () => {
+    const schedule = new FaultSchedule([
+      { operation: 'iam:*', kind: 'throttle', count: 1 },
+      { operation: 'iam:CreateRole', occurrence: 1, kind: 'lost-response' },
+    ]);
+    // The first CreateRole is throttled by the first rule; it is still the second rule's first occurrence.
+    expect(schedule.decide({ service: 'iam', operation: 'CreateRole', write: true })?.kind).toBe('throttle');
+    expect(schedule.decide({ service: 'iam', operation: 'CreateRole', write: true })?.kind).toBeUndefined();
   });
 
   it('draws numbers in [0, 1)', () => {

@@ -13,7 +13,7 @@ import {
 } from '../support/least-privilege.js';
 import type { ProxyCall } from '../../scripts/dev-env/eks-proxy.js';
 
-const call = (service: string, operation: string): ProxyCall => ({ seq: 0, service, operation, method: 'POST', path: '/', status: 200, startedAt: 0, endedAt: 0 });
+const call = (service: string, operation: string): ProxyCall => ({ seq: 0, service, operation, method: 'POST', path: '/', status: 200, startedAt: 0, endedAt: 0, write: false });
 
 describe('least-privilege comparisons', () => {
   it('names what is used but not granted and what is granted but never used; exceptions count as used', () => {

@@ -74,7 +74,7 @@ export function errorResponse(protocol: WireProtocol, service: string, error: Aw
  * `Throttling` 400 / `ServiceFailure` / `InternalFailure` 500, EC2 `RequestLimitExceeded` 503 (EC2
  * answers throttling with 503 Service Unavailable) / `InternalError` 500.
  */
-export function faultError(kind: Exclude<FaultKind, 'hang'>, protocol: WireProtocol, service: string): AwsError {
+export function faultError(kind: Extract<FaultKind, 'throttle' | 'server-error'>, protocol: WireProtocol, service: string): AwsError {
   if (kind === 'throttle') {
     if (protocol === 'ec2-query') return { status: 503, code: 'RequestLimitExceeded', message: 'Request limit exceeded.' };
     if (protocol === 'aws-query') return { status: 400, code: 'Throttling', message: 'Rate exceeded' };
@@ -127,4 +127,13 @@ export function restJsonAuthError(status: number, body: string): ProxyResponse |
   const code = REST_JSON_AUTH_CODES[xmlText(body, 'Code') ?? ''];
   if (!code) return undefined;
   return errorResponse('rest-json', 'eks', { status, code, message: xmlText(body, 'Message') ?? code });
+}
+
+/**
+ * EKS's answer to a create whose `clientRequestToken` was already used with other parameters.
+ * EKS documents the token as what makes a retried request idempotent; this is the
+ * `InvalidParameterException` such a reuse gets.
+ */
+export function tokenReusedError(token: string): AwsError {
+  return { status: 400, code: 'InvalidParameterException', message: `The client request token ${token} was already used with different request parameters` };
 }
