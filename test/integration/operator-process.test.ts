@@ -16,14 +16,13 @@ import { API_GROUP_VERSION, TAG_CLUSTER, TAG_COMPONENT, TAG_NAMESPACE } from '..
 import { startAwsTestStack, type AwsTestStack } from '../support/aws-test-stack.js';
 import { kubectl, KubectlError } from '../../scripts/dev-env/kubectl.js';
 import { freePort, LOOPBACK } from '../../scripts/dev-env/ports.js';
-import { logTail, signalGroup, startProcess, waitUntilReady, type ManagedProcess } from '../../scripts/dev-env/processes.js';
-import { repoRoot } from '../../scripts/dev-env/repo-root.js';
+import { logTail, signalGroup, waitUntilReady, type ManagedProcess } from '../../scripts/dev-env/processes.js';
 import { EMULATOR_CREDENTIALS } from '../../scripts/dev-env/seed.js';
 import { whyProviderRemains } from '../support/iam-trust.js';
 import { readTestEnvironment } from '../support/test-env.js';
+import { startOperatorProcess as startSupportProcess, type OperatorProcess } from '../support/operator-process.js';
 
 const environment = readTestEnvironment();
-const BIN = join(repoRoot(), 'bin/eks-fargate-operator');
 const suffix = randomBytes(3).toString('hex');
 const logDir = mkdtempSync(join(tmpdir(), 'operator-process-'));
 const started: ManagedProcess[] = [];
@@ -31,36 +30,11 @@ const TESTS = 2;
 const TEST_TIMEOUT_MS = 300_000;
 let passed = 0;
 
-/** One `run` process and how to reach it. */
-interface OperatorProcess {
-  process: ManagedProcess;
-  identity: string;
-  healthPort: number;
-}
-
-/** Starts `bin/eks-fargate-operator run` and waits until its caches are synced (/readyz). */
+/** Starts `bin/eks-fargate-operator run` for this suite (tracked, stopped after it). */
 async function startOperatorProcess(identity: string, args: string[]): Promise<OperatorProcess> {
-  const healthPort = await freePort();
-  const child = startProcess({
-    name: identity,
-    command: process.execPath,
-    args: [
-      BIN,
-      'run',
-      `--kubeconfig=${environment.kubeconfigPath}`,
-      `--region=${environment.region}`,
-      `--health-bind-address=${LOOPBACK}`,
-      `--health-port=${healthPort}`,
-      `--leader-election-identity=${identity}`,
-      '--log-level=debug',
-      ...args,
-    ],
-    logFile: join(logDir, `${identity}.log`),
-    env: { ...process.env, ...environment.env },
-  });
-  started.push(child);
-  await waitUntilReady(`operator ${identity}`, async () => (await fetch(`http://${LOOPBACK}:${healthPort}/readyz`)).ok, { timeoutMs: 30_000, process: child });
-  return { process: child, identity, healthPort };
+  const operator = await startSupportProcess({ environment, identity, args, logDir });
+  started.push(operator.process);
+  return operator;
 }
 
 /** The process's eksfo_leader gauge (1 leading, 0 not). */
