@@ -6,7 +6,7 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { createClusterPki, KWOK_USER, type ClusterPki } from './pki.js';
 import { kubectl } from './kubectl.js';
 import { freePorts, LOOPBACK } from './ports.js';
-import { startProcess, waitUntilReady, type ManagedProcess } from './processes.js';
+import { signalGroup, startProcess, waitUntilReady, type ManagedProcess } from './processes.js';
 
 /** A running etcd + kube-apiserver pair. */
 export interface ControlPlane {
@@ -15,6 +15,13 @@ export interface ControlPlane {
   /** Admin kubeconfig (client certificate in system:masters). */
   kubeconfigPath: string;
   processes: ManagedProcess[];
+  /**
+   * Kills kube-apiserver with SIGKILL (a crash: no graceful end of its watches) and leaves etcd and
+   * the other components running. For fault tests, which start it again with `startApiServer`.
+   */
+  killApiServer(): Promise<void>;
+  /** Starts kube-apiserver again, on the same port with the same etcd and flags; resolves once /readyz is ok. */
+  startApiServer(): Promise<void>;
   /** Stops the API server, then etcd. */
   stop(): Promise<void>;
 }
@@ -35,6 +42,8 @@ export interface ControlPlaneOptions {
    * it keeps them Ready and turns the pods bound to them Running and Ready, as a kubelet would.
    */
   simulatedNodes?: boolean;
+  /** Extra kube-apiserver flags (e.g. `--watch-cache=false`, so that watches read etcd directly). */
+  apiServerArgs?: readonly string[];
 }
 
 /** The annotation that hands a Node to KWOK. */
@@ -152,45 +161,55 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const [securePort] = await freePorts(1);
     writeFileSync(join(dir, 'audit-policy.yaml'), AUDIT_POLICY);
     const apiServerUrl = `https://${LOOPBACK}:${securePort}`;
-    const apiServer = startProcess({
-      name: 'kube-apiserver',
-      command: binaries.kubeApiserver,
-      args: [
-        `--etcd-servers=${etcd.url}`,
-        `--cert-dir=${join(dir, 'apiserver-certs')}`,
-        `--tls-cert-file=${pki.servingCert}`,
-        `--tls-private-key-file=${pki.servingKey}`,
-        `--client-ca-file=${pki.caCert}`,
-        `--secure-port=${securePort}`,
-        `--bind-address=${LOOPBACK}`,
-        `--advertise-address=${LOOPBACK}`,
-        '--service-cluster-ip-range=10.0.0.0/24',
-        `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
-        `--service-account-key-file=${pki.serviceAccountPublicKey}`,
-        `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-        '--authorization-mode=RBAC',
-        '--allow-privileged=true',
-        // Without the controller manager nothing makes a namespace's default ServiceAccount, and
-        // the ServiceAccount admission plugin would refuse every pod.
-        ...(options.controllers ? [] : ['--disable-admission-plugins=ServiceAccount']),
-        // The least-privilege test reads what the operator's ServiceAccount did from this log.
-        `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
-        `--audit-log-path=${auditLogPath(dir)}`,
-      ],
-      logFile: join(dir, 'kube-apiserver.log'),
-    });
-    processes.push(apiServer);
-
+    const apiServerArgs = [
+      `--etcd-servers=${etcd.url}`,
+      `--cert-dir=${join(dir, 'apiserver-certs')}`,
+      `--tls-cert-file=${pki.servingCert}`,
+      `--tls-private-key-file=${pki.servingKey}`,
+      `--client-ca-file=${pki.caCert}`,
+      `--secure-port=${securePort}`,
+      `--bind-address=${LOOPBACK}`,
+      `--advertise-address=${LOOPBACK}`,
+      '--service-cluster-ip-range=10.0.0.0/24',
+      `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
+      `--service-account-key-file=${pki.serviceAccountPublicKey}`,
+      `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+      '--authorization-mode=RBAC',
+      '--allow-privileged=true',
+      // Without the controller manager nothing makes a namespace's default ServiceAccount, and
+      // the ServiceAccount admission plugin would refuse every pod.
+      ...(options.controllers ? [] : ['--disable-admission-plugins=ServiceAccount']),
+      // The least-privilege test reads what the operator's ServiceAccount did from this log.
+      `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`,
+      `--audit-log-path=${auditLogPath(dir)}`,
+      ...(options.apiServerArgs ?? []),
+    ];
     const tls = { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) };
-    await waitUntilReady(
-      'kube-apiserver',
-      async () => {
-        const { status, body } = await apiServerGet(`${apiServerUrl}/readyz`, tls);
-        if (status !== 200) throw new Error(`/readyz answered ${status}: ${body.slice(0, 500)}`);
-        return body.trim() === 'ok';
-      },
-      { timeoutMs, process: apiServer, intervalMs: 250 },
-    );
+    // Started again by startApiServer after a kill: the same flags, port and etcd.
+    const launchApiServer = async (): Promise<ManagedProcess> => {
+      const apiServer = startProcess({ name: 'kube-apiserver', command: binaries.kubeApiserver, args: apiServerArgs, logFile: join(dir, 'kube-apiserver.log') });
+      processes.splice(1, 0, apiServer);
+      await waitUntilReady(
+        'kube-apiserver',
+        async () => {
+          const { status, body } = await apiServerGet(`${apiServerUrl}/readyz`, tls);
+          if (status !== 200) throw new Error(`/readyz answered ${status}: ${body.slice(0, 500)}`);
+          return body.trim() === 'ok';
+        },
+        { timeoutMs, process: apiServer, intervalMs: 250 },
+      );
+      return apiServer;
+    };
+    let apiServer = await launchApiServer();
+    const killApiServer = async (): Promise<void> => {
+      signalGroup(apiServer.pid, 'SIGKILL');
+      await apiServer.stop();
+      processes.splice(processes.indexOf(apiServer), 1);
+    };
+    const startApiServer = async (): Promise<void> => {
+      if (!apiServer.hasExited()) throw new Error('kube-apiserver is running: kill it first');
+      apiServer = await launchApiServer();
+    };
 
     const kubeconfigPath = join(dir, 'kubeconfig');
     writeKubeconfig(kubeconfigPath, { server: apiServerUrl, caCertFile: pki.caCert, clientCertFile: pki.adminCert, clientKeyFile: pki.adminKey, name: 'eks-fargate-operator-local' });
@@ -204,7 +223,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       processes.push(await startComponent('kube-scheduler', binaries.kubeScheduler, { dir, pki, apiServerUrl, timeoutMs }, []));
     }
     if (options.simulatedNodes) processes.push(await startKwok(binaries, { dir, pki, apiServerUrl, timeoutMs }, kubeconfigPath));
-    return { etcdUrl: etcd.url, apiServerUrl, kubeconfigPath, processes, stop };
+    return { etcdUrl: etcd.url, apiServerUrl, kubeconfigPath, processes, killApiServer, startApiServer, stop };
   } catch (error) {
     await stop();
     throw error;

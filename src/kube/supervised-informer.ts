@@ -14,6 +14,13 @@ export interface ObjectList<T> {
 /** Change seen by an informer. */
 export type InformerEvent = 'add' | 'update' | 'delete';
 
+/**
+ * Why an informer listed again after its first list: its resourceVersion expired (410 Gone, e.g.
+ * after an etcd compaction), its watch was silent past the stall threshold (the watchdog), the
+ * server sent another error event, or it was restarted (`restart`, or `start` after `stop`).
+ */
+export type RelistReason = 'expired' | 'stalled' | 'error' | 'restarted';
+
 /** Options of {@link SupervisedInformer}. */
 export interface SupervisedInformerOptions<T extends KubernetesObject> {
   kubeConfig: KubeConfig;
@@ -33,6 +40,8 @@ export interface SupervisedInformerOptions<T extends KubernetesObject> {
    * O(matches) instead of scanning the cache.
    */
   index?: (object: T) => readonly string[];
+  /** Called after each successful list but the first, with why it was needed (metrics). */
+  onRelist?: (reason: RelistReason) => void;
 }
 
 /**
@@ -57,6 +66,8 @@ export class SupervisedInformer<T extends KubernetesObject> {
   private retryTimer: TimerHandle | undefined;
   private watchdogTimer: TimerHandle | undefined;
   private lastActivityMs: number;
+  /** Why the next list is needed, when it is not the first. */
+  private relistReason: RelistReason = 'restarted';
   /** Completed lists, for tests and diagnostics. */
   listCount = 0;
 
@@ -92,8 +103,13 @@ export class SupervisedInformer<T extends KubernetesObject> {
 
   /** Drops the current watch and starts over with a fresh list (what the watchdog and 410 do). */
   restart(reason: string): void {
+    this.restartFor('restarted', reason);
+  }
+
+  private restartFor(why: RelistReason, reason: string): void {
     if (!this.running) return;
     this.options.logger.info('restarting informer', { path: this.options.path, reason });
+    this.relistReason = why;
     this.resourceVersion = '';
     this.generation++;
     this.request?.abort();
@@ -155,6 +171,8 @@ export class SupervisedInformer<T extends KubernetesObject> {
     const result = await this.options.list();
     this.lastActivityMs = this.clock.now();
     this.listCount++;
+    if (this.listCount > 1) this.options.onRelist?.(this.relistReason);
+    this.relistReason = 'restarted';
     const seen = new Set<string>();
     for (const item of result.items) {
       const key = keyOfObject(item);
@@ -192,8 +210,10 @@ export class SupervisedInformer<T extends KubernetesObject> {
     this.failures = 0;
     if (type === 'ERROR') {
       // 410 Gone (or any error status): the resourceVersion is too old; re-list when the watch ends.
-      this.options.logger.info('watch error event, will re-list', { path: this.options.path, code: (object as { code?: number }).code });
+      const code = (object as { code?: number }).code;
+      this.options.logger.info('watch error event, will re-list', { path: this.options.path, code });
       this.resourceVersion = '';
+      this.relistReason = code === 410 ? 'expired' : 'error';
       return;
     }
     const resourceVersion = object.metadata?.resourceVersion;
@@ -208,13 +228,18 @@ export class SupervisedInformer<T extends KubernetesObject> {
   private onWatchDone(generation: number, error: unknown): void {
     if (generation !== this.generation || !this.running) return;
     this.request = undefined;
-    if (error && apiStatusCode(error) === 410) this.resourceVersion = '';
+    if (error && apiStatusCode(error) === 410) {
+      this.resourceVersion = '';
+      this.relistReason = 'expired';
+    }
     if (error && apiStatusCode(error) !== 410) {
       this.scheduleRetry(generation, error);
       return;
     }
-    // A clean end (server timeout): watch again from where we were.
+    // A clean end (server timeout): watch again from where we were. The watch worked, so earlier
+    // failures no longer count: an informer that sees no events must not keep an outage's backoff.
     this.lastActivityMs = this.clock.now();
+    this.failures = 0;
     void this.cycle(generation, false);
   }
 
@@ -236,7 +261,7 @@ export class SupervisedInformer<T extends KubernetesObject> {
       if (!this.running) return;
       if (this.clock.now() - this.lastActivityMs > this.stallThresholdMs) {
         this.lastActivityMs = this.clock.now();
-        this.restart('watch silent past the stall threshold');
+        this.restartFor('stalled', 'watch silent past the stall threshold');
       }
       this.armWatchdog();
     }, interval);

@@ -16,6 +16,8 @@ export interface OperatorMetrics {
   /** AWS resources the orphan sweep deleted, by kind (IAMRole, FargateProfile). */
   orphansDeletedTotal: Counter<'kind'>;
   leader: Gauge;
+  /** Lists of an informer after its first, by resource and why (RelistReason in kube/supervised-informer.ts). */
+  informerRelistsTotal: Counter<'resource' | 'reason'>;
 }
 
 /** Creates the registry and metrics; `defaultMetrics` adds process metrics (CPU, memory, event loop). */
@@ -58,6 +60,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
     leader: new Gauge({
       name: 'eksfo_leader',
       help: '1 while this process holds the leader lease, else 0.',
+      registers: [registry],
+    }),
+    informerRelistsTotal: new Counter({
+      name: 'eksfo_informer_relists_total',
+      help: 'Lists of an informer after its first, by resource and reason (expired: 410 Gone; stalled: the watchdog restarted a silent watch; error: another watch error; restarted).',
+      labelNames: ['resource', 'reason'],
       registers: [registry],
     }),
   };

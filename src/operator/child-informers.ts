@@ -12,13 +12,29 @@ import type { FargateWorkload } from '../api/types.js';
 import { exponentialDelayMs } from '../controller/backoff.js';
 import type { Clock, TimerHandle } from '../controller/clock.js';
 import { describeKubeError } from '../kube/api-error.js';
-import { SupervisedInformer, type InformerEvent } from '../kube/supervised-informer.js';
+import { SupervisedInformer, type InformerEvent, type RelistReason } from '../kube/supervised-informer.js';
 import type { Logger } from '../observability/logger.js';
 import { CHILD_KINDS, collectionPath, controllerUid, isKindNotServed, type ChildKind } from './workload/child-state.js';
 import type { ChildCache, LiveChild, ObservedChildren } from './workload/children-part.js';
 
 /** How often a kind the API server does not serve (its CRD missing) is looked for again. */
 export const UNSERVED_KIND_RECHECK_MS = 15_000;
+
+/** How every informer of the operator watches; the defaults are SupervisedInformer's. */
+export interface InformerTuning {
+  /** Server-side watch timeout (default 300 s): the server ends each watch after it, and it is watched again. */
+  watchTimeoutSeconds?: number;
+  /** A watch silent longer than this is restarted (default twice the watch timeout). */
+  stallThresholdMs?: number;
+  /** Each list of an informer after its first, by plural resource name (metrics). */
+  onRelist?: (resource: string, reason: RelistReason) => void;
+}
+
+/** The options of one informer of `resource` that come from the tuning. */
+export function informerTuning(tuning: InformerTuning, resource: string): { watchTimeoutSeconds?: number; stallThresholdMs?: number; onRelist?: (reason: RelistReason) => void } {
+  const { onRelist, ...timing } = tuning;
+  return { ...timing, ...(onRelist ? { onRelist: (reason: RelistReason) => onRelist(resource, reason) } : {}) };
+}
 
 /** Options of {@link ChildInformers}. */
 export interface ChildInformersOptions {
@@ -28,6 +44,8 @@ export interface ChildInformersOptions {
   labelSelector: string;
   logger: Logger;
   clock: Clock;
+  /** Watch timing and the relist callback of every child informer. */
+  tuning?: InformerTuning;
 }
 
 /** The informers of every child kind, and the cache reads the reconciler gets from them. */
@@ -52,6 +70,7 @@ export class ChildInformers implements ChildCache {
         labelSelector: options.labelSelector,
         logger: options.logger,
         clock: options.clock,
+        ...informerTuning(options.tuning ?? {}, child.resource),
         index: (object) => {
           const uid = controllerUid(object);
           return uid ? [uid] : [];

@@ -8,7 +8,9 @@ import type { FargateCluster, FargateWorkload } from '../api/types.js';
 import type { Clock } from '../controller/clock.js';
 import { SupervisedInformer, type ObjectList } from '../kube/supervised-informer.js';
 import type { Logger } from '../observability/logger.js';
-import { ChildInformers } from './child-informers.js';
+import { ChildInformers, informerTuning, type InformerTuning } from './child-informers.js';
+
+export type { InformerTuning } from './child-informers.js';
 
 /** Plural resource names of the two custom resources. */
 export const WORKLOAD_PLURAL = 'fargateworkloads';
@@ -38,7 +40,7 @@ export interface OperatorInformers {
 }
 
 /** Creates (does not start) the informers. */
-export function createOperatorInformers(kubeConfig: KubeConfig, objects: KubernetesObjectApi, logger: Logger, clock: Clock): OperatorInformers {
+export function createOperatorInformers(kubeConfig: KubeConfig, objects: KubernetesObjectApi, logger: Logger, clock: Clock, tuning: InformerTuning = {}): OperatorInformers {
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const customList = <T>(plural: string) => async (): Promise<ObjectList<T>> =>
     (await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural })) as ObjectList<T>;
@@ -48,6 +50,7 @@ export function createOperatorInformers(kubeConfig: KubeConfig, objects: Kuberne
     list: customList(WORKLOAD_PLURAL),
     logger,
     clock,
+    ...informerTuning(tuning, WORKLOAD_PLURAL),
   });
   const clusters = new SupervisedInformer<FargateCluster & KubernetesObject>({
     kubeConfig,
@@ -55,8 +58,9 @@ export function createOperatorInformers(kubeConfig: KubeConfig, objects: Kuberne
     list: customList(CLUSTER_PLURAL),
     logger,
     clock,
+    ...informerTuning(tuning, CLUSTER_PLURAL),
   });
-  const children = new ChildInformers({ kubeConfig, objects, labelSelector: CHILD_SELECTOR, logger, clock });
+  const children = new ChildInformers({ kubeConfig, objects, labelSelector: CHILD_SELECTOR, logger, clock, tuning });
   const own = [workloads, clusters] as unknown as SupervisedInformer<KubernetesObject>[];
   const health: InformerHealth[] = [
     { name: WORKLOAD_PLURAL, isHealthy: () => workloads.isHealthy(), isReady: () => workloads.hasSynced() },

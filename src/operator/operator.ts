@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi } from '@kubernetes/client-node';
-import { API_GROUP, API_GROUP_VERSION, API_VERSION, FINALIZER, KIND_CLUSTER, KIND_WORKLOAD } from '../api/constants.js';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { API_GROUP, API_GROUP_VERSION, API_VERSION, FIELD_MANAGER, FINALIZER, KIND_CLUSTER, KIND_WORKLOAD } from '../api/constants.js';
 import type { FargateCluster, FargateWorkload } from '../api/types.js';
 import type { AwsCallSink, AwsCredentials } from '../aws/clients.js';
 import { ProfileLane } from '../aws/profile-lane.js';
@@ -17,6 +17,8 @@ import { Controller } from '../controller/controller.js';
 import { shutdownGracefully } from '../controller/graceful-shutdown.js';
 import { LeaderElector } from '../controller/leader-election.js';
 import type { Reconciler } from '../controller/reconciler.js';
+import { openWriteGate, refusingWriteGate, type WriteGate } from '../controller/write-gate.js';
+import { makeKubeApiClient, makeKubeObjectsClient } from '../kube/api-clients.js';
 import { describeKubeError } from '../kube/api-error.js';
 import { EventRecorder } from '../kube/event-recorder.js';
 import { ensureFinalizer } from '../kube/finalizers.js';
@@ -30,7 +32,7 @@ import { createMetrics, type OperatorMetrics } from '../observability/metrics.js
 import { AwsServicesByRegion, metricsCallSink } from './aws-services.js';
 import { clusterNameOfWorkload, workloadsOfCluster } from './cluster/workload-cluster.js';
 import { childChangeMatters, intentDigest } from './event-filters.js';
-import { createOperatorInformers, CLUSTER_PLURAL, WORKLOAD_PLURAL } from './informers.js';
+import { createOperatorInformers, CLUSTER_PLURAL, WORKLOAD_PLURAL, type InformerTuning } from './informers.js';
 import type { FinalizerSubject, OperatorContext } from './operator-context.js';
 import { createFargateClusterReconciler } from './reconcilers/fargate-cluster.js';
 
@@ -85,6 +87,8 @@ export interface OperatorOptions {
   onLostLeadership?: (operator: RunningOperator) => void;
   /** How long the first list of each informer may keep failing (API server starting, CRD just installed); default 2 minutes. */
   syncTimeoutMs?: number;
+  /** Watch timeout and stall threshold of every informer (defaults: 300 s and twice that). */
+  informers?: Omit<InformerTuning, 'onRelist'>;
   clock?: Clock;
 }
 
@@ -112,11 +116,21 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const clock = options.clock ?? systemClock;
   const metrics = options.metrics ?? createMetrics({ defaultMetrics: true });
   const kubeConfig = loadKubeConfig({ kubeconfig: options.kubeconfig });
-  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
   const identity = (options.leaderElection && options.leaderElection.identity) || `${hostname()}-${randomBytes(3).toString('hex')}`;
-  const informers = createOperatorInformers(kubeConfig, objects, logger, clock);
+  // The identity in the User-Agent tells replicas apart in the API server's audit log.
+  const userAgent = `${FIELD_MANAGER} (${identity})`;
+  let elector: LeaderElector | undefined;
+  // Every AWS and Kubernetes write of the controllers passes this check right before it is sent:
+  // with leader election, only a leader within its renew deadline (local clock) writes.
+  const writeGate: WriteGate = options.leaderElection === false ? openWriteGate : refusingWriteGate(() => elector?.writeRefusal() ?? 'leader election has not started');
+  const mayNotWrite = (): boolean => options.leaderElection !== false && elector?.writeRefusal() !== undefined;
+  const objects = makeKubeObjectsClient(kubeConfig, { userAgent, writeGate });
+  const custom = makeKubeApiClient(kubeConfig, CustomObjectsApi, { userAgent, writeGate });
+  const core = makeKubeApiClient(kubeConfig, CoreV1Api, { userAgent, writeGate });
+  const informers = createOperatorInformers(kubeConfig, objects, logger, clock, {
+    ...options.informers,
+    onRelist: (resource, reason) => metrics.informerRelistsTotal.inc({ resource, reason }),
+  });
 
   // Controllers are referenced by the context's enqueue functions before they exist.
   let workloadController: Controller | undefined;
@@ -134,6 +148,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     ...(options.awsCallTimeoutMs !== undefined ? { callTimeoutMs: options.awsCallTimeoutMs } : {}),
     endpoint: options.awsEndpoint,
     ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
+    writeGate,
     sinks: [metricsCallSink(metrics), ...(options.awsCallSinks ?? [])],
     profileLane,
     // Lane owners are workload keys: the next waiter's workloads run at once instead of at their requeue.
@@ -146,9 +161,9 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     workloads: informers.workloads,
     clusters: informers.clusters,
     writeWorkloadStatus: (workload: FargateWorkload, status) =>
-      writeStatus(custom, { group: API_GROUP, version: API_VERSION, plural: WORKLOAD_PLURAL, name: workload.metadata.name ?? '', namespace: workload.metadata.namespace }, workload.status, { ...status }),
+      writeStatus(custom, { group: API_GROUP, version: API_VERSION, plural: WORKLOAD_PLURAL, name: workload.metadata.name ?? '', namespace: workload.metadata.namespace, resourceVersion: workload.metadata.resourceVersion }, workload.status, { ...status }),
     writeClusterStatus: (cluster: FargateCluster, status) =>
-      writeStatus(custom, { group: API_GROUP, version: API_VERSION, plural: CLUSTER_PLURAL, name: cluster.metadata.name ?? '' }, cluster.status, { ...status }),
+      writeStatus(custom, { group: API_GROUP, version: API_VERSION, plural: CLUSTER_PLURAL, name: cluster.metadata.name ?? '', resourceVersion: cluster.metadata.resourceVersion }, cluster.status, { ...status }),
     async setFinalizer<T extends FinalizerSubject>(object: T, present: boolean): Promise<T> {
       const target = { apiVersion: object.apiVersion ?? API_GROUP_VERSION, kind: object.kind ?? '', name: object.metadata?.name ?? '', namespace: object.metadata?.namespace };
       const wrote = await ensureFinalizer(objects, target, FINALIZER, present);
@@ -169,7 +184,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     logger,
     clock,
     resyncPeriodMs: options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS,
-    stopping: () => awsCalls.signal.aborted,
+    stopping: () => awsCalls.signal.aborted || mayNotWrite(),
   };
 
   const controllerOptions = { logger, metrics, clock, concurrency: options.concurrency ?? 4, resyncPeriodMs: options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS };
@@ -207,6 +222,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
 
   let leading = false;
   const startControllers = (): void => {
+    // A lease won again while stopping after a loss starts nothing.
+    if (stopping) return;
     leading = true;
     metrics.leader.set(1);
     clusterController.start();
@@ -216,7 +233,6 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   let stopping: Promise<void> | undefined;
   let resolveStopped: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
-  let elector: LeaderElector | undefined;
   const running: RunningOperator = {
     isLeader: () => leading,
     healthPort: health.port,
@@ -253,7 +269,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     startControllers();
   } else {
     elector = new LeaderElector({
-      api: kubeConfig.makeApiClient(CoordinationV1Api),
+      // The Lease's own client passes no write gate: renewing is what keeps the gate open.
+      api: makeKubeApiClient(kubeConfig, CoordinationV1Api, { userAgent }),
       namespace: election.namespace,
       name: election.name,
       identity,

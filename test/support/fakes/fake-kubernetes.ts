@@ -14,6 +14,7 @@ import type { Clock } from '../../../src/controller/clock.js';
 import type { EventRecorder } from '../../../src/kube/event-recorder.js';
 import { keyOfObject } from '../../../src/kube/object-key.js';
 import { statusEquivalent } from '../../../src/kube/status-equality.js';
+import { decideStatusWrite } from '../../../src/kube/status-writer.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
 import type { AwsServices, ObjectCache, OperatorContext } from '../../../src/operator/operator-context.js';
@@ -156,7 +157,7 @@ export class FakeKubernetes implements ChildCache {
       workloads: cache(this.workloads),
       clusters: cache(this.clusters),
       writeWorkloadStatus: async (workload, status) => {
-        if (workload.status !== undefined && statusEquivalent(workload.status, status)) return false;
+        if (decideStatusWrite(workload.status, status) !== 'write') return false;
         const cached = this.workloads.get(keyOfObject(workload));
         if (!cached) throw apiError(404, 'NotFound', `FargateWorkload "${workload.metadata.name}" not found`);
         cached.status = clone(status);
@@ -164,7 +165,7 @@ export class FakeKubernetes implements ChildCache {
         return true;
       },
       writeClusterStatus: async (cluster, status) => {
-        if (cluster.status !== undefined && statusEquivalent(cluster.status, status)) return false;
+        if (decideStatusWrite(cluster.status, status) !== 'write') return false;
         const cached = this.clusters.get(cluster.metadata.name ?? '');
         if (cached) cached.status = clone(status);
         this.writes.push(`status FargateCluster ${cluster.metadata.name}`);
