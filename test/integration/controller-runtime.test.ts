@@ -15,7 +15,7 @@ import { ensureFinalizer } from '../../src/kube/finalizers.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import { applyObject } from '../../src/kube/server-side-apply.js';
 import { writeStatus } from '../../src/kube/status-writer.js';
-import { SupervisedInformer, type InformerEvent } from '../../src/kube/supervised-informer.js';
+import { SupervisedInformer, type InformerEvent, type RelistReason } from '../../src/kube/supervised-informer.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { readTestEnvironment } from '../support/test-env.js';
 
@@ -99,12 +99,14 @@ describe('finalizers', () => {
 
 describe('supervised informer', () => {
   it('sees create, update and delete, re-lists after a restart, and the watchdog restarts a silent watch', async () => {
+    const relisted: RelistReason[] = [];
     const informer = new SupervisedInformer<V1ConfigMap>({
       kubeConfig,
       path: `/api/v1/namespaces/${namespace}/configmaps`,
       list: () => core.listNamespacedConfigMap({ namespace, labelSelector: 'informer-test=yes' }),
       labelSelector: 'informer-test=yes',
       logger,
+      onRelist: (reason) => relisted.push(reason),
     });
     const seen: string[] = [];
     informer.onEvent((event: InformerEvent, object) => seen.push(`${event} ${object.metadata?.name} ${object.data?.v ?? ''}`));
@@ -128,11 +130,14 @@ describe('supervised informer', () => {
       await waitFor('re-list after restart', () => informer.listCount > listsBefore);
       await waitFor('delete and add seen', () => seen.includes('delete watched 2') && seen.includes('add second 1'));
       expect(informer.keys()).toEqual([`${namespace}/second`]);
+      expect(relisted.length).toBeGreaterThan(0);
+      expect(new Set(relisted)).toEqual(new Set(['restarted']));
     } finally {
       informer.stop();
     }
 
     // No events arrive in this selector: the watchdog must restart (and re-list) on its own.
+    const quietRelisted: RelistReason[] = [];
     const quiet = new SupervisedInformer<V1ConfigMap>({
       kubeConfig,
       path: `/api/v1/namespaces/${namespace}/configmaps`,
@@ -140,11 +145,13 @@ describe('supervised informer', () => {
       labelSelector: 'nothing=here',
       stallThresholdMs: 300,
       logger,
+      onRelist: (reason) => quietRelisted.push(reason),
     });
     await quiet.start();
     try {
       await waitFor('watchdog restarts', () => quiet.listCount >= 3);
       expect(quiet.isHealthy()).toBe(true);
+      expect(new Set(quietRelisted)).toEqual(new Set(['stalled']));
     } finally {
       quiet.stop();
     }

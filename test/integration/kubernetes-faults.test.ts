@@ -13,7 +13,8 @@
  * - every watch stream silent without an error: the watchdog restarts them and a change made
  *   during the silence is reconciled;
  * - a status write computed from a stale resourceVersion gets 409 and never replaces the status
- *   of a newer generation.
+ *   of a newer generation;
+ * - deleting every workload leaves no role or profile of theirs in moto (shared with other suites).
  *
  * The plane's API server runs without its watch cache, so that watches read etcd and meet its
  * compaction (with the cache, a 410 comes from the cache's own window instead: the same answer to
@@ -378,4 +379,10 @@ it('answers a status write from a stale resourceVersion with 409, and never lowe
   expect(await writeStatus(custom, { ...ref, resourceVersion: stale.metadata.resourceVersion }, stale.status, staleStatus)).toBe(false);
   const after = await readWorkload('w02');
   expect(after.status?.observedGeneration).toBe(generation + 1);
+}, TIMEOUT_MS);
+
+it('deletes every workload and leaves none of their roles or profiles behind', async () => {
+  for (const name of [...names, 'late']) await custom.deleteNamespacedCustomObject({ ...workloadRef, name });
+  await waitFor('workloads gone', listWorkloads, (items) => items.length === 0, 120_000);
+  expect([await ourRoles(), await ourProfiles()]).toEqual([[], []]);
 }, TIMEOUT_MS);
