@@ -7,7 +7,7 @@ import { FaultSchedule, seededRandom } from './eks-proxy/fault-schedule.js';
 import type { FaultRule } from './eks-proxy/fault-schedule.js';
 import { ProfileLifecycle } from './eks-proxy/profile-lifecycle.js';
 import type { TransitionStatus } from './eks-proxy/profile-lifecycle.js';
-import { identifyRequest, requestTagKeys } from './eks-proxy/request-identity.js';
+import { identifyRequest, requestTagKeys, requestTarget } from './eks-proxy/request-identity.js';
 import type { RequestIdentity } from './eks-proxy/request-identity.js';
 import { isWriteOperation } from '../../src/aws/call-log.js';
 import { LOOPBACK } from './ports.js';
@@ -44,6 +44,8 @@ export interface ProxyCall {
   write: boolean;
   /** The access key that signed the request (which client made it). */
   accessKeyId?: string;
+  /** The IAM role, OIDC provider, EKS cluster or `cluster/profile` the call names, if any. */
+  target?: string;
   /** The fault injected into this call, if any. */
   injected?: string;
   /** Tag keys the request puts on what it creates or tags (`aws:RequestTag/<key>` to IAM), when it has some. */
@@ -338,6 +340,8 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
     const call: ProxyCall = { seq: ++seq, service: id.service, operation: id.operation, method, path: req.url ?? '/', status: 0, startedAt: Date.now(), endedAt: 0, write };
     const accessKeyId = accessKeyIdOf(req.headers);
     if (accessKeyId) call.accessKeyId = accessKeyId;
+    const target = requestTarget({ method, url: req.url ?? '/', headers: req.headers, body }, id);
+    if (target !== undefined) call.target = target;
     const tagKeys = requestTagKeys({ method, url: req.url ?? '/', headers: req.headers, body });
     if (tagKeys.length > 0) call.tagKeys = tagKeys;
     calls.push(call);

@@ -69,6 +69,7 @@ export async function installCrds(target: KubectlTarget, dir: string, timeoutMs 
 }
 
 interface CrdState {
+  metadata?: { name?: string };
   status?: { conditions?: { type?: string; status?: string }[] };
 }
 
@@ -84,7 +85,13 @@ export async function waitForEstablished(target: KubectlTarget, files: readonly 
     async () => {
       const parsed = JSON.parse((await kubectl(target, ['get', ...fileArgs, '-o', 'json'])).stdout) as CrdState & { items?: CrdState[] };
       const crds = parsed.items ?? [parsed];
-      return crds.length > 0 && crds.every((crd) => crd.status?.conditions?.some((condition) => condition.type === 'Established' && condition.status === 'True'));
+      if (crds.length === 0 || !crds.every((crd) => crd.status?.conditions?.some((condition) => condition.type === 'Established' && condition.status === 'True'))) return false;
+      // Established is not yet servable: until its storage is initialised a list answers 429
+      // "storage is (re)initializing". A list of every kind must succeed first.
+      return kubectl(target, ['get', crds.map((crd) => crd.metadata?.name ?? '').join(','), '--all-namespaces', '-o', 'name']).then(
+        () => true,
+        () => false,
+      );
     },
     { timeoutMs, intervalMs: 200 },
   );

@@ -38,7 +38,8 @@ export interface SeedResult {
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 /** Tag on everything the seed creates, valued with the cluster name; how a second run finds it. */
-const SEED_TAG = 'eksops-seed';
+/** The tag on everything the seed makes (the account's fixtures, not the operator's). */
+export const SEED_TAG = 'eksops-seed';
 const VPC_CIDR = '10.0.0.0/16';
 const PUBLIC_SUBNET = { cidr: '10.0.0.0/24', zone: 'a' };
 const PRIVATE_SUBNETS = [

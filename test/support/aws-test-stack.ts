@@ -25,7 +25,9 @@ export interface AwsTestStack {
    * It reads moto directly with `credentials` (default: the emulator's dummy ones), and this
    * stack's proxy for profiles in transition. `stop()` stops it.
    */
-  placePods(opts: { kubeconfigPath: string; credentials?: { accessKeyId: string; secretAccessKey: string }; logFile?: string }): Promise<FargateScheduler>;
+  placePods(opts: { kubeconfigPath: string; credentials?: { accessKeyId: string; secretAccessKey: string }; logFile?: string; clusterName?: string }): Promise<FargateScheduler>;
+  /** Seeds one more EKS cluster (its own VPC and subnets) straight in moto, so that the proxy's log does not show it. */
+  seedCluster(clusterName: string): Promise<SeedResult>;
   stop(): Promise<void>;
 }
 
@@ -54,13 +56,15 @@ export async function startAwsTestStack(opts: {
       proxy: started,
       motoUrl,
       seed,
-      placePods: async ({ kubeconfigPath, credentials, logFile }) => {
+      seedCluster: (clusterName) => seedAwsAccount({ endpoint: motoUrl, clusterName, region }),
+      placePods: async ({ kubeconfigPath, credentials, logFile, clusterName: placedCluster }) => {
         const aws = { endpoint: motoUrl, region, credentials: credentials ?? EMULATOR_CREDENTIALS };
+        const clusterName = placedCluster ?? opts.clusterName;
         const scheduler = await startFargateScheduler({
           kubeConfig: loadKubeConfig({ kubeconfig: kubeconfigPath }),
           region,
-          clusterName: opts.clusterName,
-          profiles: eksProfileSource(new EKSClient(aws), opts.clusterName, (profile) => started.profileStatus(region, opts.clusterName, profile)),
+          clusterName,
+          profiles: eksProfileSource(new EKSClient(aws), clusterName, (profile) => started.profileStatus(region, clusterName, profile)),
           subnetOf: subnetPlaceSource(new EC2Client(aws)),
           logger: createLogger(logFile ? { stream: createWriteStream(logFile) } : { silent: true }),
         });

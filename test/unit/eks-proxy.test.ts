@@ -1,7 +1,7 @@
 import { errorResponse, faultError, resourceInUseError, restJsonAuthError } from '../../scripts/dev-env/eks-proxy/error-responses.js';
 import { FaultSchedule, operationMatches, seededRandom } from '../../scripts/dev-env/eks-proxy/fault-schedule.js';
 import { ProfileLifecycle } from '../../scripts/dev-env/eks-proxy/profile-lifecycle.js';
-import { eksRoute, identifyRequest, requestTagKeys } from '../../scripts/dev-env/eks-proxy/request-identity.js';
+import { eksRoute, identifyRequest, requestTagKeys, requestTarget } from '../../scripts/dev-env/eks-proxy/request-identity.js';
 
 const signed = (service: string, region = 'us-east-1') => ({
   authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc`,
@@ -147,6 +147,21 @@ describe('fault schedule', () => {
     const random = seededRandom(3);
     const values = Array.from({ length: 1000 }, random);
     expect(values.every((value) => value >= 0 && value < 1)).toBe(true);
+  });
+});
+
+describe('requestTarget', () => {
+  const targetOf = (method: string, url: string, headers: Record<string, string>, body = '') => {
+    const parts = { method, url, headers, body: Buffer.from(body) };
+    return requestTarget(parts, identifyRequest(parts));
+  };
+
+  it('names the IAM role or OIDC provider, the EKS cluster or profile, and nothing for an EC2 describe', () => {
+    expect(targetOf('POST', '/', { ...signed('iam'), ...form }, 'Action=GetRole&RoleName=demo-shop-web')).toBe('demo-shop-web');
+    expect(targetOf('POST', '/', { ...signed('iam'), ...form }, 'Action=DeleteOpenIDConnectProvider&OpenIDConnectProviderArn=arn%3Aaws%3Aiam%3A%3A1%3Aoidc-provider%2Fx')).toBe('arn:aws:iam::1:oidc-provider/x');
+    expect(targetOf('GET', '/clusters/demo/fargate-profiles/fw-shop', signed('eks'))).toBe('demo/fw-shop');
+    expect(targetOf('GET', '/clusters/demo', signed('eks'))).toBe('demo');
+    expect(targetOf('POST', '/', { ...signed('ec2'), ...form }, 'Action=DescribeSubnets&SubnetId.1=subnet-1')).toBeUndefined();
   });
 });
 

@@ -138,3 +138,20 @@ export function requestTagKeys(request: RequestParts): string[] {
     return [];
   }
 }
+
+/**
+ * The resource a request names, for telling calls on one object apart in the call log: an IAM
+ * role (`RoleName`) or OIDC provider, an EKS cluster or `cluster/profile`, a tagged EKS ARN.
+ * Undefined when the request names none of these (lists, EC2 describes).
+ */
+export function requestTarget(request: RequestParts, id: RequestIdentity): string | undefined {
+  if (id.eks) {
+    if (id.eks.profile !== undefined) return `${id.eks.cluster ?? ''}/${id.eks.profile}`;
+    if (id.eks.operation.endsWith('Resource')) return decodeURIComponent(new URL(request.url, 'http://proxy.invalid').pathname.slice('/tags/'.length));
+    return id.eks.cluster;
+  }
+  if (id.protocol !== 'aws-query') return undefined;
+  const url = new URL(request.url, 'http://proxy.invalid');
+  const params = url.searchParams.has('Action') ? url.searchParams : new URLSearchParams(request.body.toString('utf8'));
+  return params.get('RoleName') ?? params.get('OpenIDConnectProviderArn') ?? undefined;
+}
