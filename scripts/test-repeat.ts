@@ -14,6 +14,7 @@ import { renderTally, tallyRepeats, type JestJsonResult } from './repeat-summary
 export const TIMING_SENSITIVE_SUITES = [
   'test/integration/fargate-cluster-leader.test.ts',
   'test/integration/operator-process.test.ts',
+  'test/integration/leadership-handover.test.ts',
   'test/integration/fargate-workload-restart.test.ts',
   'test/integration/fargate-workload-move.test.ts',
   'test/integration/fargate-workload-pods.test.ts',

@@ -5,6 +5,9 @@
  * `timeoutMs` (retried by the SDK like any timeout, then by the work queue), and every attempt
  * in flight is aborted at once when `signal` fires.
  */
+import { Agent as HttpAgent, type ClientRequest } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Socket } from 'node:net';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /** Default deadline of one attempt of one AWS call. EKS and IAM answer in well under a second. */
@@ -22,6 +25,48 @@ type HandleArguments = Parameters<NodeHttpHandler['handle']>;
 /** The SDK's own AbortSignal shape, which the global AbortSignal satisfies at run time. */
 type SdkAbortSignal = NonNullable<HandleArguments[1]>['abortSignal'];
 
+/** Checks to pass right before a request goes on the wire, by the request's headers object (the one the handler hands to Node). */
+const sendChecks = new WeakMap<object, () => void>();
+
+/**
+ * Makes `check` run again right before the request with these headers is written to a socket: at
+ * once on a kept-alive connection, else when its new connection is up (over TLS, before the
+ * handshake; the request's bytes follow it). Throwing there ends the attempt with that error and
+ * sends nothing: a process paused after the write gate's first check does not send the write when
+ * it resumes.
+ */
+export function checkAgainBeforeSending(request: { headers: object }, check: () => void): void {
+  sendChecks.set(request.headers, check);
+}
+
+type RequestAddingAgent = HttpAgent & { addRequest(request: ClientRequest, options: { headers?: object }): void };
+
+/** The SDK's default agent settings (keep-alive, 50 sockets), with the send checks. */
+function checkingAgent<A extends HttpAgent>(agent: A): A {
+  const adding = agent as unknown as RequestAddingAgent;
+  const addRequest = adding.addRequest.bind(agent);
+  adding.addRequest = (request, options) => {
+    const check = options.headers ? sendChecks.get(options.headers) : undefined;
+    if (check) {
+      // 'socket' is emitted before the request is flushed to it, and a pending write waits for
+      // 'connect': a listener put first runs before either.
+      request.once('socket', (socket: Socket) => {
+        const verify = (): void => {
+          try {
+            check();
+          } catch (error) {
+            request.destroy(error as Error);
+          }
+        };
+        if (socket.connecting) socket.prependOnceListener('connect', verify);
+        else verify();
+      });
+    }
+    addRequest(request, options);
+  };
+  return agent;
+}
+
 /** A Node HTTP handler whose attempts end at the deadline or when the signal fires. */
 class DeadlineHttpHandler extends NodeHttpHandler {
   constructor(
@@ -29,7 +74,13 @@ class DeadlineHttpHandler extends NodeHttpHandler {
     timeoutMs: number,
   ) {
     // throwOnRequestTimeout: without it this handler version only logs a warning at the deadline.
-    super({ requestTimeout: timeoutMs, throwOnRequestTimeout: true, connectionTimeout: Math.min(timeoutMs, 5_000) });
+    super({
+      requestTimeout: timeoutMs,
+      throwOnRequestTimeout: true,
+      connectionTimeout: Math.min(timeoutMs, 5_000),
+      httpAgent: checkingAgent(new HttpAgent({ keepAlive: true, maxSockets: 50 })),
+      httpsAgent: checkingAgent(new HttpsAgent({ keepAlive: true, maxSockets: 50 })),
+    });
   }
 
   override handle(request: HandleArguments[0], options: HandleArguments[1] = {}): ReturnType<NodeHttpHandler['handle']> {

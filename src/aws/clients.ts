@@ -7,7 +7,9 @@ import { EKSClient, type EKSClientConfig } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
-import { DEFAULT_AWS_CALL_TIMEOUT_MS, deadlineRequestHandler } from './call-deadline.js';
+import type { WriteGate } from '../controller/write-gate.js';
+import { checkAgainBeforeSending, DEFAULT_AWS_CALL_TIMEOUT_MS, deadlineRequestHandler } from './call-deadline.js';
+import { isWriteOperation } from './call-log.js';
 import { awsErrorCode } from './error-classifier.js';
 
 /** One finished AWS call (after the SDK's own retries). */
@@ -47,6 +49,8 @@ export interface AwsClientOptions {
   callTimeoutMs?: number;
   /** Aborts every call in flight when it fires (shutdown, lost leadership). */
   signal?: AbortSignal;
+  /** Checked right before each attempt of a write operation is sent (leadership); default: every write goes. */
+  writeGate?: WriteGate;
 }
 
 /** The four clients. */
@@ -60,6 +64,7 @@ export interface AwsClients {
 }
 
 const RECORDER_NAME = 'eksopsCallRecorder';
+const WRITE_GATE_NAME = 'eksopsWriteGate';
 
 /** The structural part of an SDK client's middleware stack the recorder needs. */
 interface InitializeStack {
@@ -69,6 +74,17 @@ interface InitializeStack {
       context: { commandName?: string },
     ) => (args: { input: object }) => Promise<{ output: object }>,
     options: { step: 'initialize'; name: string; priority?: 'high' | 'normal' | 'low' },
+  ): void;
+}
+
+/** The structural part of an SDK client's middleware stack the write gate needs. */
+interface DeserializeStack {
+  add(
+    middleware: (
+      next: (args: { input: object; request: unknown }) => Promise<{ response: unknown }>,
+      context: { commandName?: string },
+    ) => (args: { input: object; request: unknown }) => Promise<{ response: unknown }>,
+    options: { step: 'deserialize'; name: string; priority?: 'high' | 'normal' | 'low' },
   ): void;
 }
 
@@ -108,6 +124,33 @@ export function recordCalls(stack: InitializeStack, service: AwsService, sinks: 
   );
 }
 
+function isHeaderCarrier(request: unknown): request is { headers: object } {
+  return typeof request === 'object' && request !== null && typeof (request as { headers?: unknown }).headers === 'object';
+}
+
+/**
+ * Adds the write gate: each attempt of a write operation asks it right before the request goes to
+ * the HTTP handler. The `deserialize` step runs inside the retry and signing middleware, once per
+ * attempt, so a retry after a pause is checked again; at low priority it is the last middleware
+ * before the handler, whose agents check again when the request gets its socket
+ * (call-deadline.ts). A refusal is a client error the SDK does not retry.
+ */
+export function gateWrites(stack: DeserializeStack, service: AwsService, gate: WriteGate): void {
+  stack.add(
+    (next, context) => async (args) => {
+      const operation = operationName(context.commandName);
+      if (isWriteOperation(operation)) {
+        const what = `${service}:${operation}`;
+        gate(what);
+        // And once more where the request meets its socket, which may be a new connection later.
+        if (isHeaderCarrier(args.request)) checkAgainBeforeSending(args.request, () => gate(what));
+      }
+      return next(args);
+    },
+    { step: 'deserialize', name: WRITE_GATE_NAME, priority: 'low' },
+  );
+}
+
 /**
  * Creates the clients: standard retry strategy (exponential backoff with jitter, retry quota,
  * throttling and transient errors retried), a deadline on every attempt and an abort signal
@@ -134,6 +177,13 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
   recordCalls(iam.middlewareStack, 'iam', sinks);
   recordCalls(ec2.middlewareStack, 'ec2', sinks);
   recordCalls(sts.middlewareStack, 'sts', sinks);
+  const gate = options.writeGate;
+  if (gate) {
+    gateWrites(eks.middlewareStack, 'eks', gate);
+    gateWrites(iam.middlewareStack, 'iam', gate);
+    gateWrites(ec2.middlewareStack, 'ec2', gate);
+    gateWrites(sts.middlewareStack, 'sts', gate);
+  }
   return {
     eks,
     iam,

@@ -2,7 +2,7 @@ import { V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/c
 import { isConflict, isNotFound } from '../kube/api-error.js';
 import type { Logger } from '../observability/logger.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
-import { decideLease, releasedLease, renewDeadlinePassed, type LeaseRecord } from './leader-decision.js';
+import { decideLease, observeLease, releasedLease, renewDeadlinePassed, writeRefusal, type LeaseObservation, type LeaseRecord } from './leader-decision.js';
 
 /** Options of {@link LeaderElector}. */
 export interface LeaderElectorOptions {
@@ -13,7 +13,10 @@ export interface LeaderElectorOptions {
   identity: string;
   /** How long a lease is valid without renewal; default 15 s. */
   leaseDurationSeconds?: number;
-  /** A leader that could not renew for this long steps down; default 10 s. */
+  /**
+   * A leader that has not renewed for this long steps down, even while a renew call is still
+   * pending, and writes nothing more from then on; default 10 s.
+   */
   renewDeadlineMs?: number;
   /** Time between tries; default 2 s. */
   retryPeriodMs?: number;
@@ -50,16 +53,24 @@ function toSpec(record: LeaseRecord): NonNullable<V1Lease['spec']> {
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, with optimistic concurrency on its
  * resourceVersion. Every retry period it creates, acquires or renews the lease according to
- * {@link decideLease}; a leader that cannot renew within the renew deadline steps down;
- * `release()` clears the holder so that a standby takes over at once.
+ * {@link decideLease}, judging another holder's expiry by when this process saw the lease change
+ * (its own clock), not by the renewTime the holder's clock wrote. A leader steps down when its
+ * renew deadline passes without a successful renew, by a timer: a renew call that hangs, or a
+ * process that was paused, does not keep it leading. `writeRefusal()` is the synchronous check
+ * the write gate makes before every write; `release()` clears the holder so that a standby takes
+ * over at once.
  */
 export class LeaderElector {
   private readonly clock: Clock;
   private leading = false;
   private lastRenewMs = 0;
   private timer: TimerHandle | undefined;
+  private deadlineTimer: TimerHandle | undefined;
   private running = false;
+  /** Set by release(): a try still in flight then starts nothing. */
+  private released = false;
   private current: V1Lease | undefined;
+  private observed: LeaseObservation | undefined;
   private tick: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: LeaderElectorOptions) {
@@ -70,17 +81,31 @@ export class LeaderElector {
     return this.leading;
   }
 
+  /**
+   * Why this process may not write now (not leading, or its last successful renew is older than
+   * the renew deadline by the local clock), or undefined when it may. Synchronous, so that it can
+   * be asked right before a request is sent: a process resumed after a pause is refused before any
+   * timer has run.
+   */
+  writeRefusal(): string | undefined {
+    return writeRefusal(this.leading, this.lastRenewMs, this.clock.now(), this.renewDeadlineMs());
+  }
+
   /** Starts trying; the first try runs now. */
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.released = false;
     this.schedule(0);
   }
 
   /** Stops trying and, when leading, releases the lease. */
   async release(): Promise<void> {
     this.running = false;
+    this.released = true;
     if (this.timer) this.clock.clearTimeout(this.timer);
+    // Not leading: nothing to release, and a renew call that hangs must not hold up the shutdown.
+    if (!this.leading) return;
     await this.tick;
     if (!this.leading || !this.current) return;
     try {
@@ -100,6 +125,7 @@ export class LeaderElector {
   async tryAcquireOrRenew(): Promise<boolean> {
     const { api, name, namespace, identity } = this.options;
     const duration = this.options.leaseDurationSeconds ?? 15;
+    // Taken before the read: the renew deadline counts from before the write could land.
     const now = this.clock.now();
     try {
       let lease: V1Lease | undefined;
@@ -108,7 +134,8 @@ export class LeaderElector {
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
-      const decision = decideLease(lease ? toRecord(lease) : undefined, identity, now, duration);
+      this.observed = lease ? observeLease(this.observed, toRecord(lease), this.clock.now()) : undefined;
+      const decision = decideLease(this.observed, identity, this.clock.now(), duration);
       if (decision.action === 'wait') {
         this.current = lease;
         this.setLeading(false);
@@ -123,17 +150,41 @@ export class LeaderElector {
         // replace carries the read resourceVersion: a concurrent writer makes this fail with 409.
         this.current = await api.replaceNamespacedLease({ name, namespace, body: { ...(lease as V1Lease), spec: toSpec(decision.spec) } });
       }
+      this.observed = { record: decision.spec, observedAtMs: this.clock.now() };
+      // A write that succeeded only after its own renew deadline (a hung call, a pause) leads to
+      // nothing: the deadline counts from before the read, and it has passed.
+      if (renewDeadlinePassed(now, this.clock.now(), this.renewDeadlineMs())) {
+        if (this.leading) this.stepDown();
+        return false;
+      }
       this.lastRenewMs = now;
+      this.armRenewDeadline();
       this.setLeading(true);
       return true;
     } catch (error) {
       if (!isConflict(error)) this.options.logger.warn('lease update failed', { error: String(error) });
-      if (this.leading && renewDeadlinePassed(this.lastRenewMs, this.clock.now(), this.options.renewDeadlineMs ?? 10_000)) {
-        this.options.logger.error('could not renew the lease before the renew deadline; stepping down');
-        this.setLeading(false);
-      }
+      if (this.leading && renewDeadlinePassed(this.lastRenewMs, this.clock.now(), this.renewDeadlineMs())) this.stepDown();
       return false;
     }
+  }
+
+  private renewDeadlineMs(): number {
+    return this.options.renewDeadlineMs ?? 10_000;
+  }
+
+  /** Steps down at the renew deadline unless a renew succeeds before it (each success re-arms it). */
+  private armRenewDeadline(): void {
+    if (this.deadlineTimer) this.clock.clearTimeout(this.deadlineTimer);
+    const deadlineMs = this.lastRenewMs + this.renewDeadlineMs();
+    this.deadlineTimer = this.clock.setTimeout(() => {
+      this.deadlineTimer = undefined;
+      if (this.leading && renewDeadlinePassed(this.lastRenewMs, this.clock.now(), this.renewDeadlineMs())) this.stepDown();
+    }, Math.max(0, deadlineMs - this.clock.now()));
+  }
+
+  private stepDown(): void {
+    this.options.logger.error('could not renew the lease before the renew deadline; stepping down', { renewDeadlineMs: this.renewDeadlineMs(), sinceLastRenewMs: this.clock.now() - this.lastRenewMs });
+    this.setLeading(false);
   }
 
   private schedule(ms: number): void {
@@ -147,7 +198,13 @@ export class LeaderElector {
 
   private setLeading(leading: boolean): void {
     if (leading === this.leading) return;
+    // A try that was in flight when release() stopped the elector does not start leading.
+    if (leading && this.released) return;
     this.leading = leading;
+    if (!leading && this.deadlineTimer) {
+      this.clock.clearTimeout(this.deadlineTimer);
+      this.deadlineTimer = undefined;
+    }
     this.options.logger.info(leading ? 'became leader' : 'lost leadership', { lease: `${this.options.namespace}/${this.options.name}`, identity: this.options.identity });
     if (leading) this.options.onStartedLeading();
     else this.options.onStoppedLeading();

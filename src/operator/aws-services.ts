@@ -12,6 +12,7 @@ import { SdkIamRoleStore } from '../aws/iam-roles.js';
 import { LanedProfileOperations } from '../aws/laned-profile-operations.js';
 import { SdkOidcProviderStore } from '../aws/oidc-provider.js';
 import type { LaneWaiter, ProfileLane } from '../aws/profile-lane.js';
+import type { WriteGate } from '../controller/write-gate.js';
 import type { AwsCallOutcome, OperatorMetrics } from '../observability/metrics.js';
 import type { AwsServices } from './operator-context.js';
 
@@ -42,6 +43,8 @@ export interface AwsServicesOptions {
   callTimeoutMs?: number;
   /** Aborts every AWS call in flight (shutdown, lost leadership). */
   signal?: AbortSignal;
+  /** Checked right before every AWS write is sent (leadership). */
+  writeGate?: WriteGate;
 }
 
 /** How long replaced clients stay open for the calls still using them (longer than 3 attempts at the longest deadline). */
@@ -76,6 +79,7 @@ export class AwsServicesByRegion {
       sinks: [...this.options.sinks, refreshOnStaleCredentials],
       ...(this.options.callTimeoutMs !== undefined ? { callTimeoutMs: this.options.callTimeoutMs } : {}),
       ...(this.options.signal ? { signal: this.options.signal } : {}),
+      ...(this.options.writeGate ? { writeGate: this.options.writeGate } : {}),
     });
     const profiles = new SdkFargateProfileStore(clients.eks);
     const services: AwsServices = {

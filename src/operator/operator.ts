@@ -122,7 +122,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   let elector: LeaderElector | undefined;
   // Every AWS and Kubernetes write of the controllers passes this check right before it is sent:
   // with leader election, only a leader within its renew deadline (local clock) writes.
-  const writeGate: WriteGate = options.leaderElection === false ? openWriteGate : refusingWriteGate(() => elector?.writeRefusal() ?? 'leader election has not started');
+  const writeGate: WriteGate = options.leaderElection === false ? openWriteGate : refusingWriteGate(() => (elector ? elector.writeRefusal() : 'leader election has not started'));
   const mayNotWrite = (): boolean => options.leaderElection !== false && elector?.writeRefusal() !== undefined;
   const objects = makeKubeObjectsClient(kubeConfig, { userAgent, writeGate });
   const custom = makeKubeApiClient(kubeConfig, CustomObjectsApi, { userAgent, writeGate });

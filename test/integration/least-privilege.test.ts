@@ -18,8 +18,8 @@
  * - the (apiGroup, resource, verb) set the API server's audit log records for the ServiceAccount
  *   equals what deploy/base's ClusterRole and Role grant.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import {
   CreatePolicyVersionCommand,
   DeleteRolePermissionsBoundaryCommand,
@@ -41,9 +41,7 @@ import { parseRoleArn } from '../../src/plan/index.js';
 import { planOperatorPolicy } from '../../src/plan/operator-policy.js';
 import { startAwsTestStack, type AwsTestStack } from '../support/aws-test-stack.js';
 import { auditLogPath, OPERATOR_SERVICE_ACCOUNT_USER } from '../../scripts/dev-env/control-plane.js';
-import { repoRoot } from '../../scripts/dev-env/repo-root.js';
 import { apps, clusterRef, condition, core, custom, deleteWorkload, environment, readWorkload, workloadRef } from '../support/fargate-workload-kit.js';
-import { kubectl } from '../../scripts/dev-env/kubectl.js';
 import {
   allowedActions,
   arnScopedActions,
@@ -61,6 +59,7 @@ import {
 import { createIamUserWithPolicy, enableMotoIamAuthentication, type IamTestUser } from '../support/moto-iam-auth.js';
 import { startEksProxy } from '../../scripts/dev-env/eks-proxy.js';
 import { startOperatorForTest, type OperatorUnderTest } from '../support/operator-under-test.js';
+import { applyOperatorRbac, OPERATOR_NAMESPACE, OPERATOR_RBAC_FILES, OPERATOR_SA, serviceAccountKubeconfig } from '../support/operator-service-account.js';
 import { EMULATOR_CREDENTIALS } from '../../scripts/dev-env/seed.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -68,19 +67,10 @@ const SUFFIX = Date.now().toString(36);
 const CLUSTER = `lp-${SUFFIX}`;
 const NS_A = `lp-a-${SUFFIX}`;
 const NS_B = `lp-b-${SUFFIX}`;
-const OPERATOR_NAMESPACE = 'eks-fargate-operator-system';
-const OPERATOR_SA = 'eks-fargate-operator';
 const S3_READ = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
 const DYNAMO_READ = 'arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess';
 const BOUNDARY = 'arn:aws:iam::aws:policy/PowerUserAccess';
 const INLINE_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' }] };
-const RBAC_FILES = [
-  'deploy/base/rbac/service-account.yaml',
-  'deploy/base/rbac/cluster-role.yaml',
-  'deploy/base/rbac/cluster-role-binding.yaml',
-  'deploy/base/rbac/leader-election-role.yaml',
-  'deploy/base/rbac/leader-election-role-binding.yaml',
-];
 const SCENARIO_TIMEOUT_MS = 300_000;
 
 /**
@@ -254,23 +244,6 @@ async function roleState(name: string): Promise<{ boundary?: string; attached: s
   };
 }
 
-/** A kubeconfig that authenticates as deploy/base's ServiceAccount with a token the API server issued. */
-async function serviceAccountKubeconfig(): Promise<string> {
-  const admin = JSON.parse(readFileSync(environment.kubeconfigPath, 'utf8')) as { clusters: { cluster: Record<string, string> }[] };
-  const token = await core.createNamespacedServiceAccountToken({ name: OPERATOR_SA, namespace: OPERATOR_NAMESPACE, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-  const name = 'operator-service-account';
-  const path = join(mkdtempSync(join(environment.tempDir, 'lp-')), 'kubeconfig');
-  writeFileSync(path, JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name, cluster: admin.clusters[0]!.cluster }],
-    users: [{ name, user: { token: token.status?.token } }],
-    contexts: [{ name, context: { cluster: name, user: name } }],
-    'current-context': name,
-  }), { mode: 0o600 });
-  return path;
-}
-
 /** What EKS creates in every cluster: kube-system/coredns pinned to EC2 nodes, which coreDNSOnFargate moves. */
 async function ensureCoreDnsDeployment(): Promise<void> {
   const labels = { 'k8s-app': 'kube-dns' };
@@ -319,9 +292,9 @@ beforeAll(async () => {
   iam = new IAMClient(direct);
   eks = new EKSClient(direct);
   ec2 = new EC2Client(direct);
-  await kubectl(environment, ['apply', '--server-side', '--force-conflicts', ...['deploy/base/namespace.yaml', ...RBAC_FILES].flatMap((file) => ['-f', join(repoRoot(), file)])]);
+  await applyOperatorRbac(environment);
   for (const namespace of [NS_A, NS_B]) await core.createNamespace({ body: { metadata: { name: namespace } } });
-  const kubeconfig = await serviceAccountKubeconfig();
+  const kubeconfig = await serviceAccountKubeconfig(environment, core, 'lp-');
   stack.proxy.clearCalls();
   under = await startOperatorForTest({
     kubeconfig,
@@ -470,7 +443,7 @@ describe('least privilege', () => {
   it("deploy/base's ClusterRole and Role grant exactly what the ServiceAccount did at the API server", () => {
     expect(scenarioDone).toBe(true);
     const log = readFileSync(auditLogPath(dirname(environment.kubeconfigPath)), 'utf8');
-    const comparison = compareGrants(auditedPermissions(log, OPERATOR_SERVICE_ACCOUNT_USER), grantedPermissions(RBAC_FILES), UNAUDITABLE_PERMISSIONS);
+    const comparison = compareGrants(auditedPermissions(log, OPERATOR_SERVICE_ACCOUNT_USER), grantedPermissions(OPERATOR_RBAC_FILES), UNAUDITABLE_PERMISSIONS);
     expect(comparison).toEqual({ missing: [], unused: [] });
   });
 });

@@ -5,14 +5,14 @@
  * middle of converging 20 workloads followed by a restart that converges with no duplicate and no
  * orphaned AWS resource, and then cleans everything up on delete.
  */
-import { DescribeFargateProfileCommand, EKSClient, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
-import { IAMClient, ListOpenIDConnectProvidersCommand, ListRolesCommand, ListRoleTagsCommand, type Role } from '@aws-sdk/client-iam';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { IAMClient, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { API_GROUP_VERSION, TAG_CLUSTER, TAG_COMPONENT, TAG_NAMESPACE } from '../../src/api/constants.js';
+import { TAG_CLUSTER, TAG_NAMESPACE } from '../../src/api/constants.js';
 import { startAwsTestStack, type AwsTestStack } from '../support/aws-test-stack.js';
 import { kubectl, KubectlError } from '../../scripts/dev-env/kubectl.js';
 import { freePort, LOOPBACK } from '../../scripts/dev-env/ports.js';
@@ -20,6 +20,7 @@ import { logTail, signalGroup, waitUntilReady, type ManagedProcess } from '../..
 import { EMULATOR_CREDENTIALS } from '../../scripts/dev-env/seed.js';
 import { whyProviderRemains } from '../support/iam-trust.js';
 import { readTestEnvironment } from '../support/test-env.js';
+import { clusterProfiles, fleetManifests, ownedRoles as ownedRolesOf, readyWorkloadCount } from '../support/workload-fleet.js';
 import { startOperatorProcess as startSupportProcess, type OperatorProcess } from '../support/operator-process.js';
 
 const environment = readTestEnvironment();
@@ -183,84 +184,19 @@ describe('kill -9 while converging 20 workloads, then restart', () => {
     await stack?.stop();
   });
 
-  /** Every IAM role with its tags (ListRoles does not return tags). */
-  async function rolesWithTags(): Promise<{ role: Role; tags: Record<string, string> }[]> {
-    const roles: Role[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await iam.send(new ListRolesCommand({ Marker: marker }));
-      roles.push(...(page.Roles ?? []));
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
-    return Promise.all(
-      roles.map(async (role) => {
-        const { Tags } = await iam.send(new ListRoleTagsCommand({ RoleName: role.RoleName }));
-        return { role, tags: Object.fromEntries((Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])) };
-      }),
-    );
-  }
-
-  /** The roles this suite's cluster owns, by component. */
-  async function ownedRoles(): Promise<{ execution: Role[]; irsa: { role: Role; tags: Record<string, string> }[] }> {
-    const owned = (await rolesWithTags()).filter(({ tags }) => tags[TAG_CLUSTER] === clusterName);
-    return {
-      execution: owned.filter(({ tags }) => tags[TAG_COMPONENT] === 'execution-role').map(({ role }) => role),
-      irsa: owned.filter(({ tags }) => tags[TAG_COMPONENT] === 'irsa-role'),
-    };
-  }
-
-  async function profiles(): Promise<{ name: string; status: string; tags: Record<string, string>; namespaces: string[] }[]> {
-    const names = (await eks.send(new ListFargateProfilesCommand({ clusterName }))).fargateProfileNames ?? [];
-    return Promise.all(
-      names.map(async (name) => {
-        const profile = (await eks.send(new DescribeFargateProfileCommand({ clusterName, fargateProfileName: name }))).fargateProfile;
-        return { name, status: profile?.status ?? '', tags: profile?.tags ?? {}, namespaces: (profile?.selectors ?? []).map((selector) => selector.namespace ?? '') };
-      }),
-    );
-  }
-
-  async function readyWorkloads(): Promise<number> {
-    let ready = 0;
-    for (const namespace of namespaces) {
-      const { stdout } = await kubectl(environment, ['get', 'fargateworkloads', '-n', namespace, '-o', 'json']);
-      const items = (JSON.parse(stdout) as { items: { metadata: { generation?: number }; status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] } }[] }).items;
-      ready += items.filter((item) => item.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && (item.status.observedGeneration ?? 0) >= (item.metadata.generation ?? 0)).length;
-    }
-    return ready;
-  }
-
   async function oidcProviders(issuer: string): Promise<string[]> {
     const host = issuer.replace(/^https:\/\//, '');
     const list = (await iam.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList ?? [];
     return list.map((provider) => provider.Arn ?? '').filter((arn) => arn.endsWith(`:oidc-provider/${host}`));
   }
 
+  const ownedRoles = () => ownedRolesOf(iam, clusterName);
+  const profiles = () => clusterProfiles(eks, clusterName);
+  const readyWorkloads = () => readyWorkloadCount(environment, namespaces);
+
   test('converges with no duplicate and no orphan, and a delete leaves nothing', async () => {
-    const manifests = [
-      {
-        apiVersion: API_GROUP_VERSION,
-        kind: 'FargateCluster',
-        metadata: { name: clusterName },
-        spec: {
-          region: environment.region,
-          subnetIds: stack.seed.privateSubnetIds,
-          podExecutionRole: { create: true },
-          profiles: { maxProfiles: 10, namePrefix: `p${suffix}` },
-          // deleteOIDCProvider: the scenario's delete leaves nothing, the provider it created included (no role trusts it by then).
-          iam: { rolePath, createOIDCProvider: true, deleteOIDCProvider: true, allowInlinePolicies: false },
-        },
-      },
-      ...workloads.map(({ namespace, name }) => ({
-        apiVersion: API_GROUP_VERSION,
-        kind: 'FargateWorkload',
-        metadata: { name, namespace },
-        spec: {
-          clusterName,
-          template: { spec: { containers: [{ name: 'app', image: 'public.ecr.aws/nginx/nginx:1.27', resources: { requests: { cpu: '250m', memory: '256Mi' } } }] } },
-          fargateProfile: { placement: 'Namespace' },
-        },
-      })),
-    ];
+    // deleteOIDCProvider: the scenario's delete leaves nothing, the provider it created included (no role trusts it by then).
+    const manifests = fleetManifests({ clusterName, region: environment.region, subnetIds: stack.seed.privateSubnetIds, profileNamePrefix: `p${suffix}`, rolePath, deleteOIDCProvider: true, workloads });
     const file = join(logDir, `workloads-${suffix}.yaml`);
     writeFileSync(file, manifests.map((manifest) => stringify(manifest)).join('---\n'));
     const runArgs = [`--aws-endpoint=${stack.proxy.url}`, '--leader-elect=false', '--concurrency=4', '--shutdown-timeout=5s'];

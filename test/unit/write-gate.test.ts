@@ -1,0 +1,157 @@
+/**
+ * The write gate where the operator's clients send requests: an AWS write or a Kubernetes write it
+ * refuses never reaches the server (a local HTTP server counts what arrives), reads always pass,
+ * an AWS retry is asked again, and every Kubernetes request carries the process's User-Agent.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CreateFargateProfileCommand, DescribeClusterCommand } from '@aws-sdk/client-eks';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { createAwsClients } from '../../src/aws/clients.js';
+import { refusingWriteGate, WriteRefusedError, type WriteGate } from '../../src/controller/write-gate.js';
+import { isKubeWriteMethod, makeKubeApiClient, makeKubeObjectsClient } from '../../src/kube/api-clients.js';
+
+interface Received {
+  method: string;
+  url: string;
+  userAgent: string;
+}
+
+/** A local server answering every request with `status` and a JSON body, recording what arrived. */
+async function startServer(status: () => number): Promise<{ server: Server; url: string; received: Received[] }> {
+  const received: Received[] = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    req.resume();
+    req.on('end', () => {
+      received.push({ method: req.method ?? '', url: req.url ?? '', userAgent: req.headers['user-agent'] ?? '' });
+      res.writeHead(status(), { 'content-type': 'application/json' });
+      // /api/v1 is the discovery the object client reads first; anything else gets an object.
+      const body = req.url === '/api/v1' ? { kind: 'APIResourceList', groupVersion: 'v1', resources: [{ name: 'namespaces', kind: 'Namespace', namespaced: false }] } : { kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'x' }, cluster: { name: 'c' } };
+      res.end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
+}
+
+/** A gate that refuses from the `openFor`+1-th question on, counting the questions. */
+function countingGate(openFor: number): { gate: WriteGate; asked: string[] } {
+  const asked: string[] = [];
+  const gate = refusingWriteGate(() => (asked.length <= openFor ? undefined : 'the lease was lost'));
+  return { asked, gate: (what) => (asked.push(what), gate(what)) };
+}
+
+const servers: Server[] = [];
+afterAll(async () => {
+  for (const server of servers) await new Promise((resolve) => server.close(resolve));
+});
+
+describe('the AWS write gate', () => {
+  const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
+
+  it('refuses a write before it is sent and lets reads through', async () => {
+    const { server, url, received } = await startServer(() => 200);
+    servers.push(server);
+    const { gate, asked } = countingGate(0);
+    const clients = createAwsClients({ region: 'us-east-1', endpoint: url, credentials, writeGate: gate });
+    try {
+      const write = clients.eks.send(new CreateFargateProfileCommand({ clusterName: 'c', fargateProfileName: 'p', podExecutionRoleArn: 'arn:aws:iam::123456789012:role/r' }));
+      await expect(write).rejects.toThrow(new WriteRefusedError('eks:CreateFargateProfile', 'the lease was lost'));
+      await expect(write).rejects.toMatchObject({ name: 'WriteRefused' });
+      await clients.eks.send(new DescribeClusterCommand({ name: 'c' }));
+      expect(asked).toEqual(['eks:CreateFargateProfile']);
+      expect(received.map((r) => r.method + ' ' + r.url)).toEqual(['GET /clusters/c']);
+    } finally {
+      clients.destroy();
+    }
+  });
+
+  it.each([
+    ['on a new connection', false],
+    ['on a kept-alive connection', true],
+  ])('asks again where the request meets its socket (%s), and sends nothing when refused then', async (_case, warm) => {
+    const { server, url, received } = await startServer(() => 200);
+    servers.push(server);
+    const { gate, asked } = countingGate(1);
+    const clients = createAwsClients({ region: 'us-east-1', endpoint: url, credentials, writeGate: gate });
+    try {
+      if (warm) await clients.eks.send(new DescribeClusterCommand({ name: 'c' }));
+      const write = clients.eks.send(new CreateFargateProfileCommand({ clusterName: 'c', fargateProfileName: 'p', podExecutionRoleArn: 'arn:aws:iam::123456789012:role/r' }));
+      await expect(write).rejects.toThrow(new WriteRefusedError('eks:CreateFargateProfile', 'the lease was lost'));
+      expect(asked).toEqual(['eks:CreateFargateProfile', 'eks:CreateFargateProfile']);
+      expect(received.map((r) => r.method)).toEqual(warm ? ['GET'] : []);
+    } finally {
+      clients.destroy();
+    }
+  });
+
+  it('asks again before each retry: a write refused after its first attempt is not sent again', async () => {
+    const { server, url, received } = await startServer(() => 503);
+    servers.push(server);
+    // The first attempt is asked twice (before the handler, at its socket) and goes; the retry is refused.
+    const { gate, asked } = countingGate(2);
+    const clients = createAwsClients({ region: 'us-east-1', endpoint: url, credentials, writeGate: gate, maxAttempts: 3 });
+    try {
+      const write = clients.eks.send(new CreateFargateProfileCommand({ clusterName: 'c', fargateProfileName: 'p', podExecutionRoleArn: 'arn:aws:iam::123456789012:role/r' }));
+      await expect(write).rejects.toMatchObject({ name: 'WriteRefused' });
+      expect(asked).toHaveLength(3);
+      expect(received).toHaveLength(1);
+    } finally {
+      clients.destroy();
+    }
+  });
+});
+
+describe('the Kubernetes write gate', () => {
+  function kubeConfig(server: string): KubeConfig {
+    const config = new KubeConfig();
+    // client-node sends plain HTTP only with skipTLSVerify.
+    config.loadFromOptions({
+      clusters: [{ name: 'c', server, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 'token' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    return config;
+  }
+
+  it('knows which methods write', () => {
+    expect(['POST', 'PUT', 'PATCH', 'DELETE', 'patch'].every(isKubeWriteMethod)).toBe(true);
+    expect(['GET', 'HEAD', 'OPTIONS'].some(isKubeWriteMethod)).toBe(false);
+  });
+
+  it('refuses a write before it is sent, lets reads through and sends the User-Agent', async () => {
+    const { server, url, received } = await startServer(() => 200);
+    servers.push(server);
+    const { gate, asked } = countingGate(0);
+    const core = makeKubeApiClient(kubeConfig(url), CoreV1Api, { userAgent: 'eks-fargate-operator (a)', writeGate: gate });
+    await expect(core.createNamespace({ body: { metadata: { name: 'x' } } })).rejects.toThrow(new WriteRefusedError('POST /api/v1/namespaces', 'the lease was lost'));
+    await core.readNamespace({ name: 'x' });
+    expect(asked).toEqual(['POST /api/v1/namespaces']);
+    expect(received).toEqual([{ method: 'GET', url: '/api/v1/namespaces/x', userAgent: 'eks-fargate-operator (a)' }]);
+  });
+
+  it('asks again once the connection is up, and sends nothing when refused then', async () => {
+    const { server, url, received } = await startServer(() => 200);
+    servers.push(server);
+    let connections = 0;
+    server.on('connection', () => connections++);
+    const { gate, asked } = countingGate(1);
+    const objects = makeKubeObjectsClient(kubeConfig(url), { userAgent: 'eks-fargate-operator (a)', writeGate: gate });
+    const patch = objects.patch({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } });
+    await expect(patch).rejects.toThrow(/refused to send PATCH \/api\/v1\/namespaces\/x: the lease was lost/);
+    expect(asked).toEqual(['PATCH /api/v1/namespaces/x', 'PATCH /api/v1/namespaces/x']);
+    // One connection for the discovery read the object client makes first, one for the patch:
+    // opened, then closed with nothing sent on it.
+    expect(connections).toBe(2);
+    expect(received.map((r) => r.method)).toEqual(['GET']);
+  });
+
+  it('gates nothing without a gate (the Lease client)', async () => {
+    const { server, url, received } = await startServer(() => 200);
+    servers.push(server);
+    const core = makeKubeApiClient(kubeConfig(url), CoreV1Api, { userAgent: 'eks-fargate-operator (a)' });
+    await core.createNamespace({ body: { metadata: { name: 'x' } } });
+    expect(received.map((r) => `${r.method} ${r.userAgent}`)).toEqual(['POST eks-fargate-operator (a)']);
+  });
+});
