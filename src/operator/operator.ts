@@ -35,6 +35,7 @@ import { childChangeMatters, intentDigest } from './event-filters.js';
 import { createOperatorInformers, CLUSTER_PLURAL, WORKLOAD_PLURAL, type InformerTuning } from './informers.js';
 import type { FinalizerSubject, OperatorContext } from './operator-context.js';
 import { createFargateClusterReconciler } from './reconcilers/fargate-cluster.js';
+import { CONDITION_PROFILE } from './part-report.js';
 
 /** Leader election settings; `false` runs without (a single replica, or tests). */
 export interface LeaderElectionOptions {
@@ -316,14 +317,17 @@ async function startWithRetries(informer: { start(): Promise<void> }, clock: Clo
 /** Events only enqueue keys: a workload its own, a child its owner, a cluster itself and its workloads. */
 function wireEventHandlers(informers: ReturnType<typeof createOperatorInformers>, ctx: OperatorContext): void {
   const clusterNames = (): string[] => informers.clusters.keys();
-  // What of a workload the cluster status shows; a change wakes the cluster.
+  // What of a workload the cluster status shows (its profile, and the profile's state, which
+  // changes when a move or a create ends); a change wakes the cluster, so that its profiles list
+  // drops a profile a move deleted instead of showing it until the resync.
   const profileSeen = new Map<string, string>();
   informers.workloads.onEvent((event, workload, previous) => {
     const key = keyOfObject(workload);
     // Its own status writes do not wake it (event-filters.ts): a failure's backoff holds.
     if (event !== 'update' || !previous || intentDigest(previous) !== intentDigest(workload)) ctx.enqueueWorkload(key);
     const cluster = clusterNameOfWorkload(workload, clusterNames());
-    const profile = event === 'delete' ? '' : JSON.stringify(workload.status?.fargateProfile ?? null);
+    const profileCondition = workload.status?.conditions?.find((c) => c.type === CONDITION_PROFILE);
+    const profile = event === 'delete' ? '' : JSON.stringify([workload.status?.fargateProfile ?? null, profileCondition?.status, profileCondition?.reason]);
     const changed = profileSeen.get(key) !== profile;
     if (event === 'delete') profileSeen.delete(key);
     else profileSeen.set(key, profile);
