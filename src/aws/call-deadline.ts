@@ -9,6 +9,7 @@ import { Agent as HttpAgent, type ClientRequest } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { checkNewConnections } from '../controller/write-gate.js';
 
 /** Default deadline of one attempt of one AWS call. EKS and IAM answer in well under a second. */
 export const DEFAULT_AWS_CALL_TIMEOUT_MS = 20_000;
@@ -30,10 +31,9 @@ const sendChecks = new WeakMap<object, () => void>();
 
 /**
  * Makes `check` run again right before the request with these headers is written to a socket: at
- * once on a kept-alive connection, else when its new connection is up (over TLS, before the
- * handshake; the request's bytes follow it). Throwing there ends the attempt with that error and
- * sends nothing: a process paused after the write gate's first check does not send the write when
- * it resumes.
+ * once on a kept-alive connection, else when its new connection is up (TLS handshake included).
+ * Throwing there ends the attempt with that error and sends nothing: a process paused after the
+ * write gate's first check does not send the write when it resumes.
  */
 export function checkAgainBeforeSending(request: { headers: object }, check: () => void): void {
   sendChecks.set(request.headers, check);
@@ -45,11 +45,15 @@ type RequestAddingAgent = HttpAgent & { addRequest(request: ClientRequest, optio
 function checkingAgent<A extends HttpAgent>(agent: A): A {
   const adding = agent as unknown as RequestAddingAgent;
   const addRequest = adding.addRequest.bind(agent);
+  // The check of the request being added: a new connection made for it is made within addRequest.
+  let checkOfRequestBeingAdded: (() => void) | undefined;
+  checkNewConnections(agent, () => checkOfRequestBeingAdded);
   adding.addRequest = (request, options) => {
     const check = options.headers ? sendChecks.get(options.headers) : undefined;
     if (check) {
-      // 'socket' is emitted before the request is flushed to it, and a pending write waits for
-      // 'connect': a listener put first runs before either.
+      // A kept-alive socket: 'socket' is emitted before the request is flushed to it. A socket still
+      // connecting (made later for a queued request): a listener put first runs before the pending
+      // write. A new socket already connected was checked when it came up (checkNewConnections).
       request.once('socket', (socket: Socket) => {
         const verify = (): void => {
           try {
@@ -59,10 +63,15 @@ function checkingAgent<A extends HttpAgent>(agent: A): A {
           }
         };
         if (socket.connecting) socket.prependOnceListener('connect', verify);
-        else verify();
+        else if (request.reusedSocket) verify();
       });
     }
-    addRequest(request, options);
+    checkOfRequestBeingAdded = check;
+    try {
+      addRequest(request, options);
+    } finally {
+      checkOfRequestBeingAdded = undefined;
+    }
   };
   return agent;
 }

@@ -3,6 +3,9 @@
  * (src/aws/clients.ts, src/kube/api-clients.ts): with leader election, only a leader within its
  * renew deadline writes. The Lease's own reads and writes do not pass it.
  */
+import type { Agent as HttpAgent } from 'node:http';
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 
 /** Throws {@link WriteRefusedError} when the write `what` (e.g. `eks:CreateFargateProfile`) may not be sent now. */
 export type WriteGate = (what: string) => void;
@@ -24,5 +27,47 @@ export function refusingWriteGate(refusal: () => string | undefined): WriteGate 
   return (what) => {
     const reason = refusal();
     if (reason !== undefined) throw new WriteRefusedError(what, reason);
+  };
+}
+
+/** Node's agent hook, which the http.Agent type does not declare: it may hand the socket over later through `onCreate`. */
+type ConnectingAgent = Omit<HttpAgent, 'createConnection'> & {
+  createConnection(options: object, onCreate: (error: Error | null, socket?: Socket) => void): Socket | undefined;
+};
+
+/**
+ * Makes the agent hand a new connection to its request only once it is up (TLS handshake
+ * included) and the check `checkFor()` gives for it, asked then, lets it through: a request's
+ * bytes are written when it gets its socket, so a process paused while connecting does not send
+ * a write when it resumes past its deadline. `checkFor` is asked when the connection is made, and
+ * gives undefined for a request that is not gated. A refused connection is closed and its request
+ * fails with the refusal.
+ */
+export function checkNewConnections(agent: HttpAgent, checkFor: () => (() => void) | undefined): void {
+  const connecting = agent as unknown as ConnectingAgent;
+  const connect = connecting.createConnection.bind(agent);
+  connecting.createConnection = (options, onCreate) => {
+    const check = checkFor();
+    if (!check) return connect(options, onCreate);
+    const socket = connect(options, () => {}) as Socket;
+    let settled = false;
+    const settle = (error: Error | null): void => {
+      if (settled) return;
+      settled = true;
+      socket.off('error', settle);
+      if (!error) return onCreate(null, socket);
+      socket.destroy();
+      onCreate(error);
+    };
+    socket.once('error', settle);
+    socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', () => {
+      try {
+        check();
+        settle(null);
+      } catch (error) {
+        settle(error as Error);
+      }
+    });
+    return undefined;
   };
 }

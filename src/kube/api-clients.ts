@@ -4,9 +4,6 @@
  * write of the controllers passes the write gate (src/controller/write-gate.ts) right before it
  * is sent. The Lease's own client is made without a gate.
  */
-import type { Agent as HttpAgent } from 'node:http';
-import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
 import {
   createConfiguration,
   KubernetesObjectApi,
@@ -16,7 +13,7 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
-import type { WriteGate } from '../controller/write-gate.js';
+import { checkNewConnections, type WriteGate } from '../controller/write-gate.js';
 
 /** Options of the clients {@link makeKubeApiClient} and {@link makeKubeObjectsClient} make. */
 export interface KubeClientOptions {
@@ -31,45 +28,6 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** True for the HTTP methods that change state at the API server. */
 export function isKubeWriteMethod(method: string): boolean {
   return WRITE_METHODS.has(method.toUpperCase());
-}
-
-/** Node's agent hook, which the http.Agent type does not declare: it may hand the socket over later through `onCreate`. */
-type ConnectingAgent = Omit<HttpAgent, 'createConnection'> & {
-  createConnection(options: object, onCreate: (error: Error | null, socket?: Socket) => void): Socket | undefined;
-};
-
-/**
- * Makes the agent hand a new connection to its request only after the gate, asked again once the
- * connection (TLS included) is up, still lets the write through: the request's bytes are written
- * when the socket is handed over, and a process paused during the handshake must not send them
- * after its renew deadline. client-node makes one agent per request (KubeConfig's
- * applySecurityAuthentication), so the hook concerns this request only.
- */
-function gateNewConnections(agent: HttpAgent, check: () => void): void {
-  const connecting = agent as unknown as ConnectingAgent;
-  const connect = connecting.createConnection.bind(agent);
-  connecting.createConnection = (options, onCreate) => {
-    const socket = connect(options, () => {}) as Socket;
-    let settled = false;
-    const settle = (error: Error | null): void => {
-      if (settled) return;
-      settled = true;
-      socket.off('error', settle);
-      if (!error) return onCreate(null, socket);
-      socket.destroy();
-      onCreate(error);
-    };
-    socket.once('error', settle);
-    socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', () => {
-      try {
-        check();
-        settle(null);
-      } catch (error) {
-        settle(error as Error);
-      }
-    });
-    return undefined;
-  };
 }
 
 /** The client configuration: the kubeconfig's server and credentials, the User-Agent, the write gate. */
@@ -89,8 +47,10 @@ export function kubeClientConfiguration(kubeConfig: KubeConfig, options: KubeCli
           if (gate && isKubeWriteMethod(method)) {
             const what = `${method} ${new URL(context.getUrl()).pathname}`;
             gate(what);
+            // Asked again once the connection is up: client-node makes one agent per request
+            // (KubeConfig's applySecurityAuthentication), so the hook concerns this request only.
             const agent = context.getAgent();
-            if (agent) gateNewConnections(agent, () => gate(what));
+            if (agent) checkNewConnections(agent, () => () => gate(what));
           }
           return context;
         },

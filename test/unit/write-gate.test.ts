@@ -3,13 +3,18 @@
  * refuses never reaches the server (a local HTTP server counts what arrives), reads always pass,
  * an AWS retry is asked again, and every Kubernetes request carries the process's User-Agent.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { Agent as HttpsAgent, createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateFargateProfileCommand, DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { createAwsClients } from '../../src/aws/clients.js';
-import { refusingWriteGate, WriteRefusedError, type WriteGate } from '../../src/controller/write-gate.js';
+import { checkNewConnections, refusingWriteGate, WriteRefusedError, type WriteGate } from '../../src/controller/write-gate.js';
 import { isKubeWriteMethod, makeKubeApiClient, makeKubeObjectsClient } from '../../src/kube/api-clients.js';
+import { createClusterPki } from '../../scripts/dev-env/pki.js';
 
 interface Received {
   method: string;
@@ -153,5 +158,51 @@ describe('the Kubernetes write gate', () => {
     const core = makeKubeApiClient(kubeConfig(url), CoreV1Api, { userAgent: 'eks-fargate-operator (a)' });
     await core.createNamespace({ body: { metadata: { name: 'x' } } });
     expect(received.map((r) => `${r.method} ${r.userAgent}`)).toEqual(['POST eks-fargate-operator (a)']);
+  });
+});
+
+describe('checkNewConnections', () => {
+  /** Sends one POST through `agent`; resolves with its status, or rejects with the request's error. */
+  function post(url: string, agent: HttpsAgent): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const request = httpsRequest(url, { method: 'POST', agent }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+      request.end('{}');
+    });
+  }
+
+  it('hands a TLS connection over only after the handshake and the check, and sends nothing when refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'write-gate-pki-'));
+    try {
+      const pki = await createClusterPki(dir);
+      const received: string[] = [];
+      let connections = 0;
+      const server = createHttpsServer({ cert: readFileSync(pki.servingCert), key: readFileSync(pki.servingKey) }, (req, res) => {
+        received.push(req.method ?? '');
+        res.end();
+      });
+      server.on('connection', () => connections++);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      servers.push(server as unknown as Server);
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const refused = new HttpsAgent({ ca: readFileSync(pki.caCert) });
+      const handshakes: boolean[] = [];
+      checkNewConnections(refused, () => () => {
+        handshakes.push(true);
+        throw new WriteRefusedError('POST /', 'the lease was lost');
+      });
+      await expect(post(url, refused)).rejects.toThrow('refused to send POST /: the lease was lost');
+      // The connection was made (the check ran after its handshake), no request followed it.
+      expect({ handshakes: handshakes.length, connections, received }).toEqual({ handshakes: 1, connections: 1, received: [] });
+      const allowed = new HttpsAgent({ ca: readFileSync(pki.caCert) });
+      checkNewConnections(allowed, () => () => {});
+      expect(await post(url, allowed)).toBe(200);
+      expect({ connections, received }).toEqual({ connections: 2, received: ['POST'] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
