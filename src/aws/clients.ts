@@ -21,6 +21,8 @@ export interface AwsCallRecord {
   /** `ok`, or the error code the call failed with (e.g. `ResourceInUseException`). */
   outcome: string;
   durationMs: number;
+  /** Attempts the SDK made (1 when the first succeeded or failed for good); more after retried throttling, 5xx or network errors. */
+  attempts: number;
 }
 
 /** Receives every AWS call; must not throw (a failing sink would fail the call). */
@@ -103,16 +105,17 @@ export function recordCalls(stack: InitializeStack, service: AwsService, sinks: 
   stack.add(
     (next, context) => async (args) => {
       const started = performance.now();
-      const emit = (outcome: string): void => {
-        const record = { service, operation: operationName(context.commandName), outcome, durationMs: performance.now() - started };
+      const emit = (outcome: string, metadata: unknown): void => {
+        const attempts = (metadata as { attempts?: unknown } | undefined)?.attempts;
+        const record = { service, operation: operationName(context.commandName), outcome, durationMs: performance.now() - started, attempts: typeof attempts === 'number' ? attempts : 1 };
         for (const sink of sinks) sink(record);
       };
       try {
         const result = await next(args);
-        emit('ok');
+        emit('ok', (result.output as { $metadata?: unknown }).$metadata);
         return result;
       } catch (err) {
-        emit(awsErrorCode(err));
+        emit(awsErrorCode(err), (err as { $metadata?: unknown } | null)?.$metadata);
         // Which call failed, for messages in status and logs (the SDK's error does not say).
         if (typeof err === 'object' && err !== null && !('$operation' in err)) {
           Object.defineProperty(err, '$operation', { value: `${service}:${operationName(context.commandName)}`, enumerable: false });

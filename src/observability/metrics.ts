@@ -13,6 +13,7 @@ export interface OperatorMetrics {
   reconcileDuration: Histogram<'kind'>;
   queueDepth: Gauge<'kind'>;
   awsCallsTotal: Counter<'service' | 'operation' | 'outcome'>;
+  awsRetriesTotal: Counter<'service' | 'operation'>;
   /** AWS resources the orphan sweep deleted, by kind (IAMRole, FargateProfile). */
   orphansDeletedTotal: Counter<'kind'>;
   leader: Gauge;
@@ -49,6 +50,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
       name: 'eksfo_aws_calls_total',
       help: 'AWS API calls by service, operation and outcome.',
       labelNames: ['service', 'operation', 'outcome'],
+      registers: [registry],
+    }),
+    awsRetriesTotal: new Counter({
+      name: 'eksfo_aws_retries_total',
+      help: "Attempts the AWS SDK made beyond the first (throttling, 5xx, network errors), by service and operation; eksfo_aws_calls_total counts each call once.",
+      labelNames: ['service', 'operation'],
       registers: [registry],
     }),
     orphansDeletedTotal: new Counter({

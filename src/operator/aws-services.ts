@@ -27,6 +27,7 @@ export function awsCallOutcome(record: Pick<AwsCallRecord, 'outcome'>): AwsCallO
 export function metricsCallSink(metrics: OperatorMetrics): AwsCallSink {
   return (record) => {
     metrics.awsCallsTotal.inc({ service: record.service, operation: record.operation, outcome: awsCallOutcome(record) });
+    if (record.attempts > 1) metrics.awsRetriesTotal.inc({ service: record.service, operation: record.operation }, record.attempts - 1);
   };
 }
 

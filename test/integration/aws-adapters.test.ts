@@ -161,13 +161,13 @@ describe('IAM role store', () => {
     expect(diffRole(spec, after!)).toEqual([]);
   });
 
-  it('records a throttled call once, as ok, after the SDK standard retry', async () => {
+  it('records a throttled call once, as ok with 2 attempts, after the SDK standard retry', async () => {
     proxy.configure({ faults: [{ operation: 'iam:GetRole', kind: 'throttle', count: 1 }] });
     const mark = calls.mark();
     proxy.clearCalls();
     expect(await new SdkIamRoleStore(clients.iam).getRole(spec.name)).toBeDefined();
     expect(proxy.calls.filter((call) => call.operation === 'GetRole').map((call) => call.injected)).toEqual(['throttle', undefined]);
-    expect(calls.since(mark, { operation: 'GetRole' }).map((call) => call.outcome)).toEqual(['ok']);
+    expect(calls.since(mark, { operation: 'GetRole' }).map((call) => [call.outcome, call.attempts])).toEqual([['ok', 2]]);
   });
 
   it('deletes the role with its policies, and tolerates a second delete', async () => {
