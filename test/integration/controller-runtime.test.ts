@@ -192,8 +192,15 @@ describe('leader election', () => {
     expect(lease.spec?.holderIdentity).toBe(standby === a ? 'a' : 'b');
     expect(lease.spec?.leaseTransitions).toBe(1);
 
-    // A third candidate whose clock is past the lease's expiry takes it over without a release.
-    const later = elector('c', new ManualClock(Date.now() + 16_000));
+    // A third candidate takes the lease over without a release once it has seen the record
+    // unchanged for a whole lease duration by its own clock (the holder's renewTime decides
+    // nothing: its clock may be off).
+    const clock = new ManualClock(Date.now());
+    const later = elector('c', clock);
+    expect(await later.elector.tryAcquireOrRenew()).toBe(false);
+    clock.advance(14_000);
+    expect(await later.elector.tryAcquireOrRenew()).toBe(false);
+    clock.advance(2_000);
     expect(await later.elector.tryAcquireOrRenew()).toBe(true);
     lease = await coordination.readNamespacedLease({ name: 'operator-lease', namespace });
     expect(lease.spec?.holderIdentity).toBe('c');
