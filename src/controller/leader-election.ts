@@ -1,5 +1,5 @@
 import { V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
-import { isConflict, isNotFound } from '../kube/api-error.js';
+import { describeKubeError, isConflict, isNotFound } from '../kube/api-error.js';
 import type { Logger } from '../observability/logger.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { decideLease, observeLease, releasedLease, renewDeadlinePassed, writeRefusal, type LeaseObservation, type LeaseRecord } from './leader-decision.js';
@@ -116,7 +116,7 @@ export class LeaderElector {
         body: { ...this.current, spec },
       });
     } catch (error) {
-      this.options.logger.warn('could not release the lease; a standby takes over when it expires', { error: String(error) });
+      this.options.logger.warn('could not release the lease; a standby takes over when it expires', { error: describeKubeError(error) });
     }
     this.setLeading(false);
   }
@@ -162,7 +162,7 @@ export class LeaderElector {
       this.setLeading(true);
       return true;
     } catch (error) {
-      if (!isConflict(error)) this.options.logger.warn('lease update failed', { error: String(error) });
+      if (!isConflict(error)) this.options.logger.warn('lease update failed', { error: describeKubeError(error) });
       if (this.leading && renewDeadlinePassed(this.lastRenewMs, this.clock.now(), this.renewDeadlineMs())) this.stepDown();
       return false;
     }
@@ -172,14 +172,20 @@ export class LeaderElector {
     return this.options.renewDeadlineMs ?? 10_000;
   }
 
-  /** Steps down at the renew deadline unless a renew succeeds before it (each success re-arms it). */
+  /**
+   * Steps down at the renew deadline unless a renew succeeds before it (each success re-arms it).
+   * A timer can fire a few milliseconds early by the clock it is judged with (Node measures from
+   * its loop's cached time): then it waits again for the rest, rather than never stepping down.
+   */
   private armRenewDeadline(): void {
     if (this.deadlineTimer) this.clock.clearTimeout(this.deadlineTimer);
     const deadlineMs = this.lastRenewMs + this.renewDeadlineMs();
     this.deadlineTimer = this.clock.setTimeout(() => {
       this.deadlineTimer = undefined;
-      if (this.leading && renewDeadlinePassed(this.lastRenewMs, this.clock.now(), this.renewDeadlineMs())) this.stepDown();
-    }, Math.max(0, deadlineMs - this.clock.now()));
+      if (!this.leading) return;
+      if (renewDeadlinePassed(this.lastRenewMs, this.clock.now(), this.renewDeadlineMs())) this.stepDown();
+      else this.armRenewDeadline();
+    }, Math.max(1, deadlineMs - this.clock.now()));
   }
 
   private stepDown(): void {

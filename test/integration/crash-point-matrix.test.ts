@@ -387,7 +387,9 @@ async function runCell(
 
 beforeAll(async () => {
   // Profiles stay CREATING and DELETING for a moment, as on EKS.
-  stack = await startAwsTestStack({ clusterName: `cp-base-${Date.now().toString(36)}`, region: environment.region, proxy: { creatingDelayMs: 500, deletingDelayMs: 500 } });
+  // A moto of its own: moto gives every EKS cluster of a server the same OIDC issuer, so another suite's
+  // provider for it would change what the lifecycles create and delete.
+  stack = await startAwsTestStack({ clusterName: `cp-base-${Date.now().toString(36)}`, region: environment.region, proxy: { creatingDelayMs: 500, deletingDelayMs: 500 }, ownMoto: true });
   const config = { endpoint: stack.proxy.url, region: environment.region, credentials: EMULATOR_CREDENTIALS };
   iam = new IAMClient(config);
   eks = new EKSClient(config);

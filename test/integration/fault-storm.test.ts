@@ -196,7 +196,9 @@ async function scenario(label: string, faults: FaultRule[], latencyMs: { min: nu
 }
 
 beforeAll(async () => {
-  stack = await startAwsTestStack({ clusterName, region: environment.region, proxy: { creatingDelayMs: 500, deletingDelayMs: 500 } });
+  // A moto of its own: moto gives every EKS cluster of a server the same OIDC issuer, and another suite's
+  // provider for it would be adopted, not created and deleted.
+  stack = await startAwsTestStack({ clusterName, region: environment.region, proxy: { creatingDelayMs: 500, deletingDelayMs: 500 }, ownMoto: true });
   await stack.placePods({ kubeconfigPath: environment.kubeconfigPath });
   const config = { endpoint: stack.motoUrl, region: environment.region, credentials: EMULATOR_CREDENTIALS };
   iam = new IAMClient(config);

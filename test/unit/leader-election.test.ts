@@ -49,6 +49,24 @@ class FakeLeaseApi {
   }
 }
 
+/** A manual clock whose longer timers fire 5 ms before they are due, as a Node timer can by Date.now(). */
+class EarlyTimerClock implements Clock {
+  private readonly timers = new ManualClock(T0);
+
+  now(): number {
+    return this.timers.now();
+  }
+  setTimeout(callback: () => void, ms: number): ReturnType<Clock['setTimeout']> {
+    return this.timers.setTimeout(callback, ms >= 100 ? ms - 5 : ms);
+  }
+  clearTimeout(handle: ReturnType<Clock['setTimeout']>): void {
+    this.timers.clearTimeout(handle);
+  }
+  advance(ms: number): void {
+    this.timers.advance(ms);
+  }
+}
+
 /** A manual clock whose time can also jump without firing timers: a paused process that was just resumed. */
 class PausableClock implements Clock {
   readonly timers = new ManualClock(T0);
@@ -138,6 +156,24 @@ describe('LeaderElector', () => {
     expect(leader.writeRefusal()).toBe('this process does not hold the lease');
     // Nothing to release when not leading: a hung try does not hold up the shutdown.
     await leader.release();
+  });
+
+  it('steps down even when its deadline timer fires a few milliseconds early (as Node timers can)', async () => {
+    const api = new FakeLeaseApi();
+    const clock = new EarlyTimerClock();
+    const { leader, transitions } = elector(api, clock);
+    leader.start();
+    clock.advance(0);
+    await settle();
+    expect(leader.isLeader()).toBe(true);
+    api.hangWrites = true;
+    // The deadline timer fires 5 ms before the deadline: not passed yet, so it waits for the rest.
+    clock.advance(1995);
+    await settle();
+    expect(transitions).toEqual(['started']);
+    clock.advance(10);
+    expect(transitions).toEqual(['started', 'stopped']);
+    expect(leader.writeRefusal()).toBe('this process does not hold the lease');
   });
 
   it('refuses writes at once in a process resumed after a pause past its renew deadline, before any timer runs', async () => {
