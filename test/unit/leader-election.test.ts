@@ -50,20 +50,9 @@ class FakeLeaseApi {
 }
 
 /** A manual clock whose longer timers fire 5 ms before they are due, as a Node timer can by Date.now(). */
-class EarlyTimerClock implements Clock {
-  private readonly timers = new ManualClock(T0);
-
-  now(): number {
-    return this.timers.now();
-  }
-  setTimeout(callback: () => void, ms: number): ReturnType<Clock['setTimeout']> {
-    return this.timers.setTimeout(callback, ms >= 100 ? ms - 5 : ms);
-  }
-  clearTimeout(handle: ReturnType<Clock['setTimeout']>): void {
-    this.timers.clearTimeout(handle);
-  }
-  advance(ms: number): void {
-    this.timers.advance(ms);
+class EarlyTimerClock extends ManualClock {
+  override setTimeout(callback: () => void, ms: number): ReturnType<Clock['setTimeout']> {
+    return super.setTimeout(callback, ms >= 100 ? ms - 5 : ms);
   }
 }
 
@@ -121,9 +110,8 @@ function elector(api: FakeLeaseApi, clock: Clock, identity = 'a') {
 }
 
 /** An elector started on a fresh lease, leading after its first try. */
-async function startedLeader() {
+async function startedLeader<C extends Clock & { advance(ms: number): void }>(clock: C) {
   const api = new FakeLeaseApi();
-  const clock = new PausableClock();
   const { leader, transitions } = elector(api, clock);
   leader.start();
   clock.advance(0);
@@ -143,7 +131,7 @@ describe('LeaderElector', () => {
   });
 
   it('steps down at the renew deadline while a renew call still hangs, and refuses writes from then on', async () => {
-    const { api, clock, leader, transitions } = await startedLeader();
+    const { api, clock, leader, transitions } = await startedLeader(new PausableClock());
     expect(leader.isLeader()).toBe(true);
     api.hangWrites = true;
     // Renews every 500 ms; each now hangs, so the one-at-a-time tries stop at the first.
@@ -159,12 +147,7 @@ describe('LeaderElector', () => {
   });
 
   it('steps down even when its deadline timer fires a few milliseconds early (as Node timers can)', async () => {
-    const api = new FakeLeaseApi();
-    const clock = new EarlyTimerClock();
-    const { leader, transitions } = elector(api, clock);
-    leader.start();
-    clock.advance(0);
-    await settle();
+    const { api, clock, leader, transitions } = await startedLeader(new EarlyTimerClock(T0));
     expect(leader.isLeader()).toBe(true);
     api.hangWrites = true;
     // The deadline timer fires 5 ms before the deadline: not passed yet, so it waits for the rest.
@@ -177,7 +160,7 @@ describe('LeaderElector', () => {
   });
 
   it('refuses writes at once in a process resumed after a pause past its renew deadline, before any timer runs', async () => {
-    const { clock, leader, transitions } = await startedLeader();
+    const { clock, leader, transitions } = await startedLeader(new PausableClock());
     clock.resumeAfterPause(5000);
     expect(leader.isLeader()).toBe(true);
     expect(leader.writeRefusal()).toBe('the lease was last renewed 5000 ms ago, past the renew deadline of 2000 ms');
