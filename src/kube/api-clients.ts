@@ -14,6 +14,7 @@ import {
   type ResponseContext,
 } from '@kubernetes/client-node';
 import { checkNewConnections, type WriteGate } from '../controller/write-gate.js';
+import { KubeAgentPool } from './agent-pool.js';
 
 /** Options of the clients {@link makeKubeApiClient} and {@link makeKubeObjectsClient} make. */
 export interface KubeClientOptions {
@@ -21,6 +22,41 @@ export interface KubeClientOptions {
   userAgent: string;
   /** Asked right before each write (POST, PUT, PATCH, DELETE) is sent; absent: writes are not gated. */
   writeGate?: WriteGate;
+  /** Told of every request as it is sent (metrics: eksfo_kube_requests_total). */
+  onRequest?: (request: KubeRequest) => void;
+}
+
+/** One request to the API server, as metrics count it. */
+export interface KubeRequest {
+  /** The Kubernetes verb: get, list, watch, create, update, patch, delete, deletecollection. */
+  verb: string;
+  /** The plural resource, with `/subresource` when there is one (`fargateworkloads/status`). */
+  resource: string;
+}
+
+/**
+ * The verb and resource of a request from its method and URL (pure): the path is
+ * `/api/v1/...` or `/apis/GROUP/VERSION/...`, optionally `namespaces/NS/`, then the resource,
+ * the name and a subresource. A GET without a name is a list, or a watch with `watch=true`.
+ */
+export function kubeRequestOf(method: string, url: string): KubeRequest {
+  const parsed = new URL(url, 'http://localhost');
+  const segments = parsed.pathname.split('/').filter(Boolean);
+  const rest = segments[0] === 'api' ? segments.slice(2) : segments[0] === 'apis' ? segments.slice(3) : segments;
+  // `namespaces/NS/<resource>` is namespaced; `namespaces[/NS]` alone is the namespaces resource.
+  const scoped = rest[0] === 'namespaces' && rest.length > 2 ? rest.slice(2) : rest;
+  const [resource = '', name, subresource] = scoped;
+  const named = name !== undefined;
+  const upper = method.toUpperCase();
+  const watch = parsed.searchParams.get('watch');
+  const verb =
+    upper === 'GET' ? (named ? 'get' : watch === 'true' || watch === '1' ? 'watch' : 'list') :
+    upper === 'POST' ? 'create' :
+    upper === 'PUT' ? 'update' :
+    upper === 'PATCH' ? 'patch' :
+    upper === 'DELETE' ? (named ? 'delete' : 'deletecollection') :
+    upper.toLowerCase();
+  return { verb, resource: subresource ? `${resource}/${subresource}` : resource };
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -35,6 +71,7 @@ export function kubeClientConfiguration(kubeConfig: KubeConfig, options: KubeCli
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const gate = options.writeGate;
+  const pool = new KubeAgentPool(gate);
   return createConfiguration({
     baseServer: new ServerConfiguration(cluster.server, {}),
     authMethods: { default: kubeConfig },
@@ -44,14 +81,15 @@ export function kubeClientConfiguration(kubeConfig: KubeConfig, options: KubeCli
         pre: async (context: RequestContext): Promise<RequestContext> => {
           context.setHeaderParam('User-Agent', options.userAgent);
           const method = context.getHttpMethod().toString();
-          if (gate && isKubeWriteMethod(method)) {
-            const what = `${method} ${new URL(context.getUrl()).pathname}`;
-            gate(what);
-            // Asked again once the connection is up: client-node makes one agent per request
-            // (KubeConfig's applySecurityAuthentication), so the hook concerns this request only.
-            const agent = context.getAgent();
-            if (agent) checkNewConnections(agent, () => () => gate(what));
-          }
+          options.onRequest?.(kubeRequestOf(method, context.getUrl()));
+          const write = isKubeWriteMethod(method);
+          const what = `${method} ${new URL(context.getUrl()).pathname}`;
+          if (gate && write) gate(what);
+          const made = context.getAgent();
+          const pooled = pool.agentFor(made, write);
+          if (pooled) context.setAgent(pooled);
+          // A proxy agent is used as client-node made it, one per request: the hook concerns this request only.
+          else if (gate && write && made) checkNewConnections(made, () => () => gate(what));
           return context;
         },
         post: async (context: ResponseContext): Promise<ResponseContext> => context,

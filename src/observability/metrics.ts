@@ -14,6 +14,8 @@ export interface OperatorMetrics {
   queueDepth: Gauge<'kind'>;
   awsCallsTotal: Counter<'service' | 'operation' | 'outcome'>;
   awsRetriesTotal: Counter<'service' | 'operation'>;
+  /** Requests of the reconcilers to the Kubernetes API server, by verb and resource (informer watches and the Lease are not). */
+  kubeRequestsTotal: Counter<'verb' | 'resource'>;
   /** AWS resources the orphan sweep deleted, by kind (IAMRole, FargateProfile). */
   orphansDeletedTotal: Counter<'kind'>;
   leader: Gauge;
@@ -56,6 +58,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
       name: 'eksfo_aws_retries_total',
       help: "Attempts the AWS SDK made beyond the first (throttling, 5xx, network errors), by service and operation; eksfo_aws_calls_total counts each call once.",
       labelNames: ['service', 'operation'],
+      registers: [registry],
+    }),
+    kubeRequestsTotal: new Counter({
+      name: 'eksfo_kube_requests_total',
+      help: 'Requests of the reconcilers to the Kubernetes API server, by verb (get, list, create, update, patch, delete) and resource (with /status for the subresource); informer watches and the leader-election Lease are not counted.',
+      labelNames: ['verb', 'resource'],
       registers: [registry],
     }),
     orphansDeletedTotal: new Counter({
