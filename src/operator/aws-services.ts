@@ -5,6 +5,9 @@
 import { SdkAccountNetworkReader } from '../aws/account-network.js';
 import { createAwsClients, type AwsCallRecord, type AwsCallSink, type AwsCredentials } from '../aws/clients.js';
 import { SdkEc2NetworkReader } from '../aws/ec2-network.js';
+import { CachedEc2NetworkReader } from '../aws/cached-network-reader.js';
+import { CachedFargateProfileStore } from '../aws/cached-profile-store.js';
+import { systemClock, type Clock } from '../controller/clock.js';
 import { SdkEksClusterReader } from '../aws/eks-cluster.js';
 import { classifyAwsError } from '../aws/error-classifier.js';
 import { SdkFargateProfileStore } from '../aws/fargate-profiles.js';
@@ -46,6 +49,12 @@ export interface AwsServicesOptions {
   signal?: AbortSignal;
   /** Checked right before every AWS write is sent (leadership). */
   writeGate?: WriteGate;
+  /** The clock of the shared reads' time-to-live. */
+  clock?: Pick<Clock, 'now'>;
+  /** How long the network preflight's EC2 answers are shared (0: read every time). */
+  networkTtlMs?: number;
+  /** How long an ACTIVE Fargate profile's description is shared (0: described every time). */
+  profileTtlMs?: number;
 }
 
 /** How long replaced clients stay open for the calls still using them (longer than 3 attempts at the longest deadline). */
@@ -82,14 +91,15 @@ export class AwsServicesByRegion {
       ...(this.options.signal ? { signal: this.options.signal } : {}),
       ...(this.options.writeGate ? { writeGate: this.options.writeGate } : {}),
     });
-    const profiles = new SdkFargateProfileStore(clients.eks);
+    const clock = this.options.clock ?? systemClock;
+    const profiles = new CachedFargateProfileStore(new SdkFargateProfileStore(clients.eks), { ttlMs: this.options.profileTtlMs ?? 0, clock });
     const services: AwsServices = {
       clients,
       iamRoles: new SdkIamRoleStore(clients.iam),
       oidcProviders: new SdkOidcProviderStore(clients.iam),
       eksClusters: new SdkEksClusterReader(clients.eks),
       accountNetwork: new SdkAccountNetworkReader(clients.sts, clients.ec2),
-      ec2Network: new SdkEc2NetworkReader(clients.ec2),
+      ec2Network: new CachedEc2NetworkReader(new SdkEc2NetworkReader(clients.ec2), { ttlMs: this.options.networkTtlMs ?? 0, clock }),
       profiles,
       lanedProfiles: new LanedProfileOperations(this.options.profileLane, profiles, this.options.wake),
     };

@@ -1,8 +1,10 @@
 /**
  * The workload's network as a part (design, section 6): before any Fargate profile is created,
  * EC2 is asked about the profile's subnets and the workload's security groups, and the preflight
- * verdict becomes the NetworkReady condition. Re-read on every reconcile (Describe calls only, no
- * cache): a NAT gateway or endpoint added outside the operator is seen on the next look.
+ * verdict becomes the NetworkReady condition. The EC2 answers are shared by every workload that
+ * asks about the same subnets (aws/cached-network-reader.ts) for at most NETWORK_RECHECK_MS (and
+ * less than a resync period): a NAT gateway or endpoint added outside the operator is seen on the
+ * first look after that.
  */
 import type { Ec2NetworkReader, NetworkQuery } from '../../aws/ec2-network.js';
 import { evaluateNetwork, type NetworkVerdict } from '../../aws/network-preflight.js';
