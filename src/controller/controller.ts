@@ -51,9 +51,10 @@ export class Controller {
     });
   }
 
-  /** Enqueues a key (event handlers call this). */
-  enqueue(key: string): void {
-    this.queue.add(key);
+  /** Enqueues a key (event handlers call this); after `afterMs`, when given (an earlier pending request wins). */
+  enqueue(key: string, afterMs = 0): void {
+    if (afterMs > 0) this.queue.addAfter(key, afterMs);
+    else this.queue.add(key);
   }
 
   /** Starts the workers and the resync timer, and enqueues every cached key once. */

@@ -15,6 +15,7 @@ import type { AccountNetworkReader } from '../aws/account-network.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { ProfileLane } from '../aws/profile-lane.js';
 import type { Clock } from '../controller/clock.js';
+import type { Confirmations } from './confirmations.js';
 import type { ChildCache } from './workload/children-part.js';
 import type { EventRecorder } from '../kube/event-recorder.js';
 import type { Logger } from '../observability/logger.js';
@@ -73,12 +74,15 @@ export interface OperatorContext {
   profileLane: ProfileLane;
   /** Wake other objects: a cluster change wakes its workloads, a freed lane wakes the next waiter. */
   enqueueWorkload(key: string): void;
-  enqueueCluster(name: string): void;
+  /** `afterMs`: at the latest then, and many such wakes within it make one reconcile. */
+  enqueueCluster(name: string, afterMs?: number): void;
   metrics: OperatorMetrics;
   logger: Logger;
   clock: Clock;
   /** The resync period: how often the orphan sweep of each cluster runs (and once at start). */
   resyncPeriodMs: number;
+  /** IRSA roles confirmed as planned (confirmations.ts): event-driven reconciles skip reading them again. */
+  confirmedRoles: Confirmations;
   /**
    * True once this process must stop writing: its lease is lost (another instance may lead) or a
    * shutdown gave up waiting. A failing reconcile then writes nothing into status.

@@ -18,7 +18,9 @@ import { shutdownGracefully } from '../controller/graceful-shutdown.js';
 import { LeaderElector } from '../controller/leader-election.js';
 import type { Reconciler } from '../controller/reconciler.js';
 import { openWriteGate, refusingWriteGate, type WriteGate } from '../controller/write-gate.js';
-import { makeKubeApiClient, makeKubeObjectsClient } from '../kube/api-clients.js';
+import { makeKubeApiClient, makeKubeObjectsClient, type KubeRequest } from '../kube/api-clients.js';
+import { Confirmations, trustedForMs } from './confirmations.js';
+import { NETWORK_RECHECK_MS } from './workload/network-part.js';
 import { describeKubeError } from '../kube/api-error.js';
 import { EventRecorder } from '../kube/event-recorder.js';
 import { ensureFinalizer } from '../kube/finalizers.js';
@@ -110,6 +112,12 @@ export interface RunningOperator {
 const DEFAULT_STOP_TIMEOUT_MS = 30_000;
 /** How often every object is reconciled again without an event, and each cluster swept for orphans. */
 const DEFAULT_RESYNC_PERIOD_MS = 600_000;
+/**
+ * How long a described ACTIVE profile answers every workload that asks (a Shared profile is read
+ * by each of its workloads' reconciles); short, as a profile deleted behind the operator's back
+ * strands pods until it is seen.
+ */
+const SHARED_PROFILE_TTL_MS = 10_000;
 
 /** Starts the operator: informers synced, health server listening, controllers running when leading. */
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
@@ -125,9 +133,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   // with leader election, only a leader within its renew deadline (local clock) writes.
   const writeGate: WriteGate = options.leaderElection === false ? openWriteGate : refusingWriteGate(() => (elector ? elector.writeRefusal() : 'leader election has not started'));
   const mayNotWrite = (): boolean => options.leaderElection !== false && elector?.writeRefusal() !== undefined;
-  const objects = makeKubeObjectsClient(kubeConfig, { userAgent, writeGate });
-  const custom = makeKubeApiClient(kubeConfig, CustomObjectsApi, { userAgent, writeGate });
-  const core = makeKubeApiClient(kubeConfig, CoreV1Api, { userAgent, writeGate });
+  const onRequest = ({ verb, resource }: KubeRequest): void => metrics.kubeRequestsTotal.inc({ verb, resource });
+  const objects = makeKubeObjectsClient(kubeConfig, { userAgent, writeGate, onRequest });
+  const custom = makeKubeApiClient(kubeConfig, CustomObjectsApi, { userAgent, writeGate, onRequest });
+  const core = makeKubeApiClient(kubeConfig, CoreV1Api, { userAgent, writeGate, onRequest });
   const informers = createOperatorInformers(kubeConfig, objects, logger, clock, {
     ...options.informers,
     onRelist: (resource, reason) => metrics.informerRelistsTotal.inc({ resource, reason }),
@@ -136,9 +145,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   // Controllers are referenced by the context's enqueue functions before they exist.
   let workloadController: Controller | undefined;
   const enqueueWorkload = (key: string): void => workloadController?.enqueue(key);
-  const enqueueCluster = (name: string): void => clusterController.enqueue(name);
+  const enqueueCluster = (name: string, afterMs?: number): void => clusterController.enqueue(name, afterMs);
 
   const profileLane = new ProfileLane({ now: () => clock.now() });
+  const resyncPeriodMs = options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
   // Aborts every AWS call in flight: at once when the lease is lost (a new leader may already be
   // writing), and when a shutdown stops waiting for in-flight reconciles.
   const awsCalls = new AbortController();
@@ -152,6 +162,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     writeGate,
     sinks: [metricsCallSink(metrics), ...(options.awsCallSinks ?? [])],
     profileLane,
+    clock,
+    // Shared reads are trusted for less than a resync period, so each resync sees AWS afresh.
+    networkTtlMs: trustedForMs(resyncPeriodMs, NETWORK_RECHECK_MS),
+    profileTtlMs: trustedForMs(resyncPeriodMs, SHARED_PROFILE_TTL_MS),
     // Lane owners are workload keys: the next waiter's workloads run at once instead of at their requeue.
     wake: (_cluster, waiter) => waiter.owners.forEach(enqueueWorkload),
   });
@@ -184,11 +198,12 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     metrics,
     logger,
     clock,
-    resyncPeriodMs: options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS,
+    resyncPeriodMs,
+    confirmedRoles: new Confirmations(clock, trustedForMs(resyncPeriodMs, Number.POSITIVE_INFINITY)),
     stopping: () => awsCalls.signal.aborted || mayNotWrite(),
   };
 
-  const controllerOptions = { logger, metrics, clock, concurrency: options.concurrency ?? 4, resyncPeriodMs: options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS };
+  const controllerOptions = { logger, metrics, clock, concurrency: options.concurrency ?? 4, resyncPeriodMs };
   const clusterController = new Controller({
     ...controllerOptions,
     kind: KIND_CLUSTER,
@@ -314,6 +329,9 @@ async function startWithRetries(informer: { start(): Promise<void> }, clock: Clo
   }
 }
 
+/** How long the wakes of a cluster by its workloads' profile states are gathered into one reconcile. */
+export const CLUSTER_PROFILES_COALESCE_MS = 2_000;
+
 /** Events only enqueue keys: a workload its own, a child its owner, a cluster itself and its workloads. */
 function wireEventHandlers(informers: ReturnType<typeof createOperatorInformers>, ctx: OperatorContext): void {
   const clusterNames = (): string[] => informers.clusters.keys();
@@ -331,7 +349,11 @@ function wireEventHandlers(informers: ReturnType<typeof createOperatorInformers>
     const changed = profileSeen.get(key) !== profile;
     if (event === 'delete') profileSeen.delete(key);
     else profileSeen.set(key, profile);
-    if (cluster && (changed || event === 'delete' || ctx.clusters.get(cluster)?.metadata.deletionTimestamp)) ctx.enqueueCluster(cluster);
+    if (!cluster) return;
+    // A deletion waits for its workloads: at once. A profile state changing under many workloads
+    // (a Shared profile's thousand users) is one status update of the cluster, not one each.
+    if (event === 'delete' || ctx.clusters.get(cluster)?.metadata.deletionTimestamp) ctx.enqueueCluster(cluster);
+    else if (changed) ctx.enqueueCluster(cluster, CLUSTER_PROFILES_COALESCE_MS);
   });
   // A cluster's own status churn (conditions, the profiles list) changes nothing a workload
   // plans from: only a change of what workloads read wakes them (see clusterFactsDigest).

@@ -17,6 +17,7 @@ import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/
 import { planIrsaRole } from '../../src/plan/index.js';
 import { awsError, FAKE_ACCOUNT, FAKE_REGION, FAKE_VPC, FakeAwsAccount } from '../support/fakes/fake-aws.js';
 import { FakeKubernetes } from '../support/fakes/fake-kubernetes.js';
+import { Confirmations } from '../../src/operator/confirmations.js';
 
 const CLUSTER = 'prod';
 const SUBNETS = ['subnet-0a1b2c3d4e5f60718', 'subnet-0b2c3d4e5f6071829'];
@@ -57,13 +58,15 @@ function workload(name = 'web', spec: Partial<FargateWorkload['spec']> = {}): Fa
 }
 
 /** The reconciler over fresh fakes, and ways to run it as the controller would. */
-function harness() {
+function harness(options: { confirmationsTtlMs?: number } = {}) {
   const clock = new ManualClock(Date.parse('2026-12-02T10:00:00Z'));
   const aws = new FakeAwsAccount();
   const lane = new ProfileLane({ now: () => clock.now() });
   const kube = new FakeKubernetes();
   kube.clusters.set(CLUSTER, readyCluster());
-  const reconciler = createFargateWorkloadReconciler(kube.context(aws.services(lane), lane, clock));
+  const operatorContext = kube.context(aws.services(lane), lane, clock);
+  if (options.confirmationsTtlMs !== undefined) operatorContext.confirmedRoles = new Confirmations(clock, options.confirmationsTtlMs);
+  const reconciler = createFargateWorkloadReconciler(operatorContext);
   const context = { reconcileId: 'test', logger: createLogger({ silent: true }), signal: new AbortController().signal, retryDelayMs: RETRY_DELAY_MS };
   /** One reconcile: its result, or the error it threw. */
   const run = async (key: string): Promise<ReconcileResult | Error> => reconciler.reconcile(parseKey(key), context).catch((error: unknown) => error as Error);
@@ -121,6 +124,31 @@ describe('FargateWorkload reconciler on fakes', () => {
     for (let i = 0; i < 3; i++) expect(await h.run('shop/web')).toEqual({});
     expect(h.aws.writes()).toHaveLength(awsWrites);
     expect(h.kube.writes).toHaveLength(kubeWrites);
+  });
+
+  it('with role confirmations, event-driven reconciles read no role until the TTL; then drift is read and corrected', async () => {
+    const c = harness({ confirmationsTtlMs: 540_000 });
+    c.kube.addWorkload(workload());
+    await c.converge('shop/web');
+    const roleReads = () => c.aws.calls.filter((call) => call === 'iam:GetRole').length;
+    const readsAfterConverge = roleReads();
+    for (let i = 0; i < 3; i++) expect(await c.run('shop/web')).toEqual({});
+    expect(roleReads()).toBe(readsAfterConverge);
+    // Behind the operator's back: seen once the confirmation expires (the next resync), and corrected.
+    const role = [...c.aws.roles.values()][0]!;
+    role.attachedPolicyArns.push('arn:aws:iam::aws:policy/AdministratorAccess');
+    expect(await c.run('shop/web')).toEqual({});
+    expect(role.attachedPolicyArns).toContain('arn:aws:iam::aws:policy/AdministratorAccess');
+    c.clock.advance(540_000);
+    expect(await c.run('shop/web')).toEqual({});
+    expect(roleReads()).toBe(readsAfterConverge + 1);
+    expect([...c.aws.roles.values()][0]!.attachedPolicyArns).toEqual([S3_READ]);
+    // A changed plan is read at once.
+    const current = c.kube.workloads.get('shop/web')!;
+    current.spec.iam = { managedPolicyArns: [] };
+    current.metadata.generation = 2;
+    await c.converge('shop/web');
+    expect([...c.aws.roles.values()][0]!.attachedPolicyArns).toEqual([]);
   });
 
   it('a spec change converges with only the writes it needs, then is steady again', async () => {

@@ -6,7 +6,7 @@
  */
 import { withClusterDefaults } from '../../api/defaults.js';
 import type { FargateCluster, FargateWorkload } from '../../api/types.js';
-import type { WorkloadPlan } from '../../plan/index.js';
+import type { IrsaRolePlan, WorkloadPlan } from '../../plan/index.js';
 import type { AwsServices, OperatorContext } from '../operator-context.js';
 import { TAG_CLUSTER } from '../../api/constants.js';
 import {
@@ -122,7 +122,17 @@ const rolePart: Dependent<WorkloadState> = {
   name: 'IAMRole',
   async converge(state) {
     const { workload } = state;
-    state.role = await convergeRole({ roles: state.aws.iamRoles, plan: state.plan.aws.iamRole, adopt: state.adopt, event: state.event, oidcProviderAgeMs: state.oidcProviderAgeMs });
+    const plan = state.plan.aws.iamRole;
+    // A role confirmed as planned a moment ago (this reconcile follows an event, not a resync) is not read again.
+    const digest = roleDigest(plan, state.adopt);
+    const confirmedArn = plan.managed ? state.ctx.confirmedRoles.fresh(plan.name, digest) : undefined;
+    if (confirmedArn) {
+      state.role = { report: partReady(CONDITION_IAM_ROLE, 'Converged'), roleArn: confirmedArn };
+    } else {
+      state.role = await convergeRole({ roles: state.aws.iamRoles, plan, adopt: state.adopt, event: state.event, oidcProviderAgeMs: state.oidcProviderAgeMs });
+      // Only a read (or a write) confirms: a skipped read does not extend the confirmation.
+      if (plan.managed && state.role.roleArn && state.role.report.condition.status === 'True') state.ctx.confirmedRoles.confirm(plan.name, digest, state.role.roleArn);
+    }
     const released = await releaseManagedRole({
       roles: state.aws.iamRoles,
       plan: state.plan.aws.iamRole,
@@ -138,10 +148,16 @@ const rolePart: Dependent<WorkloadState> = {
   ready: (state) => Boolean(state.role?.roleArn),
   waiting: () => [],
   async delete(state) {
+    state.ctx.confirmedRoles.forget(state.plan.aws.iamRole.name);
     if (state.retain) return [partReady(CONDITION_IAM_ROLE, 'Retained', 'deletionPolicy Retain: the IAM role stays')];
     return [await deleteRole({ roles: state.aws.iamRoles, plan: state.plan.aws.iamRole, event: state.event })];
   },
 };
+
+/** What a role confirmation holds for (pure): the whole role plan, and whether the workload adopts. */
+export function roleDigest(plan: IrsaRolePlan, adopt: boolean): string {
+  return JSON.stringify([plan, adopt]);
+}
 
 /** The Kubernetes children: applied from the caches' view, with the move step's pod label; availability and ingress read back. */
 const childrenPart: Dependent<WorkloadState> = {

@@ -17,6 +17,7 @@ import { statusEquivalent } from '../../../src/kube/status-equality.js';
 import { decideStatusWrite } from '../../../src/kube/status-writer.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
+import { Confirmations } from '../../../src/operator/confirmations.js';
 import type { AwsServices, ObjectCache, OperatorContext } from '../../../src/operator/operator-context.js';
 import { CHILD_KINDS, controllerUid } from '../../../src/operator/workload/child-state.js';
 import type { ChildCache, LiveChild, ObservedChildren } from '../../../src/operator/workload/children-part.js';
@@ -196,6 +197,8 @@ export class FakeKubernetes implements ChildCache {
       logger: createLogger({ silent: true }),
       clock,
       resyncPeriodMs: 600_000,
+      // Off by default: unit tests of drift reconcile again at once and expect a read.
+      confirmedRoles: new Confirmations(clock, 0),
       stopping: () => false,
     };
   }

@@ -1,0 +1,50 @@
+/**
+ * What a reconcile confirmed in AWS, so that the reconciles an event triggers soon after skip
+ * reading it again: a workload's IRSA role read (or created, or corrected) as planned is not read
+ * again while its plan is unchanged (same digest) and the confirmation is younger than the TTL.
+ * The TTL stays below the resync period, so every resync (at the latest the second one after a
+ * confirmation) reads the role again and corrects drift made behind the operator's back. Kept in
+ * memory only: a restarted or newly elected operator reads everything once.
+ */
+import type { Clock } from '../controller/clock.js';
+
+/** Confirmations by key (a role name): the plan's digest, what was confirmed (the ARN), and when. */
+export class Confirmations {
+  private readonly entries = new Map<string, { digest: string; value: string; at: number }>();
+
+  /** `ttlMs` 0 turns confirmations off: every reconcile reads. */
+  constructor(private readonly clock: Pick<Clock, 'now'>, readonly ttlMs: number) {}
+
+  /** The confirmed value when the digest matches and the confirmation is fresh. */
+  fresh(key: string, digest: string): string | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.digest !== digest || this.clock.now() - entry.at >= this.ttlMs) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  confirm(key: string, digest: string, value: string): void {
+    if (this.ttlMs <= 0) return;
+    this.entries.set(key, { digest, value, at: this.clock.now() });
+  }
+
+  /** Forgets a key (the role is being deleted or replaced). */
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/**
+ * How long a confirmation or a shared AWS read is trusted, given the resync period: 90% of it
+ * (so each resync finds it expired) and never more than `ceilingMs` (pure).
+ */
+export function trustedForMs(resyncPeriodMs: number, ceilingMs: number): number {
+  return Math.max(0, Math.min(ceilingMs, Math.floor(resyncPeriodMs * 0.9)));
+}
