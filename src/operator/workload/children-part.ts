@@ -86,6 +86,7 @@ export async function applyChildren(
   let network = partReady(CONDITION_NETWORK, 'NotRequested', 'the workload asks for no security groups');
   let applied = 0;
   const refused: PartReport[] = [];
+  const created: string[] = [];
   for (const plannedObject of planned) {
     const { whenNotServed } = childKind(plannedObject.kind);
     if (whenNotServed && observed.unservedKinds.has(plannedObject.kind)) {
@@ -147,8 +148,10 @@ export async function applyChildren(
       event('Normal', 'DriftReplaced', `${desired.kind} ${desired.metadata.name}: replaced ${Object.keys(fields).map((field) => `spec.${field}`).join(', ')} changed by another manager`);
     }
     applied++;
-    if (!live) event('Normal', 'Created', `created ${desired.kind} ${desired.metadata.name}`);
+    if (!live) created.push(`${desired.kind} ${desired.metadata.name}`);
   }
+  // One event for the children a reconcile created (an event is a write too: one, not one per child).
+  if (created.length > 0) event('Normal', 'Created', `created ${created.join(', ')}`);
   let deleted = 0;
   for (const stale of staleChildren(planned, observed.children)) {
     if (await deleteChild(objects, stale)) {
