@@ -268,6 +268,7 @@ export class SupervisedInformer<T extends KubernetesObject> {
   }
 
   private store(object: T): void {
+    slimForCache(object);
     const key = keyOfObject(object);
     const previous = this.objects.get(key);
     if (previous) this.unindex(key, previous);
@@ -305,5 +306,25 @@ export class SupervisedInformer<T extends KubernetesObject> {
         this.options.logger.error('informer handler failed', { error: String(error) });
       }
     }
+  }
+}
+
+/** kubectl's copy of what was last applied: a second copy of the whole object, which nothing here reads. */
+const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Drops from a cached object what no reconciler reads and what can be larger than the object's
+ * own fields: managedFields (an entry per manager) and kubectl's last-applied copy. The cache is
+ * never written back whole (writes are patches and server-side applies of planned objects), so
+ * nothing is lost on the server (pure; changes `object` in place).
+ */
+export function slimForCache(object: KubernetesObject): void {
+  const metadata = object.metadata;
+  if (!metadata) return;
+  delete metadata.managedFields;
+  const annotations = metadata.annotations;
+  if (annotations && LAST_APPLIED_ANNOTATION in annotations) {
+    delete annotations[LAST_APPLIED_ANNOTATION];
+    if (Object.keys(annotations).length === 0) delete metadata.annotations;
   }
 }
