@@ -53,6 +53,12 @@ export interface EnvironmentOptions {
   log?: (line: string) => void;
   /** On stop, copy the processes' logs (not the audit log) into this folder first, replacing what it held. */
   keepLogsIn?: string;
+  /**
+   * Start the controller manager, scheduler, KWOK and the Fargate scheduler (default true). Off,
+   * only etcd and kube-apiserver run: nothing makes pods, and Deployments stay as they are written
+   * (the benchmark's operator-only mode marks them available itself).
+   */
+  controllers?: boolean;
 }
 
 /** The serialisable facts of a running environment: what tests and shells need to reach it. */
@@ -169,7 +175,12 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     const started = Date.now();
     // moto (Python) and the control plane start in parallel: each takes a few seconds.
     const [controlPlaneStart, motoStart] = await Promise.allSettled([
-      startControlPlane({ binaries, dir: join(tempDir, 'control-plane'), readyTimeoutMs: options.readyTimeoutMs, controllers: ENVIRONMENT_CONTROLLERS, simulatedNodes: true }),
+      startControlPlane({
+        binaries,
+        dir: join(tempDir, 'control-plane'),
+        readyTimeoutMs: options.readyTimeoutMs,
+        ...(options.controllers === false ? {} : { controllers: ENVIRONMENT_CONTROLLERS, simulatedNodes: true }),
+      }),
       startMoto({ logFile: join(tempDir, 'moto.log') }),
     ]);
     // Keep whichever started, so that the cleanup below stops it when the other failed.
@@ -180,14 +191,15 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     const plane = controlPlaneStart.value;
     const emulator = motoStart.value;
     proxy = await startEksProxy({ ...options.proxy, target: emulator.url });
-    log(`etcd, kube-apiserver, kube-controller-manager, kube-scheduler, KWOK, moto and the EKS proxy ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${tempDir})`);
+    const parts = options.controllers === false ? 'etcd, kube-apiserver' : 'etcd, kube-apiserver, kube-controller-manager, kube-scheduler, KWOK';
+    log(`${parts}, moto and the EKS proxy ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${tempDir})`);
 
     const target = { kubectl: binaries.kubectl, kubeconfigPath: plane.kubeconfigPath };
     const crdsDir = options.crdsDir === undefined ? join(repoRoot(), 'crds') : options.crdsDir;
     const crds = crdsDir === false ? [] : await installCrds(target, crdsDir);
     // Seeded straight into moto, so that faults configured on the proxy cannot break the seed.
     const seed = options.seed === false ? undefined : await seedAwsAccount({ endpoint: emulator.url, region });
-    if (seed) {
+    if (seed && options.controllers !== false) {
       // EKS's part for the seeded cluster: it reads moto itself, and the proxy's CREATING/DELETING.
       const aws = { endpoint: emulator.url, region, credentials: EMULATOR_CREDENTIALS };
       const eksProxy = proxy;
