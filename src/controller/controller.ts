@@ -36,6 +36,8 @@ export class Controller {
   private readonly abort = new AbortController();
   private readonly workers: Promise<void>[] = [];
   private resyncTimer: TimerHandle | undefined;
+  /** Keys the resync queued that have not been reconciled since. */
+  private readonly resyncDue = new Set<string>();
   private started = false;
 
   constructor(options: ControllerOptions) {
@@ -79,7 +81,10 @@ export class Controller {
   }
 
   private resync(): void {
-    for (const key of this.options.listKeys()) this.queue.add(key);
+    for (const key of this.options.listKeys()) {
+      this.resyncDue.add(key);
+      this.queue.add(key);
+    }
     const period = this.options.resyncPeriodMs ?? 600_000;
     if (period > 0 && !this.queue.isShuttingDown()) {
       this.resyncTimer = this.clock.setTimeout(() => this.resync(), period);
@@ -110,6 +115,8 @@ export class Controller {
         logger,
         signal: this.abort.signal,
         retryDelayMs: this.queue.retryDelayMs(key),
+        // Queued by the resync (an event may have queued it too): this reconcile reads everything.
+        resync: this.resyncDue.delete(key),
       });
       this.queue.forget(key);
       if (outcome.requeueAfterMs !== undefined && outcome.requeueAfterMs >= 0) {

@@ -20,6 +20,12 @@ export interface ReconcileContext {
    * error (its backoff, jitter included): a status written on the way out can say when.
    */
   retryDelayMs: number;
+  /**
+   * True when the resync queued this key (at start and every resync period): the reconcile must
+   * read what it may otherwise trust from a recent look (src/operator/confirmations.ts), so that
+   * drift made behind the operator's back is found at each resync.
+   */
+  resync?: boolean;
 }
 
 /**

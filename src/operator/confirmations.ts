@@ -2,9 +2,10 @@
  * What a reconcile confirmed in AWS, so that the reconciles an event triggers soon after skip
  * reading it again: a workload's IRSA role read (or created, or corrected) as planned is not read
  * again while its plan is unchanged (same digest) and the confirmation is younger than the TTL.
- * The TTL stays below the resync period, so every resync (at the latest the second one after a
- * confirmation) reads the role again and corrects drift made behind the operator's back. Kept in
- * memory only: a restarted or newly elected operator reads everything once.
+ * A reconcile the resync queued trusts no confirmation (ReconcileContext.resync), so every resync
+ * reads the role and corrects drift made behind the operator's back; the TTL (below the resync
+ * period) bounds the trust when resyncs are off or late. Kept in memory only: a restarted or newly
+ * elected operator reads everything once.
  */
 import type { Clock } from '../controller/clock.js';
 

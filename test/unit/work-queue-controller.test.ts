@@ -14,10 +14,12 @@ function harness(script: Record<string, Array<ReconcileResult | Error>>, keys: s
   const metrics = createMetrics();
   const calls: string[] = [];
   const promised: number[] = [];
+  const resyncs: string[] = [];
   const reconciler = {
-    reconcile: async (key: ObjectKey, context: { reconcileId: string; retryDelayMs: number }): Promise<ReconcileResult> => {
+    reconcile: async (key: ObjectKey, context: { reconcileId: string; retryDelayMs: number; resync?: boolean }): Promise<ReconcileResult> => {
       const name = formatKey(key);
       calls.push(name);
+      if (context.resync) resyncs.push(name);
       promised.push(context.retryDelayMs);
       expect(context.reconcileId).toMatch(/^[0-9a-f]{8}$/);
       const outcome = script[name]?.shift() ?? {};
@@ -37,7 +39,7 @@ function harness(script: Record<string, Array<ReconcileResult | Error>>, keys: s
   });
   const count = async (result: string): Promise<number> =>
     (await metrics.reconcileTotal.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
-  return { clock, controller, calls, count, promised };
+  return { clock, controller, calls, count, promised, resyncs };
 }
 
 describe('Controller', () => {
@@ -116,5 +118,20 @@ describe('Controller', () => {
     clock.advance(60_000);
     await settle();
     expect(calls).toHaveLength(4);
+  });
+
+  it('tells a reconcile the resync queued it, and an event-driven one that it did not', async () => {
+    const { clock, controller, calls, resyncs } = harness({}, ['x', 'y']);
+    controller.start();
+    await settle();
+    expect(resyncs).toEqual(['x', 'y']);
+    controller.enqueue('x');
+    await settle();
+    expect(calls).toEqual(['x', 'y', 'x']);
+    expect(resyncs).toEqual(['x', 'y']);
+    clock.advance(60_000);
+    await settle();
+    expect(resyncs).toEqual(['x', 'y', 'x', 'y']);
+    expect(await controller.stop(1000)).toBe(true);
   });
 });

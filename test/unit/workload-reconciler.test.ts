@@ -69,7 +69,7 @@ function harness(options: { confirmationsTtlMs?: number } = {}) {
   const reconciler = createFargateWorkloadReconciler(operatorContext);
   const context = { reconcileId: 'test', logger: createLogger({ silent: true }), signal: new AbortController().signal, retryDelayMs: RETRY_DELAY_MS };
   /** One reconcile: its result, or the error it threw. */
-  const run = async (key: string): Promise<ReconcileResult | Error> => reconciler.reconcile(parseKey(key), context).catch((error: unknown) => error as Error);
+  const run = async (key: string, options: { resync?: boolean } = {}): Promise<ReconcileResult | Error> => reconciler.reconcile(parseKey(key), { ...context, ...options }).catch((error: unknown) => error as Error);
   /** Plays the Deployment controller: every Deployment has its current generation rolled out, all its replicas available. */
   const markAvailable = (): void => {
     for (const object of kube.objects.values()) {
@@ -134,14 +134,20 @@ describe('FargateWorkload reconciler on fakes', () => {
     const readsAfterConverge = roleReads();
     for (let i = 0; i < 3; i++) expect(await c.run('shop/web')).toEqual({});
     expect(roleReads()).toBe(readsAfterConverge);
-    // Behind the operator's back: seen once the confirmation expires (the next resync), and corrected.
+    // Behind the operator's back: an event-driven reconcile trusts the confirmation; the next
+    // resync reads, however young the confirmation, and corrects the drift.
     const role = [...c.aws.roles.values()][0]!;
     role.attachedPolicyArns.push('arn:aws:iam::aws:policy/AdministratorAccess');
     expect(await c.run('shop/web')).toEqual({});
     expect(role.attachedPolicyArns).toContain('arn:aws:iam::aws:policy/AdministratorAccess');
+    expect(await c.run('shop/web', { resync: true })).toEqual({});
+    expect(roleReads()).toBe(readsAfterConverge + 1);
+    expect([...c.aws.roles.values()][0]!.attachedPolicyArns).toEqual([S3_READ]);
+    // And without a resync, once the confirmation is older than its TTL.
+    c.aws.roles.get(role.name)!.attachedPolicyArns.push('arn:aws:iam::aws:policy/AdministratorAccess');
     c.clock.advance(540_000);
     expect(await c.run('shop/web')).toEqual({});
-    expect(roleReads()).toBe(readsAfterConverge + 1);
+    expect(roleReads()).toBe(readsAfterConverge + 2);
     expect([...c.aws.roles.values()][0]!.attachedPolicyArns).toEqual([S3_READ]);
     // A changed plan is read at once.
     const current = c.kube.workloads.get('shop/web')!;

@@ -47,6 +47,8 @@ export async function finalizeWorkload(input: CleanupInput): Promise<ReconcileRe
     plan,
     queueKey,
     adopt: false,
+    // Deleting reads what it deletes; no confirmation is used.
+    resync: true,
     event,
     preflight: partReady('NetworkReady', 'NotChecked', 'not checked on delete'),
     oidcProviderAgeMs: async () => undefined,

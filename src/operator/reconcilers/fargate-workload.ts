@@ -125,6 +125,7 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
     plan,
     queueKey,
     adopt: workload.metadata.annotations?.[ADOPT_ANNOTATION] === 'true',
+    resync: context.resync === true,
     event,
     preflight,
     oidcProviderAgeMs: async () => {

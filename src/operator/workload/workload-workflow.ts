@@ -42,6 +42,8 @@ export interface WorkloadState {
   plan: WorkloadPlan;
   queueKey: string;
   adopt: boolean;
+  /** The resync queued this reconcile: read everything, trust no confirmation. */
+  resync: boolean;
   event: PartEvent;
   /** The network preflight's report: NetworkReady shows it first (combineNetworkReports). */
   preflight: PartReport;
@@ -123,9 +125,9 @@ const rolePart: Dependent<WorkloadState> = {
   async converge(state) {
     const { workload } = state;
     const plan = state.plan.aws.iamRole;
-    // A role confirmed as planned a moment ago (this reconcile follows an event, not a resync) is not read again.
+    // A role confirmed as planned a moment ago is not read again, unless the resync queued this reconcile.
     const digest = roleDigest(plan, state.adopt);
-    const confirmedArn = plan.managed ? state.ctx.confirmedRoles.fresh(plan.name, digest) : undefined;
+    const confirmedArn = plan.managed && !state.resync ? state.ctx.confirmedRoles.fresh(plan.name, digest) : undefined;
     if (confirmedArn) {
       state.role = { report: partReady(CONDITION_IAM_ROLE, 'Converged'), roleArn: confirmedArn };
     } else {

@@ -1,0 +1,59 @@
+/**
+ * `npm run bench` at a small size, so that the benchmark keeps working as the operator changes:
+ * in operator-only mode and end-to-end (pods scheduled on simulated Fargate nodes). The figures
+ * are not judged here (they depend on the machine); what must hold on any machine is: every
+ * workload Ready, a steady resync without one write, and nothing left in the AWS account.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { BenchRun } from '../../scripts/bench/bench-figures.js';
+import { repoRoot } from '../../scripts/dev-env/repo-root.js';
+
+const run = promisify(execFile);
+const root = repoRoot();
+const RUN_TIMEOUT_MS = 240_000;
+
+async function bench(args: string[]): Promise<{ stdout: string; figures: BenchRun }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+  try {
+    const out = join(dir, 'bench.json');
+    const { stdout } = await run(process.execPath, [join(root, '.dev-env/build/scripts/bench.js'), ...args, '--out', out], { cwd: root, maxBuffer: 16 * 1024 * 1024, timeout: RUN_TIMEOUT_MS });
+    return { stdout, figures: JSON.parse(readFileSync(out, 'utf8')) as BenchRun };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('npm run bench', () => {
+  beforeAll(async () => {
+    await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.support.json')], { cwd: root });
+  });
+
+  it('operator-only: measures 8 workloads in 3 namespaces, writes nothing in the steady resync and leaves the account clean', async () => {
+    const { stdout, figures } = await bench(['--workloads', '8', '--sizes', '8', '--namespaces', '3', '--resync', '5s', '--policies', '2', '--ingress-share', '0.25']);
+    const [size] = figures.sizes;
+    expect(figures.sizes).toHaveLength(1);
+    expect(size).toMatchObject({ workloads: 8, namespaces: 3, mode: 'operator', leftInAccount: 0 });
+    // Each workload's role was created with its two policies; the shared profile once for all.
+    expect(size!.awsCallsPerWorkload.byOperation['iam:CreateRole']).toBe(1);
+    expect(size!.awsCallsPerWorkload.byOperation['iam:AttachRolePolicy']).toBe(2);
+    expect(size!.awsCallsPerWorkload.byOperation['eks:CreateFargateProfile']).toBe(0.13);
+    // A Deployment and a ServiceAccount each, an Ingress for two of them.
+    expect(size!.kubeWritesPerWorkload.byVerbResource['patch deployments']).toBe(1);
+    expect(size!.kubeWritesPerWorkload.byVerbResource['patch ingresses']).toBe(0.25);
+    expect(size!.steady).toMatchObject({ awsWrites: 0, kubeWrites: 0 });
+    expect(size!.rssMiB.peak).toBeGreaterThan(0);
+    expect(stdout).toMatch(/^time to all Ready \(s\)\s+\d+\.\d$/m);
+    expect(stdout).toContain('AWS calls per workload on create, by operation (8 workloads):');
+  }, RUN_TIMEOUT_MS + 10_000);
+
+  it('end-to-end: the controller manager, scheduler and simulated Fargate nodes run the pods', async () => {
+    const { figures } = await bench(['--workloads', '4', '--sizes', '4', '--namespaces', '2', '--resync', '5s', '--mode', 'e2e']);
+    const [size] = figures.sizes;
+    expect(size).toMatchObject({ workloads: 4, mode: 'e2e', leftInAccount: 0 });
+    expect(size!.steady).toMatchObject({ awsWrites: 0, kubeWrites: 0 });
+  }, RUN_TIMEOUT_MS + 10_000);
+});
