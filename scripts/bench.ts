@@ -33,7 +33,7 @@ import { EMULATOR_CREDENTIALS } from './dev-env/seed.js';
 
 const USAGE = `npm run bench -- [--workloads N] [--namespaces M] [--sizes 100,300,1000] [--mode operator|e2e]
   [--placement Shared|Namespace|Dedicated|Shared=0.9,Namespace=0.1] [--policies 0-4] [--ingress-share 0-1]
-  [--creating-delay 2s] [--resync 2m] [--concurrency N] [--node-options "--max-semi-space-size=4"] [--out FILE] [--compare FILE]`;
+  [--creating-delay 2s] [--resync 2m] [--concurrency N] [--node-options "--max-semi-space-size=4"] [--log-level info|debug] [--out FILE] [--compare FILE]`;
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -52,6 +52,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     compare: { type: 'string' },
     'node-options': { type: 'string' },
+    'log-level': { type: 'string', default: 'info' },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -138,7 +139,7 @@ async function startOperator(environment: Environment, size: number): Promise<{ 
       '--leader-elect=false',
       `--health-bind-address=${LOOPBACK}`,
       `--health-port=${port}`,
-      '--log-level=info',
+      `--log-level=${values['log-level']}`,
       `--resync=${values.resync}`,
       ...(concurrency === undefined ? [] : [`--concurrency=${concurrency}`]),
     ],
@@ -246,7 +247,10 @@ async function runSize(size: number): Promise<BenchFigures> {
     const steadyBefore = await scrape(port);
     const workloadReconciles = (samples: PromSample[]): number => counterBy(samples, 'eksfo_reconcile_total', (labels) => labels.kind ?? '').get('FargateWorkload') ?? 0;
     const resyncsBefore = workloadReconciles(steadyBefore);
-    await new Promise((resolve) => setTimeout(resolve, resyncMs));
+    // Until the next resync pass has begun and ended; the one after it is a whole period later.
+    const passesOf = (samples: PromSample[]): number => counterBy(samples, 'eksfo_resyncs_total', (labels) => labels.kind ?? '').get('FargateWorkload') ?? 0;
+    const passesBefore = passesOf(steadyBefore);
+    await waitUntil('a resync pass', async () => passesOf(await scrape(port)) > passesBefore, resyncMs + 60_000, 500);
     await waitUntil('the resync to finish', async () => queueDepth(await scrape(port)) === 0, 300_000);
     const steadyAfter = await scrape(port);
     const resynced = workloadReconciles(steadyAfter) - resyncsBefore;
@@ -275,9 +279,7 @@ async function runSize(size: number): Promise<BenchFigures> {
     say(`deleted in ${((deleted - deleteStarted) / 1000).toFixed(1)} s, account clean after ${((clean - deleteStarted) / 1000).toFixed(1)} s`);
 
     const steadyReads = steadyCalls.filter((c) => !c.write).length;
-    // Nothing changes in the window, so every workload reconcile in it is a resync's: the figures
-    // per workload per resync are those per workload reconcile (the window may hold parts of two ticks).
-    const passes = round(Math.max(1, resynced) / size);
+    const passes = Math.max(1, passesOf(steadyAfter) - passesBefore);
     return {
       workloads: size,
       namespaces: Math.min(namespaces, size),

@@ -81,6 +81,7 @@ export class Controller {
   }
 
   private resync(): void {
+    this.options.metrics.resyncsTotal.inc({ kind: this.kind });
     for (const key of this.options.listKeys()) {
       this.resyncDue.add(key);
       this.queue.add(key);

@@ -12,6 +12,8 @@ export interface OperatorMetrics {
   reconcileTotal: Counter<'kind' | 'result'>;
   reconcileDuration: Histogram<'kind'>;
   queueDepth: Gauge<'kind'>;
+  /** Resync passes (every cached key queued once more), by kind. */
+  resyncsTotal: Counter<'kind'>;
   awsCallsTotal: Counter<'service' | 'operation' | 'outcome'>;
   awsRetriesTotal: Counter<'service' | 'operation'>;
   /** Requests of the reconcilers to the Kubernetes API server, by verb and resource (informer watches and the Lease are not). */
@@ -40,6 +42,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
       help: 'Duration of one reconcile, by kind.',
       labelNames: ['kind'],
       buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    resyncsTotal: new Counter({
+      name: 'eksfo_resyncs_total',
+      help: 'Resync passes by kind: each queues every cached object once more (at start and every --resync period), to correct drift.',
+      labelNames: ['kind'],
       registers: [registry],
     }),
     queueDepth: new Gauge({
