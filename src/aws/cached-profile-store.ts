@@ -40,7 +40,9 @@ export class CachedFargateProfileStore implements FargateProfileStore {
     return this.store.listNames(clusterName);
   }
 
-  list(clusterName: string): Promise<ObservedProfile[]> {
+  /** A fresh look at the whole cluster: the profiles' shared answers are dropped (one deleted out of band is seen at once). */
+  async list(clusterName: string): Promise<ObservedProfile[]> {
+    this.described.invalidatePrefix(`${clusterName}/`);
     return this.store.list(clusterName);
   }
 

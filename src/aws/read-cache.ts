@@ -15,12 +15,19 @@ export interface ReadCacheOptions<V> {
   keep?: (value: V) => boolean;
 }
 
+/** One read on its way; marked stale when its key is invalidated meanwhile. */
+interface Load<V> {
+  promise: Promise<V>;
+  stale: boolean;
+}
+
 /** Cached reads by key: in flight (shared), or answered at a time. */
 export class ReadCache<V> {
   private readonly answered = new Map<string, { value: V; at: number }>();
-  private readonly inFlight = new Map<string, { promise: Promise<V>; generation: number }>();
-  /** Bumped by every invalidation of a key: a read started before it is not kept. */
-  private readonly generations = new Map<string, number>();
+  /** The read new gets of a key join (the latest, when not stale). */
+  private readonly inFlight = new Map<string, Load<V>>();
+  /** Every read of a key still on its way, the ones new gets no longer join included. */
+  private readonly outstanding = new Map<string, Set<Load<V>>>();
   /** Reads made (misses) and answers served from the cache (hits), for metrics and tests. */
   readonly counts = { hits: 0, misses: 0 };
 
@@ -34,37 +41,48 @@ export class ReadCache<V> {
       return Promise.resolve(cached.value);
     }
     const flying = this.inFlight.get(key);
-    if (flying && flying.generation === this.generationOf(key)) {
+    if (flying && !flying.stale) {
       this.counts.hits++;
       return flying.promise;
     }
     this.counts.misses++;
-    const generation = this.generationOf(key);
-    const promise = load().then(
+    // The answer is as old as the read's start: a slow read is not fresh for a whole TTL after it.
+    const startedAt = this.options.clock.now();
+    const entry: Load<V> = { promise: Promise.resolve(undefined as V), stale: false };
+    const settle = (): void => {
+      if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+      const loads = this.outstanding.get(key);
+      loads?.delete(entry);
+      if (loads?.size === 0) this.outstanding.delete(key);
+    };
+    entry.promise = load().then(
       (value) => {
-        if (this.inFlight.get(key)?.promise === promise) this.inFlight.delete(key);
+        settle();
         // A write landed while this read was on its way: its answer may predate the write.
-        if (generation === this.generationOf(key) && (this.options.keep?.(value) ?? true)) this.answered.set(key, { value, at: this.options.clock.now() });
+        if (!entry.stale && (this.options.keep?.(value) ?? true)) this.answered.set(key, { value, at: startedAt });
         return value;
       },
       (error: unknown) => {
-        if (this.inFlight.get(key)?.promise === promise) this.inFlight.delete(key);
+        settle();
         throw error;
       },
     );
-    this.inFlight.set(key, { promise, generation });
-    return promise;
+    this.inFlight.set(key, entry);
+    const loads = this.outstanding.get(key) ?? new Set<Load<V>>();
+    loads.add(entry);
+    this.outstanding.set(key, loads);
+    return entry.promise;
   }
 
-  /** Forgets `key`: the next get reads again, and a read already on its way is not kept. */
+  /** Forgets `key`: the next get reads again, and no read already on its way is kept. */
   invalidate(key: string): void {
     this.answered.delete(key);
-    this.generations.set(key, this.generationOf(key) + 1);
+    for (const entry of this.outstanding.get(key) ?? []) entry.stale = true;
   }
 
   /** Forgets every key whose name starts with `prefix`. */
   invalidatePrefix(prefix: string): void {
-    const keys = new Set([...this.answered.keys(), ...this.inFlight.keys()].filter((key) => key.startsWith(prefix)));
+    const keys = new Set([...this.answered.keys(), ...this.outstanding.keys()].filter((key) => key.startsWith(prefix)));
     keys.forEach((key) => this.invalidate(key));
   }
 
@@ -72,10 +90,5 @@ export class ReadCache<V> {
   prune(): void {
     const now = this.options.clock.now();
     for (const [key, entry] of this.answered) if (now - entry.at >= this.options.ttlMs) this.answered.delete(key);
-    for (const key of this.generations.keys()) if (!this.answered.has(key) && !this.inFlight.has(key)) this.generations.delete(key);
-  }
-
-  private generationOf(key: string): number {
-    return this.generations.get(key) ?? 0;
   }
 }

@@ -110,14 +110,15 @@ export class Controller {
     const logger = reconcileLogger(this.options.logger, kind, key, reconcileId);
     const endTimer = metrics.reconcileDuration.startTimer({ kind });
     let result: ReconcileResultLabel = 'success';
+    // Queued by the resync (an event may have queued it too): this reconcile reads everything.
+    const resync = this.resyncDue.delete(key);
     try {
       const outcome = await this.options.reconciler.reconcile(parseKey(key), {
         reconcileId,
         logger,
         signal: this.abort.signal,
         retryDelayMs: this.queue.retryDelayMs(key),
-        // Queued by the resync (an event may have queued it too): this reconcile reads everything.
-        resync: this.resyncDue.delete(key),
+        resync,
       });
       this.queue.forget(key);
       if (outcome.requeueAfterMs !== undefined && outcome.requeueAfterMs >= 0) {
@@ -132,6 +133,8 @@ export class Controller {
         logger.warn('reconcile failed, not retrying until the object changes', { error: describe(error) });
       } else {
         result = 'error';
+        // Its retry is still the resync's: it may not have reached the reads a resync must make.
+        if (resync) this.resyncDue.add(key);
         const delayMs = this.queue.addRateLimited(key);
         logger.error('reconcile failed, retrying', { error: describe(error), retryInMs: delayMs });
       }

@@ -4,7 +4,7 @@
  * of the operator's CPU at scale. The pool hands out one agent per TLS identity (CA, client
  * certificate and key, verification settings) and per purpose: reads, and writes, whose new
  * connections pass the write gate once they are up (write-gate.ts). Credentials that change (a
- * rotated client certificate) make a new agent; the old one is closed.
+ * rotated client certificate) make a new agent; the old one's sockets finish their requests.
  */
 import { createHash } from 'node:crypto';
 import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
@@ -19,6 +19,13 @@ export function tlsIdentity(options: AgentOptions): string {
   }
   return hash.digest('hex');
 }
+
+/**
+ * A kept-alive socket idle this long is closed: below kube-apiserver's idle close (about 90 s),
+ * so a request is not sent on a socket the server is closing, and a socket to an endpoint that
+ * went away is not kept.
+ */
+export const IDLE_SOCKET_TIMEOUT_MS = 60_000;
 
 /** Agents shared by every request of one client configuration. */
 export class KubeAgentPool {
@@ -36,8 +43,9 @@ export class KubeAgentPool {
     const options = (made as HttpsAgent & { options: AgentOptions }).options;
     const identity = tlsIdentity(options);
     if (identity !== this.identity || !this.agents) {
-      this.destroy();
-      const tls: AgentOptions = { ...options, keepAlive: true };
+      // The old agents are dropped, not destroyed: requests on their sockets finish, and their
+      // idle sockets close at the idle timeout.
+      const tls: AgentOptions = { ...options, keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS };
       const writeAgent = new HttpsAgent(tls);
       const gate = this.gate;
       // A write's connection is checked again once up: a process paused while connecting sends nothing stale.

@@ -24,6 +24,8 @@ export interface KubeClientOptions {
   writeGate?: WriteGate;
   /** Told of every request as it is sent (metrics: eksfo_kube_requests_total). */
   onRequest?: (request: KubeRequest) => void;
+  /** Reuse kept-alive connections (agent-pool.ts); default true. */
+  keepAlive?: boolean;
 }
 
 /** One request to the API server, as metrics count it. */
@@ -71,7 +73,7 @@ export function kubeClientConfiguration(kubeConfig: KubeConfig, options: KubeCli
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const gate = options.writeGate;
-  const pool = new KubeAgentPool(gate);
+  const pool = options.keepAlive === false ? undefined : new KubeAgentPool(gate);
   return createConfiguration({
     baseServer: new ServerConfiguration(cluster.server, {}),
     authMethods: { default: kubeConfig },
@@ -86,7 +88,7 @@ export function kubeClientConfiguration(kubeConfig: KubeConfig, options: KubeCli
           const what = `${method} ${new URL(context.getUrl()).pathname}`;
           if (gate && write) gate(what);
           const made = context.getAgent();
-          const pooled = pool.agentFor(made, write);
+          const pooled = pool?.agentFor(made, write);
           if (pooled) context.setAgent(pooled);
           // A proxy agent is used as client-node made it, one per request: the hook concerns this request only.
           else if (gate && write && made) checkNewConnections(made, () => () => gate(what));

@@ -7,11 +7,15 @@
  * period) bounds the trust when resyncs are off or late. Kept in memory only: a restarted or newly
  * elected operator reads everything once.
  */
+import { createHash } from 'node:crypto';
 import type { Clock } from '../controller/clock.js';
+
+const hashOf = (digest: string): string => createHash('sha256').update(digest).digest('base64');
 
 /** Confirmations by key (a role name): the plan's digest, what was confirmed (the ARN), and when. */
 export class Confirmations {
   private readonly entries = new Map<string, { digest: string; value: string; at: number }>();
+  private sweptAt = 0;
 
   /** `ttlMs` 0 turns confirmations off: every reconcile reads. */
   constructor(private readonly clock: Pick<Clock, 'now'>, readonly ttlMs: number) {}
@@ -20,7 +24,7 @@ export class Confirmations {
   fresh(key: string, digest: string): string | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (entry.digest !== digest || this.clock.now() - entry.at >= this.ttlMs) {
+    if (entry.digest !== hashOf(digest) || this.clock.now() - entry.at >= this.ttlMs) {
       this.entries.delete(key);
       return undefined;
     }
@@ -29,7 +33,14 @@ export class Confirmations {
 
   confirm(key: string, digest: string, value: string): void {
     if (this.ttlMs <= 0) return;
-    this.entries.set(key, { digest, value, at: this.clock.now() });
+    const now = this.clock.now();
+    // Entries of workloads deleted without a reconcile (finalizer removed by hand) go when expired.
+    if (this.entries.size > 0 && now - this.sweptAt >= this.ttlMs) {
+      for (const [known, entry] of this.entries) if (now - entry.at >= this.ttlMs) this.entries.delete(known);
+      this.sweptAt = now;
+    }
+    // A plan holds whole policy documents: a hash of it is kept, not the text.
+    this.entries.set(key, { digest: hashOf(digest), value, at: now });
   }
 
   /** Forgets a key (the role is being deleted or replaced). */

@@ -286,7 +286,9 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   } else {
     elector = new LeaderElector({
       // The Lease's own client passes no write gate: renewing is what keeps the gate open.
-      api: makeKubeApiClient(kubeConfig, CoordinationV1Api, { userAgent }),
+      // A connection of its own per call, too: a kept-alive socket to an API server that went
+      // away could hold a renewal past the renew deadline.
+      api: makeKubeApiClient(kubeConfig, CoordinationV1Api, { userAgent, keepAlive: false }),
       namespace: election.namespace,
       name: election.name,
       identity,

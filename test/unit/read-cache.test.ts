@@ -58,6 +58,32 @@ describe('ReadCache', () => {
     expect(await cache.get('p', async () => 'third read')).toBe('after the write');
   });
 
+  it('keeps no read that was overtaken by an invalidation, even after a later read settled and the cache was pruned', async () => {
+    const clock = new ManualClock(0);
+    const cache = new ReadCache<string>({ ttlMs: 1000, clock, keep: (value) => value === 'ACTIVE' });
+    const slow = deferred<string>();
+    const first = cache.get('p', () => slow.promise);
+    cache.invalidate('p');
+    // A later read sees the profile DELETING (not kept); pruning forgets nothing the first read needs.
+    expect(await cache.get('p', async () => 'DELETING')).toBe('DELETING');
+    cache.prune();
+    slow.resolve('ACTIVE');
+    expect(await first).toBe('ACTIVE');
+    expect(await cache.get('p', async () => 'gone')).toBe('gone');
+  });
+
+  it('dates an answer from the start of its read: a slow read is not fresh for a whole TTL after it', async () => {
+    const clock = new ManualClock(0);
+    const cache = new ReadCache<number>({ ttlMs: 1000, clock });
+    const slow = deferred<number>();
+    const read = cache.get('a', () => slow.promise);
+    clock.advance(900);
+    slow.resolve(1);
+    await read;
+    clock.advance(100);
+    expect(await cache.get('a', async () => 2)).toBe(2);
+  });
+
   it('keeps only the answers `keep` accepts', async () => {
     const cache = new ReadCache<string>({ ttlMs: 1000, clock: new ManualClock(0), keep: (value) => value === 'ACTIVE' });
     let reads = 0;

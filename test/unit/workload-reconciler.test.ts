@@ -149,6 +149,15 @@ describe('FargateWorkload reconciler on fakes', () => {
     expect(await c.run('shop/web')).toEqual({});
     expect(roleReads()).toBe(readsAfterConverge + 2);
     expect([...c.aws.roles.values()][0]!.attachedPolicyArns).toEqual([S3_READ]);
+    // Switching to a role of its own deletes the managed one; switching back within the TTL makes it again.
+    c.kube.clusters.get(CLUSTER)!.spec.iam!.allowedRoleArns = [`arn:aws:iam::${FAKE_ACCOUNT}:role/team/*`];
+    c.kube.editWorkload('shop/web', (spec) => void (spec.iam = { roleArn: `arn:aws:iam::${FAKE_ACCOUNT}:role/team/web` }));
+    await c.converge('shop/web');
+    expect(c.aws.roles.size).toBe(0);
+    c.kube.editWorkload('shop/web', (spec) => void (spec.iam = { managedPolicyArns: [S3_READ] }));
+    await c.converge('shop/web');
+    expect([...c.aws.roles.values()].map((r) => r.attachedPolicyArns)).toEqual([[S3_READ]]);
+    expect(c.kube.get('ServiceAccount', 'shop', 'web')?.metadata?.annotations?.['eks.amazonaws.com/role-arn']).toBe([...c.aws.roles.values()][0]!.arn);
     // A changed plan is read at once.
     const current = c.kube.workloads.get('shop/web')!;
     current.spec.iam = { managedPolicyArns: [] };

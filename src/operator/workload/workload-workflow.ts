@@ -135,6 +135,8 @@ const rolePart: Dependent<WorkloadState> = {
       // Only a read (or a write) confirms: a skipped read does not extend the confirmation.
       if (plan.managed && state.role.roleArn && state.role.report.condition.status === 'True') state.ctx.confirmedRoles.confirm(plan.name, digest, state.role.roleArn);
     }
+    // A role of the workload's own: the managed one may be deleted below, so it is confirmed no more.
+    if (!plan.managed) state.ctx.confirmedRoles.forget(plan.managedRoleName);
     const released = await releaseManagedRole({
       roles: state.aws.iamRoles,
       plan: state.plan.aws.iamRole,
@@ -151,6 +153,7 @@ const rolePart: Dependent<WorkloadState> = {
   waiting: () => [],
   async delete(state) {
     state.ctx.confirmedRoles.forget(state.plan.aws.iamRole.name);
+    state.ctx.confirmedRoles.forget(state.plan.aws.iamRole.managedRoleName);
     if (state.retain) return [partReady(CONDITION_IAM_ROLE, 'Retained', 'deletionPolicy Retain: the IAM role stays')];
     return [await deleteRole({ roles: state.aws.iamRoles, plan: state.plan.aws.iamRole, event: state.event })];
   },
