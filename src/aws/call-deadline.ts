@@ -5,11 +5,10 @@
  * `timeoutMs` (retried by the SDK like any timeout, then by the work queue), and every attempt
  * in flight is aborted at once when `signal` fires.
  */
-import { Agent as HttpAgent, type ClientRequest } from 'node:http';
+import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import type { Socket } from 'node:net';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { checkNewConnections } from '../controller/write-gate.js';
+import { checkEachRequest } from '../controller/write-gate.js';
 
 /** Default deadline of one attempt of one AWS call. EKS and IAM answer in well under a second. */
 export const DEFAULT_AWS_CALL_TIMEOUT_MS = 20_000;
@@ -39,40 +38,9 @@ export function checkAgainBeforeSending(request: { headers: object }, check: () 
   sendChecks.set(request.headers, check);
 }
 
-type RequestAddingAgent = HttpAgent & { addRequest(request: ClientRequest, options: { headers?: object }): void };
-
 /** The SDK's default agent settings (keep-alive, 50 sockets), with the send checks. */
 function checkingAgent<A extends HttpAgent>(agent: A): A {
-  const adding = agent as unknown as RequestAddingAgent;
-  const addRequest = adding.addRequest.bind(agent);
-  // The check of the request being added: a new connection made for it is made within addRequest.
-  let checkOfRequestBeingAdded: (() => void) | undefined;
-  checkNewConnections(agent, () => checkOfRequestBeingAdded);
-  adding.addRequest = (request, options) => {
-    const check = options.headers ? sendChecks.get(options.headers) : undefined;
-    if (check) {
-      // A kept-alive socket: 'socket' is emitted before the request is flushed to it. A socket still
-      // connecting (made later for a queued request): a listener put first runs before the pending
-      // write. A new socket already connected was checked when it came up (checkNewConnections).
-      request.once('socket', (socket: Socket) => {
-        const verify = (): void => {
-          try {
-            check();
-          } catch (error) {
-            request.destroy(error as Error);
-          }
-        };
-        if (socket.connecting) socket.prependOnceListener('connect', verify);
-        else if (request.reusedSocket) verify();
-      });
-    }
-    checkOfRequestBeingAdded = check;
-    try {
-      addRequest(request, options);
-    } finally {
-      checkOfRequestBeingAdded = undefined;
-    }
-  };
+  checkEachRequest(agent, (_request, options) => (options.headers ? sendChecks.get(options.headers) : undefined));
   return agent;
 }
 

@@ -3,7 +3,7 @@
  * (src/aws/clients.ts, src/kube/api-clients.ts): with leader election, only a leader within its
  * renew deadline writes. The Lease's own reads and writes do not pass it.
  */
-import type { Agent as HttpAgent } from 'node:http';
+import type { ClientRequest, Agent as HttpAgent } from 'node:http';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 
@@ -69,5 +69,47 @@ export function checkNewConnections(agent: HttpAgent, checkFor: () => (() => voi
       }
     });
     return undefined;
+  };
+}
+
+/** Node's agent entry point for a request, which the http.Agent type does not declare. */
+type RequestAddingAgent = HttpAgent & { addRequest(request: ClientRequest, options: { headers?: object }): void };
+
+/**
+ * Makes every request through `agent` for which `checkFor` gives a check pass it again where the
+ * request meets its socket, the last moment before its bytes are written: a process paused
+ * between the write gate's first check and the wire (a GC pause, a starved CPU, SIGSTOP) sends
+ * nothing stale when it resumes. A kept-alive socket is checked when it is handed to the request
+ * ('socket' is emitted right before the request is flushed to it; the body follows in the same
+ * tick queue); a new connection once it is up (checkNewConnections); a socket still connecting,
+ * before its pending write. A refusal destroys the request with the refusal, so nothing is sent.
+ */
+export function checkEachRequest(agent: HttpAgent, checkFor: (request: ClientRequest, options: { headers?: object }) => (() => void) | undefined): void {
+  const adding = agent as unknown as RequestAddingAgent;
+  const addRequest = adding.addRequest.bind(agent);
+  // The check of the request being added: a new connection made for it is made within addRequest.
+  let checkOfRequestBeingAdded: (() => void) | undefined;
+  checkNewConnections(agent, () => checkOfRequestBeingAdded);
+  adding.addRequest = (request, options) => {
+    const check = checkFor(request, options);
+    if (check) {
+      request.once('socket', (socket: Socket) => {
+        const verify = (): void => {
+          try {
+            check();
+          } catch (error) {
+            request.destroy(error as Error);
+          }
+        };
+        if (socket.connecting) socket.prependOnceListener('connect', verify);
+        else if (request.reusedSocket) verify();
+      });
+    }
+    checkOfRequestBeingAdded = check;
+    try {
+      addRequest(request, options);
+    } finally {
+      checkOfRequestBeingAdded = undefined;
+    }
   };
 }

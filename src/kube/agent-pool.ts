@@ -2,13 +2,13 @@
  * Kept-alive connections to the API server. client-node makes a new https.Agent for every request
  * (KubeConfig.applySecurityAuthentication), so every request paid a TCP and TLS handshake: most
  * of the operator's CPU at scale. The pool hands out one agent per TLS identity (CA, client
- * certificate and key, verification settings) and per purpose: reads, and writes, whose new
- * connections pass the write gate once they are up (write-gate.ts). Credentials that change (a
+ * certificate and key, verification settings) and per purpose: reads, and writes, each of which
+ * passes the write gate again where it meets its socket (write-gate.ts). Credentials that change (a
  * rotated client certificate) make a new agent; the old one's sockets finish their requests.
  */
 import { createHash } from 'node:crypto';
 import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
-import { checkNewConnections, type WriteGate } from '../controller/write-gate.js';
+import { checkEachRequest, type WriteGate } from '../controller/write-gate.js';
 
 /** The TLS settings of an agent that decide which connections it may share (pure). */
 export function tlsIdentity(options: AgentOptions): string {
@@ -48,8 +48,9 @@ export class KubeAgentPool {
       const tls: AgentOptions = { ...options, keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS };
       const writeAgent = new HttpsAgent(tls);
       const gate = this.gate;
-      // A write's connection is checked again once up: a process paused while connecting sends nothing stale.
-      if (gate) checkNewConnections(writeAgent, () => () => gate('a new connection for Kubernetes writes'));
+      // Each write is asked again where it meets its socket, kept-alive or new: a process paused
+      // after the client's check sends nothing stale when it resumes.
+      if (gate) checkEachRequest(writeAgent, (request) => () => gate(`${request.method} ${request.path.split('?')[0]}`));
       this.agents = { read: new HttpsAgent(tls), write: writeAgent };
       this.identity = identity;
     }

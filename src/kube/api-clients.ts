@@ -13,7 +13,7 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
-import { checkNewConnections, type WriteGate } from '../controller/write-gate.js';
+import { checkEachRequest, type WriteGate } from '../controller/write-gate.js';
 import { KubeAgentPool } from './agent-pool.js';
 
 /** Options of the clients {@link makeKubeApiClient} and {@link makeKubeObjectsClient} make. */
@@ -91,7 +91,7 @@ export function kubeClientConfiguration(kubeConfig: KubeConfig, options: KubeCli
           const pooled = pool?.agentFor(made, write);
           if (pooled) context.setAgent(pooled);
           // A proxy agent is used as client-node made it, one per request: the hook concerns this request only.
-          else if (gate && write && made) checkNewConnections(made, () => () => gate(what));
+          else if (gate && write && made) checkEachRequest(made, () => () => gate(what));
           return context;
         },
         post: async (context: ResponseContext): Promise<ResponseContext> => context,

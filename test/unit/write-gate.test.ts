@@ -46,6 +46,18 @@ function countingGate(openFor: number): { gate: WriteGate; asked: string[] } {
   return { asked, gate: (what) => (asked.push(what), gate(what)) };
 }
 
+/** A kubeconfig for `server` with a token (client-node sends plain HTTP only with skipTLSVerify). */
+function kubeConfig(server: string): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'c', server, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 'token' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return config;
+}
+
 const servers: Server[] = [];
 afterAll(async () => {
   for (const server of servers) await new Promise((resolve) => server.close(resolve));
@@ -108,18 +120,6 @@ describe('the AWS write gate', () => {
 });
 
 describe('the Kubernetes write gate', () => {
-  function kubeConfig(server: string): KubeConfig {
-    const config = new KubeConfig();
-    // client-node sends plain HTTP only with skipTLSVerify.
-    config.loadFromOptions({
-      clusters: [{ name: 'c', server, skipTLSVerify: true }],
-      users: [{ name: 'u', token: 'token' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
-    return config;
-  }
-
   it('knows which methods write', () => {
     expect(['POST', 'PUT', 'PATCH', 'DELETE', 'patch'].every(isKubeWriteMethod)).toBe(true);
     expect(['GET', 'HEAD', 'OPTIONS'].some(isKubeWriteMethod)).toBe(false);
@@ -161,6 +161,30 @@ describe('the Kubernetes write gate', () => {
   });
 });
 
+/** A local HTTPS server with the test PKI's serving certificate, counting connections and recording `METHOD url` of each request; removed after `body`. */
+async function withTlsServer(status: number, responseBody: string, body: (server: { url: string; caCert: Buffer; received: string[]; connections: () => number }) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'write-gate-pki-'));
+  try {
+    const pki = await createClusterPki(dir);
+    const received: string[] = [];
+    let connections = 0;
+    const server = createHttpsServer({ cert: readFileSync(pki.servingCert), key: readFileSync(pki.servingKey) }, (req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received.push(`${req.method} ${req.url}`);
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(responseBody);
+      });
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server as unknown as Server);
+    await body({ url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, caCert: readFileSync(pki.caCert), received, connections: () => connections });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('checkNewConnections', () => {
   /** Sends one POST through `agent`; resolves with its status, or rejects with the request's error. */
   function post(url: string, agent: HttpsAgent): Promise<number> {
@@ -175,34 +199,36 @@ describe('checkNewConnections', () => {
   }
 
   it('hands a TLS connection over only after the handshake and the check, and sends nothing when refused', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'write-gate-pki-'));
-    try {
-      const pki = await createClusterPki(dir);
-      const received: string[] = [];
-      let connections = 0;
-      const server = createHttpsServer({ cert: readFileSync(pki.servingCert), key: readFileSync(pki.servingKey) }, (req, res) => {
-        received.push(req.method ?? '');
-        res.end();
-      });
-      server.on('connection', () => connections++);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      servers.push(server as unknown as Server);
-      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-      const refused = new HttpsAgent({ ca: readFileSync(pki.caCert) });
+    await withTlsServer(200, '', async ({ url, caCert, received, connections }) => {
+      const refused = new HttpsAgent({ ca: caCert });
       const handshakes: boolean[] = [];
       checkNewConnections(refused, () => () => {
         handshakes.push(true);
         throw new WriteRefusedError('POST /', 'the lease was lost');
       });
-      await expect(post(url, refused)).rejects.toThrow('refused to send POST /: the lease was lost');
+      await expect(post(`${url}/`, refused)).rejects.toThrow('refused to send POST /: the lease was lost');
       // The connection was made (the check ran after its handshake), no request followed it.
-      expect({ handshakes: handshakes.length, connections, received }).toEqual({ handshakes: 1, connections: 1, received: [] });
-      const allowed = new HttpsAgent({ ca: readFileSync(pki.caCert) });
+      expect({ handshakes: handshakes.length, connections: connections(), received }).toEqual({ handshakes: 1, connections: 1, received: [] });
+      const allowed = new HttpsAgent({ ca: caCert });
       checkNewConnections(allowed, () => () => {});
-      expect(await post(url, allowed)).toBe(200);
-      expect({ connections, received }).toEqual({ connections: 2, received: ['POST'] });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      expect(await post(`${url}/`, allowed)).toBe(200);
+      expect({ connections: connections(), received }).toEqual({ connections: 2, received: ['POST /'] });
+    });
+  });
+});
+
+describe('checkEachRequest (the Kubernetes write clients, kept-alive connections)', () => {
+  it('asks again where a write meets a kept-alive connection, and sends nothing when refused then', async () => {
+    const namespace = JSON.stringify({ kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'x' } });
+    await withTlsServer(201, namespace, async ({ url, received, connections }) => {
+      // The first write is asked twice (by the client, when its connection is up); the second is
+      // allowed by the client, then refused on the kept-alive connection: a process paused in between.
+      const { gate, asked } = countingGate(3);
+      const core = makeKubeApiClient(kubeConfig(url), CoreV1Api, { userAgent: 'eks-fargate-operator (a)', writeGate: gate });
+      await core.createNamespace({ body: { metadata: { name: 'first' } } });
+      await expect(core.createNamespace({ body: { metadata: { name: 'second' } } })).rejects.toThrow(/refused to send POST \/api\/v1\/namespaces: the lease was lost/);
+      expect(asked).toEqual(['POST /api/v1/namespaces', 'POST /api/v1/namespaces', 'POST /api/v1/namespaces', 'POST /api/v1/namespaces']);
+      expect({ connections: connections(), received }).toEqual({ connections: 1, received: ['POST /api/v1/namespaces'] });
+    });
   });
 });
