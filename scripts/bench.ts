@@ -11,7 +11,7 @@
 // Deployment available and each Ingress provisioned the moment they exist, so every figure is
 // the operator's own; `e2e` runs the controller manager, scheduler, simulated nodes (KWOK) and
 // the Fargate scheduler stand-in, so real pods must be scheduled and become ready.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +24,7 @@ import { parseDuration } from '../src/operator/run-options.js';
 import { benchCluster, benchNamespaces, benchWorkload, parsePlacements, type BenchScenario } from './bench/bench-scenario.js';
 import { counterBy, difference, parsePrometheusText, percentile, perUnit, renderOperations, renderTable, round, sum, type BenchFigures, type BenchRun, type PromSample } from './bench/bench-figures.js';
 import { AvailabilityMarker, ReadyTracker } from './bench/bench-watchers.js';
+import { renderHeapSummary, summarizeHeapSnapshot, type HeapSnapshot, type HeapSummary } from './bench/heap-summary.js';
 import { mib, ProcessSampler } from './bench/process-sampler.js';
 import { startEnvironment, type Environment } from './dev-env/launcher.js';
 import { freePort, LOOPBACK } from './dev-env/ports.js';
@@ -33,7 +34,7 @@ import { EMULATOR_CREDENTIALS } from './dev-env/seed.js';
 
 const USAGE = `npm run bench -- [--workloads N] [--namespaces M] [--sizes 100,300,1000] [--mode operator|e2e]
   [--placement Shared|Namespace|Dedicated|Shared=0.9,Namespace=0.1] [--policies 0-4] [--ingress-share 0-1]
-  [--creating-delay 2s] [--resync 2m] [--concurrency N] [--node-options "--max-semi-space-size=4"] [--log-level info|debug] [--out FILE] [--compare FILE]`;
+  [--creating-delay 2s] [--resync 2m] [--concurrency N] [--node-options "--max-semi-space-size=4"] [--log-level info|debug] [--heap-snapshot] [--out FILE] [--compare FILE]`;
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -53,6 +54,8 @@ const { values } = parseArgs({
     compare: { type: 'string' },
     'node-options': { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
+    // A V8 heap snapshot of the operator after the steady resync, summed by kind of object.
+    'heap-snapshot': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -124,6 +127,32 @@ const kubeKey = (labels: Record<string, string>): string => `${labels.verb ?? ''
 const isKubeWrite = (key: string): boolean => /^(create|update|patch|delete|deletecollection) /.test(key);
 const queueDepth = (samples: PromSample[]): number => sum(samples.filter((s) => s.name === 'eksfo_queue_depth').map((s) => s.value));
 
+/** The operator's NODE_OPTIONS: --node-options, and with --heap-snapshot a snapshot on SIGUSR2 into the environment's folder. */
+function nodeOptions(environment: Environment): string {
+  const heap = values['heap-snapshot'] ? `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${environment.tempDir}` : '';
+  return [values['node-options'] ?? '', heap].filter(Boolean).join(' ');
+}
+
+/**
+ * Makes the operator write a heap snapshot (SIGUSR2, --heapsnapshot-signal) and sums it by kind
+ * of object. The process writes it synchronously, paused meanwhile: done once it answers again.
+ */
+async function heapSnapshot(pid: number, dir: string, port: number): Promise<HeapSummary> {
+  const before = new Set(readdirSync(dir).filter((file) => file.endsWith('.heapsnapshot')));
+  process.kill(pid, 'SIGUSR2');
+  let file: string | undefined;
+  await waitUntil('the heap snapshot', async () => {
+    file ??= readdirSync(dir).find((name) => name.endsWith('.heapsnapshot') && !before.has(name));
+    // /metrics answers only once the process runs JavaScript again, that is, after the write.
+    return file !== undefined && (await scrape(port).then(() => true, () => false));
+  }, 300_000, 500);
+  const path = join(dir, file as string);
+  const summary = summarizeHeapSnapshot(JSON.parse(readFileSync(path, 'utf8')) as HeapSnapshot, 15);
+  copyFileSync(path, join(benchDir, 'operator.heapsnapshot'));
+  rmSync(path, { force: true });
+  return summary;
+}
+
 /** The operator process, started against the environment with leader election off. */
 async function startOperator(environment: Environment, size: number): Promise<{ process: ManagedProcess; port: number }> {
   const port = await freePort();
@@ -144,7 +173,7 @@ async function startOperator(environment: Environment, size: number): Promise<{ 
       ...(concurrency === undefined ? [] : [`--concurrency=${concurrency}`]),
     ],
     logFile: join(environment.tempDir, 'operator.log'),
-    env: { ...process.env, ...environment.env, ...(values['node-options'] ? { NODE_OPTIONS: values['node-options'] } : {}) },
+    env: { ...process.env, ...environment.env, ...(nodeOptions(environment) ? { NODE_OPTIONS: nodeOptions(environment) } : {}) },
   });
   await waitUntilReady('the operator', async () => (await fetch(`http://${LOOPBACK}:${port}/readyz`)).ok, { timeoutMs: 60_000, process: child });
   return { process: child, port };
@@ -260,6 +289,8 @@ async function runSize(size: number): Promise<BenchFigures> {
     for (const call of steadyCalls) steadyByOperation.set(`${call.service}:${call.operation}`, (steadyByOperation.get(`${call.service}:${call.operation}`) ?? 0) + 1);
     const steadyRss = sampler.sample()?.rssBytes ?? 0;
     say(`steady resync: ${resynced} workload reconciles, ${steadyCalls.length} AWS calls (${steadyCalls.filter((c) => c.write).length} writes)`);
+    const heap = values['heap-snapshot'] ? await heapSnapshot(operator.process.pid, environment.tempDir, port) : undefined;
+    if (heap) say(`heap snapshot (.dev-env/bench/operator.heapsnapshot):\n${renderHeapSummary(heap)}`);
 
     // Delete every workload, then wait for the AWS account to hold none of their roles and profiles.
     const deleteStarted = Date.now();
@@ -306,6 +337,7 @@ async function runSize(size: number): Promise<BenchFigures> {
       deleteSeconds: round((deleted - deleteStarted) / 1000, 1),
       cleanSeconds: round((clean - deleteStarted) / 1000, 1),
       leftInAccount: left,
+      ...(heap ? { heap } : {}),
     };
   } finally {
     stops.forEach((s) => s.stop());

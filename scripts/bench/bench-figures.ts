@@ -2,6 +2,7 @@
  * The benchmark's arithmetic (pure): percentiles, Prometheus text parsing and differences,
  * calls per workload, the printed table and the side-by-side comparison with a saved run.
  */
+import type { HeapSummary } from './heap-summary.js';
 
 /** One size's measured figures, as printed and saved as JSON. */
 export interface BenchFigures {
@@ -34,6 +35,8 @@ export interface BenchFigures {
   cleanSeconds: number;
   /** What is left in the account after the clean wait (must be 0). */
   leftInAccount: number;
+  /** With --heap-snapshot: the operator's heap after the steady resync, by kind of object (heap-summary.ts). */
+  heap?: HeapSummary;
 }
 
 /** A saved benchmark run. */

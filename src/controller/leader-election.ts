@@ -50,6 +50,35 @@ function toSpec(record: LeaseRecord): NonNullable<V1Lease['spec']> {
   };
 }
 
+/** The Lease's namespace does not exist: no replica could ever lead, so the operator does not start. */
+export class LeaseNamespaceMissingError extends Error {
+  override readonly name = 'LeaseNamespaceMissing';
+
+  constructor(readonly namespace: string) {
+    super(`the leader-election namespace "${namespace}" does not exist`);
+  }
+}
+
+/**
+ * Throws {@link LeaseNamespaceMissingError} when the Lease's namespace does not exist. A Lease
+ * that can be read proves the namespace; a missing one is told apart from a missing namespace by
+ * a dry-run create (nothing is stored), which only a missing namespace answers with 404. Any other
+ * failure is left to the elector, which reports it on every try.
+ */
+export async function checkLeaseNamespace(api: CoordinationV1Api, namespace: string, name: string): Promise<void> {
+  try {
+    await api.readNamespacedLease({ name, namespace });
+    return;
+  } catch (error) {
+    if (!isNotFound(error)) return;
+  }
+  try {
+    await api.createNamespacedLease({ namespace, dryRun: 'All', body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: {} } });
+  } catch (error) {
+    if (isNotFound(error)) throw new LeaseNamespaceMissingError(namespace);
+  }
+}
+
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, with optimistic concurrency on its
  * resourceVersion. Every retry period it creates, acquires or renews the lease according to

@@ -15,7 +15,7 @@ import { exponentialDelayMs } from '../controller/backoff.js';
 import { systemClock, type Clock } from '../controller/clock.js';
 import { Controller } from '../controller/controller.js';
 import { shutdownGracefully } from '../controller/graceful-shutdown.js';
-import { LeaderElector } from '../controller/leader-election.js';
+import { checkLeaseNamespace, LeaderElector } from '../controller/leader-election.js';
 import type { Reconciler } from '../controller/reconciler.js';
 import { openWriteGate, refusingWriteGate, type WriteGate } from '../controller/write-gate.js';
 import { makeKubeApiClient, makeKubeObjectsClient, type KubeRequest } from '../kube/api-clients.js';
@@ -128,6 +128,13 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   const identity = (options.leaderElection && options.leaderElection.identity) || `${hostname()}-${randomBytes(3).toString('hex')}`;
   // The identity in the User-Agent tells replicas apart in the API server's audit log.
   const userAgent = `${FIELD_MANAGER} (${identity})`;
+  const election = options.leaderElection;
+  // The Lease's own client passes no write gate: renewing is what keeps the gate open. A
+  // connection of its own per call, too: a kept-alive socket to an API server that went away
+  // could hold a renewal past the renew deadline.
+  const leaseApi = election === false ? undefined : makeKubeApiClient(kubeConfig, CoordinationV1Api, { userAgent, keepAlive: false });
+  // Before anything starts: without its namespace no replica could ever lead.
+  if (election !== false && leaseApi) await checkLeaseNamespace(leaseApi, election.namespace, election.name);
   let elector: LeaderElector | undefined;
   // Every AWS and Kubernetes write of the controllers passes this check right before it is sent:
   // with leader election, only a leader within its renew deadline (local clock) writes.
@@ -280,15 +287,11 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     stopped,
   };
 
-  const election = options.leaderElection;
-  if (election === false) {
+  if (election === false || !leaseApi) {
     startControllers();
   } else {
     elector = new LeaderElector({
-      // The Lease's own client passes no write gate: renewing is what keeps the gate open.
-      // A connection of its own per call, too: a kept-alive socket to an API server that went
-      // away could hold a renewal past the renew deadline.
-      api: makeKubeApiClient(kubeConfig, CoordinationV1Api, { userAgent, keepAlive: false }),
+      api: leaseApi,
       namespace: election.namespace,
       name: election.name,
       identity,

@@ -204,18 +204,34 @@ export function resolveRunSettings(flags: RunFlagValues, env: Record<string, str
   };
 }
 
+/** The run flags that are booleans: each is spelt `--flag`, `--flag=true|false` or `--flag true|false`. */
+const BOOLEAN_RUN_FLAGS = ['leader-elect'];
+
 /**
- * Rewrites `--leader-elect=true|false` into the boolean flags node:util parseArgs understands
- * (`--leader-elect` / `--no-leader-elect`); any other value is a RunSettingsError.
+ * Rewrites the spellings of a boolean flag into the two node:util parseArgs understands
+ * (`--leader-elect` / `--no-leader-elect`): `--leader-elect=false` and `--leader-elect false`, as
+ * the README shows both; a bare flag followed by anything else is true. Any other value after `=`
+ * is a RunSettingsError.
  */
 export function normalizeBooleanFlags(argv: string[]): string[] {
-  return argv.map((arg) => {
-    if (!arg.startsWith('--leader-elect=')) return arg;
-    const value = arg.slice('--leader-elect='.length);
-    if (value === 'true') return '--leader-elect';
-    if (value === 'false') return '--no-leader-elect';
-    throw new RunSettingsError(`--leader-elect must be true or false, not "${value}"`);
-  });
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const flag = BOOLEAN_RUN_FLAGS.find((name) => arg === `--${name}` || arg.startsWith(`--${name}=`));
+    if (flag === undefined) {
+      out.push(arg);
+      continue;
+    }
+    let value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : 'true';
+    const next = argv[i + 1];
+    if (!arg.includes('=') && (next === 'true' || next === 'false')) {
+      value = next;
+      i++;
+    }
+    if (value !== 'true' && value !== 'false') throw new RunSettingsError(`--${flag} must be true or false, not "${value}"`);
+    out.push(value === 'true' ? `--${flag}` : `--no-${flag}`);
+  }
+  return out;
 }
 
 /** The `Options:` part of `run --help`, generated from {@link RUN_FLAGS} so that it never drifts. */

@@ -3,14 +3,17 @@
  * integration environment: leader election between two processes on one Lease (kill -9 of the
  * leader hands over after expiry, SIGTERM releases at once and exits 0), and a kill -9 in the
  * middle of converging 20 workloads followed by a restart that converges with no duplicate and no
- * orphaned AWS resource, and then cleans everything up on delete.
+ * orphaned AWS resource, and then cleans everything up on delete; and the leader-election flags as
+ * a user types them (a missing Lease namespace is one line and exit 2; `--leader-elect false`).
  */
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { TAG_CLUSTER, TAG_NAMESPACE } from '../../src/api/constants.js';
 import { startAwsTestStack, type AwsTestStack } from '../support/aws-test-stack.js';
@@ -21,13 +24,13 @@ import { EMULATOR_CREDENTIALS } from '../../scripts/dev-env/seed.js';
 import { whyProviderRemains } from '../support/iam-trust.js';
 import { readTestEnvironment } from '../support/test-env.js';
 import { clusterProfiles, fleetManifests, ownedRoles as ownedRolesOf, readyWorkloadCount } from '../support/workload-fleet.js';
-import { startOperatorProcess as startSupportProcess, type OperatorProcess } from '../support/operator-process.js';
+import { OPERATOR_BIN, startOperatorProcess as startSupportProcess, type OperatorProcess } from '../support/operator-process.js';
 
 const environment = readTestEnvironment();
 const suffix = randomBytes(3).toString('hex');
 const logDir = mkdtempSync(join(tmpdir(), 'operator-process-'));
 const started: ManagedProcess[] = [];
-const TESTS = 2;
+const TESTS = 3;
 const TEST_TIMEOUT_MS = 300_000;
 let passed = 0;
 
@@ -267,4 +270,36 @@ describe('kill -9 while converging 20 workloads, then restart', () => {
     }
     passed += 1;
   }, TEST_TIMEOUT_MS);
+});
+
+describe('the leader-election flags as a user types them', () => {
+  const missing = `no-such-namespace-${suffix}`;
+
+  test.each([['--leader-elect=true'], ['--leader-elect', 'true']])(
+    'run %j without the Lease namespace exits 2 with one line naming the flags that fix it',
+    async (...spelling) => {
+      const result = await promisify(execFile)(process.execPath, [OPERATOR_BIN, 'run', `--kubeconfig=${environment.kubeconfigPath}`, `--region=${environment.region}`, '--health-port=0', ...spelling, `--leader-election-namespace=${missing}`], {
+        env: { ...process.env, ...environment.env },
+        timeout: 60_000,
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
+      );
+      expect(result).toEqual({
+        code: 2,
+        stderr: `eks-fargate-operator: run: the leader-election namespace "${missing}" does not exist: create it, name another with --leader-election-namespace=NS, or run a single replica with --leader-elect=false\n`,
+      });
+      // Nothing was left behind: a dry-run create stores no Lease.
+      expect((await kubectl(environment, ['get', 'leases', '-A', '-o', 'name'])).stdout).not.toContain(missing);
+    },
+    90_000,
+  );
+
+  test('run --leader-elect false (two arguments) reconciles without a Lease, whatever its namespace', async () => {
+    const operator = await startOperatorProcess(`single-${suffix}`, ['--leader-elect', 'false', `--leader-election-namespace=${missing}`, `--aws-endpoint=${environment.awsEndpoint}`]);
+    expect(await leaderGauge(operator)).toBe(1);
+    expect(signalGroup(operator.process.pid, 'SIGTERM')).toBe(true);
+    expect(await operator.process.exited).toEqual({ code: 0, signal: null });
+    passed += 1;
+  }, 90_000);
 });

@@ -6,7 +6,7 @@
 import type { CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
 import { ManualClock, type Clock } from '../../src/controller/clock.js';
 import { microTime } from '../../src/controller/leader-decision.js';
-import { LeaderElector } from '../../src/controller/leader-election.js';
+import { checkLeaseNamespace, LeaderElector, LeaseNamespaceMissingError } from '../../src/controller/leader-election.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { apiError } from '../support/fakes/fake-kubernetes.js';
 
@@ -209,5 +209,43 @@ describe('LeaderElector', () => {
       clock.advance(1000);
     }
     expect(api.lease?.spec?.holderIdentity).toBe('b');
+  });
+});
+
+describe('checkLeaseNamespace', () => {
+  /** A Lease API that records calls and answers reads and creates as told. */
+  function leaseApi(read: () => unknown, create: () => unknown): { api: CoordinationV1Api; calls: string[] } {
+    const calls: string[] = [];
+    const api = {
+      readNamespacedLease: async (param: { namespace: string }) => (calls.push(`read ${param.namespace}`), read()),
+      createNamespacedLease: async (param: { namespace: string; dryRun?: string }) => (calls.push(`create ${param.namespace} dryRun=${param.dryRun}`), create()),
+    } as unknown as CoordinationV1Api;
+    return { api, calls };
+  }
+  const missing = (): never => {
+    throw apiError(404, 'NotFound', 'not found');
+  };
+
+  it('accepts a namespace whose Lease can be read, with one read', async () => {
+    const { api, calls } = leaseApi(() => ({}), missing);
+    await checkLeaseNamespace(api, 'ops', 'lease');
+    expect(calls).toEqual(['read ops']);
+  });
+
+  it('tells a missing Lease (a dry-run create passes) from a missing namespace (it is refused with 404)', async () => {
+    const present = leaseApi(missing, () => ({}));
+    await checkLeaseNamespace(present.api, 'ops', 'lease');
+    expect(present.calls).toEqual(['read ops', 'create ops dryRun=All']);
+    const absent = leaseApi(missing, missing);
+    await expect(checkLeaseNamespace(absent.api, 'gone', 'lease')).rejects.toEqual(new LeaseNamespaceMissingError('gone'));
+    await expect(checkLeaseNamespace(absent.api, 'gone', 'lease')).rejects.toThrow('the leader-election namespace "gone" does not exist');
+  });
+
+  it('leaves any other failure to the elector, which reports it on every try', async () => {
+    const forbidden = (): never => {
+      throw apiError(403, 'Forbidden', 'leases is forbidden');
+    };
+    await expect(checkLeaseNamespace(leaseApi(forbidden, missing).api, 'ops', 'lease')).resolves.toBeUndefined();
+    await expect(checkLeaseNamespace(leaseApi(missing, forbidden).api, 'ops', 'lease')).resolves.toBeUndefined();
   });
 });

@@ -127,6 +127,16 @@ describe('normalizeBooleanFlags', () => {
     ]);
     expect(errorOf(() => normalizeBooleanFlags(['--leader-elect=no']))).toBe('--leader-elect must be true or false, not "no"');
   });
+
+  test('--leader-elect true|false take the next argument as their value, as the README spells them', () => {
+    expect(normalizeBooleanFlags(['--leader-elect', 'false', '--region', 'us-east-1'])).toEqual(['--no-leader-elect', '--region', 'us-east-1']);
+    expect(normalizeBooleanFlags(['--leader-elect', 'true'])).toEqual(['--leader-elect']);
+    // Bare, followed by another flag or nothing: true, and the next argument stays what it was.
+    expect(normalizeBooleanFlags(['--leader-elect', '--region', 'us-east-1'])).toEqual(['--leader-elect', '--region', 'us-east-1']);
+    expect(normalizeBooleanFlags(['--region', 'us-east-1', '--leader-elect'])).toEqual(['--region', 'us-east-1', '--leader-elect']);
+    // A flag whose name only starts the same is not touched.
+    expect(normalizeBooleanFlags(['--leader-election-name', 'x'])).toEqual(['--leader-election-name', 'x']);
+  });
 });
 
 test('the help names every flag and every environment variable', () => {

@@ -36,7 +36,8 @@ over once the Lease has not been renewed for --lease-duration. On SIGTERM the le
 abandons its running reconciles within --shutdown-timeout and releases the Lease at once.
 
 Exit status: 0 after SIGTERM/SIGINT, 1 when the operator could not start or lost its Lease
-(restart it: it comes back as a standby), 2 bad usage or a bad flag value.
+(restart it: it comes back as a standby), 2 bad usage, a bad flag value, or a leader-election
+namespace that does not exist.
 `;
 
 const STRING_FLAGS = Object.fromEntries(RUN_FLAGS.filter((flag) => flag.flag !== 'leader-elect').map((flag) => [flag.flag, { type: 'string' as const }]));
@@ -69,9 +70,10 @@ export async function runCommand(argv: string[], io: CliOutput): Promise<number>
     return EXIT_OK;
   }
   // Loaded here, not at the top: the other commands and --help need neither Kubernetes nor AWS clients.
-  const [{ startOperator }, { createFargateWorkloadReconciler }] = await Promise.all([
+  const [{ startOperator }, { createFargateWorkloadReconciler }, { LeaseNamespaceMissingError }] = await Promise.all([
     import('../../operator/operator.js'),
     import('../../operator/reconcilers/fargate-workload.js'),
+    import('../../controller/leader-election.js'),
   ]);
   const logger = createLogger({ level: settings.logLevel });
   const metrics = createMetrics({ defaultMetrics: true });
@@ -101,6 +103,14 @@ export async function runCommand(argv: string[], io: CliOutput): Promise<number>
       reconcilers: { workload: createFargateWorkloadReconciler },
     });
   } catch (error) {
+    if (error instanceof LeaseNamespaceMissingError) {
+      // A setting to fix, not a fault to retry: one line, exit 2, like any bad flag.
+      clearInterval(keepAlive);
+      await flush(logger);
+      throw new CliInputError(
+        `run: ${error.message}: create it, name another with --leader-election-namespace=NS, or run a single replica with --leader-elect=false`,
+      );
+    }
     return failedToStart(error);
   } finally {
     process.off('SIGTERM', startupSignal).off('SIGINT', startupSignal);
