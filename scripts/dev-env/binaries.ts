@@ -88,6 +88,15 @@ const ETCD: GoComponent = {
   outputs: ['etcd'],
 };
 
+/** promtool, for the tests of deploy/monitoring (rules checked and unit-tested, metrics linted). */
+const PROMTOOL: GoComponent = {
+  name: 'promtool',
+  moduleDir: 'scripts/dev-env/promtool',
+  versionModule: 'github.com/prometheus/prometheus',
+  packages: ['github.com/prometheus/prometheus/cmd/promtool'],
+  outputs: ['promtool'],
+};
+
 type Log = (line: string) => void;
 
 /** Root of the binary cache: outside the repository, shared by every clone on the machine. */
@@ -205,4 +214,9 @@ export async function ensureBinaries(log: Log = (line) => console.log(`[binaries
     kubectl: join(kubernetesDir, 'kubectl'),
     kubectlDir: kubernetesDir,
   };
+}
+
+/** promtool built from its pinned Go module (scripts/dev-env/promtool), building it when missing; returns its path. */
+export async function ensurePromtool(log: Log = (line) => console.log(`[binaries] ${line}`)): Promise<string> {
+  return join(await ensureComponent(PROMTOOL, repoRoot(), log), 'promtool');
 }

@@ -10,7 +10,7 @@ import type { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { WriteGate } from '../controller/write-gate.js';
 import { checkAgainBeforeSending, DEFAULT_AWS_CALL_TIMEOUT_MS, deadlineRequestHandler } from './call-deadline.js';
 import { isWriteOperation } from './call-log.js';
-import { awsErrorCode } from './error-classifier.js';
+import { awsErrorCode, classifyAwsError } from './error-classifier.js';
 
 /** One finished AWS call (after the SDK's own retries). */
 export interface AwsCallRecord {
@@ -23,6 +23,8 @@ export interface AwsCallRecord {
   durationMs: number;
   /** Attempts the SDK made (1 when the first succeeded or failed for good); more after retried throttling, 5xx or network errors. */
   attempts: number;
+  /** Attempts AWS answered with a throttling error (retried or not). */
+  throttledAttempts: number;
 }
 
 /** Receives every AWS call; must not throw (a failing sink would fail the call). */
@@ -101,13 +103,14 @@ export function operationName(commandName: string | undefined): string {
  * `initialize` step, outside the retry middleware, so one call is one record whatever the
  * number of attempts; a call that succeeded after a throttled attempt is recorded as `ok`.
  */
-export function recordCalls(stack: InitializeStack, service: AwsService, sinks: readonly AwsCallSink[]): void {
+export function recordCalls(stack: InitializeStack & DeserializeStack, service: AwsService, sinks: readonly AwsCallSink[]): void {
   stack.add(
     (next, context) => async (args) => {
       const started = performance.now();
       const emit = (outcome: string, metadata: unknown): void => {
         const attempts = (metadata as { attempts?: unknown } | undefined)?.attempts;
-        const record = { service, operation: operationName(context.commandName), outcome, durationMs: performance.now() - started, attempts: typeof attempts === 'number' ? attempts : 1 };
+        const throttledAttempts = (context as ThrottleCount)[THROTTLED_ATTEMPTS] ?? 0;
+        const record = { service, operation: operationName(context.commandName), outcome, durationMs: performance.now() - started, attempts: typeof attempts === 'number' ? attempts : 1, throttledAttempts };
         for (const sink of sinks) sink(record);
       };
       try {
@@ -125,7 +128,27 @@ export function recordCalls(stack: InitializeStack, service: AwsService, sinks: 
     },
     { step: 'initialize', name: RECORDER_NAME, priority: 'high' },
   );
+  // Inside the retry loop, outside the deserializer: each attempt's parsed error, once per attempt.
+  stack.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        if (classifyAwsError(err).reason === 'Throttling') {
+          const count = context as ThrottleCount;
+          count[THROTTLED_ATTEMPTS] = (count[THROTTLED_ATTEMPTS] ?? 0) + 1;
+        }
+        throw err;
+      }
+    },
+    { step: 'deserialize', name: THROTTLE_COUNTER_NAME, priority: 'high' },
+  );
 }
+
+/** Where the attempts of one call that AWS throttled are counted: the call's handler context, shared by its middleware. */
+const THROTTLED_ATTEMPTS = Symbol('eksfo.throttledAttempts');
+type ThrottleCount = { [THROTTLED_ATTEMPTS]?: number };
+const THROTTLE_COUNTER_NAME = 'eksopsThrottleCounter';
 
 function isHeaderCarrier(request: unknown): request is { headers: object } {
   return typeof request === 'object' && request !== null && typeof (request as { headers?: unknown }).headers === 'object';

@@ -229,6 +229,11 @@ export class ProfileLane {
     lane.queue = lane.queue.filter((waiter) => waiter.owners.length > 0);
   }
 
+  /** The clusters this lane has seen a request or an observation for. */
+  clusters(): string[] {
+    return [...this.lanes.keys()];
+  }
+
   /** The lane of a cluster as it stands, for status and metrics. */
   snapshot(clusterName: string): { inFlight?: InFlightOperation; queue: LaneWaiter[]; observedAt?: number } {
     const lane = this.lane(clusterName);

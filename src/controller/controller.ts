@@ -21,6 +21,23 @@ export interface ControllerOptions {
   resyncPeriodMs?: number;
   clock?: Clock;
   queue?: Omit<WorkQueueOptions, 'clock' | 'onDepth' | 'maxInFlight'>;
+  /**
+   * A failed reconcile as a reason (the eksfo_reconcile_errors_total label) and one line for the
+   * log; default: a terminal error's reason, else `Error`, with the error's message.
+   */
+  describeFailure?: (error: unknown) => ReconcileFailureLine;
+}
+
+/** A failed reconcile, as logs and metrics tell it. */
+export interface ReconcileFailureLine {
+  reason: string;
+  message: string;
+}
+
+/** The default {@link ControllerOptions.describeFailure}. */
+export function describeFailureLine(error: unknown): ReconcileFailureLine {
+  const reason = isTerminal(error) ? String((error as { reason?: unknown }).reason ?? 'Terminal') : 'Error';
+  return { reason, message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
 }
 
 /**
@@ -127,24 +144,22 @@ export class Controller {
       }
       logger.debug('reconciled', { requeueAfterMs: outcome.requeueAfterMs });
     } catch (error) {
+      const failure = (this.options.describeFailure ?? describeFailureLine)(error);
+      metrics.reconcileErrorsTotal.inc({ kind, reason: failure.reason });
       if (isTerminal(error)) {
         result = 'terminal';
         this.queue.forget(key);
-        logger.warn('reconcile failed, not retrying until the object changes', { error: describe(error) });
+        logger.warn('reconcile failed, not retrying until the object changes', { error: failure.message, reason: failure.reason });
       } else {
         result = 'error';
         // Its retry is still the resync's: it may not have reached the reads a resync must make.
         if (resync) this.resyncDue.add(key);
         const delayMs = this.queue.addRateLimited(key);
-        logger.error('reconcile failed, retrying', { error: describe(error), retryInMs: delayMs });
+        logger.error('reconcile failed, retrying', { error: failure.message, reason: failure.reason, retryInMs: delayMs });
       }
     } finally {
       endTimer();
       metrics.reconcileTotal.inc({ kind, result });
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

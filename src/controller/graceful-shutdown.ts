@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/logger.js';
+import { describeKubeError } from '../kube/api-error.js';
 
 /** The parts a shutdown stops, in this order. */
 export interface ShutdownSteps {
@@ -18,7 +19,7 @@ export async function shutdownGracefully(steps: ShutdownSteps, timeoutMs: number
     try {
       await step();
     } catch (error) {
-      logger.error('shutdown step failed', { step: name, error: String(error) });
+      logger.error('shutdown step failed', { step: name, error: describeKubeError(error) });
     }
   };
   await run('controllers', () => steps.stopControllers(timeoutMs));

@@ -303,7 +303,7 @@ export class SupervisedInformer<T extends KubernetesObject> {
       try {
         handler(event, object, previous);
       } catch (error) {
-        this.options.logger.error('informer handler failed', { error: String(error) });
+        this.options.logger.error('informer handler failed', { error: describeKubeError(error) });
       }
     }
   }

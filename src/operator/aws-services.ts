@@ -31,6 +31,7 @@ export function metricsCallSink(metrics: OperatorMetrics): AwsCallSink {
   return (record) => {
     metrics.awsCallsTotal.inc({ service: record.service, operation: record.operation, outcome: awsCallOutcome(record) });
     if (record.attempts > 1) metrics.awsRetriesTotal.inc({ service: record.service, operation: record.operation }, record.attempts - 1);
+    if (record.throttledAttempts > 0) metrics.awsThrottlesTotal.inc({ service: record.service, operation: record.operation }, record.throttledAttempts);
   };
 }
 

@@ -16,6 +16,7 @@ import { systemClock, type Clock } from '../controller/clock.js';
 import { Controller } from '../controller/controller.js';
 import { shutdownGracefully } from '../controller/graceful-shutdown.js';
 import { checkLeaseNamespace, LeaderElector } from '../controller/leader-election.js';
+import { describeReconcileFailure } from './reconcile-failure.js';
 import type { Reconciler } from '../controller/reconciler.js';
 import { openWriteGate, refusingWriteGate, type WriteGate } from '../controller/write-gate.js';
 import { makeKubeApiClient, makeKubeObjectsClient, type KubeRequest } from '../kube/api-clients.js';
@@ -30,7 +31,7 @@ import { controllerOwnerKey } from '../kube/owner-keys.js';
 import { writeStatus } from '../kube/status-writer.js';
 import { startHealthServer } from '../observability/health-server.js';
 import type { Logger } from '../observability/logger.js';
-import { createMetrics, type OperatorMetrics } from '../observability/metrics.js';
+import { createMetrics, registerStateGauges, type OperatorMetrics, type StateSources } from '../observability/metrics.js';
 import { AwsServicesByRegion, metricsCallSink } from './aws-services.js';
 import { clusterNameOfWorkload, workloadsOfCluster } from './cluster/workload-cluster.js';
 import { childChangeMatters, intentDigest } from './event-filters.js';
@@ -210,7 +211,9 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     stopping: () => awsCalls.signal.aborted || mayNotWrite(),
   };
 
-  const controllerOptions = { logger, metrics, clock, concurrency: options.concurrency ?? 4, resyncPeriodMs };
+  registerStateGauges(metrics, operatorStateSources(informers, profileLane, clock));
+  // Failures are logged and counted as status words them: one line, the condition's reason.
+  const controllerOptions = { logger, metrics, clock, concurrency: options.concurrency ?? 4, resyncPeriodMs, describeFailure: describeReconcileFailure };
   const clusterController = new Controller({
     ...controllerOptions,
     kind: KIND_CLUSTER,
@@ -396,4 +399,35 @@ function wireEventHandlers(informers: ReturnType<typeof createOperatorInformers>
 export function clusterFactsDigest(cluster: FargateCluster): string {
   const { conditions: _conditions, profiles: _profiles, observedGeneration: _generation, ...facts } = cluster.status ?? {};
   return JSON.stringify({ spec: cluster.spec, facts, deleting: Boolean(cluster.metadata.deletionTimestamp) });
+}
+
+/** What the state gauges read at each scrape (metrics.ts): the caches' objects and each cluster's lane. */
+function operatorStateSources(informers: ReturnType<typeof createOperatorInformers>, lane: ProfileLane, clock: Clock): StateSources {
+  return {
+    *objects() {
+      for (const cluster of informers.clusters.list()) yield { kind: KIND_CLUSTER, conditions: cluster.status?.conditions ?? [] };
+      for (const workload of informers.workloads.list()) {
+        const perPod = Number(workload.status?.capacity?.hourlyCostUSD);
+        yield {
+          kind: KIND_WORKLOAD,
+          ...(workload.metadata.namespace ? { namespace: workload.metadata.namespace } : {}),
+          conditions: workload.status?.conditions ?? [],
+          ...(Number.isFinite(perPod) ? { hourlyCostUSD: perPod * (workload.status?.replicas ?? 0) } : {}),
+        };
+      }
+    },
+    *lanes() {
+      for (const cluster of lane.clusters()) {
+        const { inFlight, queue } = lane.snapshot(cluster);
+        const oldest = Math.min(...queue.map((waiter) => waiter.firstAskedAt));
+        yield {
+          cluster,
+          ...(inFlight ? { inFlight: { status: inFlight.status, sinceMs: inFlight.since } } : {}),
+          waiting: queue.length,
+          ...(Number.isFinite(oldest) ? { oldestWaitSinceMs: oldest } : {}),
+        };
+      }
+    },
+    now: () => clock.now(),
+  };
 }

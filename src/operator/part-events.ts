@@ -7,6 +7,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.js';
 import type { OperatorContext } from './operator-context.js';
 import type { PartEvent } from './part-report.js';
+import { describeKubeError } from '../kube/api-error.js';
 
 /** A {@link PartEvent} that records Events on `object` (its apiVersion, kind, name, namespace and uid). */
 export function partEvents(ctx: Pick<OperatorContext, 'events'>, object: KubernetesObject, logger: Logger): PartEvent {
@@ -20,7 +21,7 @@ export function partEvents(ctx: Pick<OperatorContext, 'events'>, object: Kuberne
   return (type, reason, message) => {
     logger.log(type === 'Warning' ? 'warn' : 'info', message, { event: reason });
     ctx.events.record(involved, type, reason, message).catch((error: unknown) => {
-      logger.warn('recording an event failed', { event: reason, error: error instanceof Error ? error.message : String(error) });
+      logger.warn('recording an event failed', { event: reason, error: describeKubeError(error) });
     });
   };
 }

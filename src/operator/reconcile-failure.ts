@@ -4,6 +4,7 @@
  * what failed (the AWS call or Kubernetes request, in one line) and when the retry comes.
  */
 import { classifyAwsError } from '../aws/error-classifier.js';
+import { isTerminal } from '../controller/reconciler.js';
 import type { KstatusState } from '../kube/conditions.js';
 import { formatKubeApiError, kubeApiErrorSummary } from '../kube/api-error.js';
 
@@ -21,8 +22,12 @@ function isAwsError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && ('$metadata' in error || '$fault' in error || '$operation' in error);
 }
 
-/** The failure as a condition reason and a one-line message. */
+/** The failure as a condition reason and a one-line message (a terminal error keeps its Stalled reason). */
 export function describeReconcileFailure(error: unknown): ReconcileFailure {
+  if (isTerminal(error) && error instanceof Error) {
+    const reason = (error as { reason?: unknown }).reason;
+    return { reason: typeof reason === 'string' && reason ? reason : 'Terminal', message: oneLine(error.message), source: 'other' };
+  }
   if (isAwsError(error) || (error instanceof Error && /^(TimeoutError|AbortError)$/.test(error.name))) {
     const classified = classifyAwsError(error);
     const operation = (error as { $operation?: unknown }).$operation;

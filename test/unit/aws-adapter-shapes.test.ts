@@ -73,10 +73,10 @@ describe('call recording', () => {
 
   it('AwsCallLog counts by service, operation and outcome, and since a mark', () => {
     const log = new AwsCallLog();
-    log.sink({ service: 'iam', operation: 'GetRole', outcome: 'ok', durationMs: 1, attempts: 1 });
+    log.sink({ service: 'iam', operation: 'GetRole', outcome: 'ok', durationMs: 1, attempts: 1, throttledAttempts: 0 });
     const mark = log.mark();
-    log.sink({ service: 'iam', operation: 'AttachRolePolicy', outcome: 'ok', durationMs: 1, attempts: 1 });
-    log.sink({ service: 'eks', operation: 'CreateFargateProfile', outcome: 'ResourceInUseException', durationMs: 1, attempts: 1 });
+    log.sink({ service: 'iam', operation: 'AttachRolePolicy', outcome: 'ok', durationMs: 1, attempts: 1, throttledAttempts: 0 });
+    log.sink({ service: 'eks', operation: 'CreateFargateProfile', outcome: 'ResourceInUseException', durationMs: 1, attempts: 1, throttledAttempts: 0 });
     expect(log.count({ service: 'iam' })).toBe(2);
     expect(log.count({ outcome: 'ResourceInUseException' })).toBe(1);
     expect(log.since(mark).map((c) => c.operation)).toEqual(['AttachRolePolicy', 'CreateFargateProfile']);

@@ -39,12 +39,14 @@ function harness(script: Record<string, Array<ReconcileResult | Error>>, keys: s
   });
   const count = async (result: string): Promise<number> =>
     (await metrics.reconcileTotal.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
-  return { clock, controller, calls, count, promised, resyncs };
+  const errorsByReason = async (): Promise<Record<string, number>> =>
+    Object.fromEntries((await metrics.reconcileErrorsTotal.get()).values.map((v) => [String(v.labels.reason), v.value]));
+  return { clock, controller, calls, count, errorsByReason, promised, resyncs };
 }
 
 describe('Controller', () => {
   it('retries a failing key with backoff and stops retrying after success', async () => {
-    const { clock, controller, calls, count } = harness({ 'ns/a': [new Error('boom'), new Error('boom'), {}] });
+    const { clock, controller, calls, count, errorsByReason } = harness({ 'ns/a': [new Error('boom'), new Error('boom'), {}] });
     controller.start();
     controller.enqueue('ns/a');
     await settle();
@@ -62,6 +64,7 @@ describe('Controller', () => {
     await settle();
     expect(calls).toHaveLength(3);
     expect([await count('error'), await count('success')]).toEqual([2, 1]);
+    expect(await errorsByReason()).toEqual({ Error: 2 });
     expect(controller.queue.numRequeues('ns/a')).toBe(0);
     await controller.stop(1000);
   });
@@ -90,7 +93,7 @@ describe('Controller', () => {
   });
 
   it('does not requeue a terminal error, and honours requeueAfter', async () => {
-    const { clock, controller, calls, count } = harness({ bad: [new TerminalError('invalid spec', 'InvalidSpec')], slow: [{ requeueAfterMs: 30_000 }] });
+    const { clock, controller, calls, count, errorsByReason } = harness({ bad: [new TerminalError('invalid spec', 'InvalidSpec')], slow: [{ requeueAfterMs: 30_000 }] });
     controller.start();
     controller.enqueue('bad');
     controller.enqueue('slow');
@@ -103,6 +106,8 @@ describe('Controller', () => {
     await settle();
     expect(calls).toEqual(['bad', 'slow', 'slow']);
     expect([await count('terminal'), await count('requeue')]).toEqual([1, 1]);
+    // Counted by the terminal error's reason, the one its Stalled condition shows.
+    expect(await errorsByReason()).toEqual({ InvalidSpec: 1 });
     await controller.stop(1000);
   });
 

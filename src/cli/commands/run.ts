@@ -8,6 +8,7 @@ import { normalizeBooleanFlags, resolveRunSettings, runFlagsHelp, RunSettingsErr
 import { parseCommandArgs } from '../arguments.js';
 import { CliInputError, EXIT_OK } from '../cli-error.js';
 import type { CliOutput } from '../output.js';
+import { describeKubeError } from '../../kube/api-error.js';
 
 /** Exit status when the operator stopped on its own (lost its lease, or could not start). */
 export const EXIT_RUN_FAILED = 1;
@@ -137,7 +138,7 @@ export async function runCommand(argv: string[], io: CliOutput): Promise<number>
   }
 
   async function failedToStart(error: unknown): Promise<number> {
-    logger.error('operator could not start', { error: error instanceof Error ? error.message : String(error) });
+    logger.error('operator could not start', { error: describeKubeError(error) });
     clearInterval(keepAlive);
     await flush(logger);
     // What startOperator had started before it failed (informer watches) must not hold the process.
