@@ -1,4 +1,4 @@
-// `npm run generate:crds`: writes crds/*.yaml and deploy/base/crds/*.yaml from crds/source/ and the
+// `npm run generate:crds`: writes crds/*.yaml, deploy/base/crds/*.yaml and the Helm chart's crds/ from crds/source/ and the
 // PodSpec schema of the kube-apiserver this project builds (started here on its own, a few
 // seconds; built first when missing, as for the tests).
 import { execFile } from 'node:child_process';
@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { generateCrds } from './crd-generation/generate-crds.js';
+import { generateCrds, HELM_CHART_CRD_DIR, helmChartCrd } from './crd-generation/generate-crds.js';
 import { ensureBinaries, kubernetesVersion } from './dev-env/binaries.js';
 import { startControlPlane } from './dev-env/control-plane.js';
 import { repoRoot } from './dev-env/repo-root.js';
@@ -24,7 +24,8 @@ try {
   const sources = readdirSync(sourceDir).filter((name) => name.endsWith('.yaml')).sort().map((name) => ({ name, text: readFileSync(join(sourceDir, name), 'utf8') }));
   for (const file of generateCrds(sources, document, version)) {
     for (const target of ['crds', 'deploy/base/crds']) writeFileSync(join(root, target, file.name), file.text);
-    console.log(`[crds] wrote crds/${file.name} and deploy/base/crds/${file.name}`);
+    writeFileSync(join(root, HELM_CHART_CRD_DIR, file.name), helmChartCrd(file).text);
+    console.log(`[crds] wrote crds/${file.name}, deploy/base/crds/${file.name} and ${HELM_CHART_CRD_DIR}/${file.name}`);
   }
 } finally {
   await plane.stop();

@@ -51,3 +51,19 @@ export function generateCrds(sources: readonly CrdFile[], document: OpenApiDocum
     return { name: source.name, text: generatedHeader(source.name, kubernetesVersion) + stringify(crd, { version: '1.1', lineWidth: 100, aliasDuplicateObjects: false }) };
   });
 }
+
+/** Where the Helm chart keeps its CRDs (Helm installs them first and never upgrades or deletes them). */
+export const HELM_CHART_CRD_DIR = 'deploy/helm/eks-fargate-operator/crds';
+
+/**
+ * The Helm chart's copy of a generated CRD (pure): the same, with the Argo CD sync options the
+ * kustomize base patches in (deploy/base/kustomization.yaml), since Helm does not template CRDs.
+ */
+export function helmChartCrd(file: CrdFile): CrdFile {
+  const marked = file.text.replace(
+    /^metadata:\n {2}name: .+\n/m,
+    (metadata) => `${metadata}  annotations:\n    # Argo CD never prunes or deletes them: that would delete every object of the kind and its AWS resources.\n    argocd.argoproj.io/sync-options: Prune=false,Delete=false\n`,
+  );
+  if (marked === file.text) throw new Error(`${file.name}: no metadata.name to annotate`);
+  return { name: file.name, text: marked };
+}

@@ -97,6 +97,22 @@ const PROMTOOL: GoComponent = {
   outputs: ['promtool'],
 };
 
+/** Helm, for the tests of the chart in deploy/helm (lint, template, install). */
+const HELM: GoComponent = {
+  name: 'helm',
+  moduleDir: 'scripts/dev-env/helm',
+  versionModule: 'helm.sh/helm/v3',
+  packages: ['helm.sh/helm/v3/cmd/helm'],
+  outputs: ['helm'],
+  // What Helm's release build stamps: its version, and the Kubernetes version `helm template` and
+  // `helm lint` assume without a cluster (the client-go it is built with, v0.36: Kubernetes 1.36).
+  versionStamps: (version) => [
+    `-X 'helm.sh/helm/v3/internal/version.version=${version}'`,
+    `-X 'helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1'`,
+    `-X 'helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=36'`,
+  ],
+};
+
 type Log = (line: string) => void;
 
 /** Root of the binary cache: outside the repository, shared by every clone on the machine. */
@@ -219,4 +235,9 @@ export async function ensureBinaries(log: Log = (line) => console.log(`[binaries
 /** promtool built from its pinned Go module (scripts/dev-env/promtool), building it when missing; returns its path. */
 export async function ensurePromtool(log: Log = (line) => console.log(`[binaries] ${line}`)): Promise<string> {
   return join(await ensureComponent(PROMTOOL, repoRoot(), log), 'promtool');
+}
+
+/** Helm built from its pinned Go module (scripts/dev-env/helm), building it when missing; returns its path. */
+export async function ensureHelm(log: Log = (line) => console.log(`[binaries] ${line}`)): Promise<string> {
+  return join(await ensureComponent(HELM, repoRoot(), log), 'helm');
 }

@@ -1,12 +1,12 @@
 /**
- * crds/*.yaml and deploy/base/crds/*.yaml are generated (npm run generate:crds), never hand
+ * crds/*.yaml, deploy/base/crds/*.yaml and the Helm chart's crds/ are generated (npm run generate:crds), never hand
  * copies: regenerating them from crds/source/ and the PodSpec schema of this environment's
  * kube-apiserver gives the committed files byte for byte, and `kubectl explain` describes the
  * pod fields the template now carries.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateCrds } from '../../scripts/crd-generation/generate-crds.js';
+import { generateCrds, HELM_CHART_CRD_DIR, helmChartCrd } from '../../scripts/crd-generation/generate-crds.js';
 import { kubernetesVersion } from '../../scripts/dev-env/binaries.js';
 import { kubectl } from '../../scripts/dev-env/kubectl.js';
 import { repoRoot } from '../../scripts/dev-env/repo-root.js';
@@ -27,6 +27,7 @@ describe('generated CRDs', () => {
         // A difference here: run `npm run generate:crds` after changing crds/source/.
         expect([`${dir}/${file.name}`, readFileSync(join(root, dir, file.name), 'utf8')]).toEqual([`${dir}/${file.name}`, file.text]);
       }
+      expect([`${HELM_CHART_CRD_DIR}/${file.name}`, readFileSync(join(root, HELM_CHART_CRD_DIR, file.name), 'utf8')]).toEqual([`${HELM_CHART_CRD_DIR}/${file.name}`, helmChartCrd(file).text]);
     }
   });
 

@@ -27,10 +27,13 @@ export async function applyOperatorRbac(environment: TestEnvironment): Promise<v
   await kubectl(environment, ['apply', '--server-side', '--force-conflicts', ...files.flatMap((file) => ['-f', join(repoRoot(), file)])]);
 }
 
-/** A kubeconfig (in a new folder under the environment's temp folder) that authenticates as the ServiceAccount. */
-export async function serviceAccountKubeconfig(environment: TestEnvironment, core: CoreV1Api, folderPrefix: string): Promise<string> {
+/**
+ * A kubeconfig (in a new folder under the environment's temp folder) that authenticates as the
+ * ServiceAccount: deploy/base's, or `account` (one a Helm release made).
+ */
+export async function serviceAccountKubeconfig(environment: TestEnvironment, core: CoreV1Api, folderPrefix: string, account = { namespace: OPERATOR_NAMESPACE, name: OPERATOR_SA }): Promise<string> {
   const admin = JSON.parse(readFileSync(environment.kubeconfigPath, 'utf8')) as { clusters: { cluster: Record<string, string> }[] };
-  const token = await core.createNamespacedServiceAccountToken({ name: OPERATOR_SA, namespace: OPERATOR_NAMESPACE, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const token = await core.createNamespacedServiceAccountToken({ name: account.name, namespace: account.namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
   const name = 'operator-service-account';
   const path = join(mkdtempSync(join(environment.tempDir, folderPrefix)), 'kubeconfig');
   writeFileSync(path, JSON.stringify({
