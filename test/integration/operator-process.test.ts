@@ -275,9 +275,9 @@ describe('kill -9 while converging 20 workloads, then restart', () => {
 describe('the leader-election flags as a user types them', () => {
   const missing = `no-such-namespace-${suffix}`;
 
-  test.each([['--leader-elect=true'], ['--leader-elect', 'true']])(
-    'run %j without the Lease namespace exits 2 with one line naming the flags that fix it',
-    async (...spelling) => {
+  test.each([{ spelling: ['--leader-elect=true'] }, { spelling: ['--leader-elect', 'true'] }])(
+    'run $spelling without the Lease namespace exits 2 with one line naming the flags that fix it',
+    async ({ spelling }) => {
       const result = await promisify(execFile)(process.execPath, [OPERATOR_BIN, 'run', `--kubeconfig=${environment.kubeconfigPath}`, `--region=${environment.region}`, '--health-port=0', ...spelling, `--leader-election-namespace=${missing}`], {
         env: { ...process.env, ...environment.env },
         timeout: 60_000,
