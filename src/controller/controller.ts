@@ -144,7 +144,7 @@ export class Controller {
       }
       logger.debug('reconciled', { requeueAfterMs: outcome.requeueAfterMs });
     } catch (error) {
-      const failure = (this.options.describeFailure ?? describeFailureLine)(error);
+      const failure = describeSafely(this.options.describeFailure, error);
       metrics.reconcileErrorsTotal.inc({ kind, reason: failure.reason });
       if (isTerminal(error)) {
         result = 'terminal';
@@ -161,5 +161,14 @@ export class Controller {
       endTimer();
       metrics.reconcileTotal.inc({ kind, result });
     }
+  }
+}
+
+/** The failure as `describe` words it, or as the default does if `describe` itself fails: a worker never dies of it. */
+function describeSafely(describe: ControllerOptions['describeFailure'], error: unknown): ReconcileFailureLine {
+  try {
+    return (describe ?? describeFailureLine)(error);
+  } catch {
+    return describeFailureLine(error);
   }
 }

@@ -1,4 +1,4 @@
-import { V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+import { V1MicroTime, type CoordinationV1Api, type CoreV1Api, type V1Lease } from '@kubernetes/client-node';
 import { describeKubeError, isConflict, isNotFound } from '../kube/api-error.js';
 import type { Logger } from '../observability/logger.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
@@ -61,22 +61,26 @@ export class LeaseNamespaceMissingError extends Error {
 
 /**
  * Throws {@link LeaseNamespaceMissingError} when the Lease's namespace does not exist. A Lease
- * that can be read proves the namespace; a missing one is told apart from a missing namespace by
- * a dry-run create (nothing is stored), which only a missing namespace answers with 404. Any other
- * failure is left to the elector, which reports it on every try.
+ * that can be read proves the namespace. Otherwise the namespace itself is asked, with a dry-run
+ * create (nothing is stored): 409 means it exists, success that it does not. Not the Lease: in a
+ * cluster the operator's Role exists only in its own namespace, so for any other one RBAC answers
+ * 403 before the namespace could answer 404; the ClusterRole may create namespaces (Fargate
+ * logging's aws-observability). Any other answer is left to the elector, which reports it.
  */
-export async function checkLeaseNamespace(api: CoordinationV1Api, namespace: string, name: string): Promise<void> {
+export async function checkLeaseNamespace(leases: CoordinationV1Api, namespaces: CoreV1Api, namespace: string, name: string): Promise<void> {
   try {
-    await api.readNamespacedLease({ name, namespace });
+    await leases.readNamespacedLease({ name, namespace });
     return;
-  } catch (error) {
-    if (!isNotFound(error)) return;
+  } catch {
+    // Missing, or not readable from here: the namespace itself says.
   }
   try {
-    await api.createNamespacedLease({ namespace, dryRun: 'All', body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: {} } });
-  } catch (error) {
-    if (isNotFound(error)) throw new LeaseNamespaceMissingError(namespace);
+    await namespaces.createNamespace({ dryRun: 'All', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } } });
+  } catch {
+    // 409 AlreadyExists: it exists. Anything else (403, a webhook): not ours to decide.
+    return;
   }
+  throw new LeaseNamespaceMissingError(namespace);
 }
 
 /**

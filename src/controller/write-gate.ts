@@ -41,32 +41,55 @@ type ConnectingAgent = Omit<HttpAgent, 'createConnection'> & {
  * bytes are written when it gets its socket, so a process paused while connecting does not send
  * a write when it resumes past its deadline. `checkFor` is asked when the connection is made, and
  * gives undefined for a request that is not gated. A refused connection is closed and its request
- * fails with the refusal.
+ * fails with the refusal. `onChecked` is told of each socket that passed. Agents that hand their
+ * socket over through the callback (HTTP proxy agents, after the CONNECT) are checked when they do.
  */
-export function checkNewConnections(agent: HttpAgent, checkFor: () => (() => void) | undefined): void {
+export function checkNewConnections(agent: HttpAgent, checkFor: () => (() => void) | undefined, onChecked?: (socket: Socket) => void): void {
   const connecting = agent as unknown as ConnectingAgent;
   const connect = connecting.createConnection.bind(agent);
   connecting.createConnection = (options, onCreate) => {
     const check = checkFor();
     if (!check) return connect(options, onCreate);
-    const socket = connect(options, () => {}) as Socket;
     let settled = false;
-    const settle = (error: Error | null): void => {
+    const settle = (socket: Socket, error: Error | null): void => {
       if (settled) return;
       settled = true;
-      socket.off('error', settle);
-      if (!error) return onCreate(null, socket);
+      if (!error) {
+        onChecked?.(socket);
+        return onCreate(null, socket);
+      }
       socket.destroy();
       onCreate(error);
     };
-    socket.once('error', settle);
-    socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', () => {
+    const checked = (socket: Socket): void => {
       try {
         check();
-        settle(null);
+        settle(socket, null);
       } catch (error) {
-        settle(error as Error);
+        settle(socket, error as Error);
       }
+    };
+    // Read only in a later tick, once assigned, even when the agent calls back synchronously.
+    const returned = connect(options, (error?: Error | null, delivered?: Socket) => {
+      // A plain agent returns its socket and calls this as a connect listener: handled below.
+      // A callback agent delivers the socket here, later, once its tunnel is up.
+      process.nextTick(() => {
+        if (returned || settled) return;
+        if (error || !delivered) {
+          settled = true;
+          onCreate(error ?? new Error('the agent gave no socket'));
+          return;
+        }
+        checked(delivered);
+      });
+    }) as Socket | undefined;
+    if (!returned) return undefined;
+    const socket = returned;
+    const failed = (error: Error): void => settle(socket, error);
+    socket.once('error', failed);
+    socket.once(socket instanceof TLSSocket ? 'secureConnect' : 'connect', () => {
+      socket.off('error', failed);
+      checked(socket);
     });
     return undefined;
   };
@@ -79,17 +102,20 @@ type RequestAddingAgent = HttpAgent & { addRequest(request: ClientRequest, optio
  * Makes every request through `agent` for which `checkFor` gives a check pass it again where the
  * request meets its socket, the last moment before its bytes are written: a process paused
  * between the write gate's first check and the wire (a GC pause, a starved CPU, SIGSTOP) sends
- * nothing stale when it resumes. A kept-alive socket is checked when it is handed to the request
- * ('socket' is emitted right before the request is flushed to it; the body follows in the same
- * tick queue); a new connection once it is up (checkNewConnections); a socket still connecting,
- * before its pending write. A refusal destroys the request with the refusal, so nothing is sent.
+ * nothing stale when it resumes. A new connection is checked once it is up (checkNewConnections);
+ * any other socket when it is handed to the request ('socket' is emitted right before the request
+ * is flushed to it; the body follows in the same tick queue): a kept-alive one, one freed for a
+ * queued request, one a proxy agent made; a socket still connecting, before its pending write. A
+ * refusal destroys the request with the refusal, so nothing is sent.
  */
 export function checkEachRequest(agent: HttpAgent, checkFor: (request: ClientRequest, options: { headers?: object }) => (() => void) | undefined): void {
   const adding = agent as unknown as RequestAddingAgent;
   const addRequest = adding.addRequest.bind(agent);
   // The check of the request being added: a new connection made for it is made within addRequest.
   let checkOfRequestBeingAdded: (() => void) | undefined;
-  checkNewConnections(agent, () => checkOfRequestBeingAdded);
+  // Sockets checked once up, just before their request gets them: not asked again for that request.
+  const checkedOnConnect = new WeakSet<Socket>();
+  checkNewConnections(agent, () => checkOfRequestBeingAdded, (socket) => checkedOnConnect.add(socket));
   adding.addRequest = (request, options) => {
     const check = checkFor(request, options);
     if (check) {
@@ -101,8 +127,11 @@ export function checkEachRequest(agent: HttpAgent, checkFor: (request: ClientReq
             request.destroy(error as Error);
           }
         };
+        // Every other way a request gets a socket is checked here: a kept-alive socket taken at
+        // once or freed for a queued request, and a socket a proxy agent made asynchronously.
         if (socket.connecting) socket.prependOnceListener('connect', verify);
-        else if (request.reusedSocket) verify();
+        else if (checkedOnConnect.has(socket)) checkedOnConnect.delete(socket);
+        else verify();
       });
     }
     checkOfRequestBeingAdded = check;

@@ -120,6 +120,9 @@ const DEFAULT_RESYNC_PERIOD_MS = 600_000;
  */
 const SHARED_PROFILE_TTL_MS = 10_000;
 
+/** How long `run` waits at start for the check that the Lease's namespace exists. */
+const LEASE_NAMESPACE_CHECK_TIMEOUT_MS = 15_000;
+
 /** Starts the operator: informers synced, health server listening, controllers running when leading. */
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
   const { logger } = options;
@@ -134,8 +137,18 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   // connection of its own per call, too: a kept-alive socket to an API server that went away
   // could hold a renewal past the renew deadline.
   const leaseApi = election === false ? undefined : makeKubeApiClient(kubeConfig, CoordinationV1Api, { userAgent, keepAlive: false });
-  // Before anything starts: without its namespace no replica could ever lead.
-  if (election !== false && leaseApi) await checkLeaseNamespace(leaseApi, election.namespace, election.name);
+  // Before anything starts: without its namespace no replica could ever lead. Ungated clients (a
+  // dry run writes nothing); an API server that does not answer leaves it to the elector.
+  if (election !== false && leaseApi) {
+    const namespaces = makeKubeApiClient(kubeConfig, CoreV1Api, { userAgent, keepAlive: false });
+    let timer: NodeJS.Timeout | undefined;
+    const unanswered = new Promise<void>((resolve) => (timer = setTimeout(resolve, LEASE_NAMESPACE_CHECK_TIMEOUT_MS)));
+    try {
+      await Promise.race([checkLeaseNamespace(leaseApi, namespaces, election.namespace, election.name), unanswered]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   let elector: LeaderElector | undefined;
   // Every AWS and Kubernetes write of the controllers passes this check right before it is sent:
   // with leader election, only a leader within its renew deadline (local clock) writes.

@@ -161,8 +161,10 @@ test('the values that are not the base\'s change what they say: one replica with
   expect(objects.filter((object) => object.kind === 'Role')).toEqual([]);
   const monitor = objects.find((object) => object.kind === 'ServiceMonitor')!;
   expect(monitor.metadata).toMatchObject({ name: 'ops-eks-fargate-operator', namespace: 'ops', labels: { release: 'prometheus' } });
-  const deployment = objects.find((object) => object.kind === 'Deployment') as Manifest & { spec: { replicas: number; template: { spec: { containers: { args: string[] }[] } } } };
+  const deployment = objects.find((object) => object.kind === 'Deployment') as Manifest & { spec: { replicas: number; strategy: object; template: { spec: { containers: { args: string[] }[] } } } };
   expect(deployment.spec.replicas).toBe(1);
+  // Without a Lease a rolling update would run the old and the new pod, both writing, at once.
+  expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
   expect(deployment.spec.template.spec.containers[0]!.args).toEqual(['--leader-elect=false', '--health-port=8081', '--metrics-port=8080', '--log-level=debug', '--concurrency=8']);
 }, 60_000);
 

@@ -8,6 +8,7 @@
  */
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient, ListOpenIDConnectProvidersCommand } from '@aws-sdk/client-iam';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { TAG_CLUSTER, TAG_NAMESPACE } from '../../src/api/constants.js';
+import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import { startAwsTestStack, type AwsTestStack } from '../support/aws-test-stack.js';
 import { kubectl, KubectlError } from '../../scripts/dev-env/kubectl.js';
 import { freePort, LOOPBACK } from '../../scripts/dev-env/ports.js';
@@ -25,6 +27,7 @@ import { whyProviderRemains } from '../support/iam-trust.js';
 import { readTestEnvironment } from '../support/test-env.js';
 import { clusterProfiles, fleetManifests, ownedRoles as ownedRolesOf, readyWorkloadCount } from '../support/workload-fleet.js';
 import { OPERATOR_BIN, startOperatorProcess as startSupportProcess, type OperatorProcess } from '../support/operator-process.js';
+import { applyOperatorRbac, serviceAccountKubeconfig } from '../support/operator-service-account.js';
 
 const environment = readTestEnvironment();
 const suffix = randomBytes(3).toString('hex');
@@ -274,11 +277,18 @@ describe('kill -9 while converging 20 workloads, then restart', () => {
 
 describe('the leader-election flags as a user types them', () => {
   const missing = `no-such-namespace-${suffix}`;
+  // As the operator runs in a cluster: deploy/base's ServiceAccount, whose Role covers Leases in
+  // its own namespace only (RBAC answers 403 for the missing one, not 404).
+  let operatorKubeconfig: string;
+  beforeAll(async () => {
+    await applyOperatorRbac(environment);
+    operatorKubeconfig = await serviceAccountKubeconfig(environment, loadKubeConfig({ kubeconfig: environment.kubeconfigPath }).makeApiClient(CoreV1Api), 'operator-process-');
+  });
 
   test.each([{ spelling: ['--leader-elect=true'] }, { spelling: ['--leader-elect', 'true'] }])(
     'run $spelling without the Lease namespace exits 2 with one line naming the flags that fix it',
     async ({ spelling }) => {
-      const result = await promisify(execFile)(process.execPath, [OPERATOR_BIN, 'run', `--kubeconfig=${environment.kubeconfigPath}`, `--region=${environment.region}`, '--health-port=0', ...spelling, `--leader-election-namespace=${missing}`], {
+      const result = await promisify(execFile)(process.execPath, [OPERATOR_BIN, 'run', `--kubeconfig=${operatorKubeconfig}`, `--region=${environment.region}`, '--health-port=0', ...spelling, `--leader-election-namespace=${missing}`], {
         env: { ...process.env, ...environment.env },
         timeout: 60_000,
       }).then(

@@ -3,7 +3,7 @@
  * the renew-deadline timer that steps down while a renew call hangs, and the synchronous write
  * refusal a paused-then-resumed process gets before any of its timers has run.
  */
-import type { CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
+import type { CoordinationV1Api, CoreV1Api, V1Lease } from '@kubernetes/client-node';
 import { ManualClock, type Clock } from '../../src/controller/clock.js';
 import { microTime } from '../../src/controller/leader-decision.js';
 import { checkLeaseNamespace, LeaderElector, LeaseNamespaceMissingError } from '../../src/controller/leader-election.js';
@@ -213,39 +213,41 @@ describe('LeaderElector', () => {
 });
 
 describe('checkLeaseNamespace', () => {
-  /** A Lease API that records calls and answers reads and creates as told. */
-  function leaseApi(read: () => unknown, create: () => unknown): { api: CoordinationV1Api; calls: string[] } {
+  /** A Lease API and a Namespace API that record calls and answer as told. */
+  function apis(read: () => unknown, createNamespace: () => unknown): { leases: CoordinationV1Api; namespaces: CoreV1Api; calls: string[] } {
     const calls: string[] = [];
-    const api = {
-      readNamespacedLease: async (param: { namespace: string }) => (calls.push(`read ${param.namespace}`), read()),
-      createNamespacedLease: async (param: { namespace: string; dryRun?: string }) => (calls.push(`create ${param.namespace} dryRun=${param.dryRun}`), create()),
-    } as unknown as CoordinationV1Api;
-    return { api, calls };
+    const leases = { readNamespacedLease: async (param: { namespace: string }) => (calls.push(`read lease in ${param.namespace}`), read()) } as unknown as CoordinationV1Api;
+    const namespaces = {
+      createNamespace: async (param: { dryRun?: string; body: { metadata: { name: string } } }) => (calls.push(`create namespace ${param.body.metadata.name} dryRun=${param.dryRun}`), createNamespace()),
+    } as unknown as CoreV1Api;
+    return { leases, namespaces, calls };
   }
-  const missing = (): never => {
-    throw apiError(404, 'NotFound', 'not found');
+  const answer = (code: number, reason: string) => (): never => {
+    throw apiError(code, reason, reason);
   };
 
   it('accepts a namespace whose Lease can be read, with one read', async () => {
-    const { api, calls } = leaseApi(() => ({}), missing);
-    await checkLeaseNamespace(api, 'ops', 'lease');
-    expect(calls).toEqual(['read ops']);
+    const { leases, namespaces, calls } = apis(() => ({}), answer(500, 'InternalError'));
+    await checkLeaseNamespace(leases, namespaces, 'ops', 'lease');
+    expect(calls).toEqual(['read lease in ops']);
   });
 
-  it('tells a missing Lease (a dry-run create passes) from a missing namespace (it is refused with 404)', async () => {
-    const present = leaseApi(missing, () => ({}));
-    await checkLeaseNamespace(present.api, 'ops', 'lease');
-    expect(present.calls).toEqual(['read ops', 'create ops dryRun=All']);
-    const absent = leaseApi(missing, missing);
-    await expect(checkLeaseNamespace(absent.api, 'gone', 'lease')).rejects.toEqual(new LeaseNamespaceMissingError('gone'));
-    await expect(checkLeaseNamespace(absent.api, 'gone', 'lease')).rejects.toThrow('the leader-election namespace "gone" does not exist');
+  it('asks the namespace itself when the Lease cannot be read (missing, or forbidden as in a cluster): a dry-run create', async () => {
+    for (const lease of [answer(404, 'NotFound'), answer(403, 'Forbidden')]) {
+      const exists = apis(lease, answer(409, 'AlreadyExists'));
+      await checkLeaseNamespace(exists.leases, exists.namespaces, 'ops', 'lease');
+      expect(exists.calls).toEqual(['read lease in ops', 'create namespace ops dryRun=All']);
+      const missing = apis(lease, () => ({}));
+      await expect(checkLeaseNamespace(missing.leases, missing.namespaces, 'gone', 'lease')).rejects.toEqual(new LeaseNamespaceMissingError('gone'));
+    }
+    const missing = apis(answer(403, 'Forbidden'), () => ({}));
+    await expect(checkLeaseNamespace(missing.leases, missing.namespaces, 'gone', 'lease')).rejects.toThrow('the leader-election namespace "gone" does not exist');
   });
 
-  it('leaves any other failure to the elector, which reports it on every try', async () => {
-    const forbidden = (): never => {
-      throw apiError(403, 'Forbidden', 'leases is forbidden');
-    };
-    await expect(checkLeaseNamespace(leaseApi(forbidden, missing).api, 'ops', 'lease')).resolves.toBeUndefined();
-    await expect(checkLeaseNamespace(leaseApi(missing, forbidden).api, 'ops', 'lease')).resolves.toBeUndefined();
+  it('leaves any other answer of the namespace to the elector, which reports it on every try', async () => {
+    for (const refusal of [answer(403, 'Forbidden'), answer(500, 'InternalError')]) {
+      const { leases, namespaces } = apis(answer(404, 'NotFound'), refusal);
+      await expect(checkLeaseNamespace(leases, namespaces, 'ops', 'lease')).resolves.toBeUndefined();
+    }
   });
 });

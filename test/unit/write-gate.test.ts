@@ -4,15 +4,15 @@
  * an AWS retry is asked again, and every Kubernetes request carries the process's User-Agent.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { Agent as HttpsAgent, createServer as createHttpsServer, request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateFargateProfileCommand, DescribeClusterCommand } from '@aws-sdk/client-eks';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { createAwsClients } from '../../src/aws/clients.js';
-import { checkNewConnections, refusingWriteGate, WriteRefusedError, type WriteGate } from '../../src/controller/write-gate.js';
+import { checkEachRequest, checkNewConnections, refusingWriteGate, WriteRefusedError, type WriteGate } from '../../src/controller/write-gate.js';
 import { isKubeWriteMethod, makeKubeApiClient, makeKubeObjectsClient } from '../../src/kube/api-clients.js';
 import { createClusterPki } from '../../scripts/dev-env/pki.js';
 
@@ -230,5 +230,62 @@ describe('checkEachRequest (the Kubernetes write clients, kept-alive connections
       expect(asked).toEqual(['POST /api/v1/namespaces', 'POST /api/v1/namespaces', 'POST /api/v1/namespaces', 'POST /api/v1/namespaces']);
       expect({ connections: connections(), received }).toEqual({ connections: 1, received: ['POST /api/v1/namespaces'] });
     });
+  });
+});
+
+describe('checkEachRequest (every way a request gets a socket)', () => {
+  /** A POST through `agent`; resolves with its status, or rejects with the request's error. */
+  function post(url: string, agent: HttpAgent): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(url, { method: 'POST', agent }, (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      });
+      request.on('error', reject);
+      request.end('{}');
+    });
+  }
+
+  it('asks again for a queued request handed a socket another request freed', async () => {
+    const { server, url, received } = await startServer(() => 200);
+    servers.push(server);
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    const asked: number[] = [];
+    // The first request is asked once its connection is up; the second on the kept-alive socket;
+    // the third waits for that socket (one at most) and is asked when the second frees it.
+    checkEachRequest(agent, () => () => {
+      asked.push(asked.length + 1);
+      if (asked.length > 2) throw new WriteRefusedError('POST /', 'the lease was lost');
+    });
+    expect(await post(`${url}/warm`, agent)).toBe(200);
+    const results = await Promise.allSettled([post(`${url}/reused`, agent), post(`${url}/queued`, agent)]);
+    agent.destroy();
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected']);
+    expect(asked).toEqual([1, 2, 3]);
+    expect(received.map((r) => r.url)).toEqual(['/warm', '/reused']);
+  });
+
+  it('checks a socket an agent hands over through its callback (a proxy agent), and does not break it', async () => {
+    const { server, url, received } = await startServer(() => 200);
+    servers.push(server);
+    /** Like an HTTP proxy agent: the socket comes through the callback once the tunnel is up. */
+    class CallbackAgent extends HttpAgent {
+      override createConnection(options: { port?: number | string | null; host?: string | null }, onCreate?: (error: Error | null, socket: Socket) => void): undefined {
+        const socket = netConnect(Number(options.port), options.host ?? '127.0.0.1');
+        socket.once('connect', () => onCreate?.(null, socket));
+        socket.once('error', (error) => onCreate?.(error, socket));
+        return undefined;
+      }
+    }
+    let refuse = true;
+    const agent = new CallbackAgent();
+    checkEachRequest(agent, () => () => {
+      if (refuse) throw new WriteRefusedError('POST /', 'the lease was lost');
+    });
+    await expect(post(`${url}/refused`, agent)).rejects.toThrow('refused to send POST /: the lease was lost');
+    refuse = false;
+    expect(await post(`${url}/allowed`, agent)).toBe(200);
+    agent.destroy();
+    expect(received.map((r) => r.url)).toEqual(['/allowed']);
   });
 });

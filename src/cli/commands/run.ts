@@ -108,6 +108,8 @@ export async function runCommand(argv: string[], io: CliOutput): Promise<number>
       // A setting to fix, not a fault to retry: one line, exit 2, like any bad flag.
       clearInterval(keepAlive);
       await flush(logger);
+      // Nothing was started, but a library's socket must not hold the process.
+      setTimeout(() => process.exit(2), 2000).unref();
       throw new CliInputError(
         `run: ${error.message}: create it, name another with --leader-election-namespace=NS, or run a single replica with --leader-elect=false`,
       );
