@@ -3,9 +3,14 @@
 # The operator's image. Three stages:
 #   build            compiles src/ into dist/ with the dev dependencies (TypeScript)
 #   production-deps  installs only the production dependencies from the lock file
-#   runtime          distroless Node 20: the two results, bin/, crds/ and package.json, nothing else
+#   runtime          distroless Node 22: the two results, bin/, crds/ and package.json, nothing else
 #
-# Runtime base: gcr.io/distroless/nodejs20-debian12 rather than node:20-alpine, because
+# Node 22, the maintained LTS line: Node 20 reached end of life in April 2026, and the AWS SDK for
+# JavaScript v3 needs Node 22 for its releases from January 2027. The build stages use the same
+# major as the runtime, so that what npm installs there is what runs here (package.json's engines
+# and the README's Requirements name the same version).
+#
+# Runtime base: gcr.io/distroless/nodejs22-debian12 rather than node:22-alpine, because
 #   - it is the same Debian 12 (glibc) as the build stages, so whatever npm installs there runs
 #     unchanged (alpine is musl: a native addon built on bookworm would not load);
 #   - it has no shell, no package manager and no npm: nothing to exec into or to patch at runtime,
@@ -18,10 +23,11 @@
 #
 # Build:  docker build --build-arg VERSION=$(node -p "require('./package.json').version") -t eks-fargate-operator .
 # test/integration/container-runtime.test.ts reproduces the production-deps and runtime stages
-# without Docker (same npm command, same COPY lines, same ENTRYPOINT, as uid 65532 on a read-only tree).
+# without Docker (same npm command, same COPY lines, same ENTRYPOINT, as uid 65532 on a read-only tree),
+# on the Node.js release NODE_RUNTIME_IMAGE names, fetched from the npm registry.
 
-ARG NODE_BUILD_IMAGE=node:20-bookworm-slim
-ARG NODE_RUNTIME_IMAGE=gcr.io/distroless/nodejs20-debian12:nonroot
+ARG NODE_BUILD_IMAGE=node:22-bookworm-slim
+ARG NODE_RUNTIME_IMAGE=gcr.io/distroless/nodejs22-debian12:nonroot
 
 FROM ${NODE_BUILD_IMAGE} AS build
 WORKDIR /src

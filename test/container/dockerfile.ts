@@ -52,6 +52,27 @@ export function parseDockerfile(text: string): Stage[] {
   return stages;
 }
 
+/** The ARGs declared before the first FROM (the ones FROM lines may use), with their defaults. */
+export function globalArgsOf(text: string): Record<string, string> {
+  const args: Record<string, string> = {};
+  for (const line of text.split('\n').map((raw) => raw.trim())) {
+    if (/^FROM\s/i.test(line)) break;
+    const match = /^ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?$/i.exec(line);
+    if (match) args[match[1]!] = match[2] ?? '';
+  }
+  return args;
+}
+
+/**
+ * The Node.js major version a Node image ships, from its name: `node:22-bookworm-slim` and
+ * `gcr.io/distroless/nodejs22-debian12:nonroot` give 22. Throws for a name that does not say.
+ */
+export function nodeMajorOfImage(image: string): number {
+  const match = /^(?:docker\.io\/(?:library\/)?)?node:(\d+)(?:[.-]|$)/.exec(image) ?? /^gcr\.io\/distroless\/nodejs(\d+)-/.exec(image);
+  if (!match) throw new Error(`cannot tell the Node.js major version of the image ${image}`);
+  return Number(match[1]);
+}
+
 /** The stage named `name`; throws naming the stages there are. */
 export function stageNamed(stages: readonly Stage[], name: string): Stage {
   const stage = stages.find((candidate) => candidate.name === name);

@@ -6,21 +6,23 @@
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { basename, isAbsolute, join, relative } from 'node:path';
+import { basename, delimiter, dirname, isAbsolute, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { argsOf, copiesOf, entrypointOf, envOf, stageNamed, workdirOf, type CopyInstruction, type Stage } from './dockerfile.js';
 
 const run = promisify(execFile);
 
-/** Where the distroless Node image keeps node; replaced by the node running the tests. */
+/** Where the distroless Node image keeps node; replaced by the node given to buildRuntimeTree. */
 export const IMAGE_NODE = '/nodejs/bin/node';
 
 /** The rebuilt runtime stage. */
 export interface RuntimeTree {
   /** The runtime stage's WORKDIR, as a folder here. */
   appDir: string;
-  /** The ENTRYPOINT with image paths mapped to this folder and node to this node. */
+  /** The ENTRYPOINT with image paths mapped to this folder and the image's node to `node`. */
   entrypoint: string[];
+  /** The image's node: a read-only copy of the node given, at IMAGE_NODE under the work folder. */
+  node: string;
   /** The runtime stage's ENV. */
   env: Record<string, string>;
   /** The numeric `uid:gid` of USER. */
@@ -67,9 +69,11 @@ export function makeReadOnly(dir: string): void {
 
 /**
  * Rebuilds the runtime stage of `stages` under `workDir` (an empty folder), from the repository at
- * `repoDir`. Needs the npm registry (production install) and takes a minute on a cold npm cache.
+ * `repoDir`. `node` stands for the image's node (default: the node running this): it compiles,
+ * runs npm for the production install and replaces the ENTRYPOINT's node. Needs the npm registry
+ * (production install) and takes a minute on a cold npm cache.
  */
-export async function buildRuntimeTree(stages: Stage[], repoDir: string, workDir: string): Promise<RuntimeTree> {
+export async function buildRuntimeTree(stages: Stage[], repoDir: string, workDir: string, node: string = process.execPath): Promise<RuntimeTree> {
   const build = stageNamed(stages, STAGES.build);
   const deps = stageNamed(stages, STAGES.productionDeps);
   const runtime = stageNamed(stages, STAGES.runtime);
@@ -78,13 +82,15 @@ export async function buildRuntimeTree(stages: Stage[], repoDir: string, workDir
 
   // build: `npm run build` is tsc -p tsconfig.build.json; same compiler, same config, output here.
   if (!argsOf(build, 'RUN').includes('npm run build')) throw new Error('the build stage no longer runs `npm run build`: update this rebuild');
-  await run(process.execPath, [join(repoDir, 'node_modules/typescript/bin/tsc'), '-p', join(repoDir, 'tsconfig.build.json'), '--outDir', join(dirs[build.name]!, 'dist')]);
+  await run(node, [join(repoDir, 'node_modules/typescript/bin/tsc'), '-p', join(repoDir, 'tsconfig.build.json'), '--outDir', join(dirs[build.name]!, 'dist')]);
 
   // production-deps: its COPY lines from the context, then its one npm command, verbatim.
   carryOutCopies(deps, dirs[deps.name]!, (_copy, source) => join(repoDir, source));
   const installCommand = argsOf(deps, 'RUN').find((command) => command.startsWith('npm ci'));
   if (!installCommand) throw new Error('the production-deps stage runs no `npm ci`');
-  await run('sh', ['-c', installCommand], { cwd: dirs[deps.name], maxBuffer: 16 * 1024 * 1024 });
+  // `node` first on PATH: npm (a `#!/usr/bin/env node` script) then runs on it, as in the build image.
+  const env = { ...process.env, PATH: [dirname(node), process.env['PATH'] ?? ''].join(delimiter) };
+  await run('sh', ['-c', installCommand], { cwd: dirs[deps.name], env, maxBuffer: 16 * 1024 * 1024 });
 
   // runtime: every COPY in order, from the context or from a stage's folder.
   const appDir = dirs[runtime.name]!;
@@ -94,10 +100,18 @@ export async function buildRuntimeTree(stages: Stage[], repoDir: string, workDir
     return localPath(fromStage, dirs[fromStage.name]!, source);
   });
   makeReadOnly(appDir);
+  // A copy where the image keeps node, readable by any user as there: the node given may sit in a
+  // home folder the image's user cannot enter.
+  const imageNodeRoot = join(workDir, 'image-node');
+  const imageNode = join(imageNodeRoot, IMAGE_NODE);
+  mkdirSync(dirname(imageNode), { recursive: true });
+  cpSync(node, imageNode);
+  chmodSync(imageNode, 0o555);
+  makeReadOnly(imageNodeRoot);
   chmodSync(workDir, 0o755);
 
   const [uid, gid] = (argsOf(runtime, 'USER').at(-1) ?? '').split(':').map(Number);
   if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error('the runtime stage has no numeric USER uid:gid');
-  const entrypoint = entrypointOf(runtime).map((part) => (part === IMAGE_NODE ? process.execPath : part.startsWith('/') ? localPath(runtime, appDir, part) : part));
-  return { appDir, entrypoint, env: envOf(runtime), user: { uid: uid!, gid: gid! }, installCommand };
+  const entrypoint = entrypointOf(runtime).map((part) => (part === IMAGE_NODE ? imageNode : part.startsWith('/') ? localPath(runtime, appDir, part) : part));
+  return { appDir, entrypoint, node: imageNode, env: envOf(runtime), user: { uid: uid!, gid: gid! }, installCommand };
 }

@@ -1,16 +1,18 @@
 // The image, as far as it can be tested without a Docker engine: hadolint on the Dockerfile, and
 // its runtime stage rebuilt as a folder (same npm command, same COPY lines, same ENTRYPOINT, made
-// read-only) started as uid 65532 with only the image's environment: --help, then `run` with the
-// Deployment's flags against the real API server, answering /healthz, /readyz and /metrics and
-// stopping with 0 on SIGTERM.
+// read-only) started as uid 65532 with only the image's environment, on the Node.js release of the
+// line NODE_RUNTIME_IMAGE names (fetched from the npm registry, whatever node runs the tests):
+// --help, then `run` with the Deployment's flags against the real API server, answering /healthz,
+// /readyz and /metrics and stopping with 0 on SIGTERM.
 import { execFile, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { argsOf, parseDockerfile, stageNamed } from '../container/dockerfile.js';
+import { argsOf, globalArgsOf, nodeMajorOfImage, parseDockerfile, stageNamed } from '../container/dockerfile.js';
 import { buildRuntimeTree, STAGES, type RuntimeTree } from '../container/runtime-tree.js';
+import { ensureNodeRelease, pinnedNodeRelease } from '../../scripts/dev-env/node-runtime.js';
 import { freePorts } from '../../scripts/dev-env/ports.js';
 import { repoRoot } from '../../scripts/dev-env/repo-root.js';
 import { readTestEnvironment } from '../support/test-env.js';
@@ -18,8 +20,13 @@ import { readTestEnvironment } from '../support/test-env.js';
 const runFile = promisify(execFile);
 const root = repoRoot();
 const environment = readTestEnvironment();
-const stages = parseDockerfile(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+const stages = parseDockerfile(dockerfile);
 const runtime = stageNamed(stages, STAGES.runtime);
+const imageArgs = globalArgsOf(dockerfile);
+// The Node.js line the image runs on, read from the Dockerfile so that the two cannot drift apart.
+const nodeMajor = nodeMajorOfImage(imageArgs['NODE_RUNTIME_IMAGE'] ?? '');
+const nodeRelease = pinnedNodeRelease(nodeMajor);
 
 let tree: RuntimeTree;
 let workDir: string;
@@ -48,7 +55,7 @@ async function runAsImageUser(args: string[], env = imageEnv()): Promise<{ code:
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'container-runtime-'));
-  tree = await buildRuntimeTree(stages, root, workDir);
+  tree = await buildRuntimeTree(stages, root, workDir, await ensureNodeRelease(nodeMajor));
 }, 600_000);
 
 afterAll(async () => {
@@ -63,9 +70,30 @@ test('hadolint finds nothing to report in the Dockerfile', async () => {
   expect(`${stdout}${stderr}`.trim()).toBe('');
 }, 320_000);
 
-test('the runtime stage is distroless Node 20 as a numeric non-root user, with HOME on /tmp, entrypoint `run` and the OCI labels', () => {
-  const text = readFileSync(join(root, 'Dockerfile'), 'utf8');
-  expect(text).toMatch(/^ARG NODE_RUNTIME_IMAGE=gcr\.io\/distroless\/nodejs20-debian12:nonroot$/m);
+test('the build and runtime images, package.json engines and the README name one maintained Node.js LTS line', () => {
+  expect(imageArgs['NODE_RUNTIME_IMAGE']).toMatch(/^gcr\.io\/distroless\/nodejs\d+-debian12:nonroot$/);
+  // Debian 12 (bookworm) in both, so that what npm installs in the build stages runs in the runtime one.
+  expect(imageArgs['NODE_BUILD_IMAGE']).toMatch(/^node:\d+-bookworm-slim$/);
+  expect(stages.map((stage) => stage.from)).toEqual(['${NODE_BUILD_IMAGE}', '${NODE_BUILD_IMAGE}', '${NODE_RUNTIME_IMAGE}']);
+  expect(nodeMajorOfImage(imageArgs['NODE_BUILD_IMAGE']!)).toBe(nodeMajor);
+  // LTS lines are the even ones; Node 20 reached end of life in April 2026, so 22 is the oldest maintained.
+  expect([nodeMajor % 2, nodeMajor >= 22]).toEqual([0, true]);
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } };
+  expect(manifest.engines.node).toBe(`>=${nodeMajor}`);
+  expect(readFileSync(join(root, 'README.md'), 'utf8')).toMatch(new RegExp(`^Requirements: Node\\.js >= ${nodeMajor} and npm\\.`, 'm'));
+  // The names nodeMajorOfImage reads, and one that names no version.
+  expect([nodeMajorOfImage('node:24.1-bookworm'), nodeMajorOfImage('docker.io/library/node:22'), nodeMajorOfImage('gcr.io/distroless/nodejs24-debian13')]).toEqual([24, 22, 24]);
+  expect(() => nodeMajorOfImage('node:lts-bookworm-slim')).toThrow(/cannot tell/);
+});
+
+test("the image's node is the pinned release of that line and runs as uid 65532", async () => {
+  expect(nodeRelease.split('.')[0]).toBe(String(nodeMajor));
+  expect(tree.entrypoint[0]).toBe(tree.node);
+  const version = await runAsImageUser([tree.node, '--version']);
+  expect([version.code, version.stdout.trim()]).toEqual([0, `v${nodeRelease}`]);
+}, 60_000);
+
+test('the runtime stage is distroless Node as a numeric non-root user, with HOME on /tmp, entrypoint `run` and the OCI labels', () => {
   expect(runtime.from).toBe('${NODE_RUNTIME_IMAGE}');
   expect(tree.user).toEqual({ uid: 65532, gid: 65532 });
   expect(tree.env.HOME).toBe('/tmp');
@@ -89,7 +117,7 @@ test('the production install holds every production dependency and no developmen
 });
 
 test('the operator user cannot write anywhere in the tree', async () => {
-  const attempt = await runAsImageUser([process.execPath, '-e', `require('node:fs').writeFileSync(${JSON.stringify(join(tree.appDir, 'dist', 'written'))}, 'x')`]);
+  const attempt = await runAsImageUser([tree.node, '-e', `require('node:fs').writeFileSync(${JSON.stringify(join(tree.appDir, 'dist', 'written'))}, 'x')`]);
   expect(attempt.code).not.toBe(0);
   expect(attempt.stderr).toMatch(/EACCES|EROFS/);
 }, 60_000);
@@ -146,7 +174,10 @@ test("`run` with the Deployment's flags serves /healthz, /readyz and /metrics ag
     expect((await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status).toBe(200);
     const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toContain('eksfo_');
+    const exposition = await metrics.text();
+    expect(exposition).toContain('eksfo_');
+    // prom-client's default metrics name the Node.js the operator process itself runs on.
+    expect(exposition).toContain(`eksfo_nodejs_version_info{version="v${nodeRelease}",major="${nodeMajor}"`);
   } finally {
     child.kill('SIGTERM');
   }
