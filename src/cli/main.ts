@@ -1,5 +1,6 @@
 /** The `eks-fargate-operator` command line: dispatches to a command and maps errors to exit codes. */
 import { CliInputError, EXIT_INPUT, EXIT_OK } from './cli-error.js';
+import { diffCommand, DIFF_HELP } from './commands/diff.js';
 import { iamPolicyCommand, IAM_POLICY_HELP } from './commands/iam-policy.js';
 import { planCommand, PLAN_HELP } from './commands/plan.js';
 import { runCommand, RUN_HELP } from './commands/run.js';
@@ -10,6 +11,7 @@ import { processOutput, type CliOutput } from './output.js';
 type Command = (argv: string[], io: CliOutput) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string; help: string }> = {
+  diff: { run: diffCommand, summary: 'show what applying manifests would change in the live cluster and AWS account (read-only)', help: DIFF_HELP },
   'iam-policy': { run: iamPolicyCommand, summary: "print the operator's own IAM policy for the FargateClusters given", help: IAM_POLICY_HELP },
   plan: { run: planCommand, summary: 'print the AWS and Kubernetes state a FargateWorkload becomes', help: PLAN_HELP },
   run: { run: runCommand, summary: 'run the operator (until SIGTERM)', help: RUN_HELP },

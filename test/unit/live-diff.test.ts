@@ -1,0 +1,220 @@
+/** The pure parts of `diff` (src/diff/*): field and statement differences, and what the operator would change, from given live state. */
+import { describe, expect, it } from '@jest/globals';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { ADOPT_ANNOTATION, FIELD_MANAGER, PROFILE_LABEL } from '../../src/api/constants.js';
+import type { FargateWorkload } from '../../src/api/types.js';
+import type { ObservedProfile } from '../../src/aws/fargate-profiles.js';
+import type { ObservedRole } from '../../src/aws/iam-roles.js';
+import { formatDiffText } from '../../src/diff/diff-text.js';
+import { changedFields, formatPath, ownedFieldShape, removedFields } from '../../src/diff/field-changes.js';
+import { roleChange, statementChanges } from '../../src/diff/iam-role-changes.js';
+import { childChanges, LAST_APPLIED_ANNOTATION, manifestChange } from '../../src/diff/object-changes.js';
+import { hasChanges } from '../../src/diff/resource-change.js';
+import { workloadDiff, type ObservedWorkload } from '../../src/diff/workload-diff.js';
+import { partReady, partStalled } from '../../src/operator/part-report.js';
+import { withAppliedHash } from '../../src/operator/workload/child-state.js';
+import { planWorkload, type KubeObject } from '../../src/plan/index.js';
+import { FACTS, makeCluster, makeWorkload } from './plan-fixtures.js';
+
+const SQS_SEND = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' }] };
+
+describe('field differences', () => {
+  it('reports only the fields the manifest sets that live does not hold; lists whole, scalars as text', () => {
+    const live = { spec: { replicas: '2', ports: [80, 443], extra: 'server default' }, metadata: { labels: { a: '1' } } };
+    expect(changedFields({ spec: { replicas: 2, ports: [80, 443] } }, live)).toEqual([]);
+    expect(changedFields({ spec: { replicas: 3, ports: [80] }, metadata: { labels: { 'app.kubernetes.io/name': 'x' } } }, live)).toEqual([
+      { path: 'spec.replicas', from: '2', to: 3 },
+      { path: 'spec.ports', from: [80, 443], to: [80] },
+      { path: 'metadata.labels[app.kubernetes.io/name]', to: 'x' },
+    ]);
+  });
+
+  it('finds what the previous apply set and this one drops, when live still holds it', () => {
+    const previous = { spec: { ingress: { host: 'a.example.com' }, replicas: 2 } };
+    const live = { spec: { ingress: { host: 'a.example.com' }, replicas: 2 } };
+    expect(removedFields(previous, { spec: { replicas: 2 } }, live)).toEqual([{ path: 'spec.ingress', from: { host: 'a.example.com' } }]);
+    expect(removedFields(previous, previous, live)).toEqual([]);
+  });
+
+  it("reads a manager's owned fields from managedFields: map keys nested, lists as one field", () => {
+    const fieldsV1 = { 'f:metadata': { 'f:labels': { 'f:app': {} } }, 'f:spec': { 'f:replicas': {}, 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { '.': {} } } } } } };
+    expect(ownedFieldShape(fieldsV1)).toEqual({ metadata: { labels: { app: true } }, spec: { replicas: true, template: { spec: { containers: true } } } });
+    expect(formatPath(['metadata', 'annotations', 'eks.amazonaws.com/role-arn'])).toBe('metadata.annotations[eks.amazonaws.com/role-arn]');
+  });
+});
+
+describe('IAM role changes', () => {
+  const spec = { name: 'role', path: '/eksops/', trustPolicy: SQS_SEND, managedPolicyArns: ['arn:aws:iam::aws:policy/A'], inlinePolicyName: 'eksops-inline', inlinePolicy: SQS_SEND, tags: { t: 'v' } };
+  const observed: ObservedRole = {
+    name: 'role',
+    arn: 'arn:aws:iam::123456789012:role/eksops/role',
+    path: '/eksops/',
+    // Reshaped as IAM gives documents back: no change.
+    trustPolicy: { Statement: { Resource: ['*'], Action: ['sqs:SendMessage'], Effect: 'Allow' }, Version: '2012-10-17' },
+    tags: { t: 'v', other: 'kept' },
+    attachedPolicyArns: ['arn:aws:iam::aws:policy/A'],
+    inlinePolicies: { 'eksops-inline': SQS_SEND },
+  };
+
+  it('a role IAM holds as planned is no change, however IAM shaped its documents', () => {
+    expect(roleChange(spec, observed)).toBeUndefined();
+  });
+
+  it('shows policy documents statement by statement, and attached policies one by one', () => {
+    const wanted = { ...spec, managedPolicyArns: ['arn:aws:iam::aws:policy/B'], inlinePolicy: { Version: '2012-10-17', Statement: [SQS_SEND.Statement[0], { Effect: 'Allow', Action: 'sqs:ReceiveMessage', Resource: 'arn:aws:sqs:us-east-1:123456789012:q' }] } };
+    expect(roleChange(wanted, observed)).toEqual({
+      layer: 'aws',
+      kind: 'IAMRole',
+      name: 'role',
+      action: 'change',
+      fields: [
+        { path: 'attachedPolicies', to: 'arn:aws:iam::aws:policy/B' },
+        { path: 'attachedPolicies', from: 'arn:aws:iam::aws:policy/A' },
+      ],
+      statements: [{ policy: 'inline policy eksops-inline', removed: [], added: [{ Action: ['sqs:ReceiveMessage'], Effect: 'Allow', Resource: ['arn:aws:sqs:us-east-1:123456789012:q'] }] }],
+    });
+  });
+
+  it('a missing role is created with everything; a new path replaces it', () => {
+    const created = roleChange(spec, undefined)!;
+    expect(created.action).toBe('create');
+    expect(created.statements.map((s) => [s.policy, s.added.length, s.removed.length])).toEqual([['trust policy', 1, 0], ['inline policy eksops-inline', 1, 0]]);
+    expect(roleChange({ ...spec, path: '/other/' }, observed)).toMatchObject({ action: 'replace', note: expect.stringContaining("IAM cannot change a role's path") });
+    expect(statementChanges('inline policy x', SQS_SEND, undefined)).toEqual({ policy: 'inline policy x', removed: [{ Action: ['sqs:SendMessage'], Effect: 'Allow', Resource: ['*'] }], added: [] });
+  });
+});
+
+describe('manifest and child changes', () => {
+  it("a manifest's change covers spec and labels, and fields the last kubectl apply set and this one drops", () => {
+    const desired = makeWorkload({ replicas: 3 }) as unknown as KubernetesObject;
+    const previous = makeWorkload({ replicas: 2, ingress: { host: 'a.example.com', port: 8080 } });
+    const live = { ...previous, metadata: { ...previous.metadata, annotations: { [LAST_APPLIED_ANNOTATION]: JSON.stringify(previous) } } } as unknown as KubernetesObject;
+    expect(manifestChange('FargateWorkload', desired, live)?.fields).toEqual([
+      { path: 'spec.replicas', from: 2, to: 3 },
+      { path: 'spec.ingress', from: { host: 'a.example.com', port: 8080 } },
+    ]);
+    expect(manifestChange('FargateWorkload', live, live)).toBeUndefined();
+    expect(manifestChange('FargateWorkload', desired, undefined)?.action).toBe('create');
+  });
+
+  const workload = makeWorkload();
+  const plan = planWorkload(workload, makeCluster(), FACTS);
+  const uid = workload.metadata.uid!;
+  const applied = (object: KubeObject): KubernetesObject => withAppliedHash(object) as unknown as KubernetesObject;
+  const byKey = (objects: KubernetesObject[]): Map<string, KubernetesObject> => new Map(objects.map((o) => [`${o.kind}/${o.metadata?.name}`, o]));
+
+  it('children applied from this very plan are no change; missing ones are created', () => {
+    const [serviceAccount, deployment] = plan.kubernetes as [KubeObject, KubeObject];
+    const result = childChanges(plan.kubernetes, { byKey: byKey([applied(serviceAccount)]), owned: [], unservedKinds: new Set() }, uid, 'FargateWorkload shop/web');
+    expect(result.problems).toEqual([]);
+    expect(result.changes.map((c) => `${c.action} ${c.kind} ${c.name}`)).toEqual([`create Deployment ${deployment.metadata.namespace}/${deployment.metadata.name}`]);
+  });
+
+  it('a changed child lists its fields, and the fields its last apply set that the plan drops; stale children are deleted', () => {
+    const deployment = plan.kubernetes.find((o) => o.kind === 'Deployment')!;
+    const old = applied({ ...deployment, spec: { ...deployment.spec, replicas: 5, minReadySeconds: 10 } } as KubeObject) as KubernetesObject & { spec: Record<string, unknown> };
+    old.metadata!.managedFields = [{ manager: FIELD_MANAGER, operation: 'Apply', fieldsV1: { 'f:spec': { 'f:replicas': {}, 'f:minReadySeconds': {} } } }];
+    const stale = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop', ownerReferences: [{ apiVersion: 'fargate.eksops.dev/v1alpha1', kind: 'FargateWorkload', name: 'web', uid, controller: true }] } };
+    const serviceAccount = applied(plan.kubernetes[0]!);
+    const result = childChanges(plan.kubernetes, { byKey: byKey([serviceAccount, old]), owned: [stale], unservedKinds: new Set() }, uid, 'w');
+    expect(result.changes).toEqual([
+      { layer: 'kubernetes', kind: 'Deployment', name: 'shop/web', action: 'change', statements: [], fields: [{ path: 'spec.replicas', from: 5, to: (deployment.spec as { replicas: number }).replicas }, { path: 'spec.minReadySeconds', from: 10 }] },
+      { layer: 'kubernetes', kind: 'Service', name: 'shop/web', action: 'delete', fields: [], statements: [], note: 'the workload no longer needs it' },
+    ]);
+  });
+
+  it("an object of a child's name that is not the workload's is a problem, never a change", () => {
+    const foreign = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'shop' } };
+    const result = childChanges(plan.kubernetes.slice(0, 1), { byKey: byKey([foreign]), owned: [], unservedKinds: new Set() }, uid, 'FargateWorkload shop/web');
+    expect(result.changes).toEqual([]);
+    expect(result.problems).toEqual([{ object: 'FargateWorkload shop/web', stalled: true, reason: 'NotOwned', message: expect.stringContaining(`annotate it ${ADOPT_ANNOTATION}`) }]);
+  });
+});
+
+describe('workloadDiff', () => {
+  const cluster = makeCluster({ profiles: { namePrefix: 'p' } });
+  const profile = (name: string, subnets: string[]): ObservedProfile => ({
+    name,
+    clusterName: 'prod',
+    arn: `arn:aws:eks:us-east-1:123456789012:fargateprofile/prod/${name}/x`,
+    status: 'ACTIVE',
+    subnets,
+    selectors: [{ namespace: 'shop', labels: { [PROFILE_LABEL]: name } }],
+    podExecutionRoleArn: '',
+    tags: {},
+    healthIssues: [],
+  });
+
+  function observedFor(desired: FargateWorkload, live: FargateWorkload, others: FargateWorkload[] = [], network = partReady('NetworkReady', 'NetworkReady')): { plan: ReturnType<typeof planWorkload>; observed: ObservedWorkload } {
+    const plan = planWorkload(desired, cluster, FACTS);
+    const planned = plan.aws.fargateProfile;
+    const oldName = live.status!.fargateProfile!.name;
+    const profiles = new Map<string, ObservedProfile | undefined>([
+      [planned.name, undefined],
+      [oldName, profile(oldName, ['subnet-0a1', 'subnet-0b2'])],
+    ]);
+    return {
+      plan,
+      observed: { desired, live, workloads: [desired, ...others], clusters: [cluster], profiles, children: { byKey: new Map(), owned: [], unservedKinds: new Set() }, network },
+    };
+  }
+
+  const dedicated = (subnetIds: string[], name = 'web'): FargateWorkload => makeWorkload({ fargateProfile: { placement: 'Dedicated', subnetIds } }, { name });
+  const running = (workload: FargateWorkload, profileName: string): FargateWorkload => ({ ...workload, status: { fargateProfile: { name: profileName, status: 'ACTIVE' } } as FargateWorkload['status'] });
+  const oldPlan = planWorkload(dedicated(['subnet-0a1', 'subnet-0b2']), cluster, FACTS);
+  const oldProfile = oldPlan.aws.fargateProfile.name;
+
+  it('a subnet change creates the new profile and deletes the old one once the pods moved', () => {
+    const { plan, observed } = observedFor(dedicated(['subnet-0a1']), running(dedicated(['subnet-0a1', 'subnet-0b2']), oldProfile));
+    const diff = workloadDiff(plan, observed);
+    const profiles = diff.changes.filter((c) => c.kind === 'FargateProfile').map((c) => [c.action, c.name, c.note]);
+    expect(profiles).toEqual([
+      ['create', plan.aws.fargateProfile.name, undefined],
+      ['delete', oldProfile, `once the pods run on ${plan.aws.fargateProfile.name}`],
+    ]);
+  });
+
+  it('the old profile stays when another workload still uses it, or with deletionPolicy Retain', () => {
+    const other = running(dedicated(['subnet-0a1', 'subnet-0b2'], 'other'), oldProfile);
+    const shared = observedFor(dedicated(['subnet-0a1']), running(dedicated(['subnet-0a1', 'subnet-0b2']), oldProfile), [other]);
+    expect(workloadDiff(shared.plan, shared.observed).changes.filter((c) => c.action === 'delete')).toEqual([]);
+    const retained = { ...dedicated(['subnet-0a1']), spec: { ...dedicated(['subnet-0a1']).spec, deletionPolicy: 'Retain' as const } };
+    const kept = observedFor(retained, running(dedicated(['subnet-0a1', 'subnet-0b2']), oldProfile));
+    expect(workloadDiff(kept.plan, kept.observed).changes.filter((c) => c.action === 'delete')).toEqual([]);
+  });
+
+  it('a network only a spec change fixes stops there: no AWS or child change is shown, the problem is', () => {
+    const stalled = partStalled('NetworkReady', 'PublicSubnet', 'subnet-0a1 routes to an internet gateway');
+    const { plan, observed } = observedFor(dedicated(['subnet-0a1']), running(dedicated(['subnet-0a1', 'subnet-0b2']), oldProfile), [], stalled);
+    const diff = workloadDiff(plan, observed);
+    expect(diff.changes.map((c) => c.kind)).toEqual(['FargateWorkload']);
+    expect(diff.problems).toEqual([{ object: 'FargateWorkload shop/web', stalled: true, reason: 'PublicSubnet', message: 'subnet-0a1 routes to an internet gateway' }]);
+    expect(formatDiffText([diff])).toContain('  ! would be Stalled (PublicSubnet): subnet-0a1 routes to an internet gateway\n');
+  });
+
+  it('a role of the planned name the operator did not make is a problem, not a change', () => {
+    const { plan, observed } = observedFor(dedicated(['subnet-0a1']), running(dedicated(['subnet-0a1']), oldProfile));
+    const foreign: ObservedRole = { name: plan.aws.iamRole.name, arn: plan.aws.iamRole.arn, path: plan.aws.iamRole.path, trustPolicy: {}, tags: {}, attachedPolicyArns: [], inlinePolicies: {} };
+    const diff = workloadDiff(plan, { ...observed, role: foreign });
+    expect(diff.changes.some((c) => c.kind === 'IAMRole')).toBe(false);
+    expect(diff.problems.map((p) => p.reason)).toContain('NotOwned');
+  });
+});
+
+describe('the text report', () => {
+  it('one block per object, a summary line; no change says so', () => {
+    const diffs = [
+      { object: 'FargateCluster prod', changes: [], problems: [] },
+      {
+        object: 'FargateWorkload shop/web',
+        changes: [{ layer: 'aws' as const, kind: 'IAMRole', name: 'r', action: 'change' as const, fields: [{ path: 'permissionsBoundary', from: 'a' }], statements: [{ policy: 'trust policy', removed: [{ Effect: 'Allow' }], added: [] }] }],
+        problems: [],
+      },
+    ];
+    expect(formatDiffText(diffs)).toBe(
+      'FargateCluster prod\n  no change\nFargateWorkload shop/web\n  ~ IAMRole r (AWS)\n      - permissionsBoundary: "a"\n      trust policy:\n        - {"Effect":"Allow"}\n0 to create, 1 to change, 0 to replace, 0 to delete.\n',
+    );
+    expect(hasChanges(diffs)).toBe(true);
+    expect(formatDiffText([diffs[0]!])).toBe('FargateCluster prod\n  no change\nNo changes.\n');
+  });
+});
