@@ -6,7 +6,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { ADOPT_ANNOTATION, TAG_CLUSTER } from '../api/constants.js';
 import type { FargateCluster } from '../api/types.js';
-import type { ObservedRole } from '../aws/iam-roles.js';
+import { replacementReason, type ObservedRole } from '../aws/iam-roles.js';
+import { trustsFargatePods } from '../operator/cluster/cluster-status.js';
 import { isClusterExecutionRole } from '../operator/cluster/execution-role-part.js';
 import type { PodExecutionRolePlan } from '../plan/pod-execution-role.js';
 import { roleChange } from './iam-role-changes.js';
@@ -29,14 +30,19 @@ function executionRoleChanges(cluster: ObservedFargateCluster, label: string): {
   const role = cluster.executionRole;
   if (!role) return { changes: [], problems: [] };
   const { plan, observed } = role;
+  const stalled = (reason: string, message: string): { changes: ResourceChange[]; problems: DiffProblem[] } => ({ changes: [], problems: [{ object: label, stalled: true, reason, message }] });
   if (!plan.managed) {
-    if (observed && observed.arn === plan.arn) return { changes: [], problems: [] };
-    return { changes: [], problems: [{ object: label, stalled: true, reason: 'RoleNotFound', message: `the pod execution role ${plan.arn} does not exist` }] };
+    if (!observed || observed.arn !== plan.arn) return stalled('RoleNotFound', `the pod execution role ${plan.arn} does not exist`);
+    if (!trustsFargatePods(observed.trustPolicy)) return stalled('RoleNotTrusted', `the pod execution role ${plan.arn} does not let eks-fargate-pods.amazonaws.com assume it`);
+    return { changes: [], problems: [] };
   }
   const adopt = cluster.desired.metadata.annotations?.[ADOPT_ANNOTATION] === 'true';
   if (observed && !isClusterExecutionRole(observed.tags, plan) && observed.tags[TAG_CLUSTER] !== plan.tags[TAG_CLUSTER] && !adopt) {
-    return { changes: [], problems: [{ object: label, stalled: true, reason: 'NotOwned', message: `IAM role ${observed.arn} exists but the operator did not create it` }] };
+    return stalled('NotOwned', `IAM role ${observed.arn} exists but the operator did not create it`);
   }
+  // IAM cannot move a role, and the cluster's pods run with it: the reconciler stops, it does not replace it.
+  const pathProblem = observed && replacementReason(plan, observed);
+  if (pathProblem) return stalled('RolePathConflict', `IAM role ${observed.arn}: ${pathProblem}`);
   const change = roleChange(plan, observed);
   return { changes: change ? [change] : [], problems: [] };
 }

@@ -39,7 +39,7 @@ export function formatDiffText(diffs: readonly ObjectDiff[]): string {
     if (diff.changes.length === 0) lines.push('  no change');
     for (const change of diff.changes) lines.push(...changeLines(change));
     for (const problem of diff.problems) {
-      lines.push(`  ! ${problem.stalled ? 'would be Stalled' : 'would wait'} (${problem.reason}): ${problem.message}`);
+      lines.push(`  ! ${problem.stalled ? 'would be Stalled' : 'would not be Ready'} (${problem.reason}): ${problem.message.replace(/\s*\n\s*/g, '; ')}`);
     }
   }
   const summary = summarizeChanges(diffs);

@@ -15,8 +15,10 @@ import { keyOfObject } from '../kube/object-key.js';
 import { planFor } from '../operator/reconcilers/fargate-workload.js';
 import { isKindNotServed, profileInUse } from '../operator/workload/child-state.js';
 import { checkWorkloadNetwork } from '../operator/workload/network-part.js';
-import { recordedProfiles } from '../operator/workload/workload-workflow.js';
-import { accountOfArn, findWorkloadCluster } from '../operator/workload/workload-cluster.js';
+import { managedRoleToRelease } from '../operator/workload/iam-role-part.js';
+import { MOVING_FROM_ANNOTATION } from '../operator/workload/profile-move.js';
+import { profilesToRelease } from '../operator/workload/workload-workflow.js';
+import { accountOfArn, clusterFacts, findWorkloadCluster } from '../operator/workload/workload-cluster.js';
 import type { ClusterFacts } from '../plan/cluster-facts.js';
 import { planPodExecutionRole } from '../plan/pod-execution-role.js';
 import { clusterDiff, type ObservedFargateCluster } from './cluster-diff.js';
@@ -61,15 +63,23 @@ async function clusterFactsOf(cluster: FargateCluster, aws: LiveAwsReader): Prom
   const name = cluster.metadata.name ?? '';
   const label = `FargateCluster ${name}`;
   const status = cluster.status ?? {};
+  // Credentials of another account would read every role and profile as missing: a diff of creates.
+  const caller = await aws.accountNetwork.callerAccountId();
+  const recorded = status.accountId || accountOfArn(status.podExecutionRoleArn);
+  if (recorded && recorded !== caller) {
+    throw new Error(`the AWS credentials are of account ${caller}, but FargateCluster ${name} is in account ${recorded}: use credentials of that account`);
+  }
+  const ready = clusterFacts(cluster);
+  if (ready.ready) return { facts: ready.facts, podExecutionRoleArn: ready.podExecutionRoleArn };
+  // Not reconciled yet: the facts as the FargateCluster reconciler would read them.
   let oidcIssuer = status.oidcIssuer;
   if (!oidcIssuer) {
     const eks = await aws.eksClusters.describeCluster(name);
-    if (!eks) return { problem: { object: label, stalled: false, reason: 'ClusterNotFound', message: `EKS cluster ${name} does not exist in ${cluster.spec.region}` } };
+    if (!eks) return { problem: { object: label, stalled: true, reason: 'ClusterNotFound', message: `EKS cluster ${name} does not exist in ${cluster.spec.region}` } };
     if (!eks.oidcIssuer) return { problem: { object: label, stalled: true, reason: 'NoOIDCIssuer', message: `EKS cluster ${name} has no OIDC issuer` } };
     oidcIssuer = eks.oidcIssuer;
   }
-  const accountId = status.accountId || accountOfArn(status.podExecutionRoleArn) || (await aws.accountNetwork.callerAccountId());
-  const facts: ClusterFacts = { accountId, region: cluster.spec.region, oidcIssuer };
+  const facts: ClusterFacts = { accountId: caller, region: cluster.spec.region, oidcIssuer };
   return { facts, podExecutionRoleArn: planPodExecutionRole(cluster, facts).arn };
 }
 
@@ -120,9 +130,21 @@ export async function diffLiveState(given: DesiredObjects, ports: LiveDiffPorts)
     liveWorkloads,
     desired.workloads.map((workload) => asApplied(workload, liveWorkload(keyOfObject(workload)))),
   );
+  const context = { workloads, clusters, factsOf, ports };
   for (const workload of desired.workloads) {
     const key = keyOfObject(workload);
-    diffs.push(await diffWorkload(workloads.find((w) => keyOfObject(w) === key)!, liveWorkload(key), { workloads, clusters, factsOf, ports }));
+    diffs.push(await diffWorkload(workloads.find((w) => keyOfObject(w) === key)!, liveWorkload(key), context));
+  }
+  // A FargateCluster change reaches every workload on it (subnets, name prefix, guard rails): the
+  // live ones not in the files are shown when they would change or stall.
+  const changedClusters = new Set(desired.clusters.map((cluster) => cluster.metadata.name ?? ''));
+  const inFiles = new Set(desired.workloads.map(keyOfObject));
+  for (const workload of liveWorkloads) {
+    if (inFiles.has(keyOfObject(workload)) || workload.metadata.deletionTimestamp) continue;
+    const lookup = findWorkloadCluster(workload, clusters);
+    if (!lookup.found || !changedClusters.has(lookup.cluster.metadata.name ?? '')) continue;
+    const diff = await diffWorkload(workload, workload, context);
+    if (diff.changes.length > 0 || diff.problems.length > 0) diffs.push(diff);
   }
   return diffs;
 }
@@ -164,15 +186,16 @@ async function diffWorkload(desired: FargateWorkload, live: FargateWorkload | un
       owned.unservedKinds.add(child.kind);
     }
   }
-  const deployment = byKey.get(`Deployment/${desired.metadata.name ?? ''}`);
-  const profileNames = new Set([plan.aws.fargateProfile.name, ...(live ? recordedProfiles(live) : []), ...[profileInUse(deployment)].filter((name): name is string => Boolean(name))]);
+  const deployment = owned.children.find((child) => child.kind === 'Deployment' && child.metadata?.name === desired.metadata.name);
+  const moving = [profileInUse(deployment), deployment?.metadata?.annotations?.[MOVING_FROM_ANNOTATION]];
   const profiles = new Map<string, ObservedProfile | undefined>();
-  for (const name of profileNames) profiles.set(name, await aws.profiles.describe(plan.aws.fargateProfile.clusterName, name));
+  for (const name of live ? profilesToRelease(plan.aws.fargateProfile.name, live, moving) : [plan.aws.fargateProfile.name]) {
+    profiles.set(name, await aws.profiles.describe(plan.aws.fargateProfile.clusterName, name));
+  }
   const role = plan.aws.iamRole;
   const observedRole = role.managed ? await aws.iamRoles.getRole(role.name) : undefined;
-  const previousArn = live?.status?.iamRoleArn;
-  const releasedRole =
-    !role.managed && previousArn && previousArn.slice(previousArn.lastIndexOf('/') + 1) === role.managedRoleName ? await aws.iamRoles.getRole(role.managedRoleName) : undefined;
+  const released = managedRoleToRelease(role, live?.status?.iamRoleArn);
+  const releasedRole = released ? await aws.iamRoles.getRole(released) : undefined;
   return workloadDiff(plan, {
     desired,
     ...(live ? { live } : {}),

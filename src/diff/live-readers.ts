@@ -9,6 +9,7 @@ import type { FargateCluster, FargateWorkload } from '../api/types.js';
 import { ProfileLane } from '../aws/profile-lane.js';
 import { refusingWriteGate } from '../controller/write-gate.js';
 import { makeKubeObjectsClient } from '../kube/api-clients.js';
+import { describeKubeError } from '../kube/api-error.js';
 import { readObject } from '../kube/server-side-apply.js';
 import { AwsServicesByRegion } from '../operator/aws-services.js';
 import type { AwsServices } from '../operator/operator-context.js';
@@ -32,16 +33,35 @@ export interface LiveKubeReader {
 /** The AWS reads of `diff`: the operator's own readers (no profile lane is used). */
 export type LiveAwsReader = Pick<AwsServices, 'iamRoles' | 'profiles' | 'eksClusters' | 'accountNetwork' | 'oidcProviders' | 'ec2Network'>;
 
+/** A live read that failed, named: `listing FargateClusters: HTTP 404 NotFound: ...`. */
+export class LiveReadError extends Error {
+  override readonly name = 'LiveReadError';
+
+  constructor(what: string, cause: unknown) {
+    super(`${what}: ${describeKubeError(cause)}`, { cause });
+  }
+}
+
+async function reading<T>(what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw new LiveReadError(what, error);
+  }
+}
+
 /** {@link LiveKubeReader} on the API server. */
 export class ApiServerReader implements LiveKubeReader {
   constructor(private readonly objects: KubernetesObjectApi) {}
 
   async clusters(): Promise<FargateCluster[]> {
-    return (await this.objects.list(API_GROUP_VERSION, KIND_CLUSTER)).items as unknown as FargateCluster[];
+    const list = await reading('listing FargateClusters (is the CRD installed?)', () => this.objects.list(API_GROUP_VERSION, KIND_CLUSTER));
+    return list.items as unknown as FargateCluster[];
   }
 
   async workloads(): Promise<FargateWorkload[]> {
-    return (await this.objects.list(API_GROUP_VERSION, KIND_WORKLOAD)).items as unknown as FargateWorkload[];
+    const list = await reading('listing FargateWorkloads in every namespace', () => this.objects.list(API_GROUP_VERSION, KIND_WORKLOAD));
+    return list.items as unknown as FargateWorkload[];
   }
 
   read(ref: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }): Promise<KubernetesObject | undefined> {

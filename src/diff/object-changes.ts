@@ -104,6 +104,8 @@ export function childChanges(
     const notOurs = notOwnedReason(live, workloadUid);
     if (notOurs) {
       problems.push({ object: workloadLabel, stalled: true, reason: 'NotOwned', message: `${child.kind} ${name} exists and ${notOurs}; it is left untouched` });
+      // As applyChildren does: without its own ServiceAccount the Deployment would run with another identity.
+      if (child.kind === 'ServiceAccount') break;
       continue;
     }
     const desired = withAppliedHash(child);

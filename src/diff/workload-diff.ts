@@ -6,7 +6,7 @@
  * would do, not what a generic comparison guesses.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ADOPT_ANNOTATION } from '../api/constants.js';
+import { ADOPT_ANNOTATION, PROFILE_LABEL, TAG_CLUSTER, TAG_DELETION_POLICY } from '../api/constants.js';
 import type { FargateCluster, FargateWorkload } from '../api/types.js';
 import { profileDifferences, type ObservedProfile } from '../aws/fargate-profiles.js';
 import type { ObservedRole } from '../aws/iam-roles.js';
@@ -14,10 +14,11 @@ import { isOwnedBy } from '../aws/ownership.js';
 import { keyOfObject } from '../kube/object-key.js';
 import type { PartReport } from '../operator/part-report.js';
 import { profileInUse } from '../operator/workload/child-state.js';
-import { roleOwnershipTags } from '../operator/workload/iam-role-part.js';
-import { remainingProfileUsers } from '../operator/workload/profile-usage.js';
+import { managedRoleToRelease, roleOwnershipTags } from '../operator/workload/iam-role-part.js';
+import { MOVING_FROM_ANNOTATION } from '../operator/workload/profile-move.js';
+import { profileOwnershipTags, remainingProfileUsers } from '../operator/workload/profile-usage.js';
 import { profileUsers } from '../operator/workload/profile-users.js';
-import { recordedProfiles } from '../operator/workload/workload-workflow.js';
+import { profilesToRelease } from '../operator/workload/workload-workflow.js';
 import type { FargateProfilePlan, WorkloadPlan } from '../plan/index.js';
 import { roleChange } from './iam-role-changes.js';
 import { childChanges, manifestChange, objectName, type ObservedChildObjects } from './object-changes.js';
@@ -31,7 +32,7 @@ export interface ObservedWorkload {
   /** Every live workload (with `desired` in place of the live one) and cluster: who else uses a profile. */
   workloads: readonly FargateWorkload[];
   clusters: readonly FargateCluster[];
-  /** EKS's answer for each profile name read: the planned one and the ones the workload runs on now. */
+  /** EKS's answer for each profile name read: the planned one and the ones the workload runs on now (profilesToRelease). */
   profiles: ReadonlyMap<string, ObservedProfile | undefined>;
   /** The managed IRSA role as IAM holds it (undefined: it does not exist). */
   role?: ObservedRole;
@@ -57,36 +58,46 @@ function profileCreate(plan: FargateProfilePlan): ResourceChange {
   };
 }
 
-/** The profiles a workload runs on now: its status's, and its Deployment's pod label (mid-move). */
-function profilesInUse(observed: ObservedWorkload, deploymentKey: string): string[] {
-  const fromDeployment = profileInUse(observed.children.byKey.get(deploymentKey) ?? undefined);
-  return [...new Set([...(observed.live ? recordedProfiles(observed.live) : []), ...(fromDeployment ? [fromDeployment] : [])])];
+/** The planned profile's change or problem, the operator's way (convergeLanedProfile in src/operator/laned-profile.ts). */
+function plannedProfile(plan: FargateProfilePlan, current: ObservedProfile | undefined, adopt: boolean, label: string): { changes: ResourceChange[]; problems: DiffProblem[] } {
+  if (!current) return { changes: [profileCreate(plan)], problems: [] };
+  if (current.status === 'DELETING') return { changes: [{ ...profileCreate(plan), note: 'again, once its deletion (DELETING now) ends' }], problems: [] };
+  if (!isOwnedBy(current, profileOwnershipTags(plan.tags)) && !adopt) {
+    return { changes: [], problems: [{ object: label, stalled: true, reason: 'NotOwned', message: `Fargate profile ${plan.name} exists without the operator's ownership tags; it is left untouched` }] };
+  }
+  if (current.status === 'CREATE_FAILED' || current.status === 'DELETE_FAILED') {
+    return { changes: [], problems: [{ object: label, stalled: true, reason: current.status === 'CREATE_FAILED' ? 'ProfileCreateFailed' : 'ProfileDeleteFailed', message: `Fargate profile ${plan.name} is ${current.status}` }] };
+  }
+  const problems: DiffProblem[] = [];
+  const differences = profileDifferences(plan, current);
+  // Profiles are immutable and pods may run on it: the operator reports the difference and leaves it.
+  if (differences.length > 0) problems.push({ object: label, stalled: false, reason: 'ProfileImmutable', message: `Fargate profile ${plan.name} differs from the plan: ${differences.join('; ')}; it is left as it is` });
+  const wantedPolicy = plan.tags[TAG_DELETION_POLICY];
+  const tagged = wantedPolicy === undefined || current.tags[TAG_DELETION_POLICY] === wantedPolicy;
+  const tag = { path: `tags[${TAG_DELETION_POLICY}]`, ...(current.tags[TAG_DELETION_POLICY] === undefined ? {} : { from: current.tags[TAG_DELETION_POLICY] }), to: wantedPolicy };
+  return { changes: tagged ? [] : [{ layer: 'aws', kind: 'FargateProfile', name: plan.name, action: 'change', fields: [tag], statements: [] }], problems };
 }
 
-/** The planned profile's change, and the deletes of the ones the workload leaves. */
-function profileChanges(plan: WorkloadPlan, observed: ObservedWorkload, workloadLabel: string): { changes: ResourceChange[]; problems: DiffProblem[] } {
+/**
+ * The planned profile's change, and the deletes of the ones the workload leaves (a move's source,
+ * an earlier plan's): only the operator's (cluster tag), once no other workload uses it, and never
+ * under deletionPolicy Retain.
+ */
+function profileChanges(plan: WorkloadPlan, observed: ObservedWorkload, label: string): { changes: ResourceChange[]; problems: DiffProblem[] } {
   const planned = plan.aws.fargateProfile;
-  const changes: ResourceChange[] = [];
-  const problems: DiffProblem[] = [];
-  const current = observed.profiles.get(planned.name);
-  if (!current) {
-    changes.push(profileCreate(planned));
-  } else {
-    const differences = profileDifferences(planned, current);
-    if (differences.length > 0) changes.push({ ...profileCreate(planned), action: 'replace', note: `${differences.join('; ')}; EKS cannot change a profile` });
-    if (current.status === 'CREATE_FAILED' || current.status === 'DELETE_FAILED') {
-      problems.push({ object: workloadLabel, stalled: true, reason: 'ProfileFailed', message: `Fargate profile ${planned.name} is ${current.status}` });
-    }
-  }
-  if (observed.desired.spec.deletionPolicy === 'Retain') return { changes, problems };
+  const adopt = observed.desired.metadata.annotations?.[ADOPT_ANNOTATION] === 'true';
+  const result = plannedProfile(planned, observed.profiles.get(planned.name), adopt, label);
+  if (observed.desired.spec.deletionPolicy === 'Retain' || !observed.live) return result;
   const users = profileUsers(observed.workloads, observed.clusters);
-  const key = keyOfObject(observed.desired);
-  for (const name of profilesInUse(observed, `Deployment/${observed.desired.metadata.name ?? ''}`)) {
-    if (name === planned.name || !observed.profiles.get(name)) continue;
-    if (remainingProfileUsers(name, planned.clusterName, key, users).length > 0) continue;
-    changes.push({ layer: 'aws', kind: 'FargateProfile', name, action: 'delete', fields: [], statements: [], note: `once the pods run on ${planned.name}` });
+  const deployment = observed.children.owned.find((child) => child.kind === 'Deployment' && child.metadata?.name === observed.desired.metadata.name);
+  const moving = [profileInUse(deployment), deployment?.metadata?.annotations?.[MOVING_FROM_ANNOTATION]];
+  for (const name of profilesToRelease(planned.name, observed.live, moving)) {
+    const old = observed.profiles.get(name);
+    if (name === planned.name || !old || !isOwnedBy(old, { [TAG_CLUSTER]: planned.clusterName })) continue;
+    if (remainingProfileUsers(name, planned.clusterName, keyOfObject(observed.desired), users).length > 0) continue;
+    result.changes.push({ layer: 'aws', kind: 'FargateProfile', name, action: 'delete', fields: [], statements: [], note: `once the pods run on ${planned.name}` });
   }
-  return { changes, problems };
+  return result;
 }
 
 /** The IRSA role's change; a role of that name the operator does not own is a problem, never a change. */
@@ -94,7 +105,8 @@ function roleChanges(plan: WorkloadPlan, observed: ObservedWorkload, workloadLab
   const role = plan.aws.iamRole;
   if (!role.managed) {
     const released = observed.releasedRole;
-    if (!released || observed.desired.spec.deletionPolicy === 'Retain' || !isOwnedBy(released, roleOwnershipTags(role.tags))) return { changes: [], problems: [] };
+    if (!released || !managedRoleToRelease(role, observed.live?.status?.iamRoleArn)) return { changes: [], problems: [] };
+    if (observed.desired.spec.deletionPolicy === 'Retain' || !isOwnedBy(released, roleOwnershipTags(role.tags))) return { changes: [], problems: [] };
     return {
       changes: [{ layer: 'aws', kind: 'IAMRole', name: released.name, action: 'delete', fields: [], statements: [], note: `the workload brings its own role ${role.arn}` }],
       problems: [],
@@ -126,7 +138,17 @@ export function workloadDiff(plan: WorkloadPlan, observed: ObservedWorkload): Ob
   if (network.some((problem) => problem.stalled)) return { object: label, changes: object ? [object] : [], problems: network };
   const profile = profileChanges(plan, observed, label);
   const role = roleChanges(plan, observed, label);
-  const children = childChanges(plan.kubernetes, observed.children, observed.live?.metadata.uid, label);
+  // The children wait for the profile and the role (workload-workflow.ts): a stalled one holds them back.
+  const blocked = [...profile.problems, ...role.problems].some((problem) => problem.stalled);
+  const children = blocked ? { changes: [], problems: [] } : childChanges(plan.kubernetes, observed.children, observed.live?.metadata.uid, label);
+  // The diff shows where the operator converges to; a move gets there in steps (profile-move.ts).
+  const planned = plan.aws.fargateProfile.name;
+  const moves = profile.changes.some((change) => change.kind === 'FargateProfile' && change.action === 'create' && change.name === planned);
+  for (const change of children.changes) {
+    if (moves && change.kind === 'Deployment' && change.fields.some((field) => field.path.includes(PROFILE_LABEL))) {
+      change.note = `the pods move to ${planned} once it is ACTIVE, a rolling update that never goes below the wanted replicas`;
+    }
+  }
   return {
     object: label,
     changes: [...(object ? [object] : []), ...profile.changes, ...role.changes, ...children.changes],

@@ -183,6 +183,27 @@ test('a new workload: everything it becomes is created; exit 1', async () => {
   expect(summary).toEqual({ create: 5, change: 0, replace: 0, delete: 0 });
 }, TEST_TIMEOUT_MS);
 
+test("a FargateCluster change shows its effect on the live workloads: the profile name prefix moves every profile", async () => {
+  const renamed = kitClusterManifest(`${PREFIX}x`, cluster.spec.iam ? { iam: cluster.spec.iam } : {});
+  const live = (await readWorkload(namespace, NAME))!;
+  const result = await diff([renamed]);
+  expect(result.code).toBe(1);
+  const { objects } = report(result.stdout);
+  expect(brief(changesOf(objects, `FargateCluster ${CLUSTER}`))).toEqual(['change FargateCluster']);
+  const changes = changesOf(objects, `FargateWorkload ${namespace}/${NAME}`);
+  expect(brief(changes)).toEqual(['change Deployment', 'create FargateProfile', 'delete FargateProfile']);
+  expect(changes.find((change) => change.action === 'create')!.name.startsWith(`${PREFIX}x-`)).toBe(true);
+  expect(changes.find((change) => change.action === 'delete')!.name).toBe(live.status!.fargateProfile!.name);
+}, TEST_TIMEOUT_MS);
+
+test('invalid files are an error, exit 2, with the problems as validate lists them', async () => {
+  const result = await diff([workload(NAME, { replicas: -1 })]);
+  expect(result.code).toBe(2);
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toMatch(/FargateWorkload .*spec\.replicas/);
+  expect(result.stderr).toContain('eks-fargate-operator: diff: the files are invalid');
+}, TEST_TIMEOUT_MS);
+
 test('diff wrote nothing: only GET and LIST in the audit log, no AWS write in the call log', async () => {
   interface AuditEvent { user?: { username?: string }; userAgent?: string; verb?: string; requestReceivedTimestamp?: string }
   const events = readFileSync(auditLogPath(dirname(environment.kubeconfigPath)), 'utf8')
@@ -198,6 +219,6 @@ test('diff wrote nothing: only GET and LIST in the audit log, no AWS write in th
   expect(calls.length).toBeGreaterThan(10);
   expect(calls.filter((call) => call.write).map((call) => call.operation)).toEqual([]);
   expect(new Set(calls.map((call) => call.operation))).toEqual(
-    new Set(['DescribeFargateProfile', 'GetRole', 'ListAttachedRolePolicies', 'ListRolePolicies', 'GetRolePolicy', 'ListOpenIDConnectProviders', 'GetOpenIDConnectProvider', 'DescribeSubnets', 'DescribeRouteTables', 'DescribeVpcAttribute', 'DescribeVpcEndpoints']),
+    new Set(['GetCallerIdentity', 'DescribeFargateProfile', 'GetRole', 'ListAttachedRolePolicies', 'ListRolePolicies', 'GetRolePolicy', 'ListOpenIDConnectProviders', 'GetOpenIDConnectProvider', 'DescribeSubnets', 'DescribeRouteTables', 'DescribeVpcAttribute', 'DescribeVpcEndpoints']),
   );
 }, TEST_TIMEOUT_MS);

@@ -1,11 +1,14 @@
 /** The pure parts of `diff` (src/diff/*): field and statement differences, and what the operator would change, from given live state. */
 import { describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ADOPT_ANNOTATION, FIELD_MANAGER, PROFILE_LABEL } from '../../src/api/constants.js';
+import { ADOPT_ANNOTATION, FIELD_MANAGER, PROFILE_LABEL, TAG_CLUSTER } from '../../src/api/constants.js';
 import type { FargateWorkload } from '../../src/api/types.js';
 import type { ObservedProfile } from '../../src/aws/fargate-profiles.js';
 import type { ObservedRole } from '../../src/aws/iam-roles.js';
+import { clusterDiff } from '../../src/diff/cluster-diff.js';
 import { formatDiffText } from '../../src/diff/diff-text.js';
+import { diffLiveState } from '../../src/diff/live-diff.js';
+import type { LiveAwsReader } from '../../src/diff/live-readers.js';
 import { changedFields, formatPath, ownedFieldShape, removedFields } from '../../src/diff/field-changes.js';
 import { roleChange, statementChanges } from '../../src/diff/iam-role-changes.js';
 import { childChanges, LAST_APPLIED_ANNOTATION, manifestChange } from '../../src/diff/object-changes.js';
@@ -14,6 +17,7 @@ import { workloadDiff, type ObservedWorkload } from '../../src/diff/workload-dif
 import { partReady, partStalled } from '../../src/operator/part-report.js';
 import { withAppliedHash } from '../../src/operator/workload/child-state.js';
 import { planWorkload, type KubeObject } from '../../src/plan/index.js';
+import { planPodExecutionRole } from '../../src/plan/pod-execution-role.js';
 import { FACTS, makeCluster, makeWorkload } from './plan-fixtures.js';
 
 const SQS_SEND = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' }] };
@@ -123,9 +127,9 @@ describe('manifest and child changes', () => {
     ]);
   });
 
-  it("an object of a child's name that is not the workload's is a problem, never a change", () => {
+  it("an object of a child's name that is not the workload's is a problem, never a change; a foreign ServiceAccount holds back the rest", () => {
     const foreign = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'shop' } };
-    const result = childChanges(plan.kubernetes.slice(0, 1), { byKey: byKey([foreign]), owned: [], unservedKinds: new Set() }, uid, 'FargateWorkload shop/web');
+    const result = childChanges(plan.kubernetes, { byKey: byKey([foreign]), owned: [], unservedKinds: new Set() }, uid, 'FargateWorkload shop/web');
     expect(result.changes).toEqual([]);
     expect(result.problems).toEqual([{ object: 'FargateWorkload shop/web', stalled: true, reason: 'NotOwned', message: expect.stringContaining(`annotate it ${ADOPT_ANNOTATION}`) }]);
   });
@@ -141,7 +145,7 @@ describe('workloadDiff', () => {
     subnets,
     selectors: [{ namespace: 'shop', labels: { [PROFILE_LABEL]: name } }],
     podExecutionRoleArn: '',
-    tags: {},
+    tags: { [TAG_CLUSTER]: 'prod' },
     healthIssues: [],
   });
 
@@ -183,6 +187,28 @@ describe('workloadDiff', () => {
     expect(workloadDiff(kept.plan, kept.observed).changes.filter((c) => c.action === 'delete')).toEqual([]);
   });
 
+  it("the old profile stays when it is not the operator's (no cluster tag)", () => {
+    const { plan, observed } = observedFor(dedicated(['subnet-0a1']), running(dedicated(['subnet-0a1', 'subnet-0b2']), oldProfile));
+    const untagged = new Map(observed.profiles);
+    untagged.set(oldProfile, { ...profile(oldProfile, ['subnet-0a1', 'subnet-0b2']), tags: {} });
+    expect(workloadDiff(plan, { ...observed, profiles: untagged }).changes.filter((c) => c.action === 'delete')).toEqual([]);
+  });
+
+  it('the planned profile: not ours is a problem; immutable differences are a problem, never a replace; DELETING is created again', () => {
+    const { plan, observed } = observedFor(dedicated(['subnet-0a1']), running(dedicated(['subnet-0a1']), oldProfile));
+    const name = plan.aws.fargateProfile.name;
+    const withPlanned = (found: ObservedProfile): ObservedWorkload => ({ ...observed, profiles: new Map([[name, found]]) });
+    const ours = { ...profile(name, ['subnet-0a1']), tags: plan.aws.fargateProfile.tags };
+    const foreign = workloadDiff(plan, withPlanned({ ...ours, tags: {} }));
+    expect(foreign.problems.map((p) => [p.reason, p.stalled])).toEqual([['NotOwned', true]]);
+    expect(foreign.changes.filter((c) => c.layer === 'kubernetes' && c.kind !== 'FargateWorkload')).toEqual([]);
+    const immutable = workloadDiff(plan, withPlanned({ ...ours, subnets: ['subnet-0b2'] }));
+    expect(immutable.changes.some((c) => c.kind === 'FargateProfile')).toBe(false);
+    expect(immutable.problems.map((p) => p.reason)).toEqual(['ProfileImmutable']);
+    const deleting = workloadDiff(plan, withPlanned({ ...ours, status: 'DELETING' }));
+    expect(deleting.changes.find((c) => c.kind === 'FargateProfile')).toMatchObject({ action: 'create', note: expect.stringContaining('DELETING') });
+  });
+
   it('a network only a spec change fixes stops there: no AWS or child change is shown, the problem is', () => {
     const stalled = partStalled('NetworkReady', 'PublicSubnet', 'subnet-0a1 routes to an internet gateway');
     const { plan, observed } = observedFor(dedicated(['subnet-0a1']), running(dedicated(['subnet-0a1', 'subnet-0b2']), oldProfile), [], stalled);
@@ -216,5 +242,36 @@ describe('the text report', () => {
     );
     expect(hasChanges(diffs)).toBe(true);
     expect(formatDiffText([diffs[0]!])).toBe('FargateCluster prod\n  no change\nNo changes.\n');
+  });
+});
+
+describe('clusterDiff', () => {
+  const cluster = makeCluster({ podExecutionRole: { create: true }, iam: { createOIDCProvider: true } });
+  const plan = planPodExecutionRole(cluster, FACTS);
+  const role = (over: Partial<ObservedRole>): ObservedRole => ({ name: plan.name, arn: plan.arn, path: plan.path, trustPolicy: plan.trustPolicy, tags: plan.tags, attachedPolicyArns: [], inlinePolicies: {}, ...over });
+
+  it('the execution role at another path stalls (RolePathConflict) instead of being replaced; a missing OIDC provider is created', () => {
+    const diff = clusterDiff({ desired: cluster, live: cluster, executionRole: { plan, observed: role({ path: '/other/' }) }, oidcProvider: { issuer: FACTS.oidcIssuer, exists: false, create: true }, problems: [] });
+    expect(diff.changes.map((c) => `${c.action} ${c.kind}`)).toEqual(['create OIDCProvider']);
+    expect(diff.problems.map((p) => p.reason)).toEqual(['RolePathConflict']);
+  });
+
+  it("a role the platform brings must exist and trust Fargate's pods", () => {
+    const given = makeCluster({ podExecutionRole: { arn: 'arn:aws:iam::123456789012:role/given' } });
+    const givenPlan = planPodExecutionRole(given, FACTS);
+    const untrusting = role({ name: 'given', arn: givenPlan.arn, path: '/', trustPolicy: { Version: '2012-10-17', Statement: [] } });
+    expect(clusterDiff({ desired: given, live: given, executionRole: { plan: givenPlan, observed: untrusting }, problems: [] }).problems.map((p) => p.reason)).toEqual(['RoleNotTrusted']);
+    expect(clusterDiff({ desired: given, live: given, executionRole: { plan: givenPlan }, problems: [] }).problems.map((p) => p.reason)).toEqual(['RoleNotFound']);
+  });
+});
+
+describe('diffLiveState', () => {
+  it('refuses to compare with credentials of another account than the cluster records', async () => {
+    const cluster = { ...makeCluster(), status: { accountId: '111111111111', oidcIssuer: FACTS.oidcIssuer, podExecutionRoleArn: 'arn:aws:iam::111111111111:role/x' } };
+    const kube = { clusters: async () => [cluster], workloads: async () => [], read: async () => undefined, ownedChildren: async () => ({ children: [], unservedKinds: new Set<string>() }) };
+    const aws = { accountNetwork: { callerAccountId: async () => '123456789012' } } as unknown as LiveAwsReader;
+    await expect(diffLiveState({ workloads: [makeWorkload({}, { uid: undefined })], clusters: [] }, { kube, aws: () => aws })).rejects.toThrow(
+      'the AWS credentials are of account 123456789012, but FargateCluster prod is in account 111111111111: use credentials of that account',
+    );
   });
 });

@@ -1,10 +1,11 @@
 /** `diff`: what applying FargateWorkloads and FargateClusters would change in the live cluster and AWS account, read-only. */
 import { stringify } from 'yaml';
 import { outputFormat, parseCommandArgs } from '../arguments.js';
-import { CliInputError, EXIT_OK } from '../cli-error.js';
+import { CliInputError, EXIT_INPUT, EXIT_OK } from '../cli-error.js';
 import { readManifestFiles } from '../manifest-files.js';
 import type { CliOutput } from '../output.js';
 import { sortOperatorObjects } from '../resource-kinds.js';
+import { reportProblems, validateObjects } from './validate.js';
 
 export const DIFF_HELP = `Usage: eks-fargate-operator diff -f FILE [-f FILE...] [options]
 
@@ -29,8 +30,8 @@ Options:
 
 AWS credentials come from the SDK's default chain; the region from each FargateCluster.
 
-Exit status: 0 no change, 1 changes, 2 bad usage, unreadable input, or the live state could not
-be read (one line saying which request failed).
+Exit status: 0 no change, 1 changes, 2 bad usage, unreadable or invalid input (the problems as
+'validate' lists them), or the live state could not be read (one line saying which read failed).
 `;
 
 /** Exit status when applying would change something (kubectl diff's convention). */
@@ -53,6 +54,12 @@ export async function diffCommand(argv: string[], io: CliOutput): Promise<number
   const format = outputFormat('diff', flags.output, ['text', 'json', 'yaml'] as const, 'text');
   if (!flags.filename?.length) throw new CliInputError("diff: give the manifests to compare with -f FILE (see 'diff --help')");
   const objects = sortOperatorObjects(await readManifestFiles(flags.filename), 'diff');
+  // What the API server would refuse (or the guard rails of a FargateCluster in the files) is an
+  // error, as it is for kubectl diff: there is nothing to compare until the files are fixed.
+  if (reportProblems(validateObjects(objects), io)) {
+    io.err("eks-fargate-operator: diff: the files are invalid (see the lines above; 'validate -f FILE' checks them alone)\n");
+    return EXIT_INPUT;
+  }
 
   // Loaded here: the other commands need neither Kubernetes nor AWS clients.
   const [{ loadKubeConfig }, { apiServerReader, readOnlyAwsServices }, { diffLiveState }, { formatDiffText }, { hasChanges, summarizeChanges }, { describeReconcileFailure }] =

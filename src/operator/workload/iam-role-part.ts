@@ -115,15 +115,23 @@ export function describeActions(actions: readonly RoleAction[]): string {
 }
 
 /**
+ * The name of the role the operator managed for the workload before it brought its own
+ * (`iam.roleArn`), when its status still names that one; else undefined (pure).
+ */
+export function managedRoleToRelease(plan: IrsaRolePlan, previousArn: string | undefined): string | undefined {
+  if (plan.managed || !previousArn || previousArn === plan.arn) return undefined;
+  return previousArn.slice(previousArn.lastIndexOf('/') + 1) === plan.managedRoleName ? plan.managedRoleName : undefined;
+}
+
+/**
  * The workload switched to a role of its own (`iam.roleArn`) while the operator had managed one
  * for it (its status still names that one): the managed role, with its trust and policies, is
  * deleted when it is the operator's, or kept under deletionPolicy Retain. Nothing is read unless
  * the status shows such a switch, so a steady state costs no call.
  */
 export async function releaseManagedRole(input: Omit<RolePartInput, 'adopt'> & { previousArn: string | undefined; retain: boolean }): Promise<string | undefined> {
-  const { roles, plan, previousArn } = input;
-  if (plan.managed || !previousArn || previousArn === plan.arn) return undefined;
-  if (previousArn.slice(previousArn.lastIndexOf('/') + 1) !== plan.managedRoleName) return undefined;
+  const { roles, plan } = input;
+  if (!managedRoleToRelease(plan, input.previousArn)) return undefined;
   if (input.retain) return `the IAM role ${plan.managedRoleName} the operator made before is kept (deletionPolicy Retain)`;
   const observed = await roles.getRole(plan.managedRoleName);
   if (!observed || !isOwnedBy(observed, roleOwnershipTags(plan.tags))) return undefined;
