@@ -10,15 +10,12 @@ import type { FargateCluster, FargateWorkload } from '../api/types.js';
 import { refusingWriteGate } from '../controller/write-gate.js';
 import { makeKubeApiClient, type KubeClientOptions } from '../kube/api-clients.js';
 import { apiStatusCode, describeKubeError } from '../kube/api-error.js';
-import { loadKubeConfig } from '../kube/kube-config.js';
+import { resolveKubeTarget, type KubeTarget } from '../kube/kube-config.js';
+
+// Where a kubeconfig and context are resolved, and how that fails: shared with `diff`.
+export { KubeTargetError, type KubeTarget } from '../kube/kube-config.js';
 import type { DeploymentState, IngressState } from '../operator/workload/availability.js';
 import type { ChildObjects } from './workload-tree.js';
-
-/** Which kubeconfig and context to use (`--kubeconfig`, `--context`); absent: kubectl's defaults. */
-export interface KubeTarget {
-  kubeconfig?: string;
-  context?: string;
-}
 
 /** Where to read: one namespace, or every namespace when undefined. */
 export type NamespaceScope = string | undefined;
@@ -27,11 +24,6 @@ export type NamespaceScope = string | undefined;
 export interface OptionalRead<T> {
   items: T[] | undefined;
   warning?: string;
-}
-
-/** The kubeconfig or context cannot be used; reported as `error: ...` with exit 1, as kubectl does. */
-export class KubeTargetError extends Error {
-  override readonly name = 'KubeTargetError';
 }
 
 const WORKLOADS = { group: API_GROUP, version: API_VERSION, plural: 'fargateworkloads' };
@@ -65,25 +57,13 @@ async function optional<T>(what: string, read: () => Promise<T[]>): Promise<Opti
 
 /** The reader on the kubeconfig kubectl would use (`--kubeconfig`, KUBECONFIG, ~/.kube/config) and the context chosen. */
 export function connectReader(target: KubeTarget): ClusterReader {
-  let kubeConfig;
-  try {
-    kubeConfig = loadKubeConfig(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {});
-  } catch (error) {
-    // client-node reads an empty or non-YAML file as nothing and then fails on it: name the file.
-    throw new KubeTargetError(`cannot load the kubeconfig${target.kubeconfig ? ` ${target.kubeconfig}` : ''}: ${(error as Error).message}`);
-  }
-  if (target.context) {
-    if (!kubeConfig.getContextObject(target.context)) throw new KubeTargetError(`context "${target.context}" does not exist`);
-    kubeConfig.setCurrentContext(target.context);
-  }
-  if (!kubeConfig.getCurrentCluster()) throw new KubeTargetError('the kubeconfig has no current cluster (see kubectl config current-context)');
+  const { kubeConfig, defaultNamespace } = resolveKubeTarget(target);
   // A few requests and done: no kept-alive connections to linger, as for `diff` (src/diff/live-readers.ts).
   const options: KubeClientOptions = { userAgent: 'kubectl-fargate', writeGate: refusingWriteGate(() => 'kubectl-fargate only reads'), keepAlive: false };
   const custom = makeKubeApiClient(kubeConfig, CustomObjectsApi, options);
   const core = makeKubeApiClient(kubeConfig, CoreV1Api, options);
   const apps = makeKubeApiClient(kubeConfig, AppsV1Api, options);
   const networking = makeKubeApiClient(kubeConfig, NetworkingV1Api, options);
-  const defaultNamespace = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace || 'default';
   const where = (namespace: NamespaceScope): string => (namespace ? `in namespace ${namespace}` : 'in any namespace');
 
   return {

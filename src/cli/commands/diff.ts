@@ -62,7 +62,7 @@ export async function diffCommand(argv: string[], io: CliOutput): Promise<number
   }
 
   // Loaded here: the other commands need neither Kubernetes nor AWS clients.
-  const [{ loadKubeConfig }, { apiServerReader, readOnlyAwsServices }, { diffLiveState }, { formatDiffText }, { hasChanges, summarizeChanges }, { describeReconcileFailure }] =
+  const [{ resolveKubeTarget, KubeTargetError }, { apiServerReader, readOnlyAwsServices }, { diffLiveState }, { formatDiffText }, { hasChanges, summarizeChanges }, { describeReconcileFailure }] =
     await Promise.all([
       import('../../kube/kube-config.js'),
       import('../../diff/live-readers.js'),
@@ -71,15 +71,15 @@ export async function diffCommand(argv: string[], io: CliOutput): Promise<number
       import('../../diff/resource-change.js'),
       import('../../operator/reconcile-failure.js'),
     ]);
-  let kubeConfig;
+  let target;
   try {
-    kubeConfig = loadKubeConfig(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {});
-    if (flags.context) kubeConfig.setCurrentContext(flags.context);
+    target = resolveKubeTarget({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context ? { context: flags.context } : {}) });
   } catch (error) {
-    throw new CliInputError(`diff: cannot load the kubeconfig: ${(error as Error).message}`);
+    if (error instanceof KubeTargetError) throw new CliInputError(`diff: ${error.message}`);
+    throw error;
   }
-  if (!kubeConfig.getCurrentCluster()) throw new CliInputError(`diff: the kubeconfig has no cluster for context "${kubeConfig.getCurrentContext()}"`);
-  const namespace = flags.namespace ?? kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace ?? 'default';
+  const { kubeConfig } = target;
+  const namespace = flags.namespace ?? target.defaultNamespace;
   const workloads = objects.workloads.map(({ workload }) => ({ ...workload, metadata: { ...workload.metadata, namespace: workload.metadata?.namespace ?? namespace } }));
   const clusters = objects.clusters.map(({ cluster }) => cluster);
 
