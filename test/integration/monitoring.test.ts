@@ -43,7 +43,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test('promtool accepts the PrometheusRule\'s rules', async () => {
   const result = await run(['check', 'rules', 'rules.yaml']);
-  expect(result).toEqual({ code: 0, output: expect.stringContaining('SUCCESS: 5 rules found') });
+  expect(result).toEqual({ code: 0, output: expect.stringContaining('SUCCESS: 6 rules found') });
 });
 
 test('each alert fires when it should and not before (promtool test rules), and a wrong expectation fails', async () => {

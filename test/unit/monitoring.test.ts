@@ -81,7 +81,7 @@ describe('deploy/monitoring', () => {
   });
 
   it('gives every alert a severity, a summary, a description and a runbook section in the README', () => {
-    expect(alerts.map((alert) => alert.alert).sort()).toEqual(['EksfoAwsThrottlingSustained', 'EksfoFargateProfileStuck', 'EksfoLeaderMissing', 'EksfoReconcileErrorsRising', 'EksfoWorkloadsStalled']);
+    expect(alerts.map((alert) => alert.alert).sort()).toEqual(['EksfoAwsThrottlingSustained', 'EksfoFargateProfileStuck', 'EksfoLeaderMissing', 'EksfoMultipleLeaders', 'EksfoReconcileErrorsRising', 'EksfoWorkloadsStalled']);
     for (const alert of alerts) {
       expect({ alert: alert.alert, severity: alert.labels?.severity, summary: Boolean(alert.annotations?.summary), description: Boolean(alert.annotations?.description) }).toEqual({
         alert: alert.alert,
