@@ -35,6 +35,12 @@ export interface ClassifiedAwsError {
   httpStatusCode?: number;
 }
 
+/** A classified error as one line for events, conditions and logs: `Code: message (HTTP 403)`. */
+export function describeClassified(classified: Pick<ClassifiedAwsError, 'code' | 'message' | 'httpStatusCode'>): string {
+  const http = classified.httpStatusCode !== undefined ? ` (HTTP ${classified.httpStatusCode})` : '';
+  return `${classified.code}: ${classified.message.replace(/\s*\n\s*/g, ' ').trim()}${http}`;
+}
+
 /** What the caller knows that the error alone does not tell. */
 export interface ClassifyContext {
   /**

@@ -7,7 +7,7 @@
  * worker. The lane (src/aws/profile-lane.ts) keeps EKS's one profile in transition per cluster.
  */
 import { TAG_CLUSTER } from '../api/constants.js';
-import { classifyAwsError, mayBePropagationLag } from '../aws/error-classifier.js';
+import { classifyAwsError, describeClassified, mayBePropagationLag } from '../aws/error-classifier.js';
 import { profileDifferences, type ObservedProfile } from '../aws/fargate-profiles.js';
 import { isOwnedBy } from '../aws/ownership.js';
 import type { FargateProfilePlan } from '../plan/index.js';
@@ -140,10 +140,10 @@ async function createProfile(input: LanedProfileInput): Promise<LanedProfileResu
     const identityAgeMs = mayBePropagationLag(err) ? await roleAgeMs(aws, plan.podExecutionRoleArn) : undefined;
     const classified = classifyAwsError(err, identityAgeMs === undefined ? {} : { identityAgeMs });
     if (classified.reason === 'IamPropagation') throw err;
-    input.event('Warning', 'FargateProfileCreateFailed', `creating Fargate profile ${plan.name}: ${classified.code}: ${classified.message}`);
+    input.event('Warning', 'FargateProfileCreateFailed', `creating Fargate profile ${plan.name}: ${describeClassified(classified)}`);
     if (classified.kind !== 'terminal') throw err;
     return {
-      report: partStalled(type, classified.reason ?? 'ProfileCreateRejected', `creating Fargate profile ${plan.name}: ${classified.code}: ${classified.message}`),
+      report: partStalled(type, classified.reason ?? 'ProfileCreateRejected', `creating Fargate profile ${plan.name}: ${describeClassified(classified)}`),
       status: pending,
       active: false,
     };

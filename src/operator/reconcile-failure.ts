@@ -3,7 +3,7 @@
  * already set Stalled with its reason; anything else is retried with backoff, and status says
  * what failed (the AWS call or Kubernetes request, in one line) and when the retry comes.
  */
-import { classifyAwsError } from '../aws/error-classifier.js';
+import { classifyAwsError, describeClassified } from '../aws/error-classifier.js';
 import { isTerminal } from '../controller/reconciler.js';
 import type { KstatusState } from '../kube/conditions.js';
 import { formatKubeApiError, kubeApiErrorSummary } from '../kube/api-error.js';
@@ -32,8 +32,7 @@ export function describeReconcileFailure(error: unknown): ReconcileFailure {
     const classified = classifyAwsError(error);
     const operation = (error as { $operation?: unknown }).$operation;
     const call = typeof operation === 'string' ? `AWS ${operation} failed: ` : 'AWS call failed: ';
-    const http = classified.httpStatusCode !== undefined ? ` (HTTP ${classified.httpStatusCode})` : '';
-    return { reason: classified.reason ?? 'AWSError', message: `${call}${classified.code}: ${oneLine(classified.message)}${http}`, source: 'aws' };
+    return { reason: classified.reason ?? 'AWSError', message: `${call}${describeClassified(classified)}`, source: 'aws' };
   }
   const kube = kubeApiErrorSummary(error);
   if (kube) return { reason: 'KubernetesAPIError', message: `Kubernetes API request failed: ${formatKubeApiError(kube)}`, source: 'kubernetes' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { classifyAwsError, IAM_PROPAGATION_WINDOW_MS } from '../../src/aws/error-classifier.js';
+import { classifyAwsError, describeClassified, IAM_PROPAGATION_WINDOW_MS } from '../../src/aws/error-classifier.js';
 
 /** An error shaped as the SDK v3 throws it (ServiceException). */
 function sdkError(name: string, message: string, status: number, extra: Record<string, unknown> = {}): Error {
@@ -179,5 +179,12 @@ describe('classifyAwsError', () => {
   it('IAM concurrent modification and delete conflicts are retried', () => {
     expect(classifyAwsError(sdkError('ConcurrentModification', 'busy', 409))).toMatchObject({ kind: 'retryable' });
     expect(classifyAwsError(sdkError('DeleteConflict', 'Cannot delete entity, must detach all policies first.', 409))).toMatchObject({ kind: 'retryable' });
+  });
+});
+
+describe('describeClassified', () => {
+  it('is one line with the code, the message and the HTTP status', () => {
+    expect(describeClassified({ code: 'MalformedPolicyDocument', message: 'Invalid principal\n  in policy', httpStatusCode: 400 })).toBe('MalformedPolicyDocument: Invalid principal in policy (HTTP 400)');
+    expect(describeClassified({ code: 'ECONNRESET', message: 'socket hang up' })).toBe('ECONNRESET: socket hang up');
   });
 });

@@ -5,7 +5,7 @@
  * operator's tags is left alone unless the workload asks to adopt it.
  */
 import { TAG_CLUSTER, TAG_NAME, TAG_NAMESPACE } from '../../api/constants.js';
-import { classifyAwsError, mayBePropagationLag } from '../../aws/error-classifier.js';
+import { classifyAwsError, describeClassified, mayBePropagationLag } from '../../aws/error-classifier.js';
 import { PolicyNotFoundError, replacementReason, type IamRoleStore, type RoleAction } from '../../aws/iam-roles.js';
 import { isOwnedBy } from '../../aws/ownership.js';
 import type { IrsaRolePlan } from '../../plan/index.js';
@@ -81,9 +81,9 @@ export async function convergeRole(input: RolePartInput): Promise<RolePartResult
     const identityAgeMs = mayBePropagationLag(err) && input.oidcProviderAgeMs ? await input.oidcProviderAgeMs() : undefined;
     const classified = classifyAwsError(err, identityAgeMs === undefined ? {} : { identityAgeMs });
     if (classified.reason === 'IamPropagation') throw err;
-    input.event('Warning', 'IAMRoleFailed', `IAM role ${plan.name}: ${classified.code}: ${classified.message}`);
+    input.event('Warning', 'IAMRoleFailed', `IAM role ${plan.name}: ${describeClassified(classified)}`);
     if (classified.kind !== 'terminal') throw err;
-    return { report: partStalled(CONDITION_IAM_ROLE, classified.reason ?? 'IAMRoleRejected', `IAM role ${plan.name}: ${classified.code}: ${classified.message}`) };
+    return { report: partStalled(CONDITION_IAM_ROLE, classified.reason ?? 'IAMRoleRejected', `IAM role ${plan.name}: ${describeClassified(classified)}`) };
   }
 }
 
