@@ -1,18 +1,28 @@
 # syntax=docker/dockerfile:1
 #
-# The operator's image. Three stages:
-#   build            compiles src/ into dist/ with the dev dependencies (TypeScript)
-#   production-deps  installs only the production dependencies from the lock file
-#   runtime          distroless Node 22: the two results, bin/, crds/ and package.json, nothing else
+# The operator's image. Two stages:
+#   build    installs the locked dependencies (dev ones included: TypeScript, esbuild), compiles
+#            src/ into dist/ and bundles the CLI (`npm run bundle`)
+#   runtime  distroless Node 22: the bundle and crds/, nothing else (no node_modules)
+#
+# The bundle, dist/bundle/eks-fargate-operator.mjs, is bin/eks-fargate-operator with everything it
+# imports from dist/ and node_modules/ in one minified, tree-shaken ES module (esbuild): only the
+# code the CLI reaches is loaded, and loaded code is most of the operator's memory (README, "Scale:
+# the benchmark"). It imports nothing but Node's built-in modules (ws and node-fetch try optional
+# native helpers and do without them), so the image needs no node_modules, and it finds crds/ two
+# folders above itself, as dist/api/crd-schemas.js does. Node's deprecated built-in punycode, which
+# tr46 (under node-fetch) requires, is swapped for the punycode package (a devDependency, bundled):
+# Node warns about the built-in on stderr for code outside node_modules, which the bundle is.
+# The bin/ launcher and dist/ as tsc writes it are what the tests and the CLI from the repository
+# run; the image ships neither.
 #
 # Node 22, the maintained LTS line: Node 20 reached end of life in April 2026, and the AWS SDK for
-# JavaScript v3 needs Node 22 for its releases from January 2027. The build stages use the same
-# major as the runtime, so that what npm installs there is what runs here (package.json's engines
-# and the README's Requirements name the same version).
+# JavaScript v3 needs Node 22 for its releases from January 2027. The build stage uses the same
+# major as the runtime, so that what npm installs and esbuild bundles there is what runs here
+# (package.json's engines and the README's Requirements name the same version).
 #
 # Runtime base: gcr.io/distroless/nodejs22-debian12 rather than node:22-alpine, because
-#   - it is the same Debian 12 (glibc) as the build stages, so whatever npm installs there runs
-#     unchanged (alpine is musl: a native addon built on bookworm would not load);
+#   - it is the same Debian 12 (glibc) as the build stage, should a native addon ever be needed;
 #   - it has no shell, no package manager and no npm: nothing to exec into or to patch at runtime,
 #     and far fewer packages for scanners to report;
 #   - its :nonroot tag already defines user 65532 (we still set USER numerically so that
@@ -22,9 +32,9 @@
 # deploy/) for any library that looks for a home directory; npm is not in the image.
 #
 # Build:  docker build --build-arg VERSION=$(node -p "require('./package.json').version") -t eks-fargate-operator .
-# test/integration/container-runtime.test.ts reproduces the production-deps and runtime stages
-# without Docker (same npm command, same COPY lines, same ENTRYPOINT, as uid 65532 on a read-only tree),
-# on the Node.js release NODE_RUNTIME_IMAGE names, fetched from the npm registry.
+# test/integration/container-runtime.test.ts reproduces both stages without Docker (same COPY lines,
+# same npm commands, same ENTRYPOINT, as uid 65532 on a read-only tree), on the Node.js release
+# NODE_RUNTIME_IMAGE names, fetched from the npm registry.
 
 ARG NODE_BUILD_IMAGE=node:22-bookworm-slim
 ARG NODE_RUNTIME_IMAGE=gcr.io/distroless/nodejs22-debian12:nonroot
@@ -35,13 +45,11 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build
-
-FROM ${NODE_BUILD_IMAGE} AS production-deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-# No install scripts: no production dependency needs one, and none should run in the image.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY bin ./bin
+COPY scripts/bundle-notices.mjs ./scripts/
+# tsc into dist/, then esbuild from bin/eks-fargate-operator into dist/bundle/, with the licences
+# of the packages bundled in THIRD-PARTY-NOTICES.txt (package.json).
+RUN npm run bundle
 
 FROM ${NODE_RUNTIME_IMAGE} AS runtime
 ARG VERSION=0.1.0
@@ -55,12 +63,11 @@ ENV NODE_ENV=production \
     HOME=/tmp
 WORKDIR /app
 # Owned by root and not writable by the operator's user: the code cannot be changed at runtime.
-COPY --from=production-deps /app/node_modules ./node_modules
-COPY --from=build /src/dist ./dist
-COPY package.json ./
-COPY bin ./bin
+# The bundle is the whole program: it carries bin/eks-fargate-operator's code, so bin/ (which
+# loads dist/cli/) and package.json (which nothing reads at runtime) stay out.
+COPY --from=build /src/dist/bundle/eks-fargate-operator.mjs /src/dist/bundle/THIRD-PARTY-NOTICES.txt ./dist/bundle/
 COPY crds ./crds
 USER 65532:65532
 # /healthz, /readyz and /metrics (--health-port); /metrics again on 8080 when --metrics-port=8080.
 EXPOSE 8081 8080
-ENTRYPOINT ["/nodejs/bin/node", "/app/bin/eks-fargate-operator", "run"]
+ENTRYPOINT ["/nodejs/bin/node", "/app/dist/bundle/eks-fargate-operator.mjs", "run"]

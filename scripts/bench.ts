@@ -7,6 +7,9 @@
 // --compare FILE, a saved run beside it) and writes the figures as JSON. It measures; it never
 // fails on a slow machine (only when the run itself breaks: a workload that never gets Ready).
 //
+// --operator bundle (default) starts the one-file bundle the image runs (`npm run bundle`),
+// --operator dist bin/eks-fargate-operator on tsc's dist/ (scripts/bench/operator-entry.ts).
+//
 // Modes: `operator` (default) runs only etcd and kube-apiserver, and the benchmark marks each
 // Deployment available and each Ingress provisioned the moment they exist, so every figure is
 // the operator's own; `e2e` runs the controller manager, scheduler, simulated nodes (KWOK) and
@@ -25,6 +28,7 @@ import { benchCluster, benchNamespaces, benchWorkload, parsePlacements, type Ben
 import { counterBy, difference, parsePrometheusText, percentile, perUnit, renderOperations, renderTable, round, sum, type BenchFigures, type BenchRun, type PromSample } from './bench/bench-figures.js';
 import { AvailabilityMarker, ReadyTracker } from './bench/bench-watchers.js';
 import { renderHeapSummary, summarizeHeapSnapshot, type HeapSnapshot, type HeapSummary } from './bench/heap-summary.js';
+import { operatorEntry, parseOperatorBuild } from './bench/operator-entry.js';
 import { mib, ProcessSampler } from './bench/process-sampler.js';
 import { startEnvironment, type Environment } from './dev-env/launcher.js';
 import { freePort, LOOPBACK } from './dev-env/ports.js';
@@ -34,7 +38,7 @@ import { EMULATOR_CREDENTIALS } from './dev-env/seed.js';
 
 const USAGE = `npm run bench -- [--workloads N] [--namespaces M] [--sizes 100,300,1000] [--mode operator|e2e]
   [--placement Shared|Namespace|Dedicated|Shared=0.9,Namespace=0.1] [--policies 0-4] [--ingress-share 0-1]
-  [--creating-delay 2s] [--resync 2m] [--concurrency N] [--node-options "--max-semi-space-size=4"] [--log-level info|debug] [--heap-snapshot] [--out FILE] [--compare FILE]`;
+  [--creating-delay 2s] [--resync 2m] [--concurrency N] [--operator bundle|dist] [--node-options="--max-semi-space-size=4"] [--log-level info|debug] [--heap-snapshot] [--out FILE] [--compare FILE]`;
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -50,6 +54,8 @@ const { values } = parseArgs({
     // Longer than 1,000 workloads take to converge here, so that no resync falls in the create phase.
     resync: { type: 'string', default: '2m' },
     concurrency: { type: 'string' },
+    // The build the image runs by default, so that the figures are production's.
+    operator: { type: 'string', default: 'bundle' },
     out: { type: 'string' },
     compare: { type: 'string' },
     'node-options': { type: 'string' },
@@ -89,9 +95,12 @@ function duration(flag: string, text: string): number {
 const creatingDelayMs = duration('creating-delay', values['creating-delay']);
 const resyncMs = duration('resync', values.resync);
 const concurrency = values.concurrency === undefined ? undefined : wholeNumber('concurrency', values.concurrency, 1);
+const operatorBuild = parseOperatorBuild(values.operator);
 const saved = values.compare ? (JSON.parse(readFileSync(values.compare, 'utf8')) as BenchRun) : undefined;
 
 const root = repoRoot();
+// Checked before any environment starts: a missing or stale bundle fails at once.
+const operatorScript = operatorEntry(root, operatorBuild);
 const benchDir = join(root, '.dev-env', 'bench');
 mkdirSync(benchDir, { recursive: true });
 /** How long one phase (all Ready, all deleted, account clean) may take before the run is called broken. */
@@ -160,7 +169,7 @@ async function startOperator(environment: Environment, size: number): Promise<{ 
     name: `operator-${size}`,
     command: process.execPath,
     args: [
-      join(root, 'bin/eks-fargate-operator'),
+      operatorScript,
       'run',
       `--kubeconfig=${environment.kubeconfigPath}`,
       `--region=${environment.region}`,
@@ -353,7 +362,7 @@ async function runSize(size: number): Promise<BenchFigures> {
 const run: BenchRun = {
   startedAt: new Date().toISOString(),
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-  settings: { mode, namespaces, placements, policies, ingressShare, creatingDelayMs, resyncMs, concurrency: concurrency ?? 'default', nodeOptions: values['node-options'] ?? '' },
+  settings: { mode, operator: operatorBuild, namespaces, placements, policies, ingressShare, creatingDelayMs, resyncMs, concurrency: concurrency ?? 'default', nodeOptions: values['node-options'] ?? '' },
   sizes: [],
 };
 for (const size of sizes) {
@@ -363,7 +372,7 @@ for (const size of sizes) {
   writeFileSync(out, `${JSON.stringify(run, null, 2)}\n`);
 }
 console.log('');
-console.log(`Benchmark (${mode} mode; ${run.machine.cpus} x ${run.machine.cpuModel}, ${run.machine.memoryGiB} GiB, Node ${run.machine.node}; CREATING ${creatingDelayMs / 1000} s; resync ${resyncMs / 1000} s)`);
+console.log(`Benchmark (${mode} mode, operator from ${operatorBuild}; ${run.machine.cpus} x ${run.machine.cpuModel}, ${run.machine.memoryGiB} GiB, Node ${run.machine.node}; CREATING ${creatingDelayMs / 1000} s; resync ${resyncMs / 1000} s)`);
 console.log(renderTable(run, saved));
 const largest = run.sizes[run.sizes.length - 1];
 if (largest) {

@@ -1,11 +1,13 @@
 // The image, as far as it can be tested without a Docker engine: hadolint on the Dockerfile, and
-// its runtime stage rebuilt as a folder (same npm command, same COPY lines, same ENTRYPOINT, made
-// read-only) started as uid 65532 with only the image's environment, on the Node.js release of the
-// line NODE_RUNTIME_IMAGE names (fetched from the npm registry, whatever node runs the tests):
-// --help, then `run` with the Deployment's flags against the real API server, answering /healthz,
-// /readyz and /metrics and stopping with 0 on SIGTERM.
+// its stages rebuilt as folders (same COPY lines, same npm commands, same ENTRYPOINT, the runtime
+// one made read-only) started as uid 65532 with only the image's environment, on the Node.js
+// release of the line NODE_RUNTIME_IMAGE names (fetched from the npm registry, whatever node runs
+// the tests): the bundle alone, no node_modules, answering --help, then `run` with the
+// Deployment's flags against the real API server, answering /healthz, /readyz and /metrics and
+// stopping with 0 on SIGTERM.
 import { execFile, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,6 +29,10 @@ const imageArgs = globalArgsOf(dockerfile);
 // The Node.js line the image runs on, read from the Dockerfile so that the two cannot drift apart.
 const nodeMajor = nodeMajorOfImage(imageArgs['NODE_RUNTIME_IMAGE'] ?? '');
 const nodeRelease = pinnedNodeRelease(nodeMajor);
+/** The bundle the image runs, relative to its WORKDIR and to the build stage's (package.json's `bundle`). */
+const BUNDLE = 'dist/bundle/eks-fargate-operator.mjs';
+/** The licences of the packages in the bundle, next to it in the image. */
+const NOTICES = 'dist/bundle/THIRD-PARTY-NOTICES.txt';
 
 let tree: RuntimeTree;
 let workDir: string;
@@ -72,9 +78,9 @@ test('hadolint finds nothing to report in the Dockerfile', async () => {
 
 test('the build and runtime images, package.json engines and the README name one maintained Node.js LTS line', () => {
   expect(imageArgs['NODE_RUNTIME_IMAGE']).toMatch(/^gcr\.io\/distroless\/nodejs\d+-debian12:nonroot$/);
-  // Debian 12 (bookworm) in both, so that what npm installs in the build stages runs in the runtime one.
+  // Debian 12 (bookworm) in both, so that what npm installs in the build stage would run in the runtime one.
   expect(imageArgs['NODE_BUILD_IMAGE']).toMatch(/^node:\d+-bookworm-slim$/);
-  expect(stages.map((stage) => stage.from)).toEqual(['${NODE_BUILD_IMAGE}', '${NODE_BUILD_IMAGE}', '${NODE_RUNTIME_IMAGE}']);
+  expect(stages.map((stage) => stage.from)).toEqual(['${NODE_BUILD_IMAGE}', '${NODE_RUNTIME_IMAGE}']);
   expect(nodeMajorOfImage(imageArgs['NODE_BUILD_IMAGE']!)).toBe(nodeMajor);
   // LTS lines are the even ones; Node 20 reached end of life in April 2026, so 22 is the oldest maintained.
   expect([nodeMajor % 2, nodeMajor >= 22]).toEqual([0, true]);
@@ -97,23 +103,38 @@ test('the runtime stage is distroless Node as a numeric non-root user, with HOME
   expect(runtime.from).toBe('${NODE_RUNTIME_IMAGE}');
   expect(tree.user).toEqual({ uid: 65532, gid: 65532 });
   expect(tree.env.HOME).toBe('/tmp');
-  expect(tree.entrypoint.slice(-2)).toEqual([join(tree.appDir, 'bin/eks-fargate-operator'), 'run']);
-  expect(tree.installCommand).toMatch(/^npm ci .*--omit=dev/);
+  expect(tree.entrypoint.slice(-2)).toEqual([join(tree.appDir, BUNDLE), 'run']);
+  // The bundle is made from exactly the locked dependencies: `npm ci`, then `npm run bundle`.
+  expect(tree.buildCommands).toEqual([expect.stringMatching(/^npm ci\b/), 'npm run bundle']);
   const labels = argsOf(runtime, 'LABEL').join(' ');
   for (const label of ['title', 'description', 'source', 'licenses', 'version']) expect(labels).toContain(`org.opencontainers.image.${label}=`);
   // The runtime stage runs nothing: no shell in distroless, and nothing to write.
   expect(argsOf(runtime, 'RUN')).toEqual([]);
 });
 
-test('the production install holds every production dependency and no development one', () => {
-  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+test('the image holds the bundle, its notices and crds/ only, and the bundle holds every production dependency and imports nothing but Node built-ins', () => {
+  // No node_modules, no bin/ launcher, no dist/ as tsc writes it: the one file runs alone.
+  expect(readdirSync(tree.appDir).sort()).toEqual(['crds', 'dist']);
+  expect(readdirSync(join(tree.appDir, 'dist'), { recursive: true }).sort()).toEqual(['bundle', NOTICES.slice('dist/'.length), BUNDLE.slice('dist/'.length)].sort());
+  expect(readdirSync(join(tree.appDir, 'crds')).sort()).toEqual(readdirSync(join(root, 'crds')).sort());
+  // esbuild's metafile of that bundle (package.json's `bundle` script): what went in, what it imports.
+  const meta = JSON.parse(readFileSync(join(tree.buildDir, BUNDLE.replace(/\.mjs$/, '.meta.json')), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown>; imports: { path: string; external?: boolean }[] }> };
+  const output = meta.outputs[BUNDLE]!;
   const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  for (const name of Object.keys(manifest.dependencies)) expect([name, existsSync(join(tree.appDir, 'node_modules', name, 'package.json'))]).toEqual([name, true]);
-  // The lock marks what only development needs (a devDependency that a production package also
-  // needs, like @types/node, is not marked, and rightly installed).
-  const devOnly = Object.entries(lock.packages).filter(([path, entry]) => path.startsWith('node_modules/') && entry.dev === true);
-  expect(devOnly.map(([path]) => path)).toEqual(expect.arrayContaining(['node_modules/typescript', 'node_modules/jest']));
-  for (const [path] of devOnly) expect([path, existsSync(join(tree.appDir, path))]).toEqual([path, false]);
+  const inputs = Object.keys(output.inputs);
+  expect(inputs).toContain('bin/eks-fargate-operator');
+  for (const name of Object.keys(manifest.dependencies)) expect([name, inputs.some((input) => input.startsWith(`node_modules/${name}/`))]).toEqual([name, true]);
+  // Anything else would be looked up in a node_modules the image does not have. ws and node-fetch
+  // require these inside try/catch and do without them.
+  const optional = ['bufferutil', 'utf-8-validate', 'encoding'];
+  const imported = [...new Set(output.imports.map((entry) => entry.path))];
+  expect(imported.filter((path) => !isBuiltin(path) && !optional.includes(path))).toEqual([]);
+  expect(imported).toContain('node:fs');
+  // The licences of what went in travel with it (scripts/bundle-notices.mjs): one section per bundled package.
+  const notices = readFileSync(join(tree.appDir, NOTICES), 'utf8');
+  const bundledPackages = new Set(inputs.map((input) => /^(?:.*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1]).filter((name): name is string => Boolean(name)));
+  for (const name of bundledPackages) expect([name, notices.includes(`\n${name}@`)]).toEqual([name, true]);
+  expect(notices).toContain('Apache License');
 });
 
 test('the operator user cannot write anywhere in the tree', async () => {
@@ -183,5 +204,9 @@ test("`run` with the Deployment's flags serves /healthz, /readyz and /metrics ag
   }
   expect(await exited).toBe(0);
   expect(output).not.toMatch(/EACCES|EROFS|read-only file system/i);
+  // What a module left out of the bundle would print (esbuild's require shim, Node's resolver).
+  expect(output).not.toMatch(/Dynamic require of|Cannot find (module|package)|ERR_MODULE_NOT_FOUND/);
+  // Nor a warning of Node's (such as the deprecated built-in punycode, package.json's `bundle`).
+  expect(output).not.toMatch(/\(node:\d+\) .*Warning/);
   expect(output).toContain('"operator started"');
 }, 120_000);

@@ -1,0 +1,46 @@
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUNDLE_FILE, BUNDLE_META_FILE, operatorEntry, parseOperatorBuild } from '../../scripts/bench/operator-entry.js';
+
+describe('the operator build the benchmark starts', () => {
+  let root: string;
+  /** Writes `path` under root with its modification time `secondsAgo` in the past. */
+  const write = (path: string, text: string, secondsAgo: number): void => {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), text);
+    const at = Date.now() / 1000 - secondsAgo;
+    utimesSync(join(root, path), at, at);
+  };
+  const meta = JSON.stringify({ inputs: { 'bin/eks-fargate-operator': {}, 'dist/cli/main.js': {}, 'node_modules/yaml/dist/index.js': {} } });
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'bench-operator-entry-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('runs dist through the bin launcher, and a bundle newer than every file of the repository it was made from', () => {
+    write('bin/eks-fargate-operator', '', 60);
+    write('dist/cli/main.js', '', 60);
+    write(BUNDLE_META_FILE, meta, 10);
+    write(BUNDLE_FILE, '', 10);
+    expect(operatorEntry(root, 'dist')).toBe(join(root, 'bin/eks-fargate-operator'));
+    expect(operatorEntry(root, 'bundle')).toBe(join(root, BUNDLE_FILE));
+  });
+
+  it('refuses a bundle older than a file it was made from, or one of them gone (node_modules is not checked)', () => {
+    write('bin/eks-fargate-operator', '', 60);
+    write('dist/cli/main.js', '', 5);
+    write(BUNDLE_META_FILE, meta, 10);
+    write(BUNDLE_FILE, '', 10);
+    expect(() => operatorEntry(root, 'bundle')).toThrow(/older than 1 of the files it was made from \(dist\/cli\/main\.js\): run `npm run bundle`/);
+    rmSync(join(root, 'dist/cli/main.js'));
+    expect(() => operatorEntry(root, 'bundle')).toThrow(/older than 1 .*\(dist\/cli\/main\.js\)/);
+  });
+
+  it('refuses a missing bundle, and --operator values other than bundle and dist', () => {
+    expect(() => operatorEntry(root, 'bundle')).toThrow(/is missing: run `npm run bundle`/);
+    expect(parseOperatorBuild('dist')).toBe('dist');
+    expect(() => parseOperatorBuild('src')).toThrow(/--operator takes bundle or dist, not "src"/);
+  });
+});
