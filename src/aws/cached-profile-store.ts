@@ -3,9 +3,7 @@
  * describes it in each reconcile, so concurrent describes of one profile make one call, and an
  * ACTIVE answer serves for a short time-to-live. A profile in transition (CREATING, DELETING) or
  * missing is always described afresh, so the lane and the pollers see it settle at once. Every
- * create, delete and tag through this store drops the profile's answer. Concurrent lists of a
- * cluster's profile names (the quota check before a create, made by every workload that waits for
- * a new Namespace profile) share one call, and no answer is kept.
+ * create, delete and tag through this store drops the profile's answer.
  */
 import type { Clock } from '../controller/clock.js';
 import type { FargateProfileSpec, FargateProfileStore, ObservedProfile } from './fargate-profiles.js';
@@ -16,14 +14,11 @@ const profileKey = (clusterName: string, profileName: string): string => `${clus
 /** {@link FargateProfileStore} whose describes of ACTIVE profiles are shared for `ttlMs`. */
 export class CachedFargateProfileStore implements FargateProfileStore {
   private readonly described: ReadCache<ObservedProfile | undefined>;
-  /** In-flight lists only (TTL 0): a list started after a create or delete never joins one from before it. */
-  private readonly listed: ReadCache<string[]>;
   /** Profile ARN to cache key, for tag(), which names the profile by ARN. */
   private readonly keysByArn = new Map<string, string>();
 
   constructor(private readonly store: FargateProfileStore, options: { ttlMs: number; clock: Pick<Clock, 'now'> }) {
     this.described = new ReadCache<ObservedProfile | undefined>({ ...options, keep: (profile) => profile?.status === 'ACTIVE' });
-    this.listed = new ReadCache<string[]>({ ttlMs: 0, clock: options.clock });
   }
 
   get counts(): { hits: number; misses: number } {
@@ -42,7 +37,7 @@ export class CachedFargateProfileStore implements FargateProfileStore {
   }
 
   listNames(clusterName: string): Promise<string[]> {
-    return this.listed.get(clusterName, () => this.store.listNames(clusterName));
+    return this.store.listNames(clusterName);
   }
 
   /** A fresh look at the whole cluster: the profiles' shared answers are dropped (one deleted out of band is seen at once). */
@@ -54,24 +49,20 @@ export class CachedFargateProfileStore implements FargateProfileStore {
   async create(spec: FargateProfileSpec): Promise<ObservedProfile> {
     const key = profileKey(spec.clusterName, spec.name);
     this.described.invalidate(key);
-    this.listed.invalidate(spec.clusterName);
     try {
       return await this.store.create(spec);
     } finally {
       this.described.invalidate(key);
-      this.listed.invalidate(spec.clusterName);
     }
   }
 
   async delete(clusterName: string, profileName: string): Promise<boolean> {
     const key = profileKey(clusterName, profileName);
     this.described.invalidate(key);
-    this.listed.invalidate(clusterName);
     try {
       return await this.store.delete(clusterName, profileName);
     } finally {
       this.described.invalidate(key);
-      this.listed.invalidate(clusterName);
     }
   }
 
