@@ -68,7 +68,7 @@ interface ScenarioFigures {
   writes: number;
   injected: Record<string, number>;
   seconds: { create: number; change: number; delete: number };
-  busiest: { target: string; calls: number };
+  busiest: { target: string; calls: number; operations: Record<string, number> };
   retries: string;
 }
 
@@ -222,7 +222,7 @@ it('converges through a storm of throttling, server errors, lost responses and l
   const line = (name: string, figures: ScenarioFigures) =>
     `${name}: ${figures.calls} AWS calls (${figures.writes} writes), injected ${JSON.stringify(figures.injected)}; converged in ` +
     `${figures.seconds.create.toFixed(1)} s (create), ${figures.seconds.change.toFixed(1)} s (change), ${figures.seconds.delete.toFixed(1)} s (delete); ` +
-    `busiest object: ${figures.busiest.calls} calls in 1 s on ${figures.busiest.target}\n  ${figures.retries}`;
+    `busiest object: ${figures.busiest.calls} calls in 1 s on ${figures.busiest.target} ${JSON.stringify(figures.busiest.operations)}\n  ${figures.retries}`;
   process.stdout.write(`\nfault storm, ${NAMESPACES * PER_NAMESPACE} workloads:\n${line('calm', calm)}\n${line('storm', storm)}\ncalls ratio storm/calm: ${(storm.calls / calm.calls).toFixed(2)}\n`);
 
   expect(left).toEqual([]);
