@@ -32,6 +32,9 @@ export const MANAGED_BY_VALUE = 'eks-fargate-operator';
 /** Pod template annotation carrying a hash of the IRSA role ARN: a role change rolls the pods. */
 export const ROLE_HASH_ANNOTATION = `${API_GROUP}/role-arn-hash`;
 
+/** kubectl's record of its last client-side apply (the informers drop it; `diff` reads what it removed). */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
 /** Workload annotation that allows adopting an existing, untagged AWS resource with the wanted name. */
 export const ADOPT_ANNOTATION = `${API_GROUP}/adopt`;
 

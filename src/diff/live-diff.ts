@@ -23,7 +23,7 @@ import type { ClusterFacts } from '../plan/cluster-facts.js';
 import { planPodExecutionRole } from '../plan/pod-execution-role.js';
 import { clusterDiff, type ObservedFargateCluster } from './cluster-diff.js';
 import type { LiveAwsReader, LiveKubeReader } from './live-readers.js';
-import { manifestChange, objectName } from './object-changes.js';
+import { manifestChange } from './object-changes.js';
 import type { DiffProblem, ObjectDiff } from './resource-change.js';
 import { workloadDiff } from './workload-diff.js';
 
@@ -157,7 +157,7 @@ interface WorkloadContext {
 }
 
 async function diffWorkload(desired: FargateWorkload, live: FargateWorkload | undefined, context: WorkloadContext): Promise<ObjectDiff> {
-  const label = `FargateWorkload ${objectName(desired)}`;
+  const label = `FargateWorkload ${keyOfObject(desired)}`;
   const objectOnly = (problem: DiffProblem): ObjectDiff => {
     const object = manifestChange('FargateWorkload', desired as unknown as KubernetesObject, live as unknown as KubernetesObject | undefined);
     return { object: label, changes: object ? [object] : [], problems: [problem] };

@@ -5,21 +5,13 @@
  * notOwnedReason, staleChildren in src/operator/workload/child-state.ts).
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { FIELD_MANAGER } from '../api/constants.js';
+import { FIELD_MANAGER, LAST_APPLIED_ANNOTATION } from '../api/constants.js';
+import { keyOfObject } from '../kube/object-key.js';
 import type { KubeObject } from '../plan/index.js';
 import { childKind, needsApply, notOwnedReason, staleChildren, withAppliedHash } from '../operator/workload/child-state.js';
 import type { LiveChild } from '../operator/workload/children-part.js';
 import { changedFields, ownedFieldShape, removedFields } from './field-changes.js';
 import type { DiffProblem, ResourceChange } from './resource-change.js';
-
-/** kubectl's record of the last client-side apply: what the previous apply set. */
-export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
-
-/** `namespace/name`, or `name` for a cluster-scoped object. */
-export function objectName(object: { metadata?: { name?: string; namespace?: string } }): string {
-  const { name = '', namespace } = object.metadata ?? {};
-  return namespace ? `${namespace}/${name}` : name;
-}
 
 /** What `kubectl apply` of a manifest object sets: labels, annotations and spec. */
 function appliedPart(object: KubernetesObject & { spec?: unknown }): Record<string, unknown> {
@@ -45,7 +37,7 @@ function lastApplied(live: KubernetesObject): unknown {
  * already holds it. A field the previous apply set and this one drops is removed.
  */
 export function manifestChange(kind: string, desired: KubernetesObject & { spec?: unknown }, live: KubernetesObject | undefined): ResourceChange | undefined {
-  const name = objectName(desired);
+  const name = keyOfObject(desired);
   if (!live) return { layer: 'kubernetes', kind, name, action: 'create', fields: [], statements: [] };
   const wanted = appliedPart(desired);
   const fields = [...changedFields(wanted, live), ...removedFields(lastApplied(live), wanted, live)];
@@ -89,7 +81,7 @@ export function childChanges(
   const changes: ResourceChange[] = [];
   const problems: DiffProblem[] = [];
   for (const child of planned) {
-    const name = objectName(child);
+    const name = keyOfObject(child);
     const kind = childKind(child.kind);
     if (kind.whenNotServed && observed.unservedKinds.has(child.kind)) {
       const report = kind.whenNotServed();
@@ -125,7 +117,7 @@ export function childChanges(
     });
   }
   for (const stale of staleChildren(planned, observed.owned)) {
-    changes.push({ layer: 'kubernetes', kind: stale.kind, name: objectName(stale), action: 'delete', fields: [], statements: [], note: 'the workload no longer needs it' });
+    changes.push({ layer: 'kubernetes', kind: stale.kind, name: keyOfObject(stale), action: 'delete', fields: [], statements: [], note: 'the workload no longer needs it' });
   }
   return { changes, problems };
 }

@@ -21,7 +21,7 @@ import { profileUsers } from '../operator/workload/profile-users.js';
 import { profilesToRelease } from '../operator/workload/workload-workflow.js';
 import type { FargateProfilePlan, WorkloadPlan } from '../plan/index.js';
 import { roleChange } from './iam-role-changes.js';
-import { childChanges, manifestChange, objectName, type ObservedChildObjects } from './object-changes.js';
+import { childChanges, manifestChange, type ObservedChildObjects } from './object-changes.js';
 import type { DiffProblem, ObjectDiff, ResourceChange } from './resource-change.js';
 
 /** What `diff` read for one workload, besides the plan. */
@@ -131,7 +131,7 @@ function networkProblems(network: PartReport, workloadLabel: string): DiffProble
 
 /** Everything applying the workload would change (pure). */
 export function workloadDiff(plan: WorkloadPlan, observed: ObservedWorkload): ObjectDiff {
-  const label = `FargateWorkload ${objectName(observed.desired)}`;
+  const label = `FargateWorkload ${keyOfObject(observed.desired)}`;
   const object = manifestChange('FargateWorkload', observed.desired as unknown as KubernetesObject, observed.live as unknown as KubernetesObject | undefined);
   const network = networkProblems(observed.network, label);
   // A network only a spec change fixes stops the operator before any AWS write (Stalled).

@@ -1,4 +1,5 @@
 import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { LAST_APPLIED_ANNOTATION } from '../api/constants.js';
 import { exponentialDelayMs } from '../controller/backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../controller/clock.js';
 import type { Logger } from '../observability/logger.js';
@@ -310,7 +311,6 @@ export class SupervisedInformer<T extends KubernetesObject> {
 }
 
 /** kubectl's copy of what was last applied: a second copy of the whole object, which nothing here reads. */
-const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /**
  * Drops from a cached object what no reconciler reads and what can be larger than the object's

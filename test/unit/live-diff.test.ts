@@ -1,7 +1,7 @@
 /** The pure parts of `diff` (src/diff/*): field and statement differences, and what the operator would change, from given live state. */
 import { describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ADOPT_ANNOTATION, FIELD_MANAGER, PROFILE_LABEL, TAG_CLUSTER } from '../../src/api/constants.js';
+import { ADOPT_ANNOTATION, FIELD_MANAGER, LAST_APPLIED_ANNOTATION, PROFILE_LABEL, TAG_CLUSTER } from '../../src/api/constants.js';
 import type { FargateWorkload } from '../../src/api/types.js';
 import type { ObservedProfile } from '../../src/aws/fargate-profiles.js';
 import type { ObservedRole } from '../../src/aws/iam-roles.js';
@@ -11,7 +11,7 @@ import { diffLiveState } from '../../src/diff/live-diff.js';
 import type { LiveAwsReader } from '../../src/diff/live-readers.js';
 import { changedFields, formatPath, ownedFieldShape, removedFields } from '../../src/diff/field-changes.js';
 import { roleChange, statementChanges } from '../../src/diff/iam-role-changes.js';
-import { childChanges, LAST_APPLIED_ANNOTATION, manifestChange } from '../../src/diff/object-changes.js';
+import { childChanges, manifestChange } from '../../src/diff/object-changes.js';
 import { hasChanges } from '../../src/diff/resource-change.js';
 import { workloadDiff, type ObservedWorkload } from '../../src/diff/workload-diff.js';
 import { partReady, partStalled } from '../../src/operator/part-report.js';
