@@ -30,6 +30,7 @@ import {
   startWorkloadOperator,
   workloadRef,
   endWorkloadSuite,
+  waitForProfilesSettled,
 } from '../support/fargate-workload-kit.js';
 import type { OperatorUnderTest } from '../support/operator-under-test.js';
 import { samplePeriodically, type PeriodicSampler } from '../support/periodic-sampler.js';
@@ -287,6 +288,7 @@ describe('moving a FargateWorkload to another profile', () => {
     manifest.metadata.annotations = { [ADOPT_ANNOTATION]: 'true' };
     const plan = planFargateProfile(manifest, cluster, cluster.status!.podExecutionRoleArn!);
     const otherRole = `arn:aws:iam::${seed.accountId}:role/another-pod-execution-role`;
+    await waitForProfilesSettled();
     await eks.send(new CreateFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: plan.name, podExecutionRoleArn: otherRole, subnets: plan.subnets, selectors: plan.selectors }));
     try {
       await proxy.clearCalls();

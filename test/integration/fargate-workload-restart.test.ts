@@ -24,6 +24,7 @@ import {
   seed,
   startWorkloadOperator,
   workloadRef,
+  waitForProfilesSettled,
 } from '../support/fargate-workload-kit.js';
 import type { OperatorUnderTest } from '../support/operator-under-test.js';
 import { waitFor } from '../support/wait-for.js';
@@ -83,6 +84,7 @@ afterAll(async () => {
   await waitFor('workloads gone', listWorkloads, (items) => items.length === 0, 120_000).catch(() => undefined);
   await removeCluster(CLUSTER);
   await under?.stop();
+  await waitForProfilesSettled().catch(() => undefined);
   await proxy.configure({ creatingDelayMs: 0, deletingDelayMs: 0, faults: [] });
   await core.deleteNamespace({ name: namespace }).catch(() => undefined);
   destroyClients();

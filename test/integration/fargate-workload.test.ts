@@ -43,6 +43,7 @@ import {
   seed,
   startWorkloadOperator,
   workloadRef,
+  waitForProfilesSettled,
 } from '../support/fargate-workload-kit.js';
 import type { OperatorUnderTest } from '../support/operator-under-test.js';
 import { waitFor } from '../support/wait-for.js';
@@ -163,6 +164,8 @@ let cluster: FargateCluster;
 
 beforeAll(async () => {
   await proxy.configure({ creatingDelayMs: CREATING_MS, deletingDelayMs: DELETING_MS, faults: [] });
+  // A profile an earlier suite left DELETING would refuse this suite's own CreateFargateProfile.
+  await waitForProfilesSettled();
   await proxy.clearCalls();
   for (const namespace of [nsA, nsB]) await core.createNamespace({ body: { metadata: { name: namespace } } });
   under = await startWorkloadOperator(3_000);
@@ -179,6 +182,7 @@ afterAll(async () => {
   await eks.send(new DeleteFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: OUTSIDER })).catch(() => undefined);
   await removeCluster(CLUSTER);
   await under?.stop();
+  await waitForProfilesSettled().catch(() => undefined);
   await proxy.configure({ creatingDelayMs: 0, deletingDelayMs: 0, faults: [] });
   for (const namespace of [nsA, nsB]) await core.deleteNamespace({ name: namespace }).catch(() => undefined);
   destroyClients();

@@ -4,7 +4,7 @@
  * they run on, and an operator with the workload reconciler.
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { EKSClient, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
+import { DescribeFargateProfileCommand, EKSClient, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { ApiextensionsV1Api, AppsV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION } from '../../src/api/constants.js';
@@ -134,6 +134,32 @@ export async function profilesWithPrefix(prefix: string): Promise<string[]> {
   return (listed.fargateProfileNames ?? []).filter((name) => name.startsWith(`${prefix}-`)).sort();
 }
 
+/**
+ * Waits until no Fargate profile of the seeded cluster is CREATING or DELETING. EKS (and the proxy)
+ * allow one profile transition per cluster, so a suite that leaves a profile DELETING would make
+ * the next suite's first CreateFargateProfile fail with ResourceInUseException. Suites call this
+ * when they end and before they create a profile themselves.
+ */
+export async function waitForProfilesSettled(timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    `no Fargate profile of ${CLUSTER} in transition`,
+    async () => {
+      const listed = await eks.send(new ListFargateProfilesCommand({ clusterName: CLUSTER }));
+      const states = await Promise.all(
+        (listed.fargateProfileNames ?? []).map((name) =>
+          eks.send(new DescribeFargateProfileCommand({ clusterName: CLUSTER, fargateProfileName: name })).then(
+            (described) => `${name} ${described.fargateProfile?.status ?? 'gone'}`,
+            () => `${name} gone`,
+          ),
+        ),
+      );
+      return states.filter((state) => state.endsWith(' CREATING') || state.endsWith(' DELETING'));
+    },
+    (inTransition) => inTransition.length === 0,
+    timeoutMs,
+  );
+}
+
 /** The operator in-process with the workload reconciler and a short resync, so drift tests need no long wait. */
 export function startWorkloadOperator(resyncPeriodMs: number): Promise<OperatorUnderTest> {
   return startOperatorForTest({ reconcilers: { workload: createFargateWorkloadReconciler }, resyncPeriodMs });
@@ -180,6 +206,7 @@ export async function removeSecurityGroupPolicyCrd(): Promise<void> {
 export async function endWorkloadSuite(namespace: string, operator: { stop(): Promise<void> } | undefined): Promise<void> {
   await removeCluster(CLUSTER);
   await operator?.stop();
+  await waitForProfilesSettled().catch(() => undefined);
   await proxy.configure({ creatingDelayMs: 0, deletingDelayMs: 0, faults: [] });
   await core.deleteNamespace({ name: namespace }).catch(() => undefined);
   destroyClients();
