@@ -29,6 +29,14 @@ export interface PartReport {
 /** Records a Kubernetes Event about the workload for something a part did (AWS create/delete, failures). */
 export type PartEvent = (type: 'Normal' | 'Warning', reason: string, message: string) => void;
 
+/** The reason of the event that lists what a reconcile created. */
+export const CREATED_REASON = 'Created';
+
+/** The message of a {@link CREATED_REASON} event: `created IAM role r, ServiceAccount s`. */
+export function createdMessage(items: readonly string[]): string {
+  return `created ${items.join(', ')}`;
+}
+
 /** A report whose condition is True. */
 export function partReady(type: string, reason: string, message = ''): PartReport {
   return { condition: { type, status: 'True', reason, message } };

@@ -116,6 +116,21 @@ describe('FargateWorkload reconciler on fakes', () => {
     expect(h.kube.workloads.get('shop/web')?.status).toMatchObject({ iamRoleArn: role.arn, replicas: 2, readyReplicas: 2, fargateProfile: { status: 'ACTIVE' } });
   });
 
+  it('tells what one reconcile created in one event: the IAM role and the children together', async () => {
+    h.kube.addWorkload(workload());
+    await h.converge('shop/web');
+    h.kube.events.length = 0;
+    // The shared profile is ACTIVE: the first reconcile of a second workload creates its role and its children.
+    h.kube.addWorkload(workload('api'));
+    h.markAvailable();
+    await h.run('shop/api');
+    const created = h.kube.events.filter((event) => event.reason === 'Created');
+    expect(created).toHaveLength(1);
+    const role = [...h.aws.roles.values()].find((r) => r.tags['fargate.eksops.dev/name'] === 'api')!;
+    expect(created[0]!.message).toBe(`created IAM role ${role.name}, ServiceAccount api, Deployment api, PodDisruptionBudget api`);
+    expect(h.kube.events.map((event) => event.reason)).toEqual(['Created']);
+  });
+
   it('in a steady state a reconcile makes no AWS write and no Kubernetes write', async () => {
     h.kube.addWorkload(workload());
     await h.converge('shop/web');

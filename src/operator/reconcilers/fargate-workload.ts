@@ -24,7 +24,7 @@ import { requeueOf, summarize, type StatusFields } from '../part-report.js';
 import { hasFinalizer, setFinalizer } from '../finalizer.js';
 import { writeWorkloadState } from '../workload/workload-status.js';
 import { roleInventory, workloadInventory } from '../workload/aws-inventory.js';
-import { partEvents } from '../part-events.js';
+import { batchCreatedEvents, partEvents } from '../part-events.js';
 import { clusterFacts, findWorkloadCluster } from '../workload/workload-cluster.js';
 import { finalizeWorkload } from './fargate-workload-cleanup.js';
 
@@ -116,48 +116,54 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
   }
   // Before the first AWS write: a delete must find the finalizer to clean up after.
   const owned = await setFinalizer(ctx, workload, true);
-  // The profile, the IRSA role, then the children, which wait for both (workload-workflow.ts).
-  const state: WorkloadState = {
-    ctx,
-    aws,
-    workload: owned,
-    cluster,
-    plan,
-    queueKey,
-    adopt: workload.metadata.annotations?.[ADOPT_ANNOTATION] === 'true',
-    resync: context.resync === true,
-    event,
-    preflight,
-    oidcProviderAgeMs: async () => {
-      // A provider that could not be read: unknown (counts as young). One that does not exist: the
-      // principal will never appear, so the answer is meant (counts as old).
-      const provider = await aws.oidcProviders.find(facts.facts.oidcIssuer).then((found) => found ?? null, () => undefined);
-      if (provider === null) return Number.POSITIVE_INFINITY;
-      return provider?.createdAt ? Math.max(0, ctx.clock.now() - provider.createdAt.getTime()) : undefined;
-    },
-    // The cluster is recorded: an unnamed workload stays on it when other FargateClusters appear.
-    fields: { clusterName: cluster.metadata.name, serviceAccountName: plan.aws.iamRole.serviceAccountName, ...capacityOf(workload) },
-  };
-  const parts = await convergeWorkflow(WORKLOAD_PARTS, state);
-  const previous = owned.status?.awsResources;
-  const iamRole = plan.aws.iamRole;
-  const fields: StatusFields = {
-    ...state.fields,
-    awsResources: workloadInventory(previous, {
-      ...(state.profile ? { profiles: state.profile.inventory } : {}),
-      ...(state.role ? { roles: roleInventory(iamRole.managed, iamRole.name, state.role.roleArn, previous) } : {}),
-    }),
-  };
+  // What the parts create (the role, the children) is told in one event when the reconcile ends, however it ends.
+  const created = batchCreatedEvents(event);
+  try {
+    // The profile, the IRSA role, then the children, which wait for both (workload-workflow.ts).
+    const state: WorkloadState = {
+      ctx,
+      aws,
+      workload: owned,
+      cluster,
+      plan,
+      queueKey,
+      adopt: workload.metadata.annotations?.[ADOPT_ANNOTATION] === 'true',
+      resync: context.resync === true,
+      event: created.event,
+      preflight,
+      oidcProviderAgeMs: async () => {
+        // A provider that could not be read: unknown (counts as young). One that does not exist: the
+        // principal will never appear, so the answer is meant (counts as old).
+        const provider = await aws.oidcProviders.find(facts.facts.oidcIssuer).then((found) => found ?? null, () => undefined);
+        if (provider === null) return Number.POSITIVE_INFINITY;
+        return provider?.createdAt ? Math.max(0, ctx.clock.now() - provider.createdAt.getTime()) : undefined;
+      },
+      // The cluster is recorded: an unnamed workload stays on it when other FargateClusters appear.
+      fields: { clusterName: cluster.metadata.name, serviceAccountName: plan.aws.iamRole.serviceAccountName, ...capacityOf(workload) },
+    };
+    const parts = await convergeWorkflow(WORKLOAD_PARTS, state);
+    const previous = owned.status?.awsResources;
+    const iamRole = plan.aws.iamRole;
+    const fields: StatusFields = {
+      ...state.fields,
+      awsResources: workloadInventory(previous, {
+        ...(state.profile ? { profiles: state.profile.inventory } : {}),
+        ...(state.role ? { roles: roleInventory(iamRole.managed, iamRole.name, state.role.roleArn, previous) } : {}),
+      }),
+    };
 
-  const summary = summarize(parts, WORKLOAD_READY_MESSAGE);
-  await writeWorkloadState(ctx, owned, summary, parts, fields);
-  if (summary.state === 'Stalled') {
-    // Identical events are dropped by the recorder for a while: a resync of a stalled workload does not flood.
-    event('Warning', summary.reason, summary.message);
-    throw new TerminalError(summary.message, summary.reason);
+    const summary = summarize(parts, WORKLOAD_READY_MESSAGE);
+    await writeWorkloadState(ctx, owned, summary, parts, fields);
+    if (summary.state === 'Stalled') {
+      // Identical events are dropped by the recorder for a while: a resync of a stalled workload does not flood.
+      created.event('Warning', summary.reason, summary.message);
+      throw new TerminalError(summary.message, summary.reason);
+    }
+    const requeueAfterMs = requeueOf(parts);
+    return requeueAfterMs === undefined ? {} : { requeueAfterMs };
+  } finally {
+    created.flush();
   }
-  const requeueAfterMs = requeueOf(parts);
-  return requeueAfterMs === undefined ? {} : { requeueAfterMs };
 }
 
 /** The plan, with the execution role the FargateCluster reports (it may be one the platform team brought). */

@@ -12,7 +12,7 @@ import { applyObject, deleteObject, mergePatchObject, readObject } from '../../k
 import type { KubeObject } from '../../plan/index.js';
 import { childKind, driftedSpecFields, needsApply, notOwnedReason, sameManifest, staleChildren, withAppliedHash } from './child-state.js';
 import { formatKubeApiError, isNotFound, kubeApiErrorSummary } from '../../kube/api-error.js';
-import { CONDITION_NETWORK, partReady, partStalled, type PartEvent, type PartReport } from '../part-report.js';
+import { CONDITION_NETWORK, CREATED_REASON, createdMessage, partReady, partStalled, type PartEvent, type PartReport } from '../part-report.js';
 
 /** A live child, with its kind and apiVersion filled in (list items lack them). */
 export type LiveChild = KubernetesObject & { kind: string; apiVersion: string };
@@ -151,7 +151,7 @@ export async function applyChildren(
     if (!live) created.push(`${desired.kind} ${desired.metadata.name}`);
   }
   // One event for the children a reconcile created (an event is a write too: one, not one per child).
-  if (created.length > 0) event('Normal', 'Created', `created ${created.join(', ')}`);
+  if (created.length > 0) event('Normal', CREATED_REASON, createdMessage(created));
   let deleted = 0;
   for (const stale of staleChildren(planned, observed.children)) {
     if (await deleteChild(objects, stale)) {

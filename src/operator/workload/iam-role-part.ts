@@ -9,7 +9,7 @@ import { classifyAwsError, describeClassified, mayBePropagationLag } from '../..
 import { PolicyNotFoundError, replacementReason, type IamRoleStore, type RoleAction } from '../../aws/iam-roles.js';
 import { isOwnedBy } from '../../aws/ownership.js';
 import type { IrsaRolePlan } from '../../plan/index.js';
-import { CONDITION_IAM_ROLE, partReady, partStalled, type PartEvent, type PartReport } from '../part-report.js';
+import { CONDITION_IAM_ROLE, CREATED_REASON, createdMessage, partReady, partStalled, type PartEvent, type PartReport } from '../part-report.js';
 
 /**
  * The tags that prove a role is this workload's: cluster, namespace and name. The uid tag is left
@@ -45,7 +45,7 @@ export async function convergeRole(input: RolePartInput): Promise<RolePartResult
     const observed = await roles.getRole(plan.name);
     if (!observed) {
       const created = await roles.createRole(plan);
-      input.event('Normal', 'IAMRoleCreated', `created IAM role ${plan.name}`);
+      input.event('Normal', CREATED_REASON, createdMessage([`IAM role ${plan.name}`]));
       return { report: partReady(CONDITION_IAM_ROLE, 'Converged'), roleArn: created.arn || plan.arn };
     }
     const owned = isOwnedBy(observed, roleOwnershipTags(plan.tags));
