@@ -302,6 +302,7 @@ async function runSize(size: number): Promise<BenchFigures> {
     if (heap) say(`heap snapshot (.dev-env/bench/operator.heapsnapshot):\n${renderHeapSummary(heap)}`);
 
     // Delete every workload, then wait for the AWS account to hold none of their roles and profiles.
+    environment.proxy.clearCalls();
     const deleteStarted = Date.now();
     for (const namespace of benchNamespaces(scenario)) await custom.deleteCollectionNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: 'fargateworkloads', namespace });
     const remainingWorkloads = async (): Promise<number> => ((await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: 'fargateworkloads' })) as { items: unknown[] }).items.length;
@@ -316,6 +317,9 @@ async function runSize(size: number): Promise<BenchFigures> {
     let left = await leftInAccount();
     await waitUntil('the AWS account to be clean', async () => (left = await leftInAccount()) === 0, 120_000, 500).catch((error: Error) => say(`${error.message}: ${left} left`));
     const clean = Date.now();
+    const deleteCalls = [...environment.proxy.calls];
+    const deleteByOperation = new Map<string, number>();
+    for (const call of deleteCalls) deleteByOperation.set(`${call.service}:${call.operation}`, (deleteByOperation.get(`${call.service}:${call.operation}`) ?? 0) + 1);
     say(`deleted in ${((deleted - deleteStarted) / 1000).toFixed(1)} s, account clean after ${((clean - deleteStarted) / 1000).toFixed(1)} s`);
 
     const steadyReads = steadyCalls.filter((c) => !c.write).length;
@@ -345,6 +349,7 @@ async function runSize(size: number): Promise<BenchFigures> {
       eventLoopLagP99Ms: Math.round(worstLagSeconds * 1000),
       deleteSeconds: round((deleted - deleteStarted) / 1000, 1),
       cleanSeconds: round((clean - deleteStarted) / 1000, 1),
+      deleteAwsCallsPerWorkload: { total: round(deleteCalls.length / size), byOperation: perUnit(deleteByOperation, size) },
       leftInAccount: left,
       ...(heap ? { heap } : {}),
     };

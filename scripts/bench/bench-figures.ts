@@ -33,6 +33,8 @@ export interface BenchFigures {
   /** Seconds from deleting every workload until none is left, and until the AWS account holds none of their roles and profiles. */
   deleteSeconds: number;
   cleanSeconds: number;
+  /** AWS calls from the deletes until the account is clean, per workload (absent in runs saved before it was measured). */
+  deleteAwsCallsPerWorkload?: { total: number; byOperation: Record<string, number> };
   /** What is left in the account after the clean wait (must be 0). */
   leftInAccount: number;
   /** With --heap-snapshot: the operator's heap after the steady resync, by kind of object (heap-summary.ts). */
@@ -125,6 +127,7 @@ const ROWS: [string, (f: BenchFigures) => string][] = [
   ['CPU / workload (ms)', (f) => String(f.cpu.perWorkloadMs)],
   ['event-loop lag p99 (ms)', (f) => String(f.eventLoopLagP99Ms)],
   ['delete all (s) / account clean (s)', (f) => `${f.deleteSeconds.toFixed(1)} / ${f.cleanSeconds.toFixed(1)}`],
+  ['delete: AWS calls / workload', (f) => (f.deleteAwsCallsPerWorkload ? String(f.deleteAwsCallsPerWorkload.total) : '-')],
   ['left in the account', (f) => String(f.leftInAccount)],
 ];
 
@@ -154,5 +157,8 @@ export function renderOperations(figures: BenchFigures): string {
     ...kube,
     'AWS calls per workload in one steady resync, by operation:',
     ...(steady.length > 0 ? steady : ['  none']),
+    ...(figures.deleteAwsCallsPerWorkload
+      ? ['AWS calls per workload to delete, by operation:', ...Object.entries(figures.deleteAwsCallsPerWorkload.byOperation).map(([op, n]) => `  ${op.padEnd(40)} ${String(n).padStart(7)}`)]
+      : []),
   ].join('\n');
 }

@@ -1,4 +1,4 @@
-import { counterBy, difference, parsePrometheusText, percentile, perUnit, renderTable, type BenchFigures, type BenchRun } from '../../scripts/bench/bench-figures.js';
+import { counterBy, difference, parsePrometheusText, percentile, perUnit, renderOperations, renderTable, type BenchFigures, type BenchRun } from '../../scripts/bench/bench-figures.js';
 import { benchNamespace, benchWorkload, parsePlacements, placementOf, type BenchScenario } from '../../scripts/bench/bench-scenario.js';
 
 describe('bench figures', () => {
@@ -43,6 +43,11 @@ describe('bench figures', () => {
     const table = renderTable(run(21), run(40)).split('\n');
     expect(table[0]).toMatch(/^workloads\s+100 \(saved\)\s+100 \(now\)$/);
     expect(table.find((line) => line.startsWith('time to all Ready'))).toMatch(/40\.0\s+21\.0$/);
+    // A run saved before the delete calls were counted shows a dash there.
+    const now = run(21);
+    now.sizes[0]!.deleteAwsCallsPerWorkload = { total: 4.5, byOperation: { 'iam:DeleteRole': 1 } };
+    expect(renderTable(now, run(40)).split('\n').find((line) => line.startsWith('delete: AWS calls'))).toMatch(/-\s+4\.5$/);
+    expect(renderOperations(now.sizes[0]!)).toMatch(/AWS calls per workload to delete, by operation:\n {2}iam:DeleteRole\s+1$/);
   });
 });
 
