@@ -197,6 +197,14 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
   const createsByToken = new Map<string, { profile: string; request: string; upstream: Upstream }>();
   const calls: ProxyCall[] = [];
   const heldDeletes = new Set<NodeJS.Timeout>();
+  /**
+   * moto's description of each profile whose delete is held, by `<region>/<cluster>/<profile>`.
+   * Until the held delete's answer is back and the cluster released, the profile is shown
+   * DELETING even when moto has already dropped it: moto answers other requests on other threads,
+   * and a client told "gone" before the release would find the cluster still busy. On EKS the
+   * profile vanishes and the cluster frees up in one step.
+   */
+  const heldProfiles = new Map<string, Upstream>();
   let seq = 0;
 
   function forward(method: string, path: string, headers: IncomingHttpHeaders, body: Buffer): Promise<Upstream> {
@@ -296,6 +304,8 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
     const profile = id.eks?.profile ?? '';
     if (id.operation === 'DescribeFargateProfile') {
       const upstream = await forward(method, path, req.headers, body);
+      const held = heldProfiles.get(`${clusterKey}/${profile}`);
+      if (upstream.status === 404 && held) return sendUpstream(res, held, 'DELETING');
       const status = upstream.status === 200 ? lifecycle.statusOf(clusterKey, profile, Date.now()) : undefined;
       return sendUpstream(res, upstream, status, upstream.status === 200 ? (arn) => profileTags.get(arn) : undefined);
     }
@@ -320,14 +330,29 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
       lifecycle.release(clusterKey, profile);
       return sendUpstream(res, described);
     }
+    heldProfiles.set(`${clusterKey}/${profile}`, described);
     const timer = setTimeout(() => {
       heldDeletes.delete(timer);
       forward(method, path, req.headers, body)
         .catch((error: unknown) => console.error(`[eks-proxy] held DeleteFargateProfile ${cluster}/${profile} failed: ${String(error)}`))
-        .finally(() => lifecycle.release(clusterKey, profile));
+        .finally(() => {
+          heldProfiles.delete(`${clusterKey}/${profile}`);
+          lifecycle.release(clusterKey, profile);
+        });
     }, settings.deletingDelayMs);
     heldDeletes.add(timer);
     return sendUpstream(res, described, 'DELETING');
+  }
+
+  /** moto's list of a cluster's profiles, with those whose delete is held (still DELETING) on its last page. */
+  function listProfiles(res: ServerResponse, upstream: Upstream, heldPrefix: string): void {
+    const held = [...heldProfiles.keys()].filter((key) => key.startsWith(heldPrefix)).map((key) => key.slice(heldPrefix.length));
+    if (upstream.status !== 200 || held.length === 0) return sendUpstream(res, upstream);
+    const document = JSON.parse(upstream.body.toString('utf8')) as { fargateProfileNames?: string[]; nextToken?: string | null };
+    if (document.nextToken) return sendUpstream(res, upstream);
+    const names = document.fargateProfileNames ?? [];
+    document.fargateProfileNames = [...names, ...held.filter((name) => !names.includes(name))];
+    sendUpstream(res, { ...upstream, body: Buffer.from(JSON.stringify(document)) });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -372,6 +397,7 @@ export async function startEksProxy(opts: EksProxyOptions): Promise<EksProxy> {
     if (cluster !== undefined && id.eks?.operation.endsWith('FargateProfile')) return handleProfileCall(req, res, body, id, cluster);
     const taggedArn = id.eks?.operation === 'TagResource' ? decodeURIComponent((req.url ?? '').split('?')[0]!.slice('/tags/'.length)) : '';
     if (taggedArn.includes(':fargateprofile/')) return tagProfile(res, taggedArn, body);
+    if (cluster !== undefined && id.eks?.operation === 'ListFargateProfiles') return listProfiles(res, await forward(method, req.url ?? '/', req.headers, body), `${id.region}/${cluster}/`);
     if (id.service === 'eks' && id.protocol === 'rest-json') return sendUpstream(res, await forward(method, req.url ?? '/', req.headers, body));
     return passThrough(req, res, body);
   }

@@ -464,6 +464,10 @@ describe('FargateWorkload reconciler', () => {
       if (arn) roles.push(parseRoleArn(arn).name);
     }
     expect(roles).toHaveLength(4);
+    const profileTargets = [...new Set(await Promise.all(workloads.map(async ([namespace, name]) => (await readWorkload(namespace, name))?.status?.fargateProfile?.name)))]
+      .filter((name): name is string => name !== undefined)
+      .map((name) => `${CLUSTER}/${name}`);
+    expect(profileTargets).toHaveLength(2);
     await proxy.clearCalls();
     for (const [namespace, name] of workloads) await deleteWorkload(namespace, name);
     for (const [namespace, name] of workloads) await waitForGone(namespace, name);
@@ -475,10 +479,8 @@ describe('FargateWorkload reconciler', () => {
       expect(deployments.items.map((d: V1Deployment) => d.metadata?.name)).toEqual([]);
     }
     const writes = profileWrites(await proxy.calls());
-    expect(writes.map((call) => [call.operation, call.status])).toEqual([
-      ['DeleteFargateProfile', 200],
-      ['DeleteFargateProfile', 200],
-    ]);
+    // One delete of each profile, one at a time: none refused (409) for the other's DELETING.
+    expect(writes.map((call) => `${call.operation} ${call.status} ${call.target ?? ''}`).sort()).toEqual(profileTargets.map((target) => `DeleteFargateProfile 200 ${target}`).sort());
     expect(writes[1]!.startedAt - writes[0]!.startedAt).toBeGreaterThanOrEqual(DELETING_MS);
   }, TEST_TIMEOUT_MS);
 });
