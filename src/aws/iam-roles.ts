@@ -7,6 +7,7 @@ import {
   AttachRolePolicyCommand,
   CreateRoleCommand,
   type CreateRoleCommandOutput,
+  DeleteConflictException,
   DeleteRoleCommand,
   DeleteRolePermissionsBoundaryCommand,
   DeleteRolePolicyCommand,
@@ -143,6 +144,9 @@ async function namingPolicy<T>(policyArn: string, use: PolicyNotFoundError['use'
   }
 }
 
+/** What stands between a role and its deletion: its attached policies and its inline ones (by name). */
+export type RolePolicies = Pick<ObservedRole, 'attachedPolicyArns' | 'inlinePolicies'>;
+
 /** IAM role operations the reconcilers are handed. */
 export interface IamRoleStore {
   /** The role, or undefined when it does not exist. */
@@ -151,8 +155,12 @@ export interface IamRoleStore {
   createRole(spec: RoleSpec): Promise<ObservedRole>;
   /** Makes the writes {@link diffRole} finds and returns them (empty: nothing was written). */
   converge(spec: RoleSpec, observed: ObservedRole): Promise<RoleAction[]>;
-  /** Detaches and deletes every policy, then the role; false when it was already gone. */
-  deleteRole(name: string): Promise<boolean>;
+  /**
+   * Detaches and deletes every policy, then the role; false when it was already gone. With the
+   * policies a look just now `observed`, they are not listed again (a policy attached since then
+   * makes IAM refuse the delete, and then they are).
+   */
+  deleteRole(name: string, observed?: RolePolicies): Promise<boolean>;
   /** The names of the account's roles whose trust policy names `federatedPrincipal` (an OIDC provider's ARN). */
   rolesTrusting(federatedPrincipal: string): Promise<string[]>;
   /** The names of the roles under an IAM path (`/eksops/` also lists `/eksops/team/...`), sorted. */
@@ -189,12 +197,8 @@ export class SdkIamRoleStore implements IamRoleStore {
     const got = await unlessGone(() => this.iam.send(new GetRoleCommand({ RoleName: name })));
     const role = got?.Role;
     if (!role) return undefined;
-    const attachedPolicyArns = await this.attachedPolicyArns(name);
-    const inlinePolicies: Record<string, unknown> = {};
-    for (const policyName of await this.inlinePolicyNames(name)) {
-      const policy = await unlessGone(() => this.iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName })));
-      if (policy?.PolicyDocument) inlinePolicies[policyName] = parsePolicyDocument(policy.PolicyDocument);
-    }
+    // The role exists: its attached and inline policies are read side by side (one round trip less).
+    const [attachedPolicyArns, inlinePolicies] = await Promise.all([this.attachedPolicyArns(name), this.inlinePolicies(name)]);
     const boundary = role.PermissionsBoundary?.PermissionsBoundaryArn;
     return {
       name,
@@ -267,17 +271,39 @@ export class SdkIamRoleStore implements IamRoleStore {
     return actions;
   }
 
-  async deleteRole(name: string): Promise<boolean> {
-    const attached = await unlessGone(() => this.attachedPolicyArns(name));
-    if (attached === undefined) return false;
-    for (const policyArn of attached) {
-      await unlessGone(() => this.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: policyArn })));
+  async deleteRole(name: string, observed?: RolePolicies): Promise<boolean> {
+    const policies = observed ?? (await unlessGone(() => this.policyNames(name)));
+    if (policies === undefined) return false;
+    // IAM deletes a role only without policies; the detaches and deletes have no order among them.
+    await Promise.all([
+      ...policies.attachedPolicyArns.map((policyArn) => unlessGone(() => this.iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: policyArn })))),
+      ...Object.keys(policies.inlinePolicies).map((policyName) => unlessGone(() => this.iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName })))),
+    ]);
+    try {
+      return (await unlessGone(() => this.iam.send(new DeleteRoleCommand({ RoleName: name })))) !== undefined;
+    } catch (err) {
+      // A policy attached since the caller's look: listed and removed, then the role deleted.
+      if (observed && err instanceof DeleteConflictException) return this.deleteRole(name);
+      throw err;
     }
-    for (const policyName of (await unlessGone(() => this.inlinePolicyNames(name))) ?? []) {
-      await unlessGone(() => this.iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName })));
-    }
-    const deleted = await unlessGone(() => this.iam.send(new DeleteRoleCommand({ RoleName: name })));
-    return deleted !== undefined;
+  }
+
+  /** The role's attached policy ARNs and inline policy names, read side by side (documents left out). */
+  private async policyNames(name: string): Promise<RolePolicies> {
+    const [attachedPolicyArns, inlineNames] = await Promise.all([this.attachedPolicyArns(name), this.inlinePolicyNames(name)]);
+    return { attachedPolicyArns, inlinePolicies: Object.fromEntries(inlineNames.map((policyName) => [policyName, undefined])) };
+  }
+
+  /** The role's inline policies by name, with their documents. */
+  private async inlinePolicies(name: string): Promise<Record<string, unknown>> {
+    const names = await this.inlinePolicyNames(name);
+    const documents = await Promise.all(names.map((policyName) => unlessGone(() => this.iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName })))));
+    const inlinePolicies: Record<string, unknown> = {};
+    names.forEach((policyName, i) => {
+      const document = documents[i]?.PolicyDocument;
+      if (document) inlinePolicies[policyName] = parsePolicyDocument(document);
+    });
+    return inlinePolicies;
   }
 
   private async attachedPolicyArns(name: string): Promise<string[]> {

@@ -76,5 +76,5 @@ export async function deleteExecutionRole(services: AwsServices, cluster: Fargat
   if (!plan.managed) return;
   const role = await services.iamRoles.getRole(plan.name);
   if (!role || role.tags[TAG_CLUSTER] !== plan.tags[TAG_CLUSTER] || role.tags[TAG_COMPONENT] !== plan.tags[TAG_COMPONENT]) return;
-  if (await services.iamRoles.deleteRole(plan.name)) event('Normal', 'ExecutionRoleDeleted', `deleted pod execution role ${role.arn}`);
+  if (await services.iamRoles.deleteRole(plan.name, role)) event('Normal', 'ExecutionRoleDeleted', `deleted pod execution role ${role.arn}`);
 }

@@ -61,7 +61,7 @@ export async function convergeRole(input: RolePartInput): Promise<RolePartResult
     const replace = replacementReason(plan, observed);
     if (replace) {
       // IAM cannot move a role: the owned role is replaced by one at the planned path.
-      await roles.deleteRole(plan.name);
+      await roles.deleteRole(plan.name, observed);
       const created = await roles.createRole(plan);
       input.event('Normal', 'IAMRoleReplaced', `replaced IAM role ${plan.name}: ${replace}`);
       return { report: partReady(CONDITION_IAM_ROLE, 'Converged'), roleArn: created.arn || plan.arn };
@@ -135,7 +135,7 @@ export async function releaseManagedRole(input: Omit<RolePartInput, 'adopt'> & {
   if (input.retain) return `the IAM role ${plan.managedRoleName} the operator made before is kept (deletionPolicy Retain)`;
   const observed = await roles.getRole(plan.managedRoleName);
   if (!observed || !isOwnedBy(observed, roleOwnershipTags(plan.tags))) return undefined;
-  await roles.deleteRole(plan.managedRoleName);
+  await roles.deleteRole(plan.managedRoleName, observed);
   input.event('Normal', 'IAMRoleDeleted', `deleted IAM role ${plan.managedRoleName}: the workload uses its own role ${plan.arn} now`);
   return `deleted the IAM role ${plan.managedRoleName} the operator made before`;
 }
@@ -149,7 +149,7 @@ export async function deleteRole(input: Omit<RolePartInput, 'adopt'>): Promise<P
   if (!isOwnedBy(observed, roleOwnershipTags(plan.tags))) {
     return partReady(CONDITION_IAM_ROLE, 'Kept', `IAM role ${plan.name} is not tagged as the operator's and is kept`);
   }
-  await roles.deleteRole(plan.name);
+  await roles.deleteRole(plan.name, observed);
   input.event('Normal', 'IAMRoleDeleted', `deleted IAM role ${plan.name}`);
   return partReady(CONDITION_IAM_ROLE, 'Deleted', `IAM role ${plan.name} is gone`);
 }
