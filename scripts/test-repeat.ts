@@ -1,8 +1,8 @@
 // `npm run test:repeat [-- --times 10] [-- SUITE ...]`: runs the timing-sensitive integration
-// suites (leader election, operator processes, restart, profile move, pods) again and again, each
-// run a fresh Jest with its own environment, and reports how often each passed. A flaky test is
-// a bug: the exit code is 0 only when every suite passed every time. The figures are also written
-// to .dev-env/test-repeat.json.
+// suites (leader election, operator processes, restart, profile move, pods, profile lane order,
+// fault storm) again and again, each run a fresh Jest with its own environment, and reports how
+// often each passed. A flaky test is a bug: the exit code is 0 only when every suite passed every
+// time. The figures are also written to .dev-env/test-repeat.json.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -18,6 +18,8 @@ export const TIMING_SENSITIVE_SUITES = [
   'test/integration/fargate-workload-restart.test.ts',
   'test/integration/fargate-workload-move.test.ts',
   'test/integration/fargate-workload-pods.test.ts',
+  'test/integration/fargate-workload.test.ts',
+  'test/integration/fault-storm.test.ts',
 ];
 
 const root = repoRoot();
