@@ -185,15 +185,20 @@ export interface LanedProfileDeletion {
 export async function deleteLanedProfile(input: LanedProfileDeletion): Promise<PartReport> {
   const { aws, clusterName, profileName, owner, conditionType: type } = input;
   const remaining = input.remainingUsers ?? [];
+  // A profile others still use stays, whatever its state: nothing to read (a thousand users of a
+  // Shared profile deleted together make no describe each).
+  if (remaining.length > 0) {
+    aws.lanedProfiles.withdraw(clusterName, owner);
+    return partReady(type, 'Kept', `Fargate profile ${profileName} is kept: still used by ${remaining.join(', ')}`);
+  }
   const observed = await aws.lanedProfiles.poll(clusterName, profileName);
   if (!observed) {
     aws.lanedProfiles.withdraw(clusterName, owner);
     return partReady(type, 'Deleted', `Fargate profile ${profileName} is gone`);
   }
-  if (remaining.length > 0 || !isOwnedBy(observed, input.ownershipTags)) {
+  if (!isOwnedBy(observed, input.ownershipTags)) {
     aws.lanedProfiles.withdraw(clusterName, owner);
-    const why = remaining.length > 0 ? `still used by ${remaining.join(', ')}` : 'not tagged as the operator\'s';
-    return partReady(type, 'Kept', `Fargate profile ${profileName} is kept: ${why}`);
+    return partReady(type, 'Kept', `Fargate profile ${profileName} is kept: not tagged as the operator's`);
   }
   if (observed.status === 'DELETING') return partWaiting(type, 'Deleting', `Fargate profile ${profileName} is DELETING`, DELETING_POLL_MS);
   // EKS cannot delete a profile while it is CREATING: wait for it to settle.

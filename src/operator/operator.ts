@@ -372,8 +372,9 @@ function wireEventHandlers(informers: ReturnType<typeof createOperatorInformers>
     else profileSeen.set(key, profile);
     if (!cluster) return;
     // A deletion waits for its workloads: at once. A profile state changing under many workloads
-    // (a Shared profile's thousand users) is one status update of the cluster, not one each.
-    if (event === 'delete' || ctx.clusters.get(cluster)?.metadata.deletionTimestamp) ctx.enqueueCluster(cluster);
+    // (a Shared profile's thousand users), or a thousand workloads deleted, is one status update
+    // of the cluster, not one each (each reconcile of a cluster reads its facts from AWS).
+    if (ctx.clusters.get(cluster)?.metadata.deletionTimestamp) ctx.enqueueCluster(cluster);
     else if (changed) ctx.enqueueCluster(cluster, CLUSTER_PROFILES_COALESCE_MS);
   });
   // A cluster's own status churn (conditions, the profiles list) changes nothing a workload
