@@ -13,20 +13,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CreateSecurityGroupCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { stringify } from 'yaml';
-import { LABEL_MANAGED_BY, LABEL_WORKLOAD, MANAGED_BY_VALUE } from '../src/api/constants.js';
-import { ensureNamespaces, kubectl, manifestFiles, manifestObjects, waitForEstablished, type KubectlTarget } from './dev-env/kubectl.js';
+import { LABEL_WORKLOAD } from '../src/api/constants.js';
+import { localExamples } from './dev-env/examples.js';
+import { ensureNamespaces, kubectl, waitForEstablished, type KubectlTarget } from './dev-env/kubectl.js';
 import { startEnvironment, type Environment } from './dev-env/launcher.js';
+import { assignLoadBalancers } from './dev-env/load-balancer-stand-in.js';
 import { freePort, LOOPBACK } from './dev-env/ports.js';
 import { logTail, startProcess, waitUntilReady, type ManagedProcess } from './dev-env/processes.js';
 import { repoRoot } from './dev-env/repo-root.js';
-import { EMULATOR_CREDENTIALS, type SeedResult } from './dev-env/seed.js';
 import { isReady, podPlacementReport, renderTable, statusRow, type OperatorObject, type PodLike, type WorkloadWithCapacity } from './demo-status.js';
 
 const VIEW_INTERVAL_MS = 2000;
-/** Label selector of every Kubernetes child the operator made. */
-const OPERATOR_CHILDREN_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`;
 const root = repoRoot();
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
@@ -112,59 +110,6 @@ async function getJson<T>(target: KubectlTarget, args: string[]): Promise<KubeLi
   return JSON.parse((await kubectl(target, ['get', ...args, '-o', 'json'])).stdout) as KubeList<T>;
 }
 
-interface IngressLike {
-  metadata: { name: string; namespace: string };
-  status?: { loadBalancer?: { ingress?: { hostname?: string }[] } };
-}
-
-/** Plays the AWS Load Balancer Controller: an operator-made Ingress without an address gets a made-up hostname. */
-async function assignLoadBalancers(target: KubectlTarget): Promise<void> {
-  for (const ingress of (await getJson<IngressLike>(target, ['ingresses.networking.k8s.io', '-A', '-l', OPERATOR_CHILDREN_SELECTOR])).items) {
-    if (ingress.status?.loadBalancer?.ingress?.[0]?.hostname) continue;
-    const { name, namespace } = ingress.metadata;
-    const hostname = `k8s-${namespace}-${name}.demo.elb.local`;
-    await kubectl(target, ['patch', 'ingress', name, '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ hostname }] } } })]);
-    say(`gave Ingress ${namespace}/${name} the load balancer hostname ${hostname}, as the AWS Load Balancer Controller would`);
-  }
-}
-
-type ExampleObject = OperatorObject & { spec?: { subnetIds?: string[]; networking?: { securityGroupIds?: string[]; allowedSecurityGroupIds?: string[] } } };
-
-/**
- * The example workloads name made-up security groups, which the operator's network preflight
- * rightly reports missing: create one in the seeded VPC for each (as the platform team would) and
- * put its real id in their place, the same id for the same made-up one, in the workloads and in
- * the FargateCluster's allow-list of security groups.
- */
-async function createExampleSecurityGroups(env: Environment, seed: SeedResult, manifests: ExampleObject[]): Promise<void> {
-  const ec2 = new EC2Client({ endpoint: env.awsEndpoint, region: seed.region, credentials: EMULATOR_CREDENTIALS });
-  const created = new Map<string, string>();
-  try {
-    for (const object of manifests) {
-      const networking = object.kind === 'FargateWorkload' ? object.spec?.networking : undefined;
-      if (!networking?.securityGroupIds) continue;
-      const ids: string[] = [];
-      for (const example of networking.securityGroupIds) {
-        let id = created.get(example);
-        if (!id) {
-          const name = `demo-${object.metadata?.namespace ?? 'default'}-${object.metadata?.name ?? ''}-${created.size}`;
-          id = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: name, Description: `pods of the example ${object.metadata?.name ?? ''}`, VpcId: seed.vpcId }))).GroupId ?? '';
-          created.set(example, id);
-          say(`created security group ${id} in ${seed.vpcId} for ${object.metadata?.namespace ?? 'default'}/${object.metadata?.name ?? ''} (the example names ${example})`);
-        }
-        ids.push(id);
-      }
-      networking.securityGroupIds = ids;
-    }
-    for (const object of manifests) {
-      const allowed = object.kind === 'FargateCluster' ? object.spec?.networking?.allowedSecurityGroupIds : undefined;
-      if (allowed) object.spec!.networking!.allowedSecurityGroupIds = allowed.map((example) => created.get(example) ?? example);
-    }
-  } finally {
-    ec2.destroy();
-  }
-}
-
 /**
  * Shows where the workloads' pods run (`kubectl get pods -o wide`) and checks each against EKS's
  * promise: Running on a Fargate node, provisioned at the size the workload's status reports.
@@ -231,11 +176,8 @@ async function main(): Promise<number> {
   await waitUntilReady('the operator', async () => (await fetch(`http://${LOOPBACK}:${healthPort}/readyz`)).ok, { timeoutMs: 60_000, process: running });
   say(`operator running (pid ${running.pid}, JSON logs in ${operatorLog}, health and metrics on http://${LOOPBACK}:${healthPort}/{healthz,readyz,metrics})`);
 
-  // The example FargateCluster names made-up subnets: point it at the seeded private subnets.
-  const examples = manifestFiles(join(root, 'examples'));
-  const manifests = examples.flatMap((file) => manifestObjects(file)) as ExampleObject[];
-  for (const object of manifests) if (object.kind === 'FargateCluster' && object.spec) object.spec.subnetIds = seed.privateSubnetIds;
-  await createExampleSecurityGroups(env, seed, manifests);
+  // The example FargateCluster names made-up subnets and security groups: the seeded ones instead.
+  const { files: examples, objects: manifests } = await localExamples({ awsEndpoint: env.awsEndpoint, seed, groupNamePrefix: 'demo', log: say });
   const applied = join(env.tempDir, 'demo-examples.yaml');
   writeFileSync(applied, manifests.map((object) => stringify(object)).join('---\n'));
   await ensureNamespaces(env, examples);
@@ -255,7 +197,9 @@ async function main(): Promise<number> {
       const status = await running.exited;
       throw new Error(`the operator exited (${status.signal ?? `exit ${status.code}`}); last lines of ${operatorLog}:\n${logTail(operatorLog)}`);
     }
-    await assignLoadBalancers(env);
+    for (const given of await assignLoadBalancers(env)) {
+      say(`gave Ingress ${given.namespace}/${given.name} the load balancer hostname ${given.hostname}, as the AWS Load Balancer Controller would`);
+    }
     const objects = [
       ...(await getJson<OperatorObject>(env, ['fargateclusters'])).items,
       ...(await getJson<OperatorObject>(env, ['fargateworkloads', '-A'])).items,

@@ -1,12 +1,13 @@
 /**
  * The `kubectl fargate` plugin (bin/kubectl-fargate): dispatches `status`, `why` and `cost`, and
  * maps failures to kubectl's conventions: an API error is one line `Error from server (Reason):
- * message` and exit 1, bad usage one line and exit 2, warnings (a list RBAC forbids) on stderr.
+ * HTTP code: message` and exit 1, bad usage one line and exit 2 (kubectl exits 1: the README says
+ * why not here), warnings (a list RBAC forbids) on stderr.
  */
 import type { FargateWorkload } from '../api/types.js';
 import { CliInputError, EXIT_INPUT, EXIT_INVALID, EXIT_OK } from '../cli/cli-error.js';
 import { processOutput, type CliOutput } from '../cli/output.js';
-import { describeKubeError, kubeApiErrorSummary } from '../kube/api-error.js';
+import { describeKubeError, formatKubeApiError, kubeApiErrorSummary } from '../kube/api-error.js';
 import { stringify } from 'yaml';
 import { connectReader, KubeTargetError, type ClusterReader, type KubeTarget, type NamespaceScope } from './cluster-reader.js';
 import { costSummary } from './cost-summary.js';
@@ -41,6 +42,9 @@ interface CommandContext {
 
 type Command = (context: CommandContext) => Promise<number>;
 
+/** Several objects as `kubectl get -o json|yaml` prints them: a v1 List of the items. */
+const listOf = (items: unknown[]) => ({ apiVersion: 'v1', kind: 'List', items });
+
 function printMachine(io: CliOutput, format: 'json' | 'yaml', value: unknown): void {
   io.out(format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringify(value));
 }
@@ -68,7 +72,7 @@ const status: Command = async ({ args, reader, io, paint }) => {
     .map((workload) => workloadTree(workload, childrenOf(workload, objects), clusterNames))
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   if (args.output === 'text') io.out(renderTrees(trees, paint));
-  else printMachine(io, args.output, args.name ? trees[0] : { items: trees });
+  else printMachine(io, args.output, args.name ? trees[0] : listOf(trees));
   return EXIT_OK;
 };
 
@@ -102,11 +106,16 @@ const COMMANDS: Record<CommandName, Command> = { status, why, cost };
 
 const isCommand = (name: string | undefined): name is CommandName => name !== undefined && Object.hasOwn(COMMANDS, name);
 
-/** A failed read as kubectl words it: `Error from server (NotFound): ...`, else `error: ...`. */
+/**
+ * A failed read as kubectl words it, with the HTTP status as the project's other lines give it
+ * (kube/api-error.ts): `Error from server (NotFound): HTTP 404: <the object> not found`; a failure
+ * without an HTTP status (no connection) is `error: ...`.
+ */
 export function describeFailure(error: unknown): string {
   const summary = kubeApiErrorSummary(error);
-  if (summary) return `Error from server (${summary.reason ?? `HTTP ${summary.code}`}): ${summary.message}`;
-  return `error: ${describeKubeError(error)}`;
+  if (!summary) return `error: ${describeKubeError(error)}`;
+  const { reason, ...status } = summary;
+  return `Error from server${reason ? ` (${reason})` : ''}: ${formatKubeApiError(status)}`;
 }
 
 /** Runs the plugin; resolves to the exit code. Every failure is one line on stderr. */

@@ -1,10 +1,12 @@
 /**
  * The plugin's command line: kubectl's flag names (`-n/--namespace`, `-A/--all-namespaces`,
  * `-o/--output`, `--kubeconfig`, `--context`) on node:util parseArgs, and each command's help.
- * A bad flag or argument is a CliInputError (exit 2) of one line.
+ * Boolean flags take kubectl's spellings (`-A`, `-A=false`, `--all-namespaces false`), the last
+ * one given wins. A bad flag or argument is a CliInputError (exit 2) of one line.
  */
 import { parseArgs } from 'node:util';
 import { outputFormat } from '../cli/arguments.js';
+import { rewriteBooleanFlags, type BooleanFlag } from '../cli/boolean-flags.js';
 import { CliInputError } from '../cli/cli-error.js';
 import { COLOUR_MODES, type ColourMode } from './text-style.js';
 import type { KubeTarget } from './cluster-reader.js';
@@ -54,7 +56,8 @@ Options:
   -A, --all-namespaces    every namespace
 ${COMMON_FLAGS}
 
--o json prints {"items": [TREE...]} (one TREE for NAME); the README documents TREE.
+-o json prints a List, {"apiVersion": "v1", "kind": "List", "items": [TREE...]} (one TREE for
+NAME); the README documents TREE.
 Exit status: 0 shown (whatever the workloads' health), 1 not found or an API error, 2 bad usage.
 `,
   why: `Usage: kubectl fargate why NAME [-n NS] [-o json|yaml]
@@ -82,33 +85,48 @@ Exit status: 0 summed, 1 an API error, 2 bad usage.
 `,
 };
 
+/** The boolean flags of a command; `why` reads one workload, so it has no -A. */
+function booleanFlags(command: CommandName): BooleanFlag[] {
+  return [...(command === 'why' ? [] : [{ name: 'all-namespaces', short: 'A' }]), { name: 'help', short: 'h' }];
+}
+
+type OptionToken = { kind: string; name?: string };
+
+/** A boolean flag's value: the last of its `--flag` and `--no-flag` given wins, as in kubectl; absent is false. */
+function lastBoolean(tokens: readonly OptionToken[], name: string): boolean {
+  const last = tokens.filter((token) => token.kind === 'option' && (token.name === name || token.name === `no-${name}`)).at(-1);
+  return last?.name === name;
+}
+
 /** Parses one command's arguments (kubectl allows flags before and after NAME). */
 export function parsePluginArgs(command: CommandName, argv: string[]): PluginArgs {
+  const flags = booleanFlags(command);
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: rewriteBooleanFlags(argv, flags, (message) => new CliInputError(`${command}: ${message}`)),
       allowPositionals: true,
       strict: true,
+      tokens: true,
       options: {
         namespace: { type: 'string', short: 'n' },
-        ...(command === 'why' ? {} : { 'all-namespaces': { type: 'boolean', short: 'A' } }),
         output: { type: 'string', short: 'o' },
         kubeconfig: { type: 'string' },
         context: { type: 'string' },
         color: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
+        ...Object.fromEntries(flags.flatMap(({ name, short }) => [[name, { type: 'boolean' as const, ...(short ? { short } : {}) }], [`no-${name}`, { type: 'boolean' as const }]])),
       },
     });
   } catch (error) {
+    if (error instanceof CliInputError) throw error;
     throw new CliInputError(`${command}: ${(error as Error).message.replace(/\. To specify.*$/s, '')} (see 'kubectl fargate ${command} --help')`);
   }
-  const { values, positionals } = parsed;
-  const help = Boolean(values.help);
+  const { values, positionals, tokens } = parsed;
+  const help = lastBoolean(tokens, 'help');
   const colour = (values.color ?? 'auto') as ColourMode;
   if (!COLOUR_MODES.includes(colour)) throw new CliInputError(`${command}: --color must be one of ${COLOUR_MODES.join(', ')}, not "${values.color}"`);
   const output = outputFormat(command, values.output, ['json', 'yaml'] as const, 'text' as OutputFormat);
-  const allNamespaces = Boolean(values['all-namespaces']);
+  const allNamespaces = lastBoolean(tokens, 'all-namespaces');
   const maxNames = command === 'cost' ? 0 : 1;
   if (positionals.length > maxNames) {
     throw new CliInputError(`${command}: unexpected argument "${positionals[maxNames]}" (see 'kubectl fargate ${command} --help')`);

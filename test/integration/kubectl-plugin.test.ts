@@ -10,13 +10,13 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { LABEL_WORKLOAD } from '../../src/api/constants.js';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { nextStepFor } from '../../src/kubectl-plugin/next-steps.js';
-import { kubectl, manifestFiles, manifestObjects } from '../../scripts/dev-env/kubectl.js';
+import { deleteExampleSecurityGroups, localExamples } from '../../scripts/dev-env/examples.js';
+import { kubectl } from '../../scripts/dev-env/kubectl.js';
 import { repoRoot } from '../../scripts/dev-env/repo-root.js';
 import {
   CLUSTER,
@@ -26,7 +26,6 @@ import {
   custom,
   deleteWorkload,
   destroyClients,
-  ec2,
   environment,
   installSecurityGroupPolicyCrd,
   kitWorkloadManifest,
@@ -111,25 +110,22 @@ const perPod = (workload: FargateWorkload): number => Number(workload.status?.ca
 const monthly = (hourly: number): number => Math.round(hourly * 730 * 100) / 100;
 
 let under: OperatorUnderTest;
-let groupId = '';
+let exampleGroupIds: string[] = [];
 let queuedProfile = '';
 
 beforeAll(async () => {
   await proxy.configure({ creatingDelayMs: 0, deletingDelayMs: 0, faults: [] });
   await installSecurityGroupPolicyCrd();
-  groupId = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: `kfp-${suffix}`, Description: 'pods of the example shop/web', VpcId: seed.vpcId }))).GroupId ?? '';
   for (const namespace of [ns, 'shop']) await core.createNamespace({ body: { metadata: { name: namespace } } }).catch(() => undefined);
   under = await startWorkloadOperator(3_000);
 
   // The examples as `npm run demo` applies them: the seeded subnets and a real security group.
-  const examples = manifestFiles(join(root, 'examples')).flatMap((file) => manifestObjects(file)) as (FargateCluster | FargateWorkload)[];
-  const cluster = examples.find((object): object is FargateCluster => object.kind === 'FargateCluster')!;
+  const examples = await localExamples({ awsEndpoint: environment.awsEndpoint, seed, groupNamePrefix: `kfp-${suffix}` });
+  exampleGroupIds = examples.securityGroupIds;
+  const cluster = examples.objects.find((object): object is FargateCluster => object.kind === 'FargateCluster')!;
   expect(cluster.metadata.name).toBe(CLUSTER);
-  cluster.spec.subnetIds = seed.privateSubnetIds;
-  cluster.spec.networking = { ...cluster.spec.networking, allowedSecurityGroupIds: [groupId] };
-  const workloads = examples.filter((object): object is FargateWorkload => object.kind === 'FargateWorkload');
+  const workloads = examples.objects.filter((object): object is FargateWorkload => object.kind === 'FargateWorkload');
   expect(workloads.map((w) => [w.metadata.namespace, w.metadata.name]).sort()).toEqual(EXAMPLE_WORKLOADS);
-  for (const workload of workloads) if (workload.spec.networking?.securityGroupIds) workload.spec.networking.securityGroupIds = [groupId];
   const clusterFile = join(environment.tempDir, `kfp-${suffix}-cluster.yaml`);
   const workloadsFile = join(environment.tempDir, `kfp-${suffix}-workloads.yaml`);
   writeFileSync(clusterFile, stringify(cluster));
@@ -170,7 +166,7 @@ afterAll(async () => {
   await under?.stop();
   await removeSecurityGroupPolicyCrd().catch(() => undefined);
   await proxy.configure({ creatingDelayMs: 0, deletingDelayMs: 0, faults: [] });
-  if (groupId) await ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })).catch(() => undefined);
+  await deleteExampleSecurityGroups(environment.awsEndpoint, seed, exampleGroupIds);
   for (const namespace of [ns, 'shop']) await core.deleteNamespace({ name: namespace }).catch(() => undefined);
   destroyClients();
 }, 300_000);
@@ -264,8 +260,9 @@ describe('kubectl fargate', () => {
     // Both examples are Shared placements on the cluster's subnets: one profile.
     expect(hello.status?.fargateProfile?.name).toBe(web.status?.fargateProfile?.name);
 
-    // -o json: the documented tree, the same facts.
-    const list = JSON.parse((await plugin(['status', '-n', 'shop', '-o', 'json'])).stdout) as { items: Record<string, unknown>[] };
+    // -o json: a kubectl List of the documented trees, the same facts.
+    const list = JSON.parse((await plugin(['status', '-n', 'shop', '-o', 'json'])).stdout) as { apiVersion: string; kind: string; items: Record<string, unknown>[] };
+    expect([list.apiVersion, list.kind]).toEqual(['v1', 'List']);
     expect(list.items).toHaveLength(1);
     expect(list.items[0]).toMatchObject({
       namespace: 'shop',
@@ -330,16 +327,18 @@ describe('kubectl fargate', () => {
     expect(await run(environment.kubectl, ['fargate', 'why', 'ghost', '-n', ns], path)).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'Error from server (NotFound): fargateworkloads.fargate.eksops.dev "ghost" not found\n',
+      stderr: 'Error from server (NotFound): HTTP 404: fargateworkloads.fargate.eksops.dev "ghost" not found\n',
     });
   });
 
   it('follows kubectl\'s conventions: one-line errors and their exit codes, colour only on a terminal or when asked', async () => {
-    expect(await plugin(['status', 'ghost', '-n', ns])).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): fargateworkloads.fargate.eksops.dev "ghost" not found\n' });
+    expect(await plugin(['status', 'ghost', '-n', ns])).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): HTTP 404: fargateworkloads.fargate.eksops.dev "ghost" not found\n' });
     expect(await plugin(['status', '--context', 'nowhere'])).toEqual({ code: 1, stdout: '', stderr: 'error: context "nowhere" does not exist\n' });
     const usage = await plugin(['why', 'web', '-n', 'shop', '-o', 'wide']);
     expect(usage).toEqual({ code: 2, stdout: '', stderr: 'error: why: unknown output format "wide": use one of json, yaml\n' });
     expect(await plugin(['status', '-n', 'empty-' + suffix])).toEqual({ code: 0, stdout: '', stderr: `No resources found in empty-${suffix} namespace.\n` });
+    // kubectl's spellings of a boolean flag: `-A false` is no -A at all, so a NAME is allowed.
+    expect(await plugin(['status', 'hello', '-n', 'default', '-A', 'false'])).toEqual(await plugin(['status', 'hello', '-n', 'default']));
 
     // Standard output is a pipe here: plain text, unless --color always.
     const piped = await plugin(['status', '-n', 'shop']);

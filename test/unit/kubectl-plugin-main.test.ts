@@ -6,7 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import type { FargateWorkload } from '../../src/api/types.js';
 import type { ClusterReader, KubeTarget } from '../../src/kubectl-plugin/cluster-reader.js';
-import { main, processEnvironment, type PluginEnvironment } from '../../src/kubectl-plugin/main.js';
+import { describeFailure, main, processEnvironment, type PluginEnvironment } from '../../src/kubectl-plugin/main.js';
 import { useColour } from '../../src/kubectl-plugin/text-style.js';
 import { childrenFor, clusterFixture, podOf, recordedWorkload } from './kubectl-plugin-fixtures.js';
 
@@ -105,9 +105,11 @@ describe('kubectl fargate', () => {
     expect((await plugin(['status', '--namespace=billing'])).scopes).toEqual(['billing']);
   });
 
-  it('status -o json prints {"items": [...]} of trees, one tree for NAME; -o yaml the same as YAML', async () => {
-    const list = JSON.parse((await plugin(['status', '-o', 'json'])).stdout) as { items: { namespace: string; name: string; health: { state: string } }[] };
+  it('status -o json prints a kubectl List of trees, one tree for NAME; -o yaml the same as YAML', async () => {
+    const list = JSON.parse((await plugin(['status', '-o', 'json'])).stdout) as { apiVersion: string; kind: string; items: { namespace: string; name: string; health: { state: string } }[] };
+    expect([list.apiVersion, list.kind]).toEqual(['v1', 'List']);
     expect(list.items.map((tree) => [tree.name, tree.health.state])).toEqual([['huge', 'Stalled'], ['web', 'Ready']]);
+    expect(parse((await plugin(['status', '-o', 'yaml'])).stdout)).toEqual(list);
     const one = await plugin(['status', 'web', '-o', 'json']);
     expect(Object.keys(JSON.parse(one.stdout))).toEqual(['namespace', 'name', 'cluster', 'health', 'terminating', 'cost', 'fargateProfile', 'iamRole', 'serviceAccount', 'deployment', 'pods', 'ingress']);
     expect(parse((await plugin(['status', 'web', '-o', 'yaml'])).stdout)).toEqual(JSON.parse(one.stdout));
@@ -122,11 +124,18 @@ describe('kubectl fargate', () => {
     expect(JSON.parse(stalled.stdout)).toMatchObject({ namespace: 'shop', name: 'huge', ready: false, cause: 'spec' });
   });
 
-  it('a missing workload is one line as kubectl says it, exit 1', async () => {
+  it('a missing workload is one line as kubectl says it, with the HTTP status, exit 1', async () => {
     for (const args of [['why', 'ghost'], ['status', 'ghost']]) {
       const run = await plugin(args);
-      expect(run).toMatchObject({ code: 1, stdout: '', stderr: 'Error from server (NotFound): fargateworkloads.fargate.eksops.dev "ghost" not found\n' });
+      expect(run).toMatchObject({ code: 1, stdout: '', stderr: 'Error from server (NotFound): HTTP 404: fargateworkloads.fargate.eksops.dev "ghost" not found\n' });
     }
+  });
+
+  it('an API error names its reason and HTTP status; without a reason, the status alone; without an answer, error:', () => {
+    const forbidden = Object.assign(new Error('HTTP-Code: 403'), { code: 403, body: { reason: 'Forbidden', message: 'fargateworkloads.fargate.eksops.dev is forbidden: User "dev" cannot list' } });
+    expect(describeFailure(forbidden)).toBe('Error from server (Forbidden): HTTP 403: fargateworkloads.fargate.eksops.dev is forbidden: User "dev" cannot list');
+    expect(describeFailure(Object.assign(new Error('HTTP-Code: 502'), { code: 502, body: 'bad gateway' }))).toBe('Error from server: HTTP 502: bad gateway');
+    expect(describeFailure(new Error('connect ECONNREFUSED 127.0.0.1:1'))).toBe('error: connect ECONNREFUSED 127.0.0.1:1');
   });
 
   it('cost sums the namespace, -A every namespace, -o json the documented shape', async () => {
@@ -190,7 +199,7 @@ describe('kubectl fargate', () => {
 
   it('no workloads: kubectl\'s "No resources found" on stderr, exit 0; an empty list as JSON', async () => {
     expect(await plugin(['status', '-n', 'empty'], { workloads: [] })).toMatchObject({ code: 0, stdout: '', stderr: 'No resources found in empty namespace.\n' });
-    expect(JSON.parse((await plugin(['status', '-A', '-o', 'json'], { workloads: [] })).stdout)).toEqual({ items: [] });
+    expect(JSON.parse((await plugin(['status', '-A', '-o', 'json'], { workloads: [] })).stdout)).toEqual({ apiVersion: 'v1', kind: 'List', items: [] });
   });
 
   it('an unusable kubeconfig or context, or an API server that does not answer, is one line and exit 1', async () => {
