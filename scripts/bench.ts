@@ -38,7 +38,7 @@ import { EMULATOR_CREDENTIALS } from './dev-env/seed.js';
 
 const USAGE = `npm run bench -- [--workloads N] [--namespaces M] [--sizes 100,300,1000] [--mode operator|e2e]
   [--placement Shared|Namespace|Dedicated|Shared=0.9,Namespace=0.1] [--policies 0-4] [--ingress-share 0-1]
-  [--creating-delay 2s] [--resync 2m] [--concurrency N] [--operator bundle|dist] [--node-options="--max-semi-space-size=4"] [--log-level info|debug] [--heap-snapshot] [--out FILE] [--compare FILE]`;
+  [--creating-delay 2s] [--resync 2m] [--concurrency N] [--iam-role-reads per-role|account] [--operator bundle|dist] [--node-options="--max-semi-space-size=4"] [--log-level info|debug] [--heap-snapshot] [--out FILE] [--compare FILE]`;
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -54,6 +54,8 @@ const { values } = parseArgs({
     // Longer than 1,000 workloads take to converge here, so that no resync falls in the create phase.
     resync: { type: 'string', default: '2m' },
     concurrency: { type: 'string' },
+    // The operator's --iam-role-reads: account shares one GetAccountAuthorizationDetails per resync pass.
+    'iam-role-reads': { type: 'string', default: 'per-role' },
     // The build the image runs by default, so that the figures are production's.
     operator: { type: 'string', default: 'bundle' },
     out: { type: 'string' },
@@ -129,7 +131,9 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
 }
 
 async function scrape(port: number): Promise<PromSample[]> {
-  return parsePrometheusText(await (await fetch(`http://${LOOPBACK}:${port}/metrics`)).text());
+  const get = async (): Promise<string> => (await fetch(`http://${LOOPBACK}:${port}/metrics`)).text();
+  // A kept-alive connection the busy operator closed as it was reused (ECONNRESET) is tried once more, on a new one.
+  return parsePrometheusText(await get().catch(get));
 }
 
 const kubeKey = (labels: Record<string, string>): string => `${labels.verb ?? ''} ${labels.resource ?? ''}`;
@@ -180,6 +184,7 @@ async function startOperator(environment: Environment, size: number): Promise<{ 
       `--log-level=${values['log-level']}`,
       `--resync=${values.resync}`,
       ...(concurrency === undefined ? [] : [`--concurrency=${concurrency}`]),
+      `--iam-role-reads=${values['iam-role-reads']}`,
     ],
     logFile: join(environment.tempDir, 'operator.log'),
     env: { ...process.env, ...environment.env, ...(nodeOptions(environment) ? { NODE_OPTIONS: nodeOptions(environment) } : {}) },
@@ -367,7 +372,7 @@ async function runSize(size: number): Promise<BenchFigures> {
 const run: BenchRun = {
   startedAt: new Date().toISOString(),
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-  settings: { mode, operator: operatorBuild, namespaces, placements, policies, ingressShare, creatingDelayMs, resyncMs, concurrency: concurrency ?? 'default', nodeOptions: values['node-options'] ?? '' },
+  settings: { mode, operator: operatorBuild, namespaces, placements, policies, ingressShare, creatingDelayMs, resyncMs, concurrency: concurrency ?? 'default', iamRoleReads: values['iam-role-reads'], nodeOptions: values['node-options'] ?? '' },
   sizes: [],
 };
 for (const size of sizes) {

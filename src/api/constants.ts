@@ -66,3 +66,11 @@ export const LABEL_VALUE_MAX = 63;
 export const IAM_ROLE_NAME_MAX = 64;
 export const IAM_ROLE_PATH_MAX = 512;
 export const MAX_SECURITY_GROUPS_PER_POLICY = 5;
+
+/**
+ * How a resync reads the IRSA roles: `per-role` (GetRole and two policy lists each; least
+ * privilege) or `account` (one GetAccountAuthorizationDetails per pass, shared; it needs read
+ * access to every IAM entity's policies in the account). src/aws/account-role-snapshot.ts.
+ */
+export const IAM_ROLE_READS = ['per-role', 'account'] as const;
+export type IamRoleReads = (typeof IAM_ROLE_READS)[number];

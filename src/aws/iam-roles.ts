@@ -15,11 +15,14 @@ import {
   GetRoleCommand,
   GetRolePolicyCommand,
   type IAMClient,
+  paginateGetAccountAuthorizationDetails,
   paginateListAttachedRolePolicies,
   paginateListRolePolicies,
   paginateListRoles,
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
+  type Role,
+  type RoleDetail,
   TagRoleCommand,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
@@ -56,6 +59,9 @@ export interface ObservedRole {
   inlinePolicies: Record<string, unknown>;
   createdAt?: Date;
 }
+
+/** A role without its policies: what GetRole alone tells (enough to judge ownership). */
+export type RoleHead = Omit<ObservedRole, 'attachedPolicyArns' | 'inlinePolicies'>;
 
 /** One IAM write that brings a role closer to its spec. */
 export type RoleAction =
@@ -147,20 +153,33 @@ async function namingPolicy<T>(policyArn: string, use: PolicyNotFoundError['use'
 /** What stands between a role and its deletion: its attached policies and its inline ones (by name). */
 export type RolePolicies = Pick<ObservedRole, 'attachedPolicyArns' | 'inlinePolicies'>;
 
+/** How fresh a role read must be. */
+export interface RoleReadOptions {
+  /**
+   * The answer may come from one read of the account's roles begun at or after this time (ms on
+   * the operator's clock; the start of the resync pass asking), where the store shares one
+   * (src/aws/account-role-snapshot.ts). Without it the role is read on its own.
+   */
+  sharedSince?: number;
+}
+
 /** IAM role operations the reconcilers are handed. */
 export interface IamRoleStore {
   /** The role, or undefined when it does not exist. */
-  getRole(name: string): Promise<ObservedRole | undefined>;
+  getRole(name: string, options?: RoleReadOptions): Promise<ObservedRole | undefined>;
+  /** The role without its policies (one read), or undefined when it does not exist. */
+  getRoleHead(name: string): Promise<RoleHead | undefined>;
   /** Creates the role with its trust policy, boundary and tags, then attaches and puts its policies. */
   createRole(spec: RoleSpec): Promise<ObservedRole>;
   /** Makes the writes {@link diffRole} finds and returns them (empty: nothing was written). */
   converge(spec: RoleSpec, observed: ObservedRole): Promise<RoleAction[]>;
   /**
    * Detaches and deletes every policy, then the role; false when it was already gone. With the
-   * policies a look just now `observed`, they are not listed again (a policy attached since then
-   * makes IAM refuse the delete, and then they are).
+   * policies the caller `expected` (a look just now, or the role's plan) they are not listed: one
+   * it does not know of makes IAM refuse the delete (DeleteConflict), and then they are listed.
+   * An expected policy the role does not hold is no error.
    */
-  deleteRole(name: string, observed?: RolePolicies): Promise<boolean>;
+  deleteRole(name: string, expected?: RolePolicies): Promise<boolean>;
   /** The names of the account's roles whose trust policy names `federatedPrincipal` (an OIDC provider's ARN). */
   rolesTrusting(federatedPrincipal: string): Promise<string[]>;
   /** The names of the roles under an IAM path (`/eksops/` also lists `/eksops/team/...`), sorted. */
@@ -189,28 +208,57 @@ async function unlessGone<T>(call: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
+/** A role as GetRole or GetAccountAuthorizationDetails describes it (one shape for both reads). */
+function roleHeadOf(role: Role | RoleDetail): RoleHead {
+  const boundary = role.PermissionsBoundary?.PermissionsBoundaryArn;
+  return {
+    name: role.RoleName ?? '',
+    arn: role.Arn ?? '',
+    path: role.Path ?? '/',
+    trustPolicy: role.AssumeRolePolicyDocument ? parsePolicyDocument(role.AssumeRolePolicyDocument) : undefined,
+    ...(boundary ? { permissionsBoundary: boundary } : {}),
+    tags: Object.fromEntries((role.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
+    ...(role.CreateDate ? { createdAt: role.CreateDate } : {}),
+  };
+}
+
 /** {@link IamRoleStore} on the AWS SDK. */
 export class SdkIamRoleStore implements IamRoleStore {
   constructor(private readonly iam: IAMClient) {}
 
   async getRole(name: string): Promise<ObservedRole | undefined> {
-    const got = await unlessGone(() => this.iam.send(new GetRoleCommand({ RoleName: name })));
-    const role = got?.Role;
-    if (!role) return undefined;
+    const head = await this.getRoleHead(name);
+    if (!head) return undefined;
     // The role exists: its attached and inline policies are read side by side (one round trip less).
     const [attachedPolicyArns, inlinePolicies] = await Promise.all([this.attachedPolicyArns(name), this.inlinePolicies(name)]);
-    const boundary = role.PermissionsBoundary?.PermissionsBoundaryArn;
-    return {
-      name,
-      arn: role.Arn ?? '',
-      path: role.Path ?? '/',
-      trustPolicy: role.AssumeRolePolicyDocument ? parsePolicyDocument(role.AssumeRolePolicyDocument) : undefined,
-      ...(boundary ? { permissionsBoundary: boundary } : {}),
-      tags: Object.fromEntries((role.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
-      attachedPolicyArns,
-      inlinePolicies,
-      ...(role.CreateDate ? { createdAt: role.CreateDate } : {}),
-    };
+    return { ...head, attachedPolicyArns, inlinePolicies };
+  }
+
+  async getRoleHead(name: string): Promise<RoleHead | undefined> {
+    const role = (await unlessGone(() => this.iam.send(new GetRoleCommand({ RoleName: name }))))?.Role;
+    return role && roleHeadOf(role);
+  }
+
+  /**
+   * Every role of the account with its policies, in one paginated GetAccountAuthorizationDetails
+   * (which needs read access to all of the account's IAM entities); only those `keep` accepts are
+   * returned, so the rest of the account is not held in memory.
+   */
+  async accountRoles(keep: (role: ObservedRole) => boolean): Promise<ObservedRole[]> {
+    const roles: ObservedRole[] = [];
+    for await (const page of paginateGetAccountAuthorizationDetails({ client: this.iam }, { Filter: ['Role'] })) {
+      for (const detail of page.RoleDetailList ?? []) {
+        if (!detail.RoleName) continue;
+        const inlinePolicies: Record<string, unknown> = {};
+        for (const policy of detail.RolePolicyList ?? []) {
+          if (policy.PolicyName && policy.PolicyDocument) inlinePolicies[policy.PolicyName] = parsePolicyDocument(policy.PolicyDocument);
+        }
+        const attachedPolicyArns = (detail.AttachedManagedPolicies ?? []).flatMap((policy) => (policy.PolicyArn ? [policy.PolicyArn] : []));
+        const role: ObservedRole = { ...roleHeadOf(detail), attachedPolicyArns, inlinePolicies };
+        if (keep(role)) roles.push(role);
+      }
+    }
+    return roles;
   }
 
   async rolesTrusting(federatedPrincipal: string): Promise<string[]> {
@@ -271,8 +319,8 @@ export class SdkIamRoleStore implements IamRoleStore {
     return actions;
   }
 
-  async deleteRole(name: string, observed?: RolePolicies): Promise<boolean> {
-    const policies = observed ?? (await unlessGone(() => this.policyNames(name)));
+  async deleteRole(name: string, expected?: RolePolicies): Promise<boolean> {
+    const policies = expected ?? (await unlessGone(() => this.policyNames(name)));
     if (policies === undefined) return false;
     // IAM deletes a role only without policies; the detaches and deletes have no order among them.
     await Promise.all([
@@ -282,8 +330,8 @@ export class SdkIamRoleStore implements IamRoleStore {
     try {
       return (await unlessGone(() => this.iam.send(new DeleteRoleCommand({ RoleName: name })))) !== undefined;
     } catch (err) {
-      // A policy attached since the caller's look: listed and removed, then the role deleted.
-      if (observed && err instanceof DeleteConflictException) return this.deleteRole(name);
+      // A policy the caller did not expect: listed and removed, then the role deleted.
+      if (expected && err instanceof DeleteConflictException) return this.deleteRole(name);
       throw err;
     }
   }

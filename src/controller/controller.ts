@@ -3,7 +3,7 @@ import { parseKey } from '../kube/object-key.js';
 import { reconcileLogger, type Logger } from '../observability/logger.js';
 import type { OperatorMetrics, ReconcileResultLabel } from '../observability/metrics.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
-import { isTerminal, type Reconciler } from './reconciler.js';
+import { isTerminal, type Reconciler, type ResyncPass } from './reconciler.js';
 import { WorkQueue, type WorkQueueOptions } from './work-queue.js';
 
 /** Options of {@link Controller}. */
@@ -53,8 +53,8 @@ export class Controller {
   private readonly abort = new AbortController();
   private readonly workers: Promise<void>[] = [];
   private resyncTimer: TimerHandle | undefined;
-  /** Keys the resync queued that have not been reconciled since. */
-  private readonly resyncDue = new Set<string>();
+  /** Keys the resync queued that have not been reconciled since, with the pass that queued them. */
+  private readonly resyncDue = new Map<string, ResyncPass>();
   private started = false;
 
   constructor(options: ControllerOptions) {
@@ -99,8 +99,9 @@ export class Controller {
 
   private resync(): void {
     this.options.metrics.resyncsTotal.inc({ kind: this.kind });
+    const pass: ResyncPass = { startedAt: this.clock.now() };
     for (const key of this.options.listKeys()) {
-      this.resyncDue.add(key);
+      this.resyncDue.set(key, pass);
       this.queue.add(key);
     }
     const period = this.options.resyncPeriodMs ?? 600_000;
@@ -128,14 +129,15 @@ export class Controller {
     const endTimer = metrics.reconcileDuration.startTimer({ kind });
     let result: ReconcileResultLabel = 'success';
     // Queued by the resync (an event may have queued it too): this reconcile reads everything.
-    const resync = this.resyncDue.delete(key);
+    const resync = this.resyncDue.get(key);
+    this.resyncDue.delete(key);
     try {
       const outcome = await this.options.reconciler.reconcile(parseKey(key), {
         reconcileId,
         logger,
         signal: this.abort.signal,
         retryDelayMs: this.queue.retryDelayMs(key),
-        resync,
+        ...(resync ? { resync } : {}),
       });
       this.queue.forget(key);
       if (outcome.requeueAfterMs !== undefined && outcome.requeueAfterMs >= 0) {
@@ -153,7 +155,7 @@ export class Controller {
       } else {
         result = 'error';
         // Its retry is still the resync's: it may not have reached the reads a resync must make.
-        if (resync) this.resyncDue.add(key);
+        if (resync && !this.resyncDue.has(key)) this.resyncDue.set(key, resync);
         const delayMs = this.queue.addRateLimited(key);
         logger.error('reconcile failed, retrying', { error: failure.message, reason: failure.reason, retryInMs: delayMs });
       }

@@ -21,11 +21,20 @@ export interface ReconcileContext {
    */
   retryDelayMs: number;
   /**
-   * True when the resync queued this key (at start and every resync period): the reconcile must
+   * Set when the resync queued this key (at start and every resync period): the reconcile must
    * read what it may otherwise trust from a recent look (src/operator/confirmations.ts), so that
    * drift made behind the operator's back is found at each resync.
    */
-  resync?: boolean;
+  resync?: ResyncPass;
+}
+
+/** The resync pass that queued a reconcile. */
+export interface ResyncPass {
+  /**
+   * When the pass began (the controller's clock): a read begun since then is as fresh as the
+   * pass needs, so the reconciles of one pass may share it (src/aws/account-role-snapshot.ts).
+   */
+  startedAt: number;
 }
 
 /**

@@ -12,6 +12,8 @@ import { SdkEksClusterReader } from '../aws/eks-cluster.js';
 import { classifyAwsError } from '../aws/error-classifier.js';
 import { SdkFargateProfileStore } from '../aws/fargate-profiles.js';
 import { SdkIamRoleStore } from '../aws/iam-roles.js';
+import { AccountSnapshotIamRoleStore } from '../aws/account-role-snapshot.js';
+import { TAG_CLUSTER } from '../api/constants.js';
 import { LanedProfileOperations } from '../aws/laned-profile-operations.js';
 import { SdkOidcProviderStore } from '../aws/oidc-provider.js';
 import type { LaneWaiter, ProfileLane } from '../aws/profile-lane.js';
@@ -56,6 +58,11 @@ export interface AwsServicesOptions {
   networkTtlMs?: number;
   /** How long an ACTIVE Fargate profile's description is shared (0: described every time). */
   profileTtlMs?: number;
+  /**
+   * A resync pass reads the operator's IAM roles with one account-wide read, shared by its
+   * reconciles (src/aws/account-role-snapshot.ts); needs iam:GetAccountAuthorizationDetails.
+   */
+  accountRoleReads?: boolean;
 }
 
 /** How long replaced clients stay open for the calls still using them (longer than 3 attempts at the longest deadline). */
@@ -94,9 +101,11 @@ export class AwsServicesByRegion {
     });
     const clock = this.options.clock ?? systemClock;
     const profiles = new CachedFargateProfileStore(new SdkFargateProfileStore(clients.eks), { ttlMs: this.options.profileTtlMs ?? 0, clock });
+    const roles = new SdkIamRoleStore(clients.iam);
     const services: AwsServices = {
       clients,
-      iamRoles: new SdkIamRoleStore(clients.iam),
+      // Only the roles the operator tagged are kept from the account's: any other is read on its own.
+      iamRoles: this.options.accountRoleReads ? new AccountSnapshotIamRoleStore(roles, () => roles.accountRoles((role) => TAG_CLUSTER in role.tags), clock) : roles,
       oidcProviders: new SdkOidcProviderStore(clients.iam),
       eksClusters: new SdkEksClusterReader(clients.eks),
       accountNetwork: new SdkAccountNetworkReader(clients.sts, clients.ec2),

@@ -3,6 +3,8 @@
  * caller hands in the parsed flags, the environment and the host facts, so every rule is
  * unit-testable. A flag wins over its environment variable, which wins over the default.
  */
+import { IAM_ROLE_READS, type IamRoleReads } from '../api/constants.js';
+import { rewriteBooleanFlags, type BooleanFlag } from '../cli/boolean-flags.js';
 
 /** Leader election settings; `false` in {@link RunSettings.leaderElection} turns it off. */
 export interface LeaderElectionSettings {
@@ -35,6 +37,7 @@ export interface RunSettings {
   metricsPort?: number;
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
+  iamRoleReads: IamRoleReads;
 }
 
 /** A flag or environment value that cannot be used; the message is one line naming both. */
@@ -90,6 +93,14 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   },
   { flag: 'log-level', env: ['EKSFO_LOG_LEVEL', 'LOG_LEVEL'], value: 'LEVEL', help: `JSON log lines at this level and above: ${LOG_LEVELS.join('|')}`, default: 'info' },
   { flag: 'shutdown-timeout', env: ['EKSFO_SHUTDOWN_TIMEOUT'], value: 'DURATION', help: 'on SIGTERM, wait this long for running reconciles', default: '25s' },
+  {
+    flag: 'iam-role-reads',
+    env: ['EKSFO_IAM_ROLE_READS'],
+    value: IAM_ROLE_READS.join('|'),
+    help:
+      'how a resync reads IRSA roles: per-role (GetRole and two policy lists each, least privilege) or account (one GetAccountAuthorizationDetails per pass; needs iam:GetAccountAuthorizationDetails, which reads every IAM policy of the account)',
+    default: 'per-role',
+  },
 ];
 
 /** The flag values as parsed (a flag given on the command line, else undefined). */
@@ -161,6 +172,9 @@ export function resolveRunSettings(flags: RunFlagValues, env: Record<string, str
   const logLevel = lookup('log-level') ?? { value: 'info', source: '--log-level' };
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel.value)) fail(logLevel.source, logLevel.value, `one of ${LOG_LEVELS.join(', ')}`);
 
+  const iamRoleReads = lookup('iam-role-reads') ?? { value: 'per-role', source: '--iam-role-reads' };
+  if (!(IAM_ROLE_READS as readonly string[]).includes(iamRoleReads.value)) fail(iamRoleReads.source, iamRoleReads.value, `one of ${IAM_ROLE_READS.join(', ')}`);
+
   const healthPort = integer('health-port', 8081, 0, 65535);
   const metricsPort = lookup('metrics-port') ? integer('metrics-port', healthPort, 0, 65535) : undefined;
 
@@ -202,37 +216,20 @@ export function resolveRunSettings(flags: RunFlagValues, env: Record<string, str
     ...(metricsPort === undefined || metricsPort === healthPort ? {} : { metricsPort }),
     logLevel: logLevel.value as LogLevel,
     shutdownTimeoutMs: duration('shutdown-timeout', '25s', 0),
+    iamRoleReads: iamRoleReads.value as IamRoleReads,
   };
 }
 
 /** The run flags that are booleans: each is spelt `--flag`, `--flag=true|false` or `--flag true|false`. */
-const BOOLEAN_RUN_FLAGS = ['leader-elect'];
+const BOOLEAN_RUN_FLAGS: readonly BooleanFlag[] = [{ name: 'leader-elect' }];
 
 /**
- * Rewrites the spellings of a boolean flag into the two node:util parseArgs understands
- * (`--leader-elect` / `--no-leader-elect`): `--leader-elect=false` and `--leader-elect false`, as
- * the README shows both; a bare flag followed by anything else is true. Any other value after `=`
- * is a RunSettingsError.
+ * `run`'s boolean flags in the two spellings node:util parseArgs understands (`--leader-elect` /
+ * `--no-leader-elect`), as cli/boolean-flags.ts rewrites them for both command lines; a value
+ * other than true or false is a RunSettingsError.
  */
 export function normalizeBooleanFlags(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const flag = BOOLEAN_RUN_FLAGS.find((name) => arg === `--${name}` || arg.startsWith(`--${name}=`));
-    if (flag === undefined) {
-      out.push(arg);
-      continue;
-    }
-    let value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : 'true';
-    const next = argv[i + 1];
-    if (!arg.includes('=') && (next === 'true' || next === 'false')) {
-      value = next;
-      i++;
-    }
-    if (value !== 'true' && value !== 'false') throw new RunSettingsError(`--${flag} must be true or false, not "${value}"`);
-    out.push(value === 'true' ? `--${flag}` : `--no-${flag}`);
-  }
-  return out;
+  return rewriteBooleanFlags(argv, BOOLEAN_RUN_FLAGS, (message) => new RunSettingsError(message));
 }
 
 /** The `Options:` part of `run --help`, generated from {@link RUN_FLAGS} so that it never drifts. */

@@ -19,7 +19,7 @@
  *
  * What IAM cannot check (the content of a trust or inline policy) is said in `warnings`.
  */
-import { API_GROUP, TAG_CLUSTER, TAG_COMPONENT, TAG_NAME, TAG_NAMESPACE, TAG_UID } from '../api/constants.js';
+import { API_GROUP, TAG_CLUSTER, TAG_COMPONENT, TAG_NAME, TAG_NAMESPACE, TAG_UID, type IamRoleReads } from '../api/constants.js';
 import { withClusterDefaults } from '../api/defaults.js';
 import { arnMatchesPattern } from '../api/policy-arn-match.js';
 import type { FargateCluster } from '../api/types.js';
@@ -61,6 +61,8 @@ export interface OperatorPolicyOptions {
   accountId?: string;
   /** The operator's own role: the policy must grant nothing on it, and denies changes to it. */
   operatorRoleArn?: string;
+  /** How the operator's resyncs read IRSA roles (`run --iam-role-reads`); `account` needs one more read. */
+  iamRoleReads?: IamRoleReads;
 }
 
 /** The rendered policy, or the problems that stop it from confining the operator. */
@@ -313,6 +315,15 @@ export function planOperatorPolicy(clusters: FargateCluster[], options: Operator
   }
   const partitions = [...new Set(clusters.map((cluster) => partitionOf({ accountId, region: cluster.spec.region, oidcIssuer: '' })))].sort();
   statements.unshift(...sharedStatements(partitions.length > 0 ? partitions : ['aws'], accountId));
+
+  if (options.iamRoleReads === 'account') {
+    // IAM has no resource or condition for it: the read covers the whole account, so it is said.
+    statements.push({ Sid: 'ReadAccountRolesOncePerResync', Effect: 'Allow', Action: ['iam:GetAccountAuthorizationDetails'], Resource: '*' });
+    warnings.push(
+      'iam-role-reads account: iam:GetAccountAuthorizationDetails cannot be confined to some roles: whoever holds the operator\'s credentials can read ' +
+        'every IAM user, group, role and policy document of the account (read only, no change); leave it out with the operator\'s --iam-role-reads per-role',
+    );
+  }
 
   const own = options.operatorRoleArn;
   if (own !== undefined) {

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
+  CreateRoleCommand,
+  DeleteRoleCommand,
   DeleteOpenIDConnectProviderCommand,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
@@ -12,6 +14,7 @@ import { isInTransition, SdkFargateProfileStore, type FargateProfileSpec } from 
 import { eksProfileSource, subnetPlaceSource } from '../../scripts/dev-env/fargate-scheduler/eks-sources.js';
 import { diffRole, SdkIamRoleStore, type RoleSpec } from '../../src/aws/iam-roles.js';
 import { isOwnedBy } from '../../src/aws/ownership.js';
+import { TAG_CLUSTER } from '../../src/api/constants.js';
 import { LanedProfileOperations, type LaneOutcome } from '../../src/aws/laned-profile-operations.js';
 import { issuerKey, SdkOidcProviderStore } from '../../src/aws/oidc-provider.js';
 import { ProfileLane } from '../../src/aws/profile-lane.js';
@@ -161,6 +164,30 @@ describe('IAM role store', () => {
     expect(diffRole(spec, after!)).toEqual([]);
   });
 
+  it('reads the account\'s roles in one GetAccountAuthorizationDetails, each as GetRole and its lists see it; drift shows the same', async () => {
+    const roles = new SdkIamRoleStore(clients.iam);
+    await clients.iam.send(new AttachRolePolicyCommand({ RoleName: spec.name, PolicyArn: SQS_READ }));
+    const mark = calls.mark();
+    const fromAccount = await roles.accountRoles((role) => role.tags[TAG_CLUSTER] === OWNERSHIP[TAG_CLUSTER]);
+    expect(calls.since(mark).map((call) => `${call.operation} ${call.outcome}`)).toEqual(['GetAccountAuthorizationDetails ok']);
+    const shared = fromAccount.find((role) => role.name === spec.name);
+    const own = await roles.getRole(spec.name);
+    // Trust, boundary, tags, path, both kinds of policies (documents decoded): one shape from either read.
+    expect(shared).toEqual(own);
+    expect(shared?.attachedPolicyArns.sort()).toEqual([S3_READ, SQS_READ].sort());
+    expect(diffRole(spec, shared!).map((action) => action.kind)).toEqual(['detachPolicy']);
+    // Only what the filter keeps is returned: a role without the operator's tags is left out.
+    const untagged = `untagged-${RUN}`;
+    await clients.iam.send(new CreateRoleCommand({ RoleName: untagged, AssumeRolePolicyDocument: JSON.stringify(trust('other')) }));
+    const kept = await roles.accountRoles((role) => TAG_CLUSTER in role.tags);
+    expect(kept.map((role) => role.name)).toContain(spec.name);
+    expect(kept.map((role) => role.name)).not.toContain(untagged);
+    expect((await roles.accountRoles(() => true)).map((role) => role.name)).toContain(untagged);
+    await clients.iam.send(new DeleteRoleCommand({ RoleName: untagged }));
+    await roles.converge(spec, shared!);
+    expect((await roles.getRole(spec.name))?.attachedPolicyArns).toEqual([S3_READ]);
+  });
+
   it('records a throttled call once, as ok with 2 attempts, after the SDK standard retry', async () => {
     proxy.configure({ faults: [{ operation: 'iam:GetRole', kind: 'throttle', count: 1 }] });
     const mark = calls.mark();
@@ -184,6 +211,19 @@ describe('IAM role store', () => {
     expect(made.slice(3, 5).sort()).toEqual(['ListAttachedRolePolicies ok', 'ListRolePolicies ok']);
     expect(made.slice(5)).toEqual(['DetachRolePolicy ok', 'DeleteRole ok']);
     expect(await roles.getRole(spec.name)).toBeUndefined();
+  });
+
+  it('deletes a role with the policies its plan expected, one of them never attached, without listing', async () => {
+    const roles = new SdkIamRoleStore(clients.iam);
+    await roles.createRole(spec);
+    const mark = calls.mark();
+    const expected = { attachedPolicyArns: [S3_READ, SQS_READ], inlinePolicies: { [spec.inlinePolicyName]: spec.inlinePolicy } };
+    expect(await roles.deleteRole(spec.name, expected)).toBe(true);
+    const made = calls.since(mark).map((call) => `${call.operation} ${call.outcome}`);
+    // SQS_READ was never attached: IAM's NoSuchEntity for it is no error, and nothing is listed.
+    expect(made.slice(0, 3).sort()).toEqual(['DeleteRolePolicy ok', 'DetachRolePolicy NoSuchEntityException', 'DetachRolePolicy ok']);
+    expect(made.slice(3)).toEqual(['DeleteRole ok']);
+    expect(await roles.getRoleHead(spec.name)).toBeUndefined();
   });
 
   it('deletes the role with its policies, and tolerates a second delete', async () => {

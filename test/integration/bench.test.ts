@@ -49,16 +49,24 @@ describe('npm run bench', () => {
     expect(size!.kubeWritesPerWorkload.byVerbResource['patch deployments']).toBe(1);
     expect(size!.kubeWritesPerWorkload.byVerbResource['patch ingresses']).toBe(0.25);
     expect(size!.steady).toMatchObject({ awsWrites: 0, kubeWrites: 0 });
+    // Per-role reads (the default): each resync reads each workload's role on its own.
+    expect(size!.steady.byOperation['iam:GetRole']).toBeGreaterThanOrEqual(1);
+    expect(size!.steady.byOperation['iam:GetAccountAuthorizationDetails']).toBeUndefined();
     expect(size!.rssMiB.peak).toBeGreaterThan(0);
     expect(stdout).toMatch(/^time to all Ready \(s\)\s+\d+\.\d$/m);
     expect(stdout).toContain('AWS calls per workload on create, by operation (8 workloads):');
   }, RUN_TIMEOUT_MS + 10_000);
 
-  it('end-to-end: the controller manager, scheduler and simulated Fargate nodes run the pods', async () => {
-    const { figures } = await bench(['--workloads', '4', '--sizes', '4', '--namespaces', '2', '--resync', '5s', '--mode', 'e2e', '--operator', 'dist']);
+  it('end-to-end: the controller manager, scheduler and simulated Fargate nodes run the pods (roles read account-wide)', async () => {
+    const { figures } = await bench(['--workloads', '4', '--sizes', '4', '--namespaces', '2', '--resync', '5s', '--mode', 'e2e', '--operator', 'dist', '--iam-role-reads', 'account']);
     const [size] = figures.sizes;
     expect(figures.settings['operator']).toBe('dist');
     expect(size).toMatchObject({ workloads: 4, mode: 'e2e', leftInAccount: 0 });
     expect(size!.steady).toMatchObject({ awsWrites: 0, kubeWrites: 0 });
+    // --iam-role-reads account: a pass reads the roles once for all; GetRole is left only for the
+    // FargateCluster's pod execution role (one per pass, so 1/4 per workload).
+    expect(size!.steady.byOperation['iam:GetAccountAuthorizationDetails']).toBeGreaterThan(0);
+    expect(size!.steady.byOperation['iam:GetAccountAuthorizationDetails']).toBeLessThanOrEqual(0.25);
+    expect(size!.steady.byOperation['iam:GetRole'] ?? 0).toBeLessThanOrEqual(0.25);
   }, RUN_TIMEOUT_MS + 10_000);
 });

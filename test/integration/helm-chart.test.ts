@@ -6,10 +6,10 @@
  * environment. No container runtime runs pods here, so the installed release is proven the way the
  * image is (container-runtime.test.ts): the operator runs as a process with a token of the
  * release's own ServiceAccount (its RBAC, nothing more) and the release Deployment's flags, and
- * converges a FargateCluster and a FargateWorkload; `helm uninstall` then removes the release and
- * keeps the CRDs.
+ * converges the repository's examples/ (as `npm run demo` applies them: scripts/dev-env/examples.ts)
+ * on the environment's seeded EKS cluster until each is Ready; `helm uninstall` then removes the
+ * release and keeps the CRDs.
  */
-import { CoreV1Api } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,16 +17,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
-import { loadKubeConfig } from '../../src/kube/kube-config.js';
+import { LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../../src/api/constants.js';
+import type { FargateWorkload } from '../../src/api/types.js';
+import { isReady, type OperatorObject } from '../../scripts/demo-status.js';
 import { ensureHelm } from '../../scripts/dev-env/binaries.js';
-import { kubectl } from '../../scripts/dev-env/kubectl.js';
+import { deleteExampleSecurityGroups, localExamples, type LocalExamples } from '../../scripts/dev-env/examples.js';
+import { ensureNamespaces, kubectl } from '../../scripts/dev-env/kubectl.js';
+import { assignLoadBalancers } from '../../scripts/dev-env/load-balancer-stand-in.js';
 import { repoRoot } from '../../scripts/dev-env/repo-root.js';
-import { startAwsTestStack, type AwsTestStack } from '../support/aws-test-stack.js';
+import {
+  CLUSTER,
+  clusterRef,
+  core,
+  custom,
+  destroyClients,
+  environment,
+  installSecurityGroupPolicyCrd,
+  networking,
+  readWorkload,
+  removeSecurityGroupPolicyCrd,
+  seed,
+  waitForProfilesSettled,
+} from '../support/fargate-workload-kit.js';
 import { serviceAccountKubeconfig } from '../support/operator-service-account.js';
 import { startOperatorProcess } from '../support/operator-process.js';
-import { readTestEnvironment } from '../support/test-env.js';
 import { waitFor } from '../support/wait-for.js';
-import { fleetManifests, readyWorkloadCount } from '../support/workload-fleet.js';
 import type { ManagedProcess } from '../../scripts/dev-env/processes.js';
 
 interface Manifest {
@@ -38,13 +53,13 @@ interface Manifest {
 
 const root = repoRoot();
 const CHART = join(root, 'deploy/helm/eks-fargate-operator');
-const environment = readTestEnvironment();
 const suffix = randomBytes(3).toString('hex');
 const workDir = mkdtempSync(join(tmpdir(), 'helm-chart-'));
 const run = promisify(execFile);
 let helm: string;
-let stack: AwsTestStack | undefined;
 const started: ManagedProcess[] = [];
+/** The examples while they are applied: afterAll deletes them (while the operator runs) if the test did not. */
+let examples: (LocalExamples & { file?: string }) | undefined;
 
 /** The values under which the chart must render what the kustomize base renders. */
 const BASE_VALUES = {
@@ -107,10 +122,17 @@ beforeAll(async () => {
 }, 30 * 60_000);
 
 afterAll(async () => {
+  if (examples?.file) await kubectl(environment, ['delete', '-f', examples.file, '--ignore-not-found', '--wait=true', '--timeout=120s'], 150_000).catch(() => undefined);
   await Promise.allSettled(started.map((child) => child.stop(5000)));
-  await stack?.stop();
+  if (examples) {
+    // What the next suites expect: no profile in transition, no SecurityGroupPolicy CRD.
+    await waitForProfilesSettled().catch(() => undefined);
+    await deleteExampleSecurityGroups(environment.awsEndpoint, seed, examples.securityGroupIds);
+    await removeSecurityGroupPolicyCrd().catch(() => undefined);
+  }
+  destroyClients();
   rmSync(workDir, { recursive: true, force: true });
-}, 120_000);
+}, 300_000);
 
 test('helm lint passes with the default values and with the base\'s, strict', async () => {
   for (const args of [[], ['-f', valuesFile('base', BASE_VALUES)]]) {
@@ -124,6 +146,7 @@ test.each([
   [{ logLevel: 'loud' }, 'logLevel'],
   [{ serviceAccount: { roleArn: 'eks-fargate-operator' } }, 'roleArn'],
   [{ concurrency: 500 }, 'concurrency'],
+  [{ iamRoleReads: 'all' }, 'iamRoleReads'],
   [{ imagee: { repository: 'x' } }, 'imagee'],
 ])('values.schema.json refuses %j, naming %s', async (values, field) => {
   const result = await helmRun(['template', 'x', CHART, '-f', valuesFile(`bad-${field}`, values)]);
@@ -155,7 +178,7 @@ test('helm template renders the kustomize base, object by object and field by fi
 }, 120_000);
 
 test('the values that are not the base\'s change what they say: one replica without PDB, a ServiceMonitor, flags', async () => {
-  const values = valuesFile('custom', { ...BASE_VALUES, replicas: 1, leaderElection: { enabled: false }, logLevel: 'debug', concurrency: 8, metrics: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } } });
+  const values = valuesFile('custom', { ...BASE_VALUES, replicas: 1, leaderElection: { enabled: false }, logLevel: 'debug', concurrency: 8, iamRoleReads: 'account', metrics: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } } });
   const objects = documents((await helmRun(['template', 'ops', CHART, '-n', 'ops', '-f', values])).stdout);
   expect(objects.map((object) => object.kind)).not.toContain('PodDisruptionBudget');
   expect(objects.filter((object) => object.kind === 'Role')).toEqual([]);
@@ -165,10 +188,10 @@ test('the values that are not the base\'s change what they say: one replica with
   expect(deployment.spec.replicas).toBe(1);
   // Without a Lease a rolling update would run the old and the new pod, both writing, at once.
   expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
-  expect(deployment.spec.template.spec.containers[0]!.args).toEqual(['--leader-elect=false', '--health-port=8081', '--metrics-port=8080', '--log-level=debug', '--concurrency=8']);
+  expect(deployment.spec.template.spec.containers[0]!.args).toEqual(['--leader-elect=false', '--health-port=8081', '--metrics-port=8080', '--log-level=debug', '--iam-role-reads=account', '--concurrency=8']);
 }, 60_000);
 
-test('helm install: the release\'s ServiceAccount and flags run an operator that converges a workload; helm uninstall keeps the CRDs', async () => {
+test('helm install: the release\'s ServiceAccount and flags run an operator that converges the examples; helm uninstall keeps the CRDs', async () => {
   const namespace = `helm-${suffix}`;
   const release = `eksfo-${suffix}`;
   const fullname = `${release}-eks-fargate-operator`;
@@ -181,34 +204,60 @@ test('helm install: the release\'s ServiceAccount and flags run an operator that
   // The Deployment's flags as installed, and the release's own ServiceAccount.
   const deployment = JSON.parse((await kubectl(environment, ['get', 'deployment', fullname, '-n', namespace, '-o', 'json'])).stdout) as { spec: { template: { spec: { serviceAccountName: string; containers: { args: string[] }[] } } } };
   expect(deployment.spec.template.spec.serviceAccountName).toBe(fullname);
-  const clusterName = `helm-${suffix}`;
-  stack = await startAwsTestStack({ clusterName, region: environment.region, proxy: { creatingDelayMs: 500, deletingDelayMs: 500 } });
-  await stack.placePods({ kubeconfigPath: environment.kubeconfigPath, logFile: join(workDir, 'fargate-scheduler.log') });
-  const core = loadKubeConfig({ kubeconfig: environment.kubeconfigPath }).makeApiClient(CoreV1Api);
   const kubeconfig = await serviceAccountKubeconfig(environment, core, 'helm-', { namespace, name: fullname });
   const args = deployment.spec.template.spec.containers[0]!.args.filter((arg) => !/^--(health|metrics)-port=/.test(arg));
+  // The environment's AWS: its seeded EKS cluster is the examples' ("demo"), and its Fargate
+  // scheduler stand-in runs the pods of that cluster's profiles.
   const operator = await startOperatorProcess({
     environment,
     identity: `helm-${suffix}`,
     // POD_NAMESPACE from the Downward API in the pod: the release namespace holds the Lease.
-    args: [...args, `--kubeconfig=${kubeconfig}`, `--aws-endpoint=${stack.proxy.url}`, `--leader-election-namespace=${namespace}`],
+    args: [...args, `--kubeconfig=${kubeconfig}`, `--aws-endpoint=${environment.awsEndpoint}`, `--leader-election-namespace=${namespace}`],
     logDir: workDir,
   });
   started.push(operator.process);
 
-  const workloadNamespace = `helm-app-${suffix}`;
-  await kubectl(environment, ['create', 'namespace', workloadNamespace]);
-  const manifests = fleetManifests({ clusterName, region: environment.region, subnetIds: stack.seed.privateSubnetIds, profileNamePrefix: `hm${suffix}`, rolePath: `/helm${suffix}/`, workloads: [{ namespace: workloadNamespace, name: 'app' }] });
-  const file = join(workDir, 'manifests.yaml');
-  writeFileSync(file, manifests.map((manifest) => stringify(manifest)).join('---\n'));
+  // The examples as `npm run demo` applies them (the seeded subnets, real security groups), with
+  // the SecurityGroupPolicy CRD that EKS serves for the full example's security group.
+  await waitForProfilesSettled();
+  await installSecurityGroupPolicyCrd();
+  examples = await localExamples({ awsEndpoint: environment.awsEndpoint, seed, groupNamePrefix: `helm-${suffix}` });
+  const expected = examples.objects.map((object) => `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+  expect(expected).toEqual([`FargateCluster /${CLUSTER}`, 'FargateWorkload shop/web', 'FargateWorkload default/hello']);
+  const file = join(workDir, 'examples.yaml');
+  writeFileSync(file, examples.objects.map((object) => stringify(object)).join('---\n'));
+  // A suite before may have left the examples' namespace terminating: nothing can be created in it.
+  await waitFor('namespace shop not terminating', () => core.readNamespace({ name: 'shop' }).then((found) => found.status?.phase, () => 'absent'), (phase) => phase !== 'Terminating', 120_000);
+  await ensureNamespaces(environment, examples.files);
   await kubectl(environment, ['apply', '--server-side', '-f', file]);
-  await waitFor('the workload Ready under the Helm-installed identity', () => readyWorkloadCount(environment, [workloadNamespace]), (ready) => ready === 1, 120_000);
+  examples.file = file;
+
+  // The full example's Ingress gets its load balancer from the AWS Load Balancer Controller, played here.
+  await waitFor('the Ingress of shop/web', () => networking.listNamespacedIngress({ namespace: 'shop', labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}` }), (list) => list.items.length > 0, 120_000);
+  expect((await assignLoadBalancers(environment)).map((given) => `${given.namespace}/${given.name}`)).toEqual(['shop/web']);
+
+  const readExamples = async (): Promise<OperatorObject[]> => [
+    (await custom.getClusterCustomObject({ ...clusterRef, name: CLUSTER })) as OperatorObject,
+    ...((await Promise.all([readWorkload('shop', 'web'), readWorkload('default', 'hello')])) as OperatorObject[]),
+  ];
+  // Converged through to the pods: Ready (a Deployment is available from its first ready pod), and
+  // every pod ready: the full example's 2 (its HPA minimum) and the minimal one's 1.
+  const readyPods = (objects: OperatorObject[]): (number | undefined)[] => objects.slice(1).map((object) => (object as FargateWorkload | undefined)?.status?.readyReplicas);
+  const live = await waitFor(
+    'every example Ready with all its pods under the Helm-installed identity',
+    readExamples,
+    (objects) => objects.every((object) => object && isReady(object)) && readyPods(objects).join() === '2,1',
+    180_000,
+  );
+  expect(live.map((object) => `${object.kind} ${object.metadata?.namespace ?? ''}/${object.metadata?.name} ${isReady(object)}`)).toEqual(expected.map((key) => `${key} true`));
+  expect(readyPods(live)).toEqual([2, 1]);
   // The Lease is in the release namespace, held by this operator.
   const lease = JSON.parse((await kubectl(environment, ['get', 'lease', 'eks-fargate-operator', '-n', namespace, '-o', 'json'])).stdout) as { spec: { holderIdentity: string } };
   expect(lease.spec.holderIdentity).toBe(operator.identity);
 
   // Cleaned up by the operator while it still runs, then the release goes.
-  await kubectl(environment, ['delete', '-f', file, '--wait=true', '--timeout=120s']);
+  await kubectl(environment, ['delete', '-f', file, '--wait=true', '--timeout=120s'], 150_000);
+  delete examples.file;
   await operator.process.stop(10_000);
   const uninstall = await helmRun(['uninstall', release, '-n', namespace, '--wait']);
   expect(uninstall.code).toBe(0);
@@ -216,8 +265,10 @@ test('helm install: the release\'s ServiceAccount and flags run an operator that
   expect(left.stdout.trim()).toBe('');
   expect((await kubectl(environment, ['get', 'clusterrole', fullname, '--ignore-not-found', '-o', 'name'])).stdout.trim()).toBe('');
   expect((await kubectl(environment, ['get', 'crd', 'fargateworkloads.fargate.eksops.dev', '-o', 'name'])).stdout.trim()).toBe('customresourcedefinition.apiextensions.k8s.io/fargateworkloads.fargate.eksops.dev');
-  await kubectl(environment, ['delete', 'namespace', namespace, workloadNamespace, '--wait=false']);
-}, 300_000);
+  await kubectl(environment, ['delete', 'namespace', namespace, '--wait=false']);
+  // Gone before the next suite, which may apply the examples into it again.
+  await kubectl(environment, ['delete', 'namespace', 'shop', '--wait=true', '--timeout=120s'], 150_000);
+}, 420_000);
 
 test('the chart\'s version is the operator\'s', () => {
   const chart = readFileSync(join(CHART, 'Chart.yaml'), 'utf8');

@@ -165,6 +165,18 @@ describe('the rendered operator policy, judged by an IAM policy evaluator', () =
     expect(await decide(plain, row)).toBe(row.expected);
   });
 
+  it('iam-role-reads account: the one account-wide read is allowed, said in a warning, and nothing else changes', async () => {
+    const accountWide = planOperatorPolicy([PLAIN_CLUSTER], { accountId: ACCOUNT, operatorRoleArn: OPERATOR_ROLE, iamRoleReads: 'account' });
+    const read: Row = { request: '', action: 'iam:GetAccountAuthorizationDetails', resource: '*', expected: 'Allowed' };
+    expect(await decide(plain, read)).toBe('ImplicitlyDenied');
+    expect(await decide(accountWide.policy, read)).toBe('Allowed');
+    expect(accountWide.warnings).toContainEqual(expect.stringContaining('iam:GetAccountAuthorizationDetails cannot be confined'));
+    // The added statement is that one action and no other: every escalation stays denied.
+    const added = accountWide.policy.Statement.filter((statement) => !plain.Statement.some((kept) => JSON.stringify(kept) === JSON.stringify(statement)));
+    expect(added).toEqual([{ Sid: 'ReadAccountRolesOncePerResync', Effect: 'Allow', Action: ['iam:GetAccountAuthorizationDetails'], Resource: '*' }]);
+    for (const row of PLAIN_ROWS) expect([row.request, await decide(accountWide.policy, row)]).toEqual([row.request, row.expected]);
+  });
+
   it('the generic policy this replaces let the operator tag a platform role and then attach AdministratorAccess to it', async () => {
     // deploy/iam/operator-policy.json before this change, reduced to the two statements of the escalation.
     const generic: PolicyDocument = {

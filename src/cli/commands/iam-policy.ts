@@ -1,4 +1,5 @@
 /** `iam-policy`: the operator's own IAM policy, rendered from the FargateClusters it serves. */
+import { IAM_ROLE_READS, type IamRoleReads } from '../../api/constants.js';
 import { validateCluster } from '../../api/validate.js';
 import { planOperatorPolicy } from '../../plan/operator-policy.js';
 import { parseCommandArgs } from '../arguments.js';
@@ -8,7 +9,7 @@ import type { CliOutput } from '../output.js';
 import { sortOperatorObjects } from '../resource-kinds.js';
 import { reportProblems } from './validate.js';
 
-export const IAM_POLICY_HELP = `Usage: eks-fargate-operator iam-policy -f FILE [-f FILE...] [--account-id ID] [--operator-role-arn ARN]
+export const IAM_POLICY_HELP = `Usage: eks-fargate-operator iam-policy -f FILE [-f FILE...] [--account-id ID] [--operator-role-arn ARN] [--iam-role-reads per-role|account]
 
 Prints the IAM policy the operator's own role needs to serve the FargateClusters in the files, and
 nothing more: IAM writes only on the roles it makes for them (IRSA roles under spec.iam.rolePath,
@@ -26,6 +27,10 @@ Options:
       --operator-role-arn ARN
                              the operator's own role: refused if the policy could change it, and
                              denied every change explicitly
+      --iam-role-reads per-role|account
+                             as the operator runs with (run --iam-role-reads, default per-role):
+                             account adds iam:GetAccountAuthorizationDetails (a warning says what
+                             it lets the operator read)
   -h, --help                 show this help
 
 Exit status: 0 printed, 1 a FargateCluster is invalid or cannot be confined (rolePath "/", the
@@ -37,11 +42,16 @@ export async function iamPolicyCommand(argv: string[], io: CliOutput): Promise<n
     filename: { type: 'string', short: 'f', multiple: true },
     'account-id': { type: 'string' },
     'operator-role-arn': { type: 'string' },
+    'iam-role-reads': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (flags.help) {
     io.out(IAM_POLICY_HELP);
     return EXIT_OK;
+  }
+  const reads = flags['iam-role-reads'];
+  if (reads !== undefined && !(IAM_ROLE_READS as readonly string[]).includes(reads)) {
+    throw new CliInputError(`iam-policy: --iam-role-reads must be one of ${IAM_ROLE_READS.join(', ')}, not "${reads}"`);
   }
   if (!flags.filename?.length) throw new CliInputError("iam-policy: give the FargateClusters with -f FILE (see 'iam-policy --help')");
   const objects = sortOperatorObjects(await readManifestFiles(flags.filename), 'iam-policy');
@@ -53,7 +63,11 @@ export async function iamPolicyCommand(argv: string[], io: CliOutput): Promise<n
   if (invalid) return EXIT_INVALID;
   const rendered = planOperatorPolicy(
     objects.clusters.map(({ cluster }) => cluster),
-    { ...(flags['account-id'] !== undefined ? { accountId: flags['account-id'] } : {}), ...(flags['operator-role-arn'] !== undefined ? { operatorRoleArn: flags['operator-role-arn'] } : {}) },
+    {
+      ...(flags['account-id'] !== undefined ? { accountId: flags['account-id'] } : {}),
+      ...(flags['operator-role-arn'] !== undefined ? { operatorRoleArn: flags['operator-role-arn'] } : {}),
+      ...(reads !== undefined ? { iamRoleReads: reads as IamRoleReads } : {}),
+    },
   );
   if (rendered.problems.length > 0) {
     for (const problem of rendered.problems) io.err(`iam-policy: ${problem}\n`);

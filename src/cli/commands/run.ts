@@ -96,6 +96,7 @@ export async function runCommand(argv: string[], io: CliOutput): Promise<number>
       awsCallTimeoutMs: settings.awsCallTimeoutMs,
       concurrency: settings.concurrency,
       resyncPeriodMs: settings.resyncPeriodMs,
+      iamRoleReads: settings.iamRoleReads,
       leaderElection: settings.leaderElection,
       healthPort: settings.healthPort,
       healthHost: settings.healthHost,

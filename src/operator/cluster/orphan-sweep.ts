@@ -97,7 +97,8 @@ export async function sweepOrphans(input: SweepInput): Promise<SweepResult> {
   const rolePath = cluster.spec.iam?.rolePath ?? '/';
   for (const name of await aws.iamRoles.roleNamesUnder(rolePath)) {
     if (live.names.has(`IAMRole/${name}`)) continue;
-    const role = await aws.iamRoles.getRole(name);
+    // Its tags tell whose it is (one read); the delete lists its policies.
+    const role = await aws.iamRoles.getRoleHead(name);
     const owner = role && orphanOf({ kind: 'IAMRole', name, tags: role.tags }, clusterName, live);
     if (!owner) continue;
     if (await aws.iamRoles.deleteRole(name)) {

@@ -128,7 +128,7 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
       plan,
       queueKey,
       adopt: workload.metadata.annotations?.[ADOPT_ANNOTATION] === 'true',
-      resync: context.resync === true,
+      ...(context.resync ? { resync: context.resync } : {}),
       event: created.event,
       preflight,
       oidcProviderAgeMs: async () => {

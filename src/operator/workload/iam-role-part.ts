@@ -6,7 +6,7 @@
  */
 import { TAG_CLUSTER, TAG_NAME, TAG_NAMESPACE } from '../../api/constants.js';
 import { classifyAwsError, describeClassified, mayBePropagationLag } from '../../aws/error-classifier.js';
-import { PolicyNotFoundError, replacementReason, type IamRoleStore, type RoleAction } from '../../aws/iam-roles.js';
+import { PolicyNotFoundError, replacementReason, type IamRoleStore, type RoleAction, type RolePolicies, type RoleReadOptions } from '../../aws/iam-roles.js';
 import { isOwnedBy } from '../../aws/ownership.js';
 import type { IrsaRolePlan } from '../../plan/index.js';
 import { CONDITION_IAM_ROLE, CREATED_REASON, createdMessage, partReady, partStalled, type PartEvent, type PartReport } from '../part-report.js';
@@ -27,6 +27,8 @@ export interface RolePartInput {
   event: PartEvent;
   /** Age of the cluster's IAM OIDC provider, which the trust policy names (read only when IAM calls it invalid). */
   oidcProviderAgeMs?: () => Promise<number | undefined>;
+  /** How fresh the role's read must be (a resync's may be shared). */
+  read?: RoleReadOptions;
 }
 
 /** The report, and the ARN the ServiceAccount is annotated with when the role is usable. */
@@ -42,7 +44,7 @@ export async function convergeRole(input: RolePartInput): Promise<RolePartResult
     return { report: partReady(CONDITION_IAM_ROLE, 'UserProvided', `the workload's own role ${plan.arn} is used as given`), roleArn: plan.arn };
   }
   try {
-    const observed = await roles.getRole(plan.name);
+    const observed = await roles.getRole(plan.name, input.read);
     if (!observed) {
       const created = await roles.createRole(plan);
       input.event('Normal', CREATED_REASON, createdMessage([`IAM role ${plan.name}`]));
@@ -85,6 +87,14 @@ export async function convergeRole(input: RolePartInput): Promise<RolePartResult
     if (classified.kind !== 'terminal') throw err;
     return { report: partStalled(CONDITION_IAM_ROLE, classified.reason ?? 'IAMRoleRejected', `IAM role ${plan.name}: ${describeClassified(classified)}`) };
   }
+}
+
+/** The policies the plan gives the role: what its delete expects to remove (pure). */
+export function plannedPolicies(plan: IrsaRolePlan): RolePolicies {
+  return {
+    attachedPolicyArns: [...plan.managedPolicyArns],
+    inlinePolicies: plan.inlinePolicy === undefined ? {} : { [plan.inlinePolicyName]: plan.inlinePolicy },
+  };
 }
 
 /** Says which policy is missing and whose spec names it. */
@@ -144,12 +154,14 @@ export async function releaseManagedRole(input: Omit<RolePartInput, 'adopt'> & {
 export async function deleteRole(input: Omit<RolePartInput, 'adopt'>): Promise<PartReport> {
   const { roles, plan } = input;
   if (!plan.managed) return partReady(CONDITION_IAM_ROLE, 'UserProvided', 'the workload\'s own role is left as it is');
-  const observed = await roles.getRole(plan.name);
-  if (!observed) return partReady(CONDITION_IAM_ROLE, 'Deleted', `IAM role ${plan.name} is gone`);
-  if (!isOwnedBy(observed, roleOwnershipTags(plan.tags))) {
+  // Ownership needs only the tags (one read); the role is then deleted with the policies its plan
+  // gives it, and IAM's DeleteConflict (a policy attached besides) makes the store list them.
+  const head = await roles.getRoleHead(plan.name);
+  if (!head) return partReady(CONDITION_IAM_ROLE, 'Deleted', `IAM role ${plan.name} is gone`);
+  if (!isOwnedBy(head, roleOwnershipTags(plan.tags))) {
     return partReady(CONDITION_IAM_ROLE, 'Kept', `IAM role ${plan.name} is not tagged as the operator's and is kept`);
   }
-  await roles.deleteRole(plan.name, observed);
+  await roles.deleteRole(plan.name, plannedPolicies(plan));
   input.event('Normal', 'IAMRoleDeleted', `deleted IAM role ${plan.name}`);
   return partReady(CONDITION_IAM_ROLE, 'Deleted', `IAM role ${plan.name} is gone`);
 }

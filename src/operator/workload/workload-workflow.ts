@@ -8,6 +8,7 @@ import { withClusterDefaults } from '../../api/defaults.js';
 import type { FargateCluster, FargateWorkload } from '../../api/types.js';
 import type { IrsaRolePlan, WorkloadPlan } from '../../plan/index.js';
 import type { AwsServices, OperatorContext } from '../operator-context.js';
+import type { ResyncPass } from '../../controller/reconciler.js';
 import { TAG_CLUSTER } from '../../api/constants.js';
 import {
   CONDITION_AVAILABLE,
@@ -42,8 +43,8 @@ export interface WorkloadState {
   plan: WorkloadPlan;
   queueKey: string;
   adopt: boolean;
-  /** The resync queued this reconcile: read everything, trust no confirmation. */
-  resync: boolean;
+  /** Set when the resync queued this reconcile: read everything, trust no confirmation. */
+  resync?: ResyncPass;
   event: PartEvent;
   /** The network preflight's report: NetworkReady shows it first (combineNetworkReports). */
   preflight: PartReport;
@@ -131,7 +132,15 @@ const rolePart: Dependent<WorkloadState> = {
     if (confirmedArn) {
       state.role = { report: partReady(CONDITION_IAM_ROLE, 'Converged'), roleArn: confirmedArn };
     } else {
-      state.role = await convergeRole({ roles: state.aws.iamRoles, plan, adopt: state.adopt, event: state.event, oidcProviderAgeMs: state.oidcProviderAgeMs });
+      state.role = await convergeRole({
+        roles: state.aws.iamRoles,
+        plan,
+        adopt: state.adopt,
+        event: state.event,
+        oidcProviderAgeMs: state.oidcProviderAgeMs,
+        // A resync's read may be shared by the pass's reconciles, where the store shares one.
+        ...(state.resync ? { read: { sharedSince: state.resync.startedAt } } : {}),
+      });
       // Only a read (or a write) confirms: a skipped read does not extend the confirmation.
       if (plan.managed && state.role.roleArn && state.role.report.condition.status === 'True') state.ctx.confirmedRoles.confirm(plan.name, digest, state.role.roleArn);
     }

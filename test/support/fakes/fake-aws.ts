@@ -12,7 +12,7 @@ import type { AwsClients } from '../../../src/aws/clients.js';
 import type { Ec2NetworkReader, NetworkFacts, NetworkQuery } from '../../../src/aws/ec2-network.js';
 import type { EksClusterReader, ObservedCluster } from '../../../src/aws/eks-cluster.js';
 import type { FargateProfileSpec, FargateProfileStore, ObservedProfile } from '../../../src/aws/fargate-profiles.js';
-import { diffRole, PolicyNotFoundError, trustsFederated, type IamRoleStore, type ObservedRole, type RoleAction, type RoleSpec } from '../../../src/aws/iam-roles.js';
+import { diffRole, PolicyNotFoundError, trustsFederated, type IamRoleStore, type ObservedRole, type RoleAction, type RoleHead, type RoleSpec } from '../../../src/aws/iam-roles.js';
 import { LanedProfileOperations } from '../../../src/aws/laned-profile-operations.js';
 import type { ObservedOidcProvider, OidcProviderSpec, OidcProviderStore } from '../../../src/aws/oidc-provider.js';
 import { issuerKey } from '../../../src/aws/oidc-provider.js';
@@ -129,6 +129,13 @@ class FakeIamRoleStore implements IamRoleStore {
     this.account.call('iam:GetRole');
     const role = this.account.roles.get(name);
     return role && clone(role);
+  }
+
+  async getRoleHead(name: string): Promise<RoleHead | undefined> {
+    const role = await this.getRole(name);
+    if (!role) return undefined;
+    const { attachedPolicyArns: _attached, inlinePolicies: _inline, ...head } = role;
+    return head;
   }
 
   async createRole(spec: RoleSpec): Promise<ObservedRole> {
