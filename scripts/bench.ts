@@ -33,12 +33,13 @@ import { mib, ProcessSampler } from './bench/process-sampler.js';
 import { startEnvironment, type Environment } from './dev-env/launcher.js';
 import { freePort, LOOPBACK } from './dev-env/ports.js';
 import { startProcess, waitUntilReady, type ManagedProcess } from './dev-env/processes.js';
+import { ensureNodeRelease, NODE_RELEASES } from './dev-env/node-runtime.js';
 import { repoRoot } from './dev-env/repo-root.js';
 import { EMULATOR_CREDENTIALS } from './dev-env/seed.js';
 
 const USAGE = `npm run bench -- [--workloads N] [--namespaces M] [--sizes 100,300,1000] [--mode operator|e2e]
   [--placement Shared|Namespace|Dedicated|Shared=0.9,Namespace=0.1] [--policies 0-4] [--ingress-share 0-1]
-  [--creating-delay 2s] [--resync 2m] [--concurrency N] [--iam-role-reads per-role|account] [--operator bundle|dist] [--node-options="--max-semi-space-size=4"] [--log-level info|debug] [--heap-snapshot] [--out FILE] [--compare FILE]`;
+  [--creating-delay 2s] [--resync 2m] [--concurrency N] [--iam-role-reads per-role|account] [--operator bundle|dist] [--node current|22] [--node-options="--max-semi-space-size=4"] [--log-level info|debug] [--heap-snapshot] [--out FILE] [--compare FILE]`;
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -58,6 +59,9 @@ const { values } = parseArgs({
     'iam-role-reads': { type: 'string', default: 'per-role' },
     // The build the image runs by default, so that the figures are production's.
     operator: { type: 'string', default: 'bundle' },
+    // The Node.js the operator runs on: this process's, or the pinned release of the image's line
+    // (fetched from the npm registry into the binary cache, scripts/dev-env/node-runtime.ts).
+    node: { type: 'string', default: 'current' },
     out: { type: 'string' },
     compare: { type: 'string' },
     'node-options': { type: 'string' },
@@ -97,6 +101,11 @@ function duration(flag: string, text: string): number {
 const creatingDelayMs = duration('creating-delay', values['creating-delay']);
 const resyncMs = duration('resync', values.resync);
 const concurrency = values.concurrency === undefined ? undefined : wholeNumber('concurrency', values.concurrency, 1);
+if (values.node !== 'current' && !(Number(values.node) in NODE_RELEASES)) {
+  console.error(`--node must be current or one of ${Object.keys(NODE_RELEASES).join(', ')} (a pinned release), not "${values.node}"`);
+  process.exit(2);
+}
+const operatorNode = values.node === 'current' ? process.execPath : await ensureNodeRelease(Number(values.node));
 const operatorBuild = parseOperatorBuild(values.operator);
 const saved = values.compare ? (JSON.parse(readFileSync(values.compare, 'utf8')) as BenchRun) : undefined;
 
@@ -171,7 +180,7 @@ async function startOperator(environment: Environment, size: number): Promise<{ 
   const port = await freePort();
   const child = startProcess({
     name: `operator-${size}`,
-    command: process.execPath,
+    command: operatorNode,
     args: [
       operatorScript,
       'run',
@@ -371,8 +380,8 @@ async function runSize(size: number): Promise<BenchFigures> {
 
 const run: BenchRun = {
   startedAt: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-  settings: { mode, operator: operatorBuild, namespaces, placements, policies, ingressShare, creatingDelayMs, resyncMs, concurrency: concurrency ?? 'default', iamRoleReads: values['iam-role-reads'], nodeOptions: values['node-options'] ?? '' },
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: values.node === 'current' ? process.version : `v${NODE_RELEASES[Number(values.node)]}` },
+  settings: { mode, operator: operatorBuild, namespaces, placements, policies, ingressShare, creatingDelayMs, resyncMs, concurrency: concurrency ?? 'default', operatorNode: values.node, iamRoleReads: values['iam-role-reads'], nodeOptions: values['node-options'] ?? '' },
   sizes: [],
 };
 for (const size of sizes) {

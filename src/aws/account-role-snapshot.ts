@@ -5,49 +5,90 @@
  * confine to some roles: the operator may then read every IAM entity's policies in the account
  * (README, "IAM setup for the operator").
  *
- * A read answers a role only when it is as fresh as the asker needs (`sharedSince`: begun at or
- * after the resync pass started) and the operator has not written the role since that read began.
- * Any other read, and any role the shared read does not hold (not the operator's, created since,
- * written since), is read on its own, so the snapshot never answers with something older than a
- * per-role read would have seen at the start of the pass.
+ * A shared read answers a reconcile of pass N only when it was started for pass N or a later one
+ * (so it began after pass N did: passes are numbered, never timed, so a clock step cannot make an
+ * old read look new) and the operator has not written the role since it began. Any other read, and
+ * any role the shared read does not hold (not the operator's, created since, written since), is
+ * read on its own. IAM is one per account: the state is shared by the stores of every region and
+ * every set of clients ({@link AccountRoleSnapshots}).
  */
 import type { Clock } from '../controller/clock.js';
-import type { IamRoleStore, ObservedRole, RoleHead, RolePolicies, RoleReadOptions, RoleSpec, RoleAction } from './iam-roles.js';
+import type { IamRoleStore, ObservedRole, RoleAction, RoleHead, RolePolicies, RoleReadOptions, RoleSpec } from './iam-roles.js';
 
 /** Reads the account's roles that matter (the operator's own), with their policies. */
 export type AccountRolesReader = () => Promise<ObservedRole[]>;
 
-interface SharedRead {
-  /** When the read began (the operator's clock). */
-  startedAt: number;
-  /** Roles by name; a role written since the read began is taken out. */
-  roles: Map<string, ObservedRole>;
-}
+/** A failed shared read answers its pass's asks this long before it is tried again (a throttle is not multiplied by the fleet). */
+export const FAILED_READ_HELD_MS = 10_000;
 
-interface PendingRead {
-  startedAt: number;
+interface SharedRead {
+  /** The resync pass it was started for. */
+  pass: number;
+  /** Roles by name; a role written since the read began is taken out (writtenSince while it runs). */
+  roles: Map<string, ObservedRole> | undefined;
   answer: Promise<Map<string, ObservedRole>>;
-  /** Roles written while the read ran: its answer for them may predate the write. */
   writtenSince: Set<string>;
 }
 
-/** {@link IamRoleStore} whose resync reads come from one shared read of the account's roles. */
-export class AccountSnapshotIamRoleStore implements IamRoleStore {
+/**
+ * What the shared reads of one account know: the newest finished read, the reads still running,
+ * and the last failure. One per operator, handed to every region's {@link AccountSnapshotIamRoleStore}.
+ */
+export class AccountRoleSnapshots {
   private latest: SharedRead | undefined;
-  private pending: PendingRead | undefined;
+  private readonly running = new Set<SharedRead>();
+  private failure: { pass: number; at: number; error: unknown } | undefined;
+
+  constructor(private readonly clock: Pick<Clock, 'now'>) {}
+
+  /** The roles of a read started for `pass` or later: the latest, one running, or a new one by `read`. */
+  rolesFor(pass: number, read: AccountRolesReader): Promise<Map<string, ObservedRole>> {
+    if (this.latest?.roles && this.latest.pass >= pass) return Promise.resolve(this.latest.roles);
+    for (const shared of this.running) if (shared.pass >= pass) return shared.answer;
+    if (this.failure && this.failure.pass >= pass && this.clock.now() - this.failure.at < FAILED_READ_HELD_MS) return Promise.reject(this.failure.error);
+    const shared: SharedRead = { pass, roles: undefined, writtenSince: new Set(), answer: Promise.resolve(new Map()) };
+    shared.answer = read().then(
+      (roles) => {
+        this.running.delete(shared);
+        shared.roles = new Map(roles.filter((role) => !shared.writtenSince.has(role.name)).map((role) => [role.name, role]));
+        // Only a read for a later pass replaces the latest: one started earlier may predate writes.
+        if (!this.latest || this.latest.pass < shared.pass) this.latest = shared;
+        return shared.roles;
+      },
+      (error: unknown) => {
+        this.running.delete(shared);
+        this.failure = { pass, at: this.clock.now(), error };
+        throw error;
+      },
+    );
+    this.running.add(shared);
+    return shared.answer;
+  }
+
+  /** A write to the role has ended: no read that may have begun before it answers for the role. */
+  written(name: string): void {
+    this.latest?.roles?.delete(name);
+    for (const shared of this.running) shared.writtenSince.add(name);
+  }
+}
+
+/** {@link IamRoleStore} whose resync reads come from a read of the account's roles shared by the pass. */
+export class AccountSnapshotIamRoleStore implements IamRoleStore {
+  readonly sharesResyncReads = true;
 
   constructor(
     private readonly inner: IamRoleStore,
     private readonly readAccountRoles: AccountRolesReader,
-    private readonly clock: Pick<Clock, 'now'>,
+    private readonly snapshots: AccountRoleSnapshots,
   ) {}
 
   async getRole(name: string, options?: RoleReadOptions): Promise<ObservedRole | undefined> {
-    if (options?.sharedSince === undefined) return this.inner.getRole(name);
+    if (options?.resyncPass === undefined) return this.inner.getRole(name);
     // A failed shared read fails the reconcile: the condition then names the call and its error
-    // (an AccessDenied says the permission the mode needs), rather than paying 3 reads unseen.
-    const roles = await this.rolesSince(options.sharedSince);
-    return roles.get(name) ?? this.inner.getRole(name);
+    // (an AccessDenied names the permission the mode needs), rather than paying 3 reads unseen.
+    const shared = (await this.snapshots.rolesFor(options.resyncPass, this.readAccountRoles)).get(name);
+    // A copy: the answer is the pass's, not the asker's to change.
+    return shared ? structuredClone(shared) : this.inner.getRole(name);
   }
 
   getRoleHead(name: string): Promise<RoleHead | undefined> {
@@ -55,15 +96,16 @@ export class AccountSnapshotIamRoleStore implements IamRoleStore {
   }
 
   createRole(spec: RoleSpec): Promise<ObservedRole> {
-    return this.writing(spec.name, () => this.inner.createRole(spec));
+    return this.writing(spec.name, () => this.inner.createRole(spec), () => true);
   }
 
   converge(spec: RoleSpec, observed: ObservedRole): Promise<RoleAction[]> {
-    return this.writing(spec.name, () => this.inner.converge(spec, observed));
+    // A converge that wrote nothing leaves the shared answer true.
+    return this.writing(spec.name, () => this.inner.converge(spec, observed), (actions) => actions.length > 0);
   }
 
   deleteRole(name: string, expected?: RolePolicies): Promise<boolean> {
-    return this.writing(name, () => this.inner.deleteRole(name, expected));
+    return this.writing(name, () => this.inner.deleteRole(name, expected), () => true);
   }
 
   rolesTrusting(federatedPrincipal: string): Promise<string[]> {
@@ -74,37 +116,16 @@ export class AccountSnapshotIamRoleStore implements IamRoleStore {
     return this.inner.roleNamesUnder(pathPrefix);
   }
 
-  /** The roles of a read begun at or after `since`: the latest, the one running, or a new one. */
-  private rolesSince(since: number): Promise<Map<string, ObservedRole>> {
-    if (this.latest && this.latest.startedAt >= since) return Promise.resolve(this.latest.roles);
-    if (this.pending && this.pending.startedAt >= since) return this.pending.answer;
-    const pending: PendingRead = { startedAt: this.clock.now(), writtenSince: new Set(), answer: Promise.resolve(new Map()) };
-    pending.answer = this.readAccountRoles().then(
-      (roles) => {
-        const byName = new Map(roles.filter((role) => !pending.writtenSince.has(role.name)).map((role) => [role.name, role]));
-        if (this.pending === pending) this.pending = undefined;
-        if (!this.latest || this.latest.startedAt <= pending.startedAt) this.latest = { startedAt: pending.startedAt, roles: byName };
-        return byName;
-      },
-      (err: unknown) => {
-        if (this.pending === pending) this.pending = undefined;
-        throw err;
-      },
-    );
-    this.pending = pending;
-    return pending.answer;
-  }
-
-  /**
-   * A write to a role: once it has ended (however), no shared read that may predate it answers
-   * for that role again; reads begun after it do.
-   */
-  private async writing<T>(name: string, write: () => Promise<T>): Promise<T> {
+  /** Runs a write; once it has ended having written (or failed, when it may have), the role is read on its own. */
+  private async writing<T>(name: string, write: () => Promise<T>, wrote: (result: T) => boolean): Promise<T> {
+    let result: T;
     try {
-      return await write();
-    } finally {
-      this.latest?.roles.delete(name);
-      this.pending?.writtenSince.add(name);
+      result = await write();
+    } catch (err) {
+      this.snapshots.written(name);
+      throw err;
     }
+    if (wrote(result)) this.snapshots.written(name);
+    return result;
   }
 }

@@ -156,17 +156,19 @@ export type RolePolicies = Pick<ObservedRole, 'attachedPolicyArns' | 'inlinePoli
 /** How fresh a role read must be. */
 export interface RoleReadOptions {
   /**
-   * The answer may come from one read of the account's roles begun at or after this time (ms on
-   * the operator's clock; the start of the resync pass asking), where the store shares one
+   * The number of the resync pass asking: the answer may come from a read of the account's roles
+   * started for that pass or a later one, where the store shares one
    * (src/aws/account-role-snapshot.ts). Without it the role is read on its own.
    */
-  sharedSince?: number;
+  resyncPass?: number;
 }
 
 /** IAM role operations the reconcilers are handed. */
 export interface IamRoleStore {
   /** The role, or undefined when it does not exist. */
   getRole(name: string, options?: RoleReadOptions): Promise<ObservedRole | undefined>;
+  /** True when a read with `resyncPass` may be answered from a read shared by the pass (and so be a pass old). */
+  readonly sharesResyncReads?: boolean;
   /** The role without its policies (one read), or undefined when it does not exist. */
   getRoleHead(name: string): Promise<RoleHead | undefined>;
   /** Creates the role with its trust policy, boundary and tags, then attaches and puts its policies. */
@@ -208,6 +210,10 @@ async function unlessGone<T>(call: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
+function tagsOf(role: Role | RoleDetail): Record<string, string> {
+  return Object.fromEntries((role.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+}
+
 /** A role as GetRole or GetAccountAuthorizationDetails describes it (one shape for both reads). */
 function roleHeadOf(role: Role | RoleDetail): RoleHead {
   const boundary = role.PermissionsBoundary?.PermissionsBoundaryArn;
@@ -217,7 +223,7 @@ function roleHeadOf(role: Role | RoleDetail): RoleHead {
     path: role.Path ?? '/',
     trustPolicy: role.AssumeRolePolicyDocument ? parsePolicyDocument(role.AssumeRolePolicyDocument) : undefined,
     ...(boundary ? { permissionsBoundary: boundary } : {}),
-    tags: Object.fromEntries((role.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
+    tags: tagsOf(role),
     ...(role.CreateDate ? { createdAt: role.CreateDate } : {}),
   };
 }
@@ -241,21 +247,21 @@ export class SdkIamRoleStore implements IamRoleStore {
 
   /**
    * Every role of the account with its policies, in one paginated GetAccountAuthorizationDetails
-   * (which needs read access to all of the account's IAM entities); only those `keep` accepts are
-   * returned, so the rest of the account is not held in memory.
+   * (which needs read access to all of the account's IAM entities); only the roles whose tags
+   * `keep` accepts are parsed and returned, so the rest of the account is not held in memory.
    */
-  async accountRoles(keep: (role: ObservedRole) => boolean): Promise<ObservedRole[]> {
+  async accountRoles(keep: (tags: Record<string, string>) => boolean): Promise<ObservedRole[]> {
     const roles: ObservedRole[] = [];
-    for await (const page of paginateGetAccountAuthorizationDetails({ client: this.iam }, { Filter: ['Role'] })) {
+    // IAM's largest page (its default is 100): a thousand roles in one call.
+    for await (const page of paginateGetAccountAuthorizationDetails({ client: this.iam, pageSize: 1000 }, { Filter: ['Role'] })) {
       for (const detail of page.RoleDetailList ?? []) {
-        if (!detail.RoleName) continue;
+        if (!detail.RoleName || !keep(tagsOf(detail))) continue;
         const inlinePolicies: Record<string, unknown> = {};
         for (const policy of detail.RolePolicyList ?? []) {
           if (policy.PolicyName && policy.PolicyDocument) inlinePolicies[policy.PolicyName] = parsePolicyDocument(policy.PolicyDocument);
         }
         const attachedPolicyArns = (detail.AttachedManagedPolicies ?? []).flatMap((policy) => (policy.PolicyArn ? [policy.PolicyArn] : []));
-        const role: ObservedRole = { ...roleHeadOf(detail), attachedPolicyArns, inlinePolicies };
-        if (keep(role)) roles.push(role);
+        roles.push({ ...roleHeadOf(detail), attachedPolicyArns, inlinePolicies });
       }
     }
     return roles;

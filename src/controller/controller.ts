@@ -55,6 +55,7 @@ export class Controller {
   private resyncTimer: TimerHandle | undefined;
   /** Keys the resync queued that have not been reconciled since, with the pass that queued them. */
   private readonly resyncDue = new Map<string, ResyncPass>();
+  private resyncPasses = 0;
   private started = false;
 
   constructor(options: ControllerOptions) {
@@ -99,7 +100,7 @@ export class Controller {
 
   private resync(): void {
     this.options.metrics.resyncsTotal.inc({ kind: this.kind });
-    const pass: ResyncPass = { startedAt: this.clock.now() };
+    const pass: ResyncPass = { number: ++this.resyncPasses };
     for (const key of this.options.listKeys()) {
       this.resyncDue.set(key, pass);
       this.queue.add(key);

@@ -31,10 +31,11 @@ export interface ReconcileContext {
 /** The resync pass that queued a reconcile. */
 export interface ResyncPass {
   /**
-   * When the pass began (the controller's clock): a read begun since then is as fresh as the
-   * pass needs, so the reconciles of one pass may share it (src/aws/account-role-snapshot.ts).
+   * The pass's number (1 at start, then one more each period): a read started for this pass or a
+   * later one began after the pass did, so the reconciles of one pass may share it
+   * (src/aws/account-role-snapshot.ts). A number, not a time, so a clock step cannot age it.
    */
-  startedAt: number;
+  number: number;
 }
 
 /**

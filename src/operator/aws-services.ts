@@ -12,7 +12,7 @@ import { SdkEksClusterReader } from '../aws/eks-cluster.js';
 import { classifyAwsError } from '../aws/error-classifier.js';
 import { SdkFargateProfileStore } from '../aws/fargate-profiles.js';
 import { SdkIamRoleStore } from '../aws/iam-roles.js';
-import { AccountSnapshotIamRoleStore } from '../aws/account-role-snapshot.js';
+import { AccountRoleSnapshots, AccountSnapshotIamRoleStore } from '../aws/account-role-snapshot.js';
 import { TAG_CLUSTER } from '../api/constants.js';
 import { LanedProfileOperations } from '../aws/laned-profile-operations.js';
 import { SdkOidcProviderStore } from '../aws/oidc-provider.js';
@@ -79,8 +79,12 @@ export class AwsServicesByRegion {
   private readonly retired = new Map<ReturnType<typeof setTimeout>, AwsServices>();
   /** Credential refreshes so far, by region (metrics, tests). */
   readonly refreshes = new Map<string, number>();
+  /** IAM is one per account: every region's and every client set's role store shares these reads. */
+  private readonly roleSnapshots: AccountRoleSnapshots | undefined;
 
-  constructor(private readonly options: AwsServicesOptions) {}
+  constructor(private readonly options: AwsServicesOptions) {
+    this.roleSnapshots = options.accountRoleReads ? new AccountRoleSnapshots(options.clock ?? systemClock) : undefined;
+  }
 
   get(region: string): AwsServices {
     const cached = this.byRegion.get(region);
@@ -105,7 +109,7 @@ export class AwsServicesByRegion {
     const services: AwsServices = {
       clients,
       // Only the roles the operator tagged are kept from the account's: any other is read on its own.
-      iamRoles: this.options.accountRoleReads ? new AccountSnapshotIamRoleStore(roles, () => roles.accountRoles((role) => TAG_CLUSTER in role.tags), clock) : roles,
+      iamRoles: this.roleSnapshots ? new AccountSnapshotIamRoleStore(roles, () => roles.accountRoles((tags) => TAG_CLUSTER in tags), this.roleSnapshots) : roles,
       oidcProviders: new SdkOidcProviderStore(clients.iam),
       eksClusters: new SdkEksClusterReader(clients.eks),
       accountNetwork: new SdkAccountNetworkReader(clients.sts, clients.ec2),

@@ -173,7 +173,7 @@ describe('the rendered operator policy, judged by an IAM policy evaluator', () =
     expect(accountWide.warnings).toContainEqual(expect.stringContaining('iam:GetAccountAuthorizationDetails cannot be confined'));
     // The added statement is that one action and no other: every escalation stays denied.
     const added = accountWide.policy.Statement.filter((statement) => !plain.Statement.some((kept) => JSON.stringify(kept) === JSON.stringify(statement)));
-    expect(added).toEqual([{ Sid: 'ReadAccountRolesOncePerResync', Effect: 'Allow', Action: ['iam:GetAccountAuthorizationDetails'], Resource: '*' }]);
+    expect(added).toEqual([{ Sid: 'ReadAccountRolesForResyncs', Effect: 'Allow', Action: ['iam:GetAccountAuthorizationDetails'], Resource: '*' }]);
     for (const row of PLAIN_ROWS) expect([row.request, await decide(accountWide.policy, row)]).toEqual([row.request, row.expected]);
   });
 

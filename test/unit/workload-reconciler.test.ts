@@ -69,7 +69,7 @@ function harness(options: { confirmationsTtlMs?: number } = {}) {
   const reconciler = createFargateWorkloadReconciler(operatorContext);
   const context = { reconcileId: 'test', logger: createLogger({ silent: true }), signal: new AbortController().signal, retryDelayMs: RETRY_DELAY_MS };
   /** One reconcile: its result, or the error it threw. */
-  const run = async (key: string, options: { resync?: { startedAt: number } } = {}): Promise<ReconcileResult | Error> => reconciler.reconcile(parseKey(key), { ...context, ...options }).catch((error: unknown) => error as Error);
+  const run = async (key: string, options: { resync?: { number: number } } = {}): Promise<ReconcileResult | Error> => reconciler.reconcile(parseKey(key), { ...context, ...options }).catch((error: unknown) => error as Error);
   /** Plays the Deployment controller: every Deployment has its current generation rolled out, all its replicas available. */
   const markAvailable = (): void => {
     for (const object of kube.objects.values()) {
@@ -155,7 +155,7 @@ describe('FargateWorkload reconciler on fakes', () => {
     role.attachedPolicyArns.push('arn:aws:iam::aws:policy/AdministratorAccess');
     expect(await c.run('shop/web')).toEqual({});
     expect(role.attachedPolicyArns).toContain('arn:aws:iam::aws:policy/AdministratorAccess');
-    expect(await c.run('shop/web', { resync: { startedAt: c.clock.now() } })).toEqual({});
+    expect(await c.run('shop/web', { resync: { number: 2 } })).toEqual({});
     expect(roleReads()).toBe(readsAfterConverge + 1);
     expect([...c.aws.roles.values()][0]!.attachedPolicyArns).toEqual([S3_READ]);
     // And without a resync, once the confirmation is older than its TTL.

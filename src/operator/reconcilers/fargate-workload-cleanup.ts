@@ -47,8 +47,6 @@ export async function finalizeWorkload(input: CleanupInput): Promise<ReconcileRe
     plan,
     queueKey,
     adopt: false,
-    // Deleting reads what it deletes, from now on; no confirmation is used.
-    resync: { startedAt: ctx.clock.now() },
     event,
     preflight: partReady('NetworkReady', 'NotChecked', 'not checked on delete'),
     oidcProviderAgeMs: async () => undefined,

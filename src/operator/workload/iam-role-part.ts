@@ -6,7 +6,7 @@
  */
 import { TAG_CLUSTER, TAG_NAME, TAG_NAMESPACE } from '../../api/constants.js';
 import { classifyAwsError, describeClassified, mayBePropagationLag } from '../../aws/error-classifier.js';
-import { PolicyNotFoundError, replacementReason, type IamRoleStore, type RoleAction, type RolePolicies, type RoleReadOptions } from '../../aws/iam-roles.js';
+import { diffRole, PolicyNotFoundError, replacementReason, type IamRoleStore, type ObservedRole, type RoleAction, type RolePolicies, type RoleReadOptions } from '../../aws/iam-roles.js';
 import { isOwnedBy } from '../../aws/ownership.js';
 import type { IrsaRolePlan } from '../../plan/index.js';
 import { CONDITION_IAM_ROLE, CREATED_REASON, createdMessage, partReady, partStalled, type PartEvent, type PartReport } from '../part-report.js';
@@ -44,7 +44,10 @@ export async function convergeRole(input: RolePartInput): Promise<RolePartResult
     return { report: partReady(CONDITION_IAM_ROLE, 'UserProvided', `the workload's own role ${plan.arn} is used as given`), roleArn: plan.arn };
   }
   try {
-    const observed = await roles.getRole(plan.name, input.read);
+    let observed = await roles.getRole(plan.name, input.read);
+    // A read shared by a resync pass may be a pass old: it may say that nothing needs doing, but
+    // the role is read on its own before anything is judged on it (ownership) or written.
+    if (observed && roles.sharesResyncReads && input.read?.resyncPass !== undefined && needsAction(plan, observed)) observed = await roles.getRole(plan.name);
     if (!observed) {
       const created = await roles.createRole(plan);
       input.event('Normal', CREATED_REASON, createdMessage([`IAM role ${plan.name}`]));
@@ -87,6 +90,11 @@ export async function convergeRole(input: RolePartInput): Promise<RolePartResult
     if (classified.kind !== 'terminal') throw err;
     return { report: partStalled(CONDITION_IAM_ROLE, classified.reason ?? 'IAMRoleRejected', `IAM role ${plan.name}: ${describeClassified(classified)}`) };
   }
+}
+
+/** Whether the role as observed would be refused, replaced or written to (pure). */
+function needsAction(plan: IrsaRolePlan, observed: ObservedRole): boolean {
+  return !isOwnedBy(observed, roleOwnershipTags(plan.tags)) || replacementReason(plan, observed) !== undefined || diffRole(plan, observed).length > 0;
 }
 
 /** The policies the plan gives the role: what its delete expects to remove (pure). */
@@ -161,7 +169,6 @@ export async function deleteRole(input: Omit<RolePartInput, 'adopt'>): Promise<P
   if (!isOwnedBy(head, roleOwnershipTags(plan.tags))) {
     return partReady(CONDITION_IAM_ROLE, 'Kept', `IAM role ${plan.name} is not tagged as the operator's and is kept`);
   }
-  await roles.deleteRole(plan.name, plannedPolicies(plan));
-  input.event('Normal', 'IAMRoleDeleted', `deleted IAM role ${plan.name}`);
+  if (await roles.deleteRole(plan.name, plannedPolicies(plan))) input.event('Normal', 'IAMRoleDeleted', `deleted IAM role ${plan.name}`);
   return partReady(CONDITION_IAM_ROLE, 'Deleted', `IAM role ${plan.name} is gone`);
 }

@@ -139,7 +139,7 @@ const rolePart: Dependent<WorkloadState> = {
         event: state.event,
         oidcProviderAgeMs: state.oidcProviderAgeMs,
         // A resync's read may be shared by the pass's reconciles, where the store shares one.
-        ...(state.resync ? { read: { sharedSince: state.resync.startedAt } } : {}),
+        ...(state.resync ? { read: { resyncPass: state.resync.number } } : {}),
       });
       // Only a read (or a write) confirms: a skipped read does not extend the confirmation.
       if (plan.managed && state.role.roleArn && state.role.report.condition.status === 'True') state.ctx.confirmedRoles.confirm(plan.name, digest, state.role.roleArn);
