@@ -39,7 +39,7 @@ import { EMULATOR_CREDENTIALS } from './dev-env/seed.js';
 
 const USAGE = `npm run bench -- [--workloads N] [--namespaces M] [--sizes 100,300,1000] [--mode operator|e2e]
   [--placement Shared|Namespace|Dedicated|Shared=0.9,Namespace=0.1] [--policies 0-4] [--ingress-share 0-1]
-  [--creating-delay 2s] [--resync 2m] [--concurrency N] [--iam-role-reads per-role|account] [--operator bundle|dist] [--node current|22] [--node-options="--max-semi-space-size=4"] [--log-level info|debug] [--heap-snapshot] [--out FILE] [--compare FILE]`;
+  [--creating-delay 2s] [--resync 2m] [--concurrency N] [--iam-role-reads per-role|account] [--operator bundle|dist] [--node 22|current] [--node-options="--max-old-space-size=256"] [--log-level info|debug] [--heap-snapshot] [--out FILE] [--compare FILE]`;
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -59,12 +59,13 @@ const { values } = parseArgs({
     'iam-role-reads': { type: 'string', default: 'per-role' },
     // The build the image runs by default, so that the figures are production's.
     operator: { type: 'string', default: 'bundle' },
-    // The Node.js the operator runs on: this process's, or the pinned release of the image's line
-    // (fetched from the npm registry into the binary cache, scripts/dev-env/node-runtime.ts).
-    node: { type: 'string', default: 'current' },
+    // The Node.js the operator runs on: by default the pinned release of the image's line (fetched
+    // from the npm registry into the binary cache, scripts/dev-env/node-runtime.ts), or this process's.
+    node: { type: 'string', default: '22' },
     out: { type: 'string' },
     compare: { type: 'string' },
-    'node-options': { type: 'string' },
+    // The deployments' heap cap (deploy/base, Helm heapLimitMiB), so that the figures are production's.
+    'node-options': { type: 'string', default: '--max-old-space-size=256' },
     'log-level': { type: 'string', default: 'info' },
     // A V8 heap snapshot of the operator after the steady resync, summed by kind of object.
     'heap-snapshot': { type: 'boolean', default: false },
@@ -196,7 +197,8 @@ async function startOperator(environment: Environment, size: number): Promise<{ 
       `--iam-role-reads=${values['iam-role-reads']}`,
     ],
     logFile: join(environment.tempDir, 'operator.log'),
-    env: { ...process.env, ...environment.env, ...(nodeOptions(environment) ? { NODE_OPTIONS: nodeOptions(environment) } : {}) },
+    // The image's malloc setting (Dockerfile) unless the caller's environment names another.
+    env: { MALLOC_ARENA_MAX: '2', ...process.env, ...environment.env, ...(nodeOptions(environment) ? { NODE_OPTIONS: nodeOptions(environment) } : {}) },
   });
   await waitUntilReady('the operator', async () => (await fetch(`http://${LOOPBACK}:${port}/readyz`)).ok, { timeoutMs: 60_000, process: child });
   return { process: child, port };
@@ -381,7 +383,7 @@ async function runSize(size: number): Promise<BenchFigures> {
 const run: BenchRun = {
   startedAt: new Date().toISOString(),
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: values.node === 'current' ? process.version : `v${NODE_RELEASES[Number(values.node)]}` },
-  settings: { mode, operator: operatorBuild, namespaces, placements, policies, ingressShare, creatingDelayMs, resyncMs, concurrency: concurrency ?? 'default', operatorNode: values.node, iamRoleReads: values['iam-role-reads'], nodeOptions: values['node-options'] ?? '' },
+  settings: { mode, operator: operatorBuild, namespaces, placements, policies, ingressShare, creatingDelayMs, resyncMs, concurrency: concurrency ?? 'default', operatorNode: values.node, iamRoleReads: values['iam-role-reads'], nodeOptions: values['node-options'] ?? '', mallocArenaMax: process.env['MALLOC_ARENA_MAX'] ?? '2' },
   sizes: [],
 };
 for (const size of sizes) {

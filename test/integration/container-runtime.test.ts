@@ -99,10 +99,12 @@ test("the image's node is the pinned release of that line and runs as uid 65532"
   expect([version.code, version.stdout.trim()]).toEqual([0, `v${nodeRelease}`]);
 }, 60_000);
 
-test('the runtime stage is distroless Node as a numeric non-root user, with HOME on /tmp, entrypoint `run` and the OCI labels', () => {
+test('the runtime stage is distroless Node as a numeric non-root user, with HOME on /tmp, two malloc arenas, entrypoint `run` and the OCI labels', () => {
   expect(runtime.from).toBe('${NODE_RUNTIME_IMAGE}');
   expect(tree.user).toEqual({ uid: 65532, gid: 65532 });
   expect(tree.env.HOME).toBe('/tmp');
+  // Two malloc arenas (README, "Scale: the benchmark"); the operator test below runs with it.
+  expect(tree.env.MALLOC_ARENA_MAX).toBe('2');
   expect(tree.entrypoint.slice(-2)).toEqual([join(tree.appDir, BUNDLE), 'run']);
   // The bundle is made from exactly the locked dependencies: `npm ci`, then `npm run bundle`.
   expect(tree.buildCommands).toEqual([expect.stringMatching(/^npm ci\b/), 'npm run bundle']);
