@@ -198,7 +198,8 @@ async function startOperator(environment: Environment, size: number): Promise<{ 
     ],
     logFile: join(environment.tempDir, 'operator.log'),
     // The image's malloc setting (Dockerfile) unless the caller's environment names another.
-    env: { MALLOC_ARENA_MAX: '2', ...process.env, ...environment.env, ...(nodeOptions(environment) ? { NODE_OPTIONS: nodeOptions(environment) } : {}) },
+    // NODE_OPTIONS always, empty too: the caller's own must not pass through unrecorded.
+    env: { MALLOC_ARENA_MAX: '2', ...process.env, ...environment.env, NODE_OPTIONS: nodeOptions(environment) },
   });
   await waitUntilReady('the operator', async () => (await fetch(`http://${LOOPBACK}:${port}/readyz`)).ok, { timeoutMs: 60_000, process: child });
   return { process: child, port };
@@ -383,7 +384,7 @@ async function runSize(size: number): Promise<BenchFigures> {
 const run: BenchRun = {
   startedAt: new Date().toISOString(),
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: values.node === 'current' ? process.version : `v${NODE_RELEASES[Number(values.node)]}` },
-  settings: { mode, operator: operatorBuild, namespaces, placements, policies, ingressShare, creatingDelayMs, resyncMs, concurrency: concurrency ?? 'default', operatorNode: values.node, iamRoleReads: values['iam-role-reads'], nodeOptions: values['node-options'] ?? '', mallocArenaMax: process.env['MALLOC_ARENA_MAX'] ?? '2' },
+  settings: { mode, operator: operatorBuild, namespaces, placements, policies, ingressShare, creatingDelayMs, resyncMs, concurrency: concurrency ?? 'default', operatorNode: values.node, iamRoleReads: values['iam-role-reads'], nodeOptions: values['node-options'] ?? '', mallocArenaMax: process.env['MALLOC_ARENA_MAX'] || (process.env['MALLOC_ARENA_MAX'] === '' ? "glibc's default" : '2') },
   sizes: [],
 };
 for (const size of sizes) {

@@ -45,7 +45,9 @@ export class AccountRoleSnapshots {
   rolesFor(pass: number, read: AccountRolesReader): Promise<Map<string, ObservedRole>> {
     if (this.latest?.roles && this.latest.pass >= pass) return Promise.resolve(this.latest.roles);
     for (const shared of this.running) if (shared.pass >= pass) return shared.answer;
-    if (this.failure && this.failure.pass >= pass && this.clock.now() - this.failure.at < FAILED_READ_HELD_MS) return Promise.reject(this.failure.error);
+    // A clock stepped back (negative age) ends the hold rather than stretching it.
+    const failedAgo = this.failure ? this.clock.now() - this.failure.at : -1;
+    if (this.failure && this.failure.pass >= pass && failedAgo >= 0 && failedAgo < FAILED_READ_HELD_MS) return Promise.reject(this.failure.error);
     const shared: SharedRead = { pass, roles: undefined, writtenSince: new Set(), answer: Promise.resolve(new Map()) };
     shared.answer = read().then(
       (roles) => {
@@ -74,7 +76,8 @@ export class AccountRoleSnapshots {
 
 /** {@link IamRoleStore} whose resync reads come from a read of the account's roles shared by the pass. */
 export class AccountSnapshotIamRoleStore implements IamRoleStore {
-  readonly sharesResyncReads = true;
+  /** The answers given from a shared read (copies, so each is known by identity). */
+  private readonly sharedAnswers = new WeakSet<ObservedRole>();
 
   constructor(
     private readonly inner: IamRoleStore,
@@ -87,8 +90,15 @@ export class AccountSnapshotIamRoleStore implements IamRoleStore {
     // A failed shared read fails the reconcile: the condition then names the call and its error
     // (an AccessDenied names the permission the mode needs), rather than paying 3 reads unseen.
     const shared = (await this.snapshots.rolesFor(options.resyncPass, this.readAccountRoles)).get(name);
+    if (!shared) return this.inner.getRole(name);
     // A copy: the answer is the pass's, not the asker's to change.
-    return shared ? structuredClone(shared) : this.inner.getRole(name);
+    const answer = structuredClone(shared);
+    this.sharedAnswers.add(answer);
+    return answer;
+  }
+
+  fromSharedRead(role: ObservedRole): boolean {
+    return this.sharedAnswers.has(role);
   }
 
   getRoleHead(name: string): Promise<RoleHead | undefined> {

@@ -167,8 +167,11 @@ export interface RoleReadOptions {
 export interface IamRoleStore {
   /** The role, or undefined when it does not exist. */
   getRole(name: string, options?: RoleReadOptions): Promise<ObservedRole | undefined>;
-  /** True when a read with `resyncPass` may be answered from a read shared by the pass (and so be a pass old). */
-  readonly sharesResyncReads?: boolean;
+  /**
+   * Whether `role` (a getRole answer) came from a read shared by a resync pass, and so may be a
+   * pass old; stores that share no read leave it out.
+   */
+  fromSharedRead?(role: ObservedRole): boolean;
   /** The role without its policies (one read), or undefined when it does not exist. */
   getRoleHead(name: string): Promise<RoleHead | undefined>;
   /** Creates the role with its trust policy, boundary and tags, then attaches and puts its policies. */

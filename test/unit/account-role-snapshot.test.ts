@@ -195,6 +195,25 @@ describe('AccountSnapshotIamRoleStore', () => {
     expect(count('GetRole')).toBe(1);
   });
 
+  it('reads a role the shared read does not hold once: an untagged one is refused (NotOwned) on that one read', async () => {
+    const { store, account, inner, count } = await seeded(['a']);
+    await inner.createRole({ ...spec('platform'), tags: {} });
+    account.calls.length = 0;
+    const result = await convergeRole({ roles: store, plan: plan('platform'), adopt: false, event: () => undefined, read: { resyncPass: 1 } });
+    expect(result.report.condition).toMatchObject({ status: 'False', reason: 'NotOwned' });
+    expect(count('GetAccountAuthorizationDetails')).toBe(1);
+    expect(count('GetRole')).toBe(1);
+  });
+
+  it('a clock stepped back ends the hold of a failed read instead of stretching it', async () => {
+    const { store, account, clock, count } = await seeded(['a']);
+    account.faults.push({ operation: 'iam:GetAccountAuthorizationDetails', count: 1, error: () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }) });
+    await expect(store.getRole('a', { resyncPass: 1 })).rejects.toThrow('Rate exceeded');
+    clock.advance(-3_600_000);
+    expect((await store.getRole('a', { resyncPass: 1 }))?.name).toBe('a');
+    expect(count('GetAccountAuthorizationDetails')).toBe(2);
+  });
+
   it('judges ownership on a fresh read: tags taken off since the shared read leave the role untouched (NotOwned)', async () => {
     const { store, account, count } = await seeded(['a']);
     account.roles.get('a')!.attachedPolicyArns.push(ADMIN);

@@ -47,7 +47,7 @@ export async function convergeRole(input: RolePartInput): Promise<RolePartResult
     let observed = await roles.getRole(plan.name, input.read);
     // A read shared by a resync pass may be a pass old: it may say that nothing needs doing, but
     // the role is read on its own before anything is judged on it (ownership) or written.
-    if (observed && roles.sharesResyncReads && input.read?.resyncPass !== undefined && needsAction(plan, observed)) observed = await roles.getRole(plan.name);
+    if (observed && roles.fromSharedRead?.(observed) && needsAction(plan, observed)) observed = await roles.getRole(plan.name);
     if (!observed) {
       const created = await roles.createRole(plan);
       input.event('Normal', CREATED_REASON, createdMessage([`IAM role ${plan.name}`]));
