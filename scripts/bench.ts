@@ -306,7 +306,16 @@ async function runSize(size: number): Promise<BenchFigures> {
     const passesOf = (samples: PromSample[]): number => counterBy(samples, 'eksfo_resyncs_total', (labels) => labels.kind ?? '').get('FargateWorkload') ?? 0;
     const passesBefore = passesOf(steadyBefore);
     await waitUntil('a resync pass', async () => passesOf(await scrape(port)) > passesBefore, resyncMs + 60_000, 500);
-    await waitUntil('the resync to finish', async () => queueDepth(await scrape(port)) === 0, 300_000);
+    // The queue's depth counts keys waiting, not those in flight: with as many workers as
+    // workloads it is 0 the moment the pass begins, so the pass's reconciles must also have ended.
+    await waitUntil(
+      'the resync to finish',
+      async () => {
+        const samples = await scrape(port);
+        return queueDepth(samples) === 0 && workloadReconciles(samples) - resyncsBefore >= size;
+      },
+      300_000,
+    );
     const steadyAfter = await scrape(port);
     const resynced = workloadReconciles(steadyAfter) - resyncsBefore;
     const steadyCalls = [...environment.proxy.calls];

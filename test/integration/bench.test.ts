@@ -66,10 +66,11 @@ describe('npm run bench', () => {
     expect(figures.settings['operator']).toBe('dist');
     expect(size).toMatchObject({ workloads: 4, mode: 'e2e', leftInAccount: 0 });
     expect(size!.steady).toMatchObject({ awsWrites: 0, kubeWrites: 0 });
-    // --iam-role-reads account: a pass reads the roles once for all; GetRole is left only for the
-    // FargateCluster's pod execution role (one per pass, so 1/4 per workload).
+    // --iam-role-reads account: a pass reads the roles once for all (1/4 per workload). GetRole is
+    // left to the FargateCluster's own reads (its pod execution role, and the orphan sweep's look
+    // at roles under the path: 2 a pass, 1/2 per workload); reading each workload's role would add 1.
     expect(size!.steady.byOperation['iam:GetAccountAuthorizationDetails']).toBeGreaterThan(0);
     expect(size!.steady.byOperation['iam:GetAccountAuthorizationDetails']).toBeLessThanOrEqual(0.25);
-    expect(size!.steady.byOperation['iam:GetRole'] ?? 0).toBeLessThanOrEqual(0.25);
+    expect(size!.steady.byOperation['iam:GetRole'] ?? 0).toBeLessThan(1);
   }, RUN_TIMEOUT_MS + 10_000);
 });
