@@ -37,3 +37,12 @@ export function rewriteBooleanFlags(argv: readonly string[], flags: readonly Boo
   }
   return out;
 }
+
+/**
+ * A boolean flag's value in arguments {@link rewriteBooleanFlags} has rewritten: the last of
+ * `--flag` and `--no-flag` wins, as in kubectl; undefined when neither is given.
+ */
+export function lastBooleanFlag(rewritten: readonly string[], name: string): boolean | undefined {
+  const last = rewritten.findLast((arg) => arg === `--${name}` || arg === `--no-${name}`);
+  return last === undefined ? undefined : last === `--${name}`;
+}

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { outputFormat } from '../cli/arguments.js';
-import { rewriteBooleanFlags, type BooleanFlag } from '../cli/boolean-flags.js';
+import { lastBooleanFlag, rewriteBooleanFlags, type BooleanFlag } from '../cli/boolean-flags.js';
 import { CliInputError } from '../cli/cli-error.js';
 import { COLOUR_MODES, type ColourMode } from './text-style.js';
 import type { KubeTarget } from './cluster-reader.js';
@@ -90,24 +90,17 @@ function booleanFlags(command: CommandName): BooleanFlag[] {
   return [...(command === 'why' ? [] : [{ name: 'all-namespaces', short: 'A' }]), { name: 'help', short: 'h' }];
 }
 
-type OptionToken = { kind: string; name?: string };
-
-/** A boolean flag's value: the last of its `--flag` and `--no-flag` given wins, as in kubectl; absent is false. */
-function lastBoolean(tokens: readonly OptionToken[], name: string): boolean {
-  const last = tokens.filter((token) => token.kind === 'option' && (token.name === name || token.name === `no-${name}`)).at(-1);
-  return last?.name === name;
-}
-
 /** Parses one command's arguments (kubectl allows flags before and after NAME). */
 export function parsePluginArgs(command: CommandName, argv: string[]): PluginArgs {
   const flags = booleanFlags(command);
   let parsed;
+  let rewritten: string[];
   try {
+    rewritten = rewriteBooleanFlags(argv, flags, (message) => new CliInputError(`${command}: ${message}`));
     parsed = parseArgs({
-      args: rewriteBooleanFlags(argv, flags, (message) => new CliInputError(`${command}: ${message}`)),
+      args: rewritten,
       allowPositionals: true,
       strict: true,
-      tokens: true,
       options: {
         namespace: { type: 'string', short: 'n' },
         output: { type: 'string', short: 'o' },
@@ -121,12 +114,12 @@ export function parsePluginArgs(command: CommandName, argv: string[]): PluginArg
     if (error instanceof CliInputError) throw error;
     throw new CliInputError(`${command}: ${(error as Error).message.replace(/\. To specify.*$/s, '')} (see 'kubectl fargate ${command} --help')`);
   }
-  const { values, positionals, tokens } = parsed;
-  const help = lastBoolean(tokens, 'help');
+  const { values, positionals } = parsed;
+  const help = lastBooleanFlag(rewritten, 'help') ?? false;
   const colour = (values.color ?? 'auto') as ColourMode;
   if (!COLOUR_MODES.includes(colour)) throw new CliInputError(`${command}: --color must be one of ${COLOUR_MODES.join(', ')}, not "${values.color}"`);
   const output = outputFormat(command, values.output, ['json', 'yaml'] as const, 'text' as OutputFormat);
-  const allNamespaces = lastBoolean(tokens, 'all-namespaces');
+  const allNamespaces = lastBooleanFlag(rewritten, 'all-namespaces') ?? false;
   const maxNames = command === 'cost' ? 0 : 1;
   if (positionals.length > maxNames) {
     throw new CliInputError(`${command}: unexpected argument "${positionals[maxNames]}" (see 'kubectl fargate ${command} --help')`);

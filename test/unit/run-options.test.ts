@@ -154,3 +154,13 @@ test('the help names every flag and every environment variable', () => {
     for (const env of flag.env) expect(help).toContain(env);
   }
 });
+
+describe('run --leader-elect given more than once', () => {
+  test('the last spelling wins, as in kubectl fargate and kubectl (cli/boolean-flags.ts)', async () => {
+    const { runSettingsFromArgs } = await import('../../src/cli/commands/run.js');
+    const settings = (argv: string[]) => runSettingsFromArgs(['--region', 'us-east-1', ...argv], {});
+    expect(settings(['--leader-elect=false', '--leader-elect'])).toMatchObject({ leaderElection: expect.objectContaining({ name: 'eks-fargate-operator' }) });
+    expect(settings(['--leader-elect', '--leader-elect', 'false'])).toMatchObject({ leaderElection: false });
+    expect(settings([])).toMatchObject({ leaderElection: expect.objectContaining({ namespace: 'eks-fargate-operator-system' }) });
+  });
+});

@@ -4,6 +4,7 @@ import { onTerminationSignal } from '../../controller/graceful-shutdown.js';
 import { startHealthServer, type HealthServer } from '../../observability/health-server.js';
 import { createLogger } from '../../observability/logger.js';
 import { createMetrics } from '../../observability/metrics.js';
+import { lastBooleanFlag } from '../boolean-flags.js';
 import { normalizeBooleanFlags, resolveRunSettings, runFlagsHelp, RunSettingsError, RUN_FLAGS, type RunSettings } from '../../operator/run-options.js';
 import { parseCommandArgs } from '../arguments.js';
 import { CliInputError, EXIT_OK } from '../cli-error.js';
@@ -46,7 +47,8 @@ const STRING_FLAGS = Object.fromEntries(RUN_FLAGS.filter((flag) => flag.flag !==
 /** Parses flags and environment into settings; bad values are one-line input errors. */
 export function runSettingsFromArgs(argv: string[], env: NodeJS.ProcessEnv): RunSettings | 'help' {
   try {
-    const flags = parseCommandArgs('run', normalizeBooleanFlags(argv), {
+    const rewritten = normalizeBooleanFlags(argv);
+    const flags = parseCommandArgs('run', rewritten, {
       ...STRING_FLAGS,
       'leader-elect': { type: 'boolean' },
       'no-leader-elect': { type: 'boolean' },
@@ -55,8 +57,9 @@ export function runSettingsFromArgs(argv: string[], env: NodeJS.ProcessEnv): Run
     if (flags.help) return 'help';
     const values: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(flags)) if (typeof value === 'string') values[name] = value;
-    if (flags['no-leader-elect']) values['leader-elect'] = 'false';
-    else if (flags['leader-elect']) values['leader-elect'] = 'true';
+    // The last spelling given wins, as in the plugin and kubectl (cli/boolean-flags.ts).
+    const leaderElect = lastBooleanFlag(rewritten, 'leader-elect');
+    if (leaderElect !== undefined) values['leader-elect'] = String(leaderElect);
     return resolveRunSettings(values, env, { hostname: hostname(), pid: process.pid });
   } catch (error) {
     if (error instanceof RunSettingsError) throw new CliInputError(`run: ${error.message} (see 'run --help')`);
