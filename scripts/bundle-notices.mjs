@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundleDir = join(root, 'dist', 'bundle');
-const meta = JSON.parse(readFileSync(join(bundleDir, 'eks-fargate-operator.meta.json'), 'utf8'));
+const meta = JSON.parse(readFileSync(join(root, 'dist', 'bundle.meta.json'), 'utf8'));
 
 /** The package folder of a bundled input (`node_modules/@scope/name/...`, nested ones included). */
 function packageDir(input) {

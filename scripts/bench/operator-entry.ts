@@ -11,7 +11,7 @@ export type OperatorBuild = 'bundle' | 'dist';
 
 /** The bundle and esbuild's metafile for it, relative to the repository (package.json's `bundle`). */
 export const BUNDLE_FILE = 'dist/bundle/eks-fargate-operator.mjs';
-export const BUNDLE_META_FILE = 'dist/bundle/eks-fargate-operator.meta.json';
+export const BUNDLE_META_FILE = 'dist/bundle.meta.json';
 
 export function parseOperatorBuild(text: string): OperatorBuild {
   if (text !== 'bundle' && text !== 'dist') throw new Error(`--operator takes bundle or dist, not "${text}"`);
