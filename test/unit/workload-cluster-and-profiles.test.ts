@@ -134,6 +134,27 @@ describe('profileUsers', () => {
     const [c] = profileUsers([dedicated], [cluster]);
     expect(c?.profileNames).not.toEqual(a?.profileNames);
   });
+
+  it('works a cached object out once, and again for a changed object or cluster', () => {
+    const cluster = makeCluster();
+    const web = makeWorkload({}, { name: 'web' });
+    const [first] = profileUsers([web], [cluster]);
+    // The same objects: the answer remembered, not planned again.
+    expect(profileUsers([web], [cluster])[0]).toBe(first);
+    // An informer replaces an object on change: the new one is planned, and its status read.
+    const moved: FargateWorkload = { ...web, status: { fargateProfile: { name: 'fw-old', status: 'ACTIVE' } } };
+    expect(profileUsers([moved], [cluster])[0]?.profileNames).toEqual([...(first?.profileNames ?? []), 'fw-old']);
+    const deleting: FargateWorkload = { ...web, metadata: { ...web.metadata, deletionTimestamp: '2026-12-03T00:00:00Z' } };
+    expect(profileUsers([deleting], [cluster])[0]?.deleting).toBe(true);
+    // A changed FargateCluster (its profile prefix) changes the plan of an unchanged workload.
+    const renamed = makeCluster({ profiles: { namePrefix: 'team' } });
+    const [again] = profileUsers([web], [renamed]);
+    expect(again).not.toBe(first);
+    expect(again?.profileNames[0]).toMatch(/^team/);
+    // A cluster gone: no use, and remembered as none until the cluster list changes.
+    expect(profileUsers([web], [])).toEqual([]);
+    expect(profileUsers([web], [cluster])[0]).toEqual(first);
+  });
 });
 
 describe('profilesToRelease', () => {

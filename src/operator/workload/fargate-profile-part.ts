@@ -55,8 +55,11 @@ export interface WorkloadProfileInput extends ProfilePartInput {
   children: ChildCache;
   /** The workload (its Deployment has its name and namespace and is controlled by it). */
   workload: FargateWorkload;
-  /** Every cached workload's profile use (see profileUsers). */
-  users: readonly ProfileUser[];
+  /**
+   * Every cached workload's profile use (see profileUsers), asked for only when a profile move needs
+   * it: working it out for the fleet on every reconcile made each reconcile cost O(workloads).
+   */
+  users: () => readonly ProfileUser[];
   /** Profiles the workload's status records (its inventory): any the plan no longer names is let go of. */
   recorded: readonly string[];
   /** `deletionPolicy: Retain`: a profile no longer needed is kept, not deleted. */
@@ -160,7 +163,7 @@ async function oldProfileUse(input: WorkloadProfileInput, from: string): Promise
   const { aws, plan, owner } = input;
   const observed = await aws.lanedProfiles.poll(plan.clusterName, from);
   if (!observed) return { oldExists: false, oldUsers: [], oldPods: 0 };
-  const planning = remainingProfileUsers(from, plan.clusterName, owner, input.users);
+  const planning = remainingProfileUsers(from, plan.clusterName, owner, input.users());
   const labelled = input.children
     .listKind('Deployment')
     .filter((deployment) => !ownedBy(deployment, input.workload.metadata.uid) && profileInUse(deployment) === from)

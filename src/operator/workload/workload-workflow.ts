@@ -78,7 +78,7 @@ const profilePart: Dependent<WorkloadState> = {
       objects: ctx.objects,
       children: ctx.children,
       workload: state.workload,
-      users: profileUsers(ctx.workloads.list(), ctx.clusters.list()),
+      users: () => profileUsers(ctx.workloads.list(), ctx.clusters.list()),
       recorded: recordedProfiles(state.workload),
       retain: state.workload.spec.deletionPolicy === 'Retain',
       plan: plan.aws.fargateProfile,
