@@ -23,10 +23,11 @@ import { IAMClient, paginateListRoles } from '@aws-sdk/client-iam';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION } from '../src/api/constants.js';
 import { loadKubeConfig } from '../src/kube/kube-config.js';
+import { makeKubeApiClient } from '../src/kube/api-clients.js';
 import { parseDuration } from '../src/operator/run-options.js';
 import { benchCluster, benchNamespaces, benchWorkload, parsePlacements, type BenchScenario } from './bench/bench-scenario.js';
 import { counterBy, difference, parsePrometheusText, percentile, perUnit, renderOperations, renderTable, round, sum, type BenchFigures, type BenchRun, type PromSample } from './bench/bench-figures.js';
-import { AvailabilityMarker, ReadyTracker } from './bench/bench-watchers.js';
+import { AvailabilityMarker, BENCH_USER_AGENT, ReadyTracker } from './bench/bench-watchers.js';
 import { renderHeapSummary, summarizeHeapSnapshot, type HeapSnapshot, type HeapSummary } from './bench/heap-summary.js';
 import { operatorEntry, parseOperatorBuild } from './bench/operator-entry.js';
 import { mib, ProcessSampler } from './bench/process-sampler.js';
@@ -215,8 +216,10 @@ async function runSize(size: number): Promise<BenchFigures> {
     const seed = environment.seed;
     if (!seed) throw new Error('the environment was not seeded');
     const kubeConfig = loadKubeConfig({ kubeconfig: environment.kubeconfigPath });
-    const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    const core = kubeConfig.makeApiClient(CoreV1Api);
+    // Kept-alive connections, as the operator's: a TLS handshake per request on the benchmark's
+    // side would take CPU from the API server and the operator it measures.
+    const custom = makeKubeApiClient(kubeConfig, CustomObjectsApi, { userAgent: BENCH_USER_AGENT });
+    const core = makeKubeApiClient(kubeConfig, CoreV1Api, { userAgent: BENCH_USER_AGENT });
     const aws = { endpoint: environment.motoUrl, region: environment.region, credentials: EMULATOR_CREDENTIALS };
     const iam = new IAMClient(aws);
     const eks = new EKSClient(aws);

@@ -5,6 +5,10 @@
  * and each Ingress provisioned the moment the operator writes them.
  */
 import { AppsV1Api, NetworkingV1Api, Watch, type KubeConfig, type V1Deployment, type V1Ingress } from '@kubernetes/client-node';
+import { makeKubeApiClient } from '../../src/kube/api-clients.js';
+
+/** The User-Agent of the benchmark's own requests to the API server. */
+export const BENCH_USER_AGENT = 'eks-fargate-operator-bench';
 
 /** Watches `path` until stopped, restarting (with every object as ADDED again) whenever the watch ends. */
 export function keepWatching(kubeConfig: KubeConfig, path: string, onEvent: (phase: string, object: unknown) => void): { stop(): void } {
@@ -61,8 +65,9 @@ export class AvailabilityMarker {
   marked = 0;
 
   constructor(kubeConfig: KubeConfig) {
-    const apps = kubeConfig.makeApiClient(AppsV1Api);
-    const networking = kubeConfig.makeApiClient(NetworkingV1Api);
+    // Kept-alive connections (the Deployment controller it stands in for keeps one too).
+    const apps = makeKubeApiClient(kubeConfig, AppsV1Api, { userAgent: BENCH_USER_AGENT });
+    const networking = makeKubeApiClient(kubeConfig, NetworkingV1Api, { userAgent: BENCH_USER_AGENT });
     // A conflicting write is dropped: the newer object comes as the next event and is marked then.
     const ignore = (): undefined => undefined;
     this.watches = [

@@ -18,8 +18,9 @@ export function changedFinalizers(current: readonly string[] | undefined, finali
 
 /**
  * Makes `finalizer` present or absent on the object: get, modify, update with the read
- * resourceVersion, retrying on 409 Conflict with a fresh read. Returns whether it wrote; a missing
- * object counts as done when removing.
+ * resourceVersion, retrying on 409 Conflict with a fresh read. Returns the object as the API
+ * server answered the update (its new resourceVersion: the caller needs no read to write on), or
+ * undefined when nothing was written; a missing object counts as done when removing.
  */
 export async function ensureFinalizer(
   client: KubernetesObjectApi,
@@ -27,23 +28,22 @@ export async function ensureFinalizer(
   finalizer: string,
   present: boolean,
   maxAttempts = 5,
-): Promise<boolean> {
+): Promise<KubernetesObject | undefined> {
   const header = { apiVersion: target.apiVersion, kind: target.kind, metadata: { name: target.name, namespace: target.namespace } };
   for (let attempt = 1; ; attempt++) {
     let object: KubernetesObject;
     try {
       object = await client.read(header);
     } catch (error) {
-      if (!present && isNotFound(error)) return false;
+      if (!present && isNotFound(error)) return undefined;
       throw error;
     }
     const finalizers = changedFinalizers(object.metadata?.finalizers, finalizer, present);
-    if (!finalizers) return false;
+    if (!finalizers) return undefined;
     try {
-      await client.replace({ ...object, metadata: { ...object.metadata, finalizers } });
-      return true;
+      return await client.replace({ ...object, metadata: { ...object.metadata, finalizers } });
     } catch (error) {
-      if (!present && isNotFound(error)) return false;
+      if (!present && isNotFound(error)) return undefined;
       if (!isConflict(error) || attempt >= maxAttempts) throw error;
     }
   }

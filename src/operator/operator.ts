@@ -208,14 +208,10 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
       writeStatus(custom, { group: API_GROUP, version: API_VERSION, plural: CLUSTER_PLURAL, name: cluster.metadata.name ?? '', resourceVersion: cluster.metadata.resourceVersion }, cluster.status, { ...status }),
     async setFinalizer<T extends FinalizerSubject>(object: T, present: boolean): Promise<T> {
       const target = { apiVersion: object.apiVersion ?? API_GROUP_VERSION, kind: object.kind ?? '', name: object.metadata?.name ?? '', namespace: object.metadata?.namespace };
-      const wrote = await ensureFinalizer(objects, target, FINALIZER, present);
-      if (!wrote) return object;
-      try {
-        return (await objects.read({ apiVersion: target.apiVersion, kind: target.kind, metadata: { name: target.name, namespace: target.namespace } })) as unknown as T;
-      } catch {
-        // Removing the last finalizer of a deleted object lets it go: nothing left to read.
-        return object;
-      }
+      // The update's answer is the object as written: its resourceVersion is what the status write
+      // that ends the reconcile is conditional on, with no read in between.
+      const written = await ensureFinalizer(objects, target, FINALIZER, present);
+      return written ? (written as unknown as T) : object;
     },
     events: new EventRecorder(core, { instance: identity, clock }),
     aws: (region) => aws.get(region),

@@ -80,16 +80,19 @@ describe('finalizers', () => {
       },
     });
     const target = { apiVersion: 'v1', kind: 'ConfigMap', name: 'fin', namespace };
-    expect(await ensureFinalizer(racing, target, FINALIZER, true)).toBe(true);
+    const added = await ensureFinalizer(racing, target, FINALIZER, true);
     expect(replaces).toBe(2);
+    // The update's answer: what a status write can be conditional on without reading again.
+    expect(added?.metadata?.finalizers).toEqual([FINALIZER]);
     let read = await core.readNamespacedConfigMap({ name: 'fin', namespace });
     expect(read.metadata?.finalizers).toEqual([FINALIZER]);
     expect(read.data).toEqual({ a: 'other writer 0' });
+    expect(added?.metadata?.resourceVersion).toBe(read.metadata?.resourceVersion);
 
-    expect(await ensureFinalizer(objects, target, FINALIZER, true)).toBe(false);
+    expect(await ensureFinalizer(objects, target, FINALIZER, true)).toBeUndefined();
 
     replaces = 0;
-    expect(await ensureFinalizer(racing, target, FINALIZER, false)).toBe(true);
+    expect((await ensureFinalizer(racing, target, FINALIZER, false))?.metadata?.finalizers ?? []).toEqual([]);
     expect(replaces).toBe(2);
     read = await core.readNamespacedConfigMap({ name: 'fin', namespace });
     expect(read.metadata?.finalizers ?? []).toEqual([]);

@@ -133,13 +133,14 @@ it('under 100% IAM throttling a workload shows Reconciling with the throttling m
 
 it('an IAM call that hangs fails after the deadline (Reconciling Timeout) while another workload converges', async () => {
   const hungRole = planIrsaRole(workloadManifest('hung'), clusterManifest(), { accountId: seed.accountId, region: seed.region, oidcIssuer: seed.oidcIssuer }).name;
-  await proxy.configure({ faults: [{ operation: 'iam:GetRole', requestContains: `RoleName=${hungRole}`, kind: 'hang' }] });
+  // A new workload's first IAM call is CreateRole (no role recorded in its status yet).
+  await proxy.configure({ faults: [{ operation: 'iam:CreateRole', requestContains: `RoleName=${hungRole}`, kind: 'hang' }] });
   const started = Date.now();
   await createWorkload(workloadManifest('hung'));
   await createWorkload(workloadManifest('healthy'));
   await waitForWorkload('healthy', 'Ready', (w) => condition(w, 'Ready')?.status === 'True');
   const timedOut = await waitForWorkload('hung', 'Reconciling Timeout', (w) => condition(w, 'Reconciling')?.reason === 'Timeout');
-  expect(condition(timedOut, 'Reconciling')?.message).toMatch(/^AWS iam:GetRole failed: TimeoutError: .*; retrying in /);
+  expect(condition(timedOut, 'Reconciling')?.message).toMatch(/^AWS iam:CreateRole failed: TimeoutError: .*; retrying in /);
   // The SDK's three attempts, each ended by the deadline: far sooner than an unbounded wait.
   expect(Date.now() - started).toBeGreaterThanOrEqual(CALL_TIMEOUT_MS);
   const hung = (await proxy.calls()).filter((call) => call.injected === 'hang');

@@ -448,6 +448,32 @@ describe('FargateWorkload reconciler on fakes', () => {
     expect(h.kube.get('Deployment', 'shop', 'web')).toEqual(foreign);
   });
 
+  it('a new workload creates its role without reading it first; a name found taken is read, left alone and not tried again', async () => {
+    h.kube.addWorkload(workload());
+    expect(await h.converge('shop/web')).toEqual({});
+    // No role recorded in status: CreateRole comes first, with no GetRole before it (later reconciles read).
+    const roleCalls = h.aws.calls.filter((call) => /^iam:(Get|Create|Attach)Role/.test(call));
+    expect(roleCalls.slice(0, 2)).toEqual(['iam:CreateRole', 'iam:AttachRolePolicy']);
+
+    // Someone else's role under the planned name of a new workload.
+    const other = workload('api');
+    const name = planIrsaRole(other, readyCluster(), { accountId: FAKE_ACCOUNT, region: FAKE_REGION, oidcIssuer: ISSUER }).name;
+    const foreign = { name, arn: `arn:aws:iam::${FAKE_ACCOUNT}:role/eksops/${name}`, path: '/eksops/', trustPolicy: {}, tags: { team: 'someone-else' }, attachedPolicyArns: [], inlinePolicies: {} };
+    h.aws.roles.set(name, structuredClone(foreign));
+    h.kube.addWorkload(other);
+    const mark = h.aws.calls.length;
+    expect(isTerminal(await h.run('shop/api'))).toBe(true);
+    // IAM refused the create (EntityAlreadyExists, nothing changed); the role was then read and judged.
+    expect(h.aws.calls.slice(mark).filter((call) => call.startsWith('iam:Create') || call.startsWith('iam:Get') || call.startsWith('iam:Attach') || call.startsWith('iam:Tag'))).toEqual(['iam:CreateRole', 'iam:GetRole']);
+    expect(h.condition('shop/api', 'IAMRoleReady')).toMatchObject({ status: 'False', reason: 'NotOwned' });
+    expect(h.aws.roles.get(name)).toEqual(foreign);
+    // Its status now records the attempt: the next reconcile reads, and makes no create.
+    const again = h.aws.calls.length;
+    await h.run('shop/api');
+    expect(h.aws.calls.slice(again).filter((call) => call === 'iam:CreateRole')).toEqual([]);
+    expect(h.aws.calls.slice(again)).toContain('iam:GetRole');
+  });
+
   it('with the profile ACTIVE and the role not usable, the children say they wait for the IAM role', async () => {
     h.kube.addWorkload(workload());
     await h.converge('shop/web');

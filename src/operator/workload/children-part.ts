@@ -87,9 +87,15 @@ export async function applyChildren(
   let applied = 0;
   const refused: PartReport[] = [];
   const created: string[] = [];
+  const served = (object: KubeObject): boolean => !(childKind(object.kind).whenNotServed && observed.unservedKinds.has(object.kind));
+  // Children missing from this workload's cache may exist, made by someone else: read once (only
+  // here: a child of ours is always cached), all side by side before anything is applied, so a
+  // new workload pays one round trip for them, not one per child.
+  const uncached = planned.filter((object) => served(object) && !liveChild(observed, object.kind, object.metadata.name));
+  const foreign = new Map(await Promise.all(uncached.map(async (object) => [object, await foreignChild(objects, object)] as const)));
   for (const plannedObject of planned) {
     const { whenNotServed } = childKind(plannedObject.kind);
-    if (whenNotServed && observed.unservedKinds.has(plannedObject.kind)) {
+    if (whenNotServed && !served(plannedObject)) {
       network = whenNotServed();
       continue;
     }
@@ -100,9 +106,7 @@ export async function applyChildren(
     const key = `${desired.kind}/${desired.metadata.name}`;
     const live = liveChild(observed, desired.kind, desired.metadata.name);
     if (!live) {
-      // Not in the cache of this workload's children: an object of that name may still exist,
-      // made by someone else. Read once (only here: a child of ours is always cached).
-      const notOurs = await foreignChild(objects, desired);
+      const notOurs = foreign.get(plannedObject);
       if (notOurs) {
         refused.push(notOurs);
         // Without its own ServiceAccount the Deployment would run with another identity: nothing else is applied.

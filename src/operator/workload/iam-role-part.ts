@@ -5,7 +5,7 @@
  * operator's tags is left alone unless the workload asks to adopt it.
  */
 import { TAG_CLUSTER, TAG_NAME, TAG_NAMESPACE } from '../../api/constants.js';
-import { classifyAwsError, describeClassified, mayBePropagationLag } from '../../aws/error-classifier.js';
+import { awsErrorCode, classifyAwsError, describeClassified, mayBePropagationLag } from '../../aws/error-classifier.js';
 import { diffRole, PolicyNotFoundError, replacementReason, type IamRoleStore, type ObservedRole, type RoleAction, type RolePolicies, type RoleReadOptions } from '../../aws/iam-roles.js';
 import { isOwnedBy } from '../../aws/ownership.js';
 import type { IrsaRolePlan } from '../../plan/index.js';
@@ -29,6 +29,18 @@ export interface RolePartInput {
   oidcProviderAgeMs?: () => Promise<number | undefined>;
   /** How fresh the role's read must be (a resync's may be shared). */
   read?: RoleReadOptions;
+  /**
+   * The workload's status records no role yet: the role most likely does not exist, so CreateRole
+   * is sent without a GetRole first (one call and one round trip less per new workload). When it
+   * does exist, IAM answers EntityAlreadyExists having changed nothing, and the role is read and
+   * judged (ownership included) as any other.
+   */
+  expectNew?: boolean;
+}
+
+/** IAM's answer to CreateRole for a name that is taken: nothing was created or changed. */
+function roleAlreadyExists(err: unknown): boolean {
+  return awsErrorCode(err).replace(/Exception$/, '') === 'EntityAlreadyExists';
 }
 
 /** The report, and the ARN the ServiceAccount is annotated with when the role is usable. */
@@ -43,16 +55,24 @@ export async function convergeRole(input: RolePartInput): Promise<RolePartResult
   if (!plan.managed) {
     return { report: partReady(CONDITION_IAM_ROLE, 'UserProvided', `the workload's own role ${plan.arn} is used as given`), roleArn: plan.arn };
   }
+  const create = async (): Promise<RolePartResult> => {
+    const created = await roles.createRole(plan);
+    input.event('Normal', CREATED_REASON, createdMessage([`IAM role ${plan.name}`]));
+    return { report: partReady(CONDITION_IAM_ROLE, 'Converged'), roleArn: created.arn || plan.arn };
+  };
   try {
+    if (input.expectNew && !input.adopt) {
+      try {
+        return await create();
+      } catch (err) {
+        if (!roleAlreadyExists(err)) throw err;
+      }
+    }
     let observed = await roles.getRole(plan.name, input.read);
     // A read shared by a resync pass may be a pass old: it may say that nothing needs doing, but
     // the role is read on its own before anything is judged on it (ownership) or written.
     if (observed && roles.fromSharedRead?.(observed) && needsAction(plan, observed)) observed = await roles.getRole(plan.name);
-    if (!observed) {
-      const created = await roles.createRole(plan);
-      input.event('Normal', CREATED_REASON, createdMessage([`IAM role ${plan.name}`]));
-      return { report: partReady(CONDITION_IAM_ROLE, 'Converged'), roleArn: created.arn || plan.arn };
-    }
+    if (!observed) return await create();
     const owned = isOwnedBy(observed, roleOwnershipTags(plan.tags));
     if (!owned && !input.adopt) {
       return {

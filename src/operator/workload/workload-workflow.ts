@@ -138,6 +138,7 @@ const rolePart: Dependent<WorkloadState> = {
         adopt: state.adopt,
         event: state.event,
         oidcProviderAgeMs: state.oidcProviderAgeMs,
+        expectNew: neverHadRole(workload),
         // A resync's read may be shared by the pass's reconciles, where the store shares one.
         ...(state.resync ? { read: { resyncPass: state.resync.number } } : {}),
       });
@@ -167,6 +168,18 @@ const rolePart: Dependent<WorkloadState> = {
     return [await deleteRole({ roles: state.aws.iamRoles, plan: state.plan.aws.iamRole, event: state.event })];
   },
 };
+
+/**
+ * Whether the workload's status shows no role and no attempt at one (no ARN, no IAMRole in the
+ * inventory, no IAMRoleReady condition): a new workload, whose role is created without a read
+ * first. A role found taken (NotOwned) is recorded in the condition, so the operator does not try
+ * to create a role someone else owns on every reconcile. Pure.
+ */
+export function neverHadRole(workload: FargateWorkload): boolean {
+  const status = workload.status;
+  if (!status) return true;
+  return !status.iamRoleArn && !(status.awsResources ?? []).some((resource) => resource.kind === 'IAMRole') && !(status.conditions ?? []).some((condition) => condition.type === CONDITION_IAM_ROLE);
+}
 
 /** What a role confirmation holds for (pure): the whole role plan, and whether the workload adopts. */
 export function roleDigest(plan: IrsaRolePlan, adopt: boolean): string {
