@@ -29,7 +29,7 @@ import { benchCluster, benchNamespaces, benchWorkload, parsePlacements, type Ben
 import { counterBy, difference, parsePrometheusText, percentile, perUnit, renderOperations, renderTable, round, sum, type BenchFigures, type BenchRun, type PromSample } from './bench/bench-figures.js';
 import { AvailabilityMarker, BENCH_USER_AGENT, ReadyTracker } from './bench/bench-watchers.js';
 import { renderHeapSummary, summarizeHeapSnapshot, type HeapSnapshot, type HeapSummary } from './bench/heap-summary.js';
-import { operatorEntry, parseOperatorBuild } from './bench/operator-entry.js';
+import { DEPLOYED_NODE_OPTIONS, operatorEntry, parseOperatorBuild } from './bench/operator-entry.js';
 import { mib, ProcessSampler } from './bench/process-sampler.js';
 import { startEnvironment, type Environment } from './dev-env/launcher.js';
 import { freePort, LOOPBACK } from './dev-env/ports.js';
@@ -40,7 +40,7 @@ import { EMULATOR_CREDENTIALS } from './dev-env/seed.js';
 
 const USAGE = `npm run bench -- [--workloads N] [--namespaces M] [--sizes 100,300,1000] [--mode operator|e2e]
   [--placement Shared|Namespace|Dedicated|Shared=0.9,Namespace=0.1] [--policies 0-4] [--ingress-share 0-1]
-  [--creating-delay 2s] [--resync 2m] [--concurrency N] [--iam-role-reads per-role|account] [--operator bundle|dist] [--node 22|current] [--node-options="--max-old-space-size=256"] [--log-level info|debug] [--heap-snapshot] [--out FILE] [--compare FILE]`;
+  [--creating-delay 2s] [--resync 2m] [--concurrency N] [--iam-role-reads per-role|account] [--operator bundle|dist] [--node 22|current] [--node-options="${DEPLOYED_NODE_OPTIONS}"] [--log-level info|debug] [--heap-snapshot] [--out FILE] [--compare FILE]`;
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -65,8 +65,8 @@ const { values } = parseArgs({
     node: { type: 'string', default: '22' },
     out: { type: 'string' },
     compare: { type: 'string' },
-    // The deployments' heap cap (deploy/base, Helm heapLimitMiB), so that the figures are production's.
-    'node-options': { type: 'string', default: '--max-old-space-size=256' },
+    // The deployments' heap cap and young generation (deploy/base, Helm), so that the figures are production's.
+    'node-options': { type: 'string', default: DEPLOYED_NODE_OPTIONS },
     'log-level': { type: 'string', default: 'info' },
     // A V8 heap snapshot of the operator after the steady resync, summed by kind of object.
     'heap-snapshot': { type: 'boolean', default: false },

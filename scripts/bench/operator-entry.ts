@@ -13,6 +13,13 @@ export type OperatorBuild = 'bundle' | 'dist';
 export const BUNDLE_FILE = 'dist/bundle/eks-fargate-operator.mjs';
 export const BUNDLE_META_FILE = 'dist/bundle.meta.json';
 
+/**
+ * The NODE_OPTIONS both install paths give the operator (deploy/base's Deployment, the Helm chart's
+ * heapLimitMiB and semiSpaceMiB), which the benchmark runs it with unless told otherwise;
+ * test/unit/bench-operator-entry.test.ts holds the two equal.
+ */
+export const DEPLOYED_NODE_OPTIONS = '--max-old-space-size=256 --max-semi-space-size=2';
+
 export function parseOperatorBuild(text: string): OperatorBuild {
   if (text !== 'bundle' && text !== 'dist') throw new Error(`--operator takes bundle or dist, not "${text}"`);
   return text;

@@ -147,6 +147,7 @@ test.each([
   [{ serviceAccount: { roleArn: 'eks-fargate-operator' } }, 'roleArn'],
   [{ concurrency: 500 }, 'concurrency'],
   [{ iamRoleReads: 'all' }, 'iamRoleReads'],
+  [{ semiSpaceMiB: 0 }, 'semiSpaceMiB'],
   [{ imagee: { repository: 'x' } }, 'imagee'],
 ])('values.schema.json refuses %j, naming %s', async (values, field) => {
   const result = await helmRun(['template', 'x', CHART, '-f', valuesFile(`bad-${field}`, values)]);
@@ -178,14 +179,16 @@ test('helm template renders the kustomize base, object by object and field by fi
 }, 120_000);
 
 test('the values that are not the base\'s change what they say: one replica without PDB, a ServiceMonitor, flags', async () => {
-  const values = valuesFile('custom', { ...BASE_VALUES, replicas: 1, leaderElection: { enabled: false }, logLevel: 'debug', concurrency: 8, iamRoleReads: 'account', metrics: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } } });
+  const values = valuesFile('custom', { ...BASE_VALUES, replicas: 1, leaderElection: { enabled: false }, logLevel: 'debug', concurrency: 8, iamRoleReads: 'account', heapLimitMiB: 200, semiSpaceMiB: null, metrics: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } } });
   const objects = documents((await helmRun(['template', 'ops', CHART, '-n', 'ops', '-f', values])).stdout);
   expect(objects.map((object) => object.kind)).not.toContain('PodDisruptionBudget');
   expect(objects.filter((object) => object.kind === 'Role')).toEqual([]);
   const monitor = objects.find((object) => object.kind === 'ServiceMonitor')!;
   expect(monitor.metadata).toMatchObject({ name: 'ops-eks-fargate-operator', namespace: 'ops', labels: { release: 'prometheus' } });
-  const deployment = objects.find((object) => object.kind === 'Deployment') as Manifest & { spec: { replicas: number; strategy: object; template: { spec: { containers: { args: string[] }[] } } } };
+  const deployment = objects.find((object) => object.kind === 'Deployment') as Manifest & { spec: { replicas: number; strategy: object; template: { spec: { containers: { args: string[]; env: { name: string; value?: string }[] }[] } } } };
   expect(deployment.spec.replicas).toBe(1);
+  // The heap cap given, and V8's own young generation when semiSpaceMiB is null.
+  expect(deployment.spec.template.spec.containers[0]!.env.find((entry) => entry.name === 'NODE_OPTIONS')?.value).toBe('--max-old-space-size=200');
   // Without a Lease a rolling update would run the old and the new pod, both writing, at once.
   expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
   expect(deployment.spec.template.spec.containers[0]!.args).toEqual(['--leader-elect=false', '--health-port=8081', '--metrics-port=8080', '--log-level=debug', '--iam-role-reads=account', '--concurrency=8']);

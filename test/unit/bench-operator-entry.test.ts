@@ -1,7 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE_FILE, BUNDLE_META_FILE, operatorEntry, parseOperatorBuild } from '../../scripts/bench/operator-entry.js';
+import { parse } from 'yaml';
+import { BUNDLE_FILE, BUNDLE_META_FILE, DEPLOYED_NODE_OPTIONS, operatorEntry, parseOperatorBuild } from '../../scripts/bench/operator-entry.js';
+import { repoRoot } from '../../scripts/dev-env/repo-root.js';
 
 describe('the operator build the benchmark starts', () => {
   let root: string;
@@ -42,5 +44,15 @@ describe('the operator build the benchmark starts', () => {
     expect(() => operatorEntry(root, 'bundle')).toThrow(/is missing: run `npm run bundle`/);
     expect(parseOperatorBuild('dist')).toBe('dist');
     expect(() => parseOperatorBuild('src')).toThrow(/--operator takes bundle or dist, not "src"/);
+  });
+});
+
+describe('the NODE_OPTIONS the benchmark runs the operator with', () => {
+  it('are the deployments\': the kustomize base sets them, and the Helm defaults make the same flags', () => {
+    const root = repoRoot();
+    const deployment = parse(readFileSync(join(root, 'deploy/base/manager/deployment.yaml'), 'utf8')) as { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } };
+    expect(deployment.spec.template.spec.containers[0]!.env.find((entry) => entry.name === 'NODE_OPTIONS')?.value).toBe(DEPLOYED_NODE_OPTIONS);
+    const values = parse(readFileSync(join(root, 'deploy/helm/eks-fargate-operator/values.yaml'), 'utf8')) as { heapLimitMiB: number; semiSpaceMiB: number };
+    expect(`--max-old-space-size=${values.heapLimitMiB} --max-semi-space-size=${values.semiSpaceMiB}`).toBe(DEPLOYED_NODE_OPTIONS);
   });
 });
