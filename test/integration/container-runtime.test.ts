@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { argsOf, globalArgsOf, nodeMajorOfImage, parseDockerfile, stageNamed } from '../container/dockerfile.js';
+import { argsOf, copiesOf, globalArgsOf, nodeMajorOfImage, parseDockerfile, stageNamed } from '../container/dockerfile.js';
 import { buildRuntimeTree, STAGES, type RuntimeTree } from '../container/runtime-tree.js';
 import { ensureNodeRelease, pinnedNodeRelease } from '../../scripts/dev-env/node-runtime.js';
 import { freePorts } from '../../scripts/dev-env/ports.js';
@@ -75,6 +75,21 @@ test('hadolint finds nothing to report in the Dockerfile', async () => {
   const { stdout, stderr } = await runFile(join(root, 'scripts/check-dockerfile.sh'), [join(root, 'Dockerfile')], { timeout: 300_000 });
   expect(`${stdout}${stderr}`.trim()).toBe('');
 }, 320_000);
+
+test('.dockerignore lets in every file the stages copy from the build context, and nothing else', () => {
+  // The folder tree above copies whatever the COPY lines name; docker build sees only what
+  // .dockerignore (an allow-list: `*`, then `!path` lines) lets into the context.
+  const lines = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+  expect(lines[0]).toBe('*');
+  const allowed = lines.slice(1).map((line) => {
+    expect(line.startsWith('!')).toBe(true);
+    return line.slice(1);
+  });
+  const fromContext = stages.flatMap((stage) => copiesOf(stage).filter((copy) => copy.from === undefined).flatMap((copy) => copy.sources));
+  const letIn = (source: string): boolean => allowed.some((entry) => (entry.endsWith('/') ? `${source}/`.startsWith(entry) || source.startsWith(entry) : source === entry));
+  expect(fromContext.filter((source) => !letIn(source.replace(/^\.\//, '')))).toEqual([]);
+  expect(allowed.filter((entry) => !fromContext.some((source) => `${source.replace(/^\.\//, '')}/`.startsWith(entry) || source.replace(/^\.\//, '') === entry))).toEqual([]);
+});
 
 test('the build and runtime images, package.json engines and the README name one maintained Node.js LTS line', () => {
   expect(imageArgs['NODE_RUNTIME_IMAGE']).toMatch(/^gcr\.io\/distroless\/nodejs\d+-debian12:nonroot$/);

@@ -208,7 +208,8 @@ describe('FargateWorkload reconciler on fakes', () => {
     ],
     [
       'a call past its deadline',
-      (h) => (h.aws.faults = [{ operation: 'iam:GetRole', error: () => Object.assign(new Error('a request has exceeded the configured 20000 ms requestTimeout.'), { name: 'TimeoutError', code: 'ETIMEDOUT' }) }]),
+      // CreateRole: a new workload's first IAM call.
+      (h) => (h.aws.faults = [{ operation: 'iam:CreateRole', error: () => Object.assign(new Error('a request has exceeded the configured 20000 ms requestTimeout.'), { name: 'TimeoutError', code: 'ETIMEDOUT' }) }]),
       workload(),
       { state: 'Reconciling', reason: 'Timeout', message: /TimeoutError: a request has exceeded .*; retrying in/ },
     ],
@@ -472,6 +473,20 @@ describe('FargateWorkload reconciler on fakes', () => {
     await h.run('shop/api');
     expect(h.aws.calls.slice(again).filter((call) => call === 'iam:CreateRole')).toEqual([]);
     expect(h.aws.calls.slice(again)).toContain('iam:GetRole');
+  });
+
+  it('a role already made and owned, with the status lost and CreateRole denied, is read and used, not refused', async () => {
+    h.kube.addWorkload(workload());
+    expect(await h.converge('shop/web')).toEqual({});
+    const [name, made] = [...h.aws.roles.entries()][0]!;
+    // The workload comes back without its status (restored by GitOps), and IAM now denies CreateRole.
+    h.kube.workloads.set('shop/web', { ...h.kube.workloads.get('shop/web')!, status: {} } as FargateWorkload);
+    h.aws.faults = [{ operation: 'iam:CreateRole', error: () => awsError('AccessDenied', 'User is not authorized to perform: iam:CreateRole', 403) }];
+    const mark = h.aws.calls.length;
+    expect(await h.converge('shop/web')).toEqual({});
+    expect(h.aws.calls.slice(mark).filter((call) => /^iam:(Get|Create)Role$/.test(call)).slice(0, 2)).toEqual(['iam:CreateRole', 'iam:GetRole']);
+    expect(h.condition('shop/web', 'Ready')).toMatchObject({ status: 'True' });
+    expect(h.aws.roles.get(name)).toEqual(made);
   });
 
   it('with the profile ACTIVE and the role not usable, the children say they wait for the IAM role', async () => {

@@ -38,9 +38,14 @@ export interface RolePartInput {
   expectNew?: boolean;
 }
 
-/** IAM's answer to CreateRole for a name that is taken: nothing was created or changed. */
-function roleAlreadyExists(err: unknown): boolean {
-  return awsErrorCode(err).replace(/Exception$/, '') === 'EntityAlreadyExists';
+/**
+ * A create-first answer that says nothing about whether the role is there: a taken name, or a
+ * refusal (a deny on CreateRole, a quota) that a role already made and owned would not need. The
+ * role is then read and judged as always; when it is missing, the read path creates it and any
+ * refusal is reported from there.
+ */
+function readAfterRefusedCreate(err: unknown): boolean {
+  return ['EntityAlreadyExists', 'AccessDenied', 'LimitExceeded'].includes(awsErrorCode(err).replace(/Exception$/, ''));
 }
 
 /** The report, and the ARN the ServiceAccount is annotated with when the role is usable. */
@@ -65,7 +70,7 @@ export async function convergeRole(input: RolePartInput): Promise<RolePartResult
       try {
         return await create();
       } catch (err) {
-        if (!roleAlreadyExists(err)) throw err;
+        if (!readAfterRefusedCreate(err)) throw err;
       }
     }
     let observed = await roles.getRole(plan.name, input.read);

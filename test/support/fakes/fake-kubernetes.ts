@@ -131,18 +131,22 @@ export class FakeKubernetes implements ChildCache {
     return stored;
   }
 
-  /** Replaces the workload's spec (a user's edit), bumping its generation. */
+  /**
+   * Replaces the workload's spec (a user's edit), bumping its generation. Every change stores a new
+   * object, as an informer does: the operator may remember answers per cached object (profileUsers).
+   */
   editWorkload(key: string, edit: (spec: FargateWorkload['spec']) => void): void {
-    const workload = this.workloads.get(key)!;
+    const workload = clone(this.workloads.get(key)!);
     edit(workload.spec);
     workload.metadata.generation = (workload.metadata.generation ?? 1) + 1;
+    this.workloads.set(key, workload);
   }
 
   /** Marks the workload deleted (it stays while a finalizer holds it). */
   deleteWorkload(key: string): void {
     const workload = this.workloads.get(key)!;
     if ((workload.metadata.finalizers ?? []).length === 0) this.workloads.delete(key);
-    else workload.metadata.deletionTimestamp = new Date().toISOString();
+    else this.workloads.set(key, { ...workload, metadata: { ...workload.metadata, deletionTimestamp: new Date().toISOString() } });
   }
 
   /** The operator context over this API and the given AWS account ports. */
@@ -161,14 +165,14 @@ export class FakeKubernetes implements ChildCache {
         if (decideStatusWrite(workload.status, status) !== 'write') return false;
         const cached = this.workloads.get(keyOfObject(workload));
         if (!cached) throw apiError(404, 'NotFound', `FargateWorkload "${workload.metadata.name}" not found`);
-        cached.status = clone(status);
+        this.workloads.set(keyOfObject(cached), { ...cached, status: clone(status) });
         this.writes.push(`status FargateWorkload ${workload.metadata.name}`);
         return true;
       },
       writeClusterStatus: async (cluster, status) => {
         if (decideStatusWrite(cluster.status, status) !== 'write') return false;
         const cached = this.clusters.get(cluster.metadata.name ?? '');
-        if (cached) cached.status = clone(status);
+        if (cached) this.clusters.set(cluster.metadata.name ?? '', { ...cached, status: clone(status) });
         this.writes.push(`status FargateCluster ${cluster.metadata.name}`);
         return true;
       },
@@ -176,12 +180,14 @@ export class FakeKubernetes implements ChildCache {
         const cached = (object.kind === 'FargateCluster' ? this.clusters.get(object.metadata?.name ?? '') : this.workloads.get(keyOfObject(object))) as unknown as typeof object | undefined;
         if (!cached?.metadata) return object;
         const others = (cached.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
-        cached.metadata.finalizers = present ? [...others, FINALIZER] : others;
+        const updated = { ...cached, metadata: { ...cached.metadata, finalizers: present ? [...others, FINALIZER] : others } };
+        if (object.kind === 'FargateCluster') this.clusters.set(object.metadata?.name ?? '', updated as unknown as FargateCluster);
+        else this.workloads.set(keyOfObject(object), updated as unknown as FargateWorkload);
         this.writes.push(`update ${object.kind} ${object.metadata?.name} finalizers`);
         // The last finalizer of a deleted workload gone: the API server deletes it.
-        const workload = cached as unknown as FargateWorkload;
+        const workload = updated as unknown as FargateWorkload;
         if (!present && others.length === 0 && workload.metadata.deletionTimestamp && object.kind !== 'FargateCluster') this.workloads.delete(keyOfObject(workload));
-        return clone(cached);
+        return clone(updated);
       },
       events: {
         record: async (_object: unknown, type: string, reason: string, message: string) => {
