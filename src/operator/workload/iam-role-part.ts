@@ -5,7 +5,7 @@
  * operator's tags is left alone unless the workload asks to adopt it.
  */
 import { TAG_CLUSTER, TAG_NAME, TAG_NAMESPACE } from '../../api/constants.js';
-import { awsErrorCode, classifyAwsError, describeClassified, mayBePropagationLag } from '../../aws/error-classifier.js';
+import { classifyAwsError, describeClassified, mayBePropagationLag } from '../../aws/error-classifier.js';
 import { diffRole, PolicyNotFoundError, replacementReason, type IamRoleStore, type ObservedRole, type RoleAction, type RolePolicies, type RoleReadOptions } from '../../aws/iam-roles.js';
 import { isOwnedBy } from '../../aws/ownership.js';
 import type { IrsaRolePlan } from '../../plan/index.js';
@@ -45,7 +45,8 @@ export interface RolePartInput {
  * refusal is reported from there.
  */
 function readAfterRefusedCreate(err: unknown): boolean {
-  return ['EntityAlreadyExists', 'AccessDenied', 'LimitExceeded'].includes(awsErrorCode(err).replace(/Exception$/, ''));
+  const { kind, reason } = classifyAwsError(err);
+  return kind === 'conflict' || reason === 'AccessDenied' || reason === 'QuotaExceeded';
 }
 
 /** The report, and the ARN the ServiceAccount is annotated with when the role is usable. */

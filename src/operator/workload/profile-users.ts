@@ -45,11 +45,14 @@ function sameObjects(a: readonly FargateCluster[], b: readonly FargateCluster[])
  * Cached objects are never changed in place, so an answer is remembered per object (see usesByObject).
  */
 export function profileUsers(workloads: readonly FargateWorkload[], clusters: readonly FargateCluster[]): ProfileUser[] {
+  // One copy of the list per call, shared by the answers it remembers (the caller's may change).
+  let remembered: readonly FargateCluster[] | undefined;
   return workloads.flatMap((workload) => {
-    const remembered = usesByObject.get(workload);
-    if (remembered && sameObjects(remembered.clusters, clusters)) return remembered.use ? [remembered.use] : [];
+    const known = usesByObject.get(workload);
+    if (known && sameObjects(known.clusters, clusters)) return known.use ? [known.use] : [];
     const use = profileUserOf(workload, clusters);
-    usesByObject.set(workload, { clusters: [...clusters], use });
+    remembered ??= [...clusters];
+    usesByObject.set(workload, { clusters: remembered, use });
     return use ? [use] : [];
   });
 }
