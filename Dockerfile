@@ -7,7 +7,7 @@
 #
 # The bundle, dist/bundle/eks-fargate-operator.mjs and the chunk-*.mjs next to it, is
 # bin/eks-fargate-operator with everything it imports from dist/ and node_modules/ as minified,
-# tree-shaken ES modules (esbuild): only the code the CLI reaches is loaded, and loaded code is
+# tree-shaken ES modules (esbuild, scripts/bundle.mjs): only the code the CLI reaches is loaded, and loaded code is
 # most of the operator's memory (README, "Scale: the benchmark"). Chunks rather than one file: the
 # commands load the operator's modules with import(), which in one file esbuild can neither
 # tree-shake nor keep lazy, and one 3.9 MB module took about 30 MiB more native memory to load.
@@ -49,9 +49,9 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin
-COPY scripts/bundle-notices.mjs ./scripts/
-# tsc into dist/, then esbuild from bin/eks-fargate-operator into dist/bundle/, with the licences
-# of the packages bundled in THIRD-PARTY-NOTICES.txt (package.json).
+COPY scripts/bundle.mjs scripts/bundle-notices.mjs ./scripts/
+# tsc into dist/, then esbuild from bin/eks-fargate-operator into dist/bundle/ (scripts/bundle.mjs),
+# with the licences of the packages bundled in THIRD-PARTY-NOTICES.txt (package.json).
 RUN npm run bundle
 
 FROM ${NODE_RUNTIME_IMAGE} AS runtime

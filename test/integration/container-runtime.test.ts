@@ -162,6 +162,21 @@ test('the image holds the bundle, its chunks, its notices and crds/ only, and th
   expect(notices).toContain('Apache License');
 });
 
+test("the AWS SDK's schemas are tree-shaken: only those of the calls the operator makes are in the bundle", () => {
+  // scripts/bundle.mjs writes the schemas' computed keys as literals so that esbuild can drop the
+  // unused ones. Without it EC2's alone are 550 KB; an SDK release that changes their shape fails here.
+  const meta = JSON.parse(readFileSync(join(tree.buildDir, 'dist/bundle.meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
+  const schemaBytes = new Map<string, number>();
+  for (const output of Object.values(meta.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const client = /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\/dist-es\/schemas\//.exec(input)?.[1];
+      if (client) schemaBytes.set(client, (schemaBytes.get(client) ?? 0) + bytesInOutput);
+    }
+  }
+  expect([...schemaBytes.keys()].sort()).toEqual(['client-ec2', 'client-eks', 'client-iam', 'client-sts']);
+  for (const [client, bytes] of schemaBytes) expect([client, bytes < 40_000]).toEqual([client, true]);
+});
+
 test('the operator user cannot write anywhere in the tree', async () => {
   const attempt = await runAsImageUser([tree.node, '-e', `require('node:fs').writeFileSync(${JSON.stringify(join(tree.appDir, 'dist', 'written'))}, 'x')`]);
   expect(attempt.code).not.toBe(0);
