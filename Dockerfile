@@ -13,9 +13,9 @@
 # tree-shake nor keep lazy, and one 3.9 MB module took about 30 MiB more native memory to load.
 # It imports nothing but Node's built-in modules and its chunks (ws and node-fetch try optional
 # native helpers and do without them), so the image needs no node_modules, and it finds crds/ two
-# folders above itself, as dist/api/crd-schemas.js does. Node's deprecated built-in punycode, which
-# tr46 (under node-fetch) requires, is swapped for the punycode package (a devDependency, bundled):
-# Node warns about the built-in on stderr for code outside node_modules, which the bundle is.
+# folders above itself, as dist/api/crd-schemas.js does. node-fetch's whatwg-url, which it uses
+# only where the platform has no URL, is Node's own URL in the bundle (scripts/bundle.mjs): that
+# leaves out tr46's Unicode tables and Node's deprecated built-in punycode.
 # The bin/ launcher and dist/ as tsc writes it are what the tests and the CLI from the repository
 # run; the image ships neither.
 #

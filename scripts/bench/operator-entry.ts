@@ -33,7 +33,8 @@ export function staleBundleInputs(root: string): string[] {
   const bundleWritten = statSync(join(root, BUNDLE_FILE)).mtimeMs;
   const meta = JSON.parse(readFileSync(join(root, BUNDLE_META_FILE), 'utf8')) as { inputs: Record<string, unknown> };
   return Object.keys(meta.inputs)
-    .filter((input) => !input.includes('node_modules/'))
+    // Files only: a module a bundle plugin made up is named `namespace:path` (scripts/bundle.mjs).
+    .filter((input) => !input.includes('node_modules/') && !/^[a-z-]+:/.test(input))
     .filter((input) => !existsSync(join(root, input)) || statSync(join(root, input)).mtimeMs > bundleWritten);
 }
 

@@ -162,7 +162,7 @@ test('the image holds the bundle, its chunks, its notices and crds/ only, and th
   expect(notices).toContain('Apache License');
 });
 
-test("the AWS SDK's schemas are tree-shaken: only those of the calls the operator makes are in the bundle", () => {
+test("the AWS SDK's schemas are tree-shaken, and node-fetch's whatwg-url is Node's URL", () => {
   // scripts/bundle.mjs writes the schemas' computed keys as literals so that esbuild can drop the
   // unused ones. Without it EC2's alone are 550 KB; an SDK release that changes their shape fails here.
   const meta = JSON.parse(readFileSync(join(tree.buildDir, 'dist/bundle.meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
@@ -175,6 +175,10 @@ test("the AWS SDK's schemas are tree-shaken: only those of the calls the operato
   }
   expect([...schemaBytes.keys()].sort()).toEqual(['client-ec2', 'client-eks', 'client-iam', 'client-sts']);
   for (const [client, bytes] of schemaBytes) expect([client, bytes < 40_000]).toEqual([client, true]);
+  // node-fetch's whatwg-url is Node's URL (scripts/bundle.mjs): no tr46 and its Unicode tables.
+  const inputs = Object.values(meta.outputs).flatMap((output) => Object.keys(output.inputs));
+  expect(inputs).toContain('node-url:whatwg-url');
+  expect(inputs.filter((input) => /node_modules\/(whatwg-url|tr46|punycode)\//.test(input))).toEqual([]);
 });
 
 test('the operator user cannot write anywhere in the tree', async () => {
@@ -246,7 +250,8 @@ test("`run` with the Deployment's flags serves /healthz, /readyz and /metrics ag
   expect(output).not.toMatch(/EACCES|EROFS|read-only file system/i);
   // What a module left out of the bundle would print (esbuild's require shim, Node's resolver).
   expect(output).not.toMatch(/Dynamic require of|Cannot find (module|package)|ERR_MODULE_NOT_FOUND/);
-  // Nor a warning of Node's (such as the deprecated built-in punycode, package.json's `bundle`).
+  // Nor a warning of Node's (such as one for the deprecated built-in punycode, which tr46 required
+  // before scripts/bundle.mjs gave node-fetch Node's URL).
   expect(output).not.toMatch(/\(node:\d+\) .*Warning/);
   expect(output).toContain('"operator started"');
 }, 120_000);
