@@ -13,6 +13,65 @@ export function applyObject<T extends KubernetesObject>(client: KubernetesObject
 }
 
 /**
+ * Creates an object that must not exist yet (a plain POST under the operator's field manager): the
+ * API server answers 409 AlreadyExists when it does, so an object someone else made is never
+ * applied over. Server-side apply cannot say "create only": it creates or merges. The object is
+ * then owned by an `Update` entry of the operator's manager; {@link adoptCreatedFields} makes that
+ * an `Apply` entry before the first apply, so that an apply can remove what it no longer sets.
+ */
+export function createObject<T extends KubernetesObject>(client: KubernetesObjectApi, object: T): Promise<T> {
+  return client.create(object, undefined, undefined, FIELD_MANAGER);
+}
+
+/** A managedFields entry, as the API server keeps it. */
+type ManagedFieldsEntry = NonNullable<NonNullable<KubernetesObject['metadata']>['managedFields']>[number];
+
+/** The union of two fieldsV1 sets (nested maps of `f:`/`k:`/`v:`/`.` keys to sets). Pure. */
+export function unionFieldSets(a: unknown, b: unknown): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...(isFieldSet(a) ? a : {}) };
+  for (const [key, value] of Object.entries(isFieldSet(b) ? b : {})) result[key] = key in result ? unionFieldSets(result[key], value) : value;
+  return result;
+}
+
+function isFieldSet(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * managedFields with the operator's `Update` entries (from {@link createObject}, or a merge patch)
+ * folded into its `Apply` entry, or undefined when there is none to fold. Pure. This is what
+ * client-go's csaupgrade does for client-side apply: the fields the operator set by create stay
+ * its own, now as fields it applied, so that an apply without them removes them.
+ */
+export function managedFieldsAsApplied(entries: readonly ManagedFieldsEntry[], manager: string): ManagedFieldsEntry[] | undefined {
+  // Entries of a subresource (status) are another field set, and stay as they are.
+  const mine = (entry: ManagedFieldsEntry): boolean => entry.manager === manager && !entry.subresource;
+  const updates = entries.filter((entry) => mine(entry) && entry.operation === 'Update');
+  if (updates.length === 0) return undefined;
+  const applied = entries.find((entry) => mine(entry) && entry.operation === 'Apply');
+  const base = applied ?? { ...updates[0]!, operation: 'Apply' };
+  const { time: _time, ...rest } = base;
+  const fieldsV1 = [applied, ...updates].reduce<Record<string, unknown>>((fields, entry) => (entry ? unionFieldSets(fields, entry.fieldsV1) : fields), {});
+  const merged: ManagedFieldsEntry = { ...rest, operation: 'Apply', fieldsType: 'FieldsV1', fieldsV1 };
+  return [...entries.filter((entry) => !mine(entry)), merged];
+}
+
+/**
+ * Before the first apply of an object the operator created with {@link createObject}: reads it
+ * (the informer caches keep no managedFields) and, when the operator's manager still owns fields by
+ * `Update`, rewrites managedFields with them as applied (a request that sets managedFields replaces
+ * them as given), under the resourceVersion read. Returns whether it wrote.
+ */
+export async function adoptCreatedFields(client: KubernetesObjectApi, object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }): Promise<boolean> {
+  const live = await readObject(client, object);
+  const entries = managedFieldsAsApplied(live?.metadata?.managedFields ?? [], FIELD_MANAGER);
+  if (!live || !entries) return false;
+  const identity = { name: object.metadata.name, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}) };
+  await mergePatchObject(client, { apiVersion: object.apiVersion, kind: object.kind, metadata: { ...identity, resourceVersion: live.metadata?.resourceVersion, managedFields: entries } } as KubernetesObject);
+  return true;
+}
+
+/**
  * A JSON merge patch under the operator's field manager: lists in `patch` replace the live ones
  * whole (server-side apply merges list entries other managers own; this does not).
  */

@@ -6,6 +6,7 @@
  * own request counters show it).
  */
 import { AutoscalingV2Api, CustomObjectsApi, PolicyV1Api } from '@kubernetes/client-node';
+import { FIELD_MANAGER } from '../../src/api/constants.js';
 import type { FargateWorkload } from '../../src/api/types.js';
 import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
@@ -162,6 +163,18 @@ it('a Service port edited by hand is put back within 15 seconds, and later port 
   expect(moved.spec?.ports?.map((port) => port.port)).toEqual([8081]);
   await custom.patchNamespacedCustomObject({ ...workloadRef, namespace: ns, name: NAME, body: [{ op: 'replace', path: '/spec/ingress/port', value: 8080 }] });
   await waitFor('Service back on 8080', () => core.readNamespacedService({ namespace: ns, name: NAME }), (service) => service.spec?.ports?.length === 1 && service.spec.ports[0]?.port === 8080, RESTORE_WITHIN_MS);
+});
+
+it('a field dropped from the template after the Deployment was created is removed from it: the fields of the create become applied ones', async () => {
+  // Children are made by a plain create (never applied over someone else's object), which owns
+  // their fields by Update; before the first apply they are folded into the operator's Apply entry.
+  const before = await apps.readNamespacedDeployment({ namespace: ns, name: NAME });
+  expect(before.spec?.template?.spec?.containers?.[0]?.ports?.map((port) => port.containerPort)).toEqual([8080]);
+  await custom.patchNamespacedCustomObject({ ...workloadRef, namespace: ns, name: NAME, body: [{ op: 'remove', path: '/spec/template/spec/containers/0/ports' }] });
+  const after = await waitFor('container ports gone from the Deployment', () => apps.readNamespacedDeployment({ namespace: ns, name: NAME }), (d) => d.spec?.template?.spec?.containers?.[0]?.ports === undefined, RESTORE_WITHIN_MS);
+  expect(after.metadata?.uid).toBe(before.metadata?.uid);
+  const ours = (after.metadata?.managedFields ?? []).filter((entry) => entry.manager === FIELD_MANAGER && !entry.subresource);
+  expect(ours.map((entry) => entry.operation)).toEqual(['Apply']);
 });
 
 it('reconciles read children from the caches: no LIST reaches the API server', async () => {

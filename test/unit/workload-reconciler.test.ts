@@ -417,6 +417,40 @@ describe('FargateWorkload reconciler on fakes', () => {
     expect(h.kube.get('Deployment', 'shop', 'web')).toBeUndefined();
   });
 
+  it('a ServiceAccount made by someone else after the last look, right before the create, is not applied over', async () => {
+    // The race a read before an apply leaves open: here the foreign object lands just before the
+    // operator's write. A create is refused (409) and nothing of the other object changes.
+    const foreign = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'shop', uid: 'sa-uid', annotations: { team: 'b' } } };
+    h.kube.beforeWrite = (_verb, object) => {
+      if (object.kind === 'ServiceAccount' && !h.kube.get('ServiceAccount', 'shop', 'web')) h.kube.objects.set('ServiceAccount/shop/web', structuredClone(foreign) as never);
+    };
+    h.kube.addWorkload(workload());
+    await h.converge('shop/web');
+    expect(h.condition('shop/web', 'Stalled')).toMatchObject({ status: 'True', reason: 'NotOwned', message: expect.stringContaining('ServiceAccount shop/web exists and it was not created by this workload') });
+    expect(h.kube.get('ServiceAccount', 'shop', 'web')).toEqual(foreign);
+    expect(h.kube.get('Deployment', 'shop', 'web')).toBeUndefined();
+  });
+
+  it('a child deleted and made again by someone else since the cache saw it is not applied over: the uid precondition refuses, the next reconcile stalls NotOwned', async () => {
+    h.kube.addWorkload(workload());
+    expect(await h.converge('shop/web')).toEqual({});
+    const foreign = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop', uid: 'dep-foreign' }, spec: { replicas: 5 } };
+    // The spec changes, so the Deployment is applied; just before, it is replaced by someone else's.
+    h.kube.beforeWrite = (verb, object) => {
+      if (verb === 'patch' && object.kind === 'Deployment' && h.kube.get('Deployment', 'shop', 'web')?.metadata?.uid !== 'dep-foreign') h.kube.objects.set('Deployment/shop/web', structuredClone(foreign) as never);
+    };
+    h.kube.editWorkload('shop/web', (spec) => void (spec.replicas = 3));
+    const failed = await h.run('shop/web');
+    expect(failed).toBeInstanceOf(Error);
+    expect((failed as Error).message).toContain('Deployment/web was deleted or replaced since the cache saw it');
+    expect(h.kube.get('Deployment', 'shop', 'web')).toEqual(foreign);
+    await h.converge('shop/web');
+    expect(h.condition('shop/web', 'WorkloadAvailable')).toMatchObject({ status: 'False', reason: 'NotOwned' });
+    // Only the harness's Deployment controller (its status) touched it.
+    const { metadata, spec } = h.kube.get('Deployment', 'shop', 'web')!;
+    expect([metadata?.uid, metadata?.ownerReferences, metadata?.annotations, spec]).toEqual(['dep-foreign', undefined, undefined, { replicas: 5 }]);
+  });
+
   it('an existing object that carries the adopt annotation is taken over', async () => {
     h.kube.objects.set('ServiceAccount/shop/web', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'shop', uid: 'sa-uid', annotations: { 'fargate.eksops.dev/adopt': 'true' } } } as never);
     h.kube.addWorkload(workload());

@@ -8,10 +8,10 @@
 import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../../api/constants.js';
 import type { FargateWorkload } from '../../api/types.js';
-import { applyObject, deleteObject, mergePatchObject, readObject } from '../../kube/server-side-apply.js';
+import { adoptCreatedFields, applyObject, createObject, deleteObject, mergePatchObject, readObject } from '../../kube/server-side-apply.js';
 import type { KubeObject } from '../../plan/index.js';
 import { childKind, driftedSpecFields, needsApply, notOwnedReason, sameManifest, staleChildren, withAppliedHash } from './child-state.js';
-import { formatKubeApiError, isNotFound, kubeApiErrorSummary } from '../../kube/api-error.js';
+import { formatKubeApiError, isAlreadyExists, isNotFound, kubeApiErrorSummary } from '../../kube/api-error.js';
 import { CONDITION_NETWORK, CREATED_REASON, createdMessage, partReady, partStalled, type PartEvent, type PartReport } from '../part-report.js';
 
 /** A live child, with its kind and apiVersion filled in (list items lack them). */
@@ -64,15 +64,50 @@ export function refusedChild(kind: KubeObject['kind'], name: string, error: unkn
   );
 }
 
-/** The Stalled NotOwned report when an object of the child's kind and name exists and is not the workload's to apply. */
-async function foreignChild(objects: KubernetesObjectApi, desired: KubeObject): Promise<PartReport | undefined> {
+/** What creating a child the cache does not hold came to. */
+type CreateOutcome =
+  | { created: KubernetesObject }
+  /** It existed and is the workload's (the cache had not seen it yet): the full live object. */
+  | { ours: LiveChild }
+  /** It existed and is not the workload's: the Stalled NotOwned report. */
+  | { foreign: PartReport };
+
+/**
+ * Creates a child the workload's cache does not hold. A plain create, not an apply: when an object
+ * of that kind and name exists (made by someone else, or by us and not cached yet), the API server
+ * answers 409 and nothing is changed; only then is the object read and judged. A GET before an
+ * apply would leave a window in which an object made by someone else is applied over (forced).
+ */
+async function createChild(objects: KubernetesObjectApi, desired: KubeObject): Promise<CreateOutcome> {
+  try {
+    return { created: await createObject(objects, desired as KubernetesObject) };
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error;
+  }
   const existing = await readObject(objects, desired);
-  if (!existing) return undefined;
+  const where = desired.metadata.namespace ? `${desired.metadata.namespace}/` : '';
+  // Deleted between the two calls: the next reconcile creates it (the error requeues with backoff).
+  if (!existing) throw new Error(`${desired.kind} ${where}${desired.metadata.name} existed at create and was gone when read; creating it again`);
   const workloadUid = desired.metadata.ownerReferences.find((ref) => ref.controller)?.uid;
   const reason = notOwnedReason(existing, workloadUid);
-  if (!reason) return undefined;
-  const where = desired.metadata.namespace ? `${desired.metadata.namespace}/` : '';
-  return partStalled(childKind(desired.kind).condition, 'NotOwned', `${desired.kind} ${where}${desired.metadata.name} exists and ${reason}; it is left untouched`);
+  if (!reason) return { ours: { ...existing, kind: desired.kind, apiVersion: desired.apiVersion } };
+  return { foreign: partStalled(childKind(desired.kind).condition, 'NotOwned', `${desired.kind} ${where}${desired.metadata.name} exists and ${reason}; it is left untouched`) };
+}
+
+/**
+ * The object with the uid of the one the workload owns as a precondition: the API server applies
+ * (or patches) only that object, and refuses when it is gone (409) or another object took its name
+ * (422 on metadata.uid), so a child deleted and made again by someone else since the cache saw it
+ * is never applied over. The uid is no field anyone manages.
+ */
+function withUid(object: KubeObject, uid: string | undefined): KubernetesObject {
+  return (uid ? { ...object, metadata: { ...object.metadata, uid } } : object) as KubernetesObject;
+}
+
+/** The refusal of a request made with {@link withUid}'s precondition: the object is gone or another. */
+function replacedSinceCached(error: unknown): boolean {
+  const summary = kubeApiErrorSummary(error);
+  return summary?.code === 409 || (summary?.code === 422 && summary.fields.includes('metadata.uid'));
 }
 
 /** Applies the planned children that differ from their live state, then deletes the stale ones. */
@@ -87,15 +122,9 @@ export async function applyChildren(
   let applied = 0;
   const refused: PartReport[] = [];
   const created: string[] = [];
-  const served = (object: KubeObject): boolean => !(childKind(object.kind).whenNotServed && observed.unservedKinds.has(object.kind));
-  // Children missing from this workload's cache may exist, made by someone else: read once (only
-  // here: a child of ours is always cached), all side by side before anything is applied, so a
-  // new workload pays one round trip for them, not one per child.
-  const uncached = planned.filter((object) => served(object) && !liveChild(observed, object.kind, object.metadata.name));
-  const foreign = new Map(await Promise.all(uncached.map(async (object) => [object, await foreignChild(objects, object)] as const)));
   for (const plannedObject of planned) {
     const { whenNotServed } = childKind(plannedObject.kind);
-    if (whenNotServed && !served(plannedObject)) {
+    if (whenNotServed && observed.unservedKinds.has(plannedObject.kind)) {
       network = whenNotServed();
       continue;
     }
@@ -104,27 +133,50 @@ export async function applyChildren(
     }
     const desired = withAppliedHash(plannedObject);
     const key = `${desired.kind}/${desired.metadata.name}`;
-    const live = liveChild(observed, desired.kind, desired.metadata.name);
+    let live = liveChild(observed, desired.kind, desired.metadata.name);
     if (!live) {
-      const notOurs = foreign.get(plannedObject);
-      if (notOurs) {
-        refused.push(notOurs);
+      let outcome: CreateOutcome;
+      try {
+        outcome = await createChild(objects, desired);
+      } catch (error) {
+        // A CRD removed since its informer last listed: the kind is not served any more.
+        if (whenNotServed && isNotFound(error)) {
+          network = whenNotServed();
+          continue;
+        }
+        const report = refusedChild(desired.kind, desired.metadata.name, error);
+        if (!report) throw error;
+        refused.push(report);
+        continue;
+      }
+      if ('created' in outcome) {
+        current.set(key, outcome.created);
+        applied++;
+        created.push(`${desired.kind} ${desired.metadata.name}`);
+        continue;
+      }
+      if ('foreign' in outcome) {
+        refused.push(outcome.foreign);
         // Without its own ServiceAccount the Deployment would run with another identity: nothing else is applied.
         if (desired.kind === 'ServiceAccount') break;
         continue;
       }
+      live = outcome.ours;
     }
     if (!needsApply(desired, live)) {
       if (live) current.set(key, live);
       continue;
     }
     try {
-      current.set(key, await applyObject(objects, desired as KubernetesObject));
+      // Created by a plain create: its fields become applied ones first, or this apply could not
+      // remove those it no longer sets.
+      await adoptCreatedFields(objects, desired);
+      current.set(key, await applyObject(objects, withUid(desired, live.metadata?.uid)));
     } catch (error) {
+      if (replacedSinceCached(error)) throw new Error(`${key} was deleted or replaced since the cache saw it; it is judged again on the next reconcile`);
       // A CRD removed since its informer last listed: the kind is not served any more.
-      const { whenNotServed: unserved } = childKind(desired.kind);
-      if (unserved && isNotFound(error)) {
-        network = unserved();
+      if (whenNotServed && isNotFound(error)) {
+        network = whenNotServed();
         continue;
       }
       const report = refusedChild(desired.kind, desired.metadata.name, error);
@@ -140,9 +192,10 @@ export async function applyChildren(
       const fields = driftedSpecFields(desired, live);
       try {
         if (Object.keys(fields).length === 0) throw error;
-        await replaceFields(objects, desired, fields);
-        current.set(key, await applyObject(objects, desired as KubernetesObject));
+        await replaceFields(objects, desired, live.metadata?.uid, fields);
+        current.set(key, await applyObject(objects, withUid(desired, live.metadata?.uid)));
       } catch (repairError) {
+        if (replacedSinceCached(repairError)) throw new Error(`${key} was deleted or replaced since the cache saw it; it is judged again on the next reconcile`);
         const again = refusedChild(desired.kind, desired.metadata.name, repairError);
         if (!again) throw repairError;
         refused.push(again);
@@ -152,7 +205,6 @@ export async function applyChildren(
       event('Normal', 'DriftReplaced', `${desired.kind} ${desired.metadata.name}: replaced ${Object.keys(fields).map((field) => `spec.${field}`).join(', ')} changed by another manager`);
     }
     applied++;
-    if (!live) created.push(`${desired.kind} ${desired.metadata.name}`);
   }
   // One event for the children a reconcile created (an event is a write too: one, not one per child).
   if (created.length > 0) event('Normal', CREATED_REASON, createdMessage(created));
@@ -171,10 +223,11 @@ export async function applyChildren(
  * Update owner of them beside its Apply entry; that entry is dropped again (a request that sets
  * managedFields replaces them as given), or a later apply could never remove those fields.
  */
-async function replaceFields(objects: KubernetesObjectApi, desired: KubeObject, fields: Record<string, unknown>): Promise<void> {
+async function replaceFields(objects: KubernetesObjectApi, desired: KubeObject, uid: string | undefined, fields: Record<string, unknown>): Promise<void> {
   const reference = { apiVersion: desired.apiVersion, kind: desired.kind };
   const identity = { name: desired.metadata.name, namespace: desired.metadata.namespace };
-  const patched = await mergePatchObject(objects, { ...reference, metadata: identity, spec: fields } as KubernetesObject);
+  // With the uid of the child (withUid): only the object the workload owns is patched.
+  const patched = await mergePatchObject(objects, { ...reference, metadata: { ...identity, ...(uid ? { uid } : {}) }, spec: fields } as KubernetesObject);
   const entries = patched.metadata?.managedFields ?? [];
   const kept = entries.filter((entry) => !(entry.manager === FIELD_MANAGER && entry.operation === 'Update'));
   if (kept.length !== entries.length) await mergePatchObject(objects, { ...reference, metadata: { ...identity, managedFields: kept } } as KubernetesObject);

@@ -72,15 +72,32 @@ export class FakeKubernetes implements ChildCache {
   readonly removedKinds = new Set<string>();
   /** Rejects a child as the API server would (422), with a message and field paths. */
   refuse: (object: Stored) => { message: string; fields: string[] } | undefined = () => undefined;
+  /** Runs as a create or patch arrives, before it is served: someone else's write that comes first. */
+  beforeWrite: (verb: 'create' | 'patch', object: KubernetesObject) => void = () => undefined;
   private resourceVersion = 1;
   private uid = 1;
 
   /** The generic object API, as much of it as the operator uses. */
   readonly api = {
+    create: async (object: KubernetesObject): Promise<KubernetesObject> => {
+      this.beforeWrite('create', object);
+      if (this.removedKinds.has(object.kind ?? '')) throw apiError(404, 'NotFound', 'the server could not find the requested resource');
+      const key = this.key(object);
+      if (this.objects.has(key)) throw apiError(409, 'AlreadyExists', `${object.kind} "${object.metadata?.name}" already exists`);
+      const next = this.applied(undefined, object as Stored);
+      const refusal = this.refuse(next);
+      if (refusal) throw apiError(422, 'Invalid', `${object.kind} "${object.metadata?.name}" is invalid: ${refusal.message}`, refusal.fields);
+      return this.store(key, next, undefined, 'create');
+    },
     patch: async (object: KubernetesObject, _pretty?: string, _dryRun?: string, _manager?: string, _force?: boolean, strategy?: string): Promise<KubernetesObject> => {
+      this.beforeWrite('patch', object);
       if (this.removedKinds.has(object.kind ?? '')) throw apiError(404, 'NotFound', 'the server could not find the requested resource');
       const key = this.key(object);
       const existing = this.objects.get(key);
+      // A uid in the request is a precondition, as the API server makes it.
+      const uid = object.metadata?.uid;
+      if (uid && !existing) throw apiError(409, 'Conflict', `Operation cannot be fulfilled on ${object.kind} "${object.metadata?.name}": uid mismatch: the provided object specified uid ${uid}, and no existing object was found`);
+      if (uid && existing?.metadata?.uid !== uid) throw apiError(422, 'Invalid', `${object.kind} "${object.metadata?.name}" is invalid: metadata.uid: Invalid value: "${uid}": field is immutable`, ['metadata.uid']);
       const isMerge = typeof strategy === 'string' && strategy.includes('merge-patch');
       if (isMerge && !existing) throw apiError(404, 'NotFound', `${object.kind} "${object.metadata?.name}" not found`);
       const next = (isMerge ? mergePatch(existing, object) : this.applied(existing, object as Stored)) as Stored;
