@@ -6,7 +6,8 @@
  * (src/plan/operator-policy.ts; as moto can judge it: see motoEnforceablePolicy), through an EKS proxy of its own (so its call log holds only this
  * operator's AWS calls): a FargateCluster with its OIDC provider,
  * logging and a permissions boundary; workloads of every placement with managed and inline
- * policies, an ingress, security groups and autoscaling; drift repaired; spec changes that
+ * policies, an ingress, security groups and autoscaling, and one whose children exist already,
+ * annotated for adoption; drift repaired; a logging change; spec changes that
  * remove policies and the boundary (the platform renders the policy again for the cluster without
  * a boundary first, as the README says); a grant taken away from the user and given back; then
  * everything deleted. Afterwards:
@@ -34,7 +35,9 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateSecurityGroupCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, DescribeFargateProfileCommand, EKSClient, ListClustersCommand, ListFargateProfilesCommand } from '@aws-sdk/client-eks';
-import { TAG_COMPONENT } from '../../src/api/constants.js';
+import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { ADOPT_ANNOTATION, TAG_COMPONENT } from '../../src/api/constants.js';
+import { loadKubeConfig } from '../../src/kube/kube-config.js';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
 import { parseRoleArn } from '../../src/plan/index.js';
@@ -214,7 +217,22 @@ const WORKLOADS: [string, string, Partial<FargateWorkload['spec']>][] = [
   [NS_A, 'guarded', { fargateProfile: { placement: 'Shared' } }],
   [NS_B, 'api', { fargateProfile: { placement: 'Namespace' }, iam: { managedPolicyArns: [DYNAMO_READ] } }],
   [NS_B, 'db', { fargateProfile: { placement: 'Dedicated' }, iam: { inlinePolicy: INLINE_POLICY } }],
+  // Its children exist before it, annotated for adoption (ADOPTED_CHILDREN): each create is refused
+  // (409), the object read and judged, then applied.
+  [NS_A, 'adopted', { fargateProfile: { placement: 'Shared' }, ingress: { host: 'adopted.example.com', port: 8080 }, autoscaling: { minReplicas: 1, maxReplicas: 2 } }],
 ];
+
+/** Objects of every child kind but the Deployment, made by hand for workload `adopted` and annotated for adoption. */
+function adoptedChildren(): KubernetesObject[] {
+  const metadata = { name: 'adopted', namespace: NS_A, annotations: { [ADOPT_ANNOTATION]: 'true' } };
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata },
+    { apiVersion: 'v1', kind: 'Service', metadata, spec: { selector: { app: 'adopted' }, ports: [{ port: 80 }] } },
+    { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata, spec: { defaultBackend: { service: { name: 'adopted', port: { number: 80 } } } } },
+    { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'adopted' }, minReplicas: 1, maxReplicas: 2 } },
+    { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'adopted' } } } },
+  ] as KubernetesObject[];
+}
 
 async function readCluster(): Promise<FargateCluster | undefined> {
   return custom.getClusterCustomObject({ ...clusterRef, name: CLUSTER }).then((c) => c as FargateCluster, () => undefined);
@@ -349,6 +367,8 @@ describe('least privilege', () => {
     expect(cluster?.status?.oidcProviderArn).toMatch(/oidc-provider/);
 
     const group = await ec2.send(new CreateSecurityGroupCommand({ GroupName: `lp-${SUFFIX}`, Description: 'pods of guarded', VpcId: stack.seed.vpcId }));
+    const objects = KubernetesObjectApi.makeApiClient(loadKubeConfig({ kubeconfig: environment.kubeconfigPath }));
+    for (const object of adoptedChildren()) await objects.create(object);
     for (const [namespace, name, spec] of WORKLOADS) {
       const withGroup = name === 'guarded' ? { ...spec, networking: { securityGroupIds: [group.GroupId ?? ''] } } : spec;
       await custom.createNamespacedCustomObject({ ...workloadRef, namespace, body: workloadManifest(namespace, name, withGroup) });
@@ -358,6 +378,15 @@ describe('least privilege', () => {
     const web = await waitForWorkload(NS_A, 'web', ready);
     const api = await waitForWorkload(NS_B, 'api', ready);
     const db = await waitForWorkload(NS_B, 'db', ready);
+    // Adopted whole: the hand-made Service's port 80 gives way to the planned 8080 (a merge would be refused).
+    const adopted = await waitForWorkload(NS_A, 'adopted', (w) => ready(w) && condition(w, 'Stalled')?.status !== 'True' && condition(w, 'IngressReady') !== undefined);
+    expect(condition(adopted, 'IngressReady')?.reason).not.toBe('InvalidSpec');
+    for (const child of adoptedChildren()) {
+      const live = await objects.read({ apiVersion: child.apiVersion, kind: child.kind, metadata: { name: 'adopted', namespace: NS_A } });
+      expect([child.kind, live.metadata?.ownerReferences?.map((ref) => ref.name)]).toEqual([child.kind, ['adopted']]);
+    }
+    const service = await core.readNamespacedService({ name: 'adopted', namespace: NS_A });
+    expect(service.spec?.ports?.map((port) => port.port)).toEqual([8080]);
     // No SecurityGroupPolicy CRD here: the workload says so instead of becoming Ready.
     const guarded = await waitForWorkload(NS_A, 'guarded', (w) => condition(w, 'NetworkReady')?.reason === 'SecurityGroupPolicyCRDMissing');
     await recordResourceUses((await readCluster())!, [web, api, db, guarded]);
@@ -383,6 +412,16 @@ describe('least privilege', () => {
     await iam.send(new SetDefaultPolicyVersionCommand({ PolicyArn: operatorUser.policyArn, VersionId: 'v1' }));
     withdrawal.until = Date.now();
     await waitFor('cluster Ready with the grant back', readCluster, (c) => condition(c, 'Ready')?.status === 'True' && condition(c, 'Stalled')?.status !== 'True', 60_000);
+
+    // A logging change applies the ConfigMap again, and a label taken off the namespace by hand is put back.
+    await core.patchNamespace({ name: 'aws-observability', body: [{ op: 'remove', path: '/metadata/labels/aws-observability' }] });
+    await custom.patchClusterCustomObject({ ...clusterRef, name: CLUSTER, body: [{ op: 'replace', path: '/spec/logging/cloudWatch/retentionDays', value: 14 }] });
+    await waitFor(
+      'logging objects applied again',
+      () => Promise.all([core.readNamespace({ name: 'aws-observability' }), core.readNamespacedConfigMap({ name: 'aws-logging', namespace: 'aws-observability' })]),
+      ([namespace, configMap]) => namespace.metadata?.labels?.['aws-observability'] === 'enabled' && (configMap.data?.['output.conf'] ?? '').includes('log_retention_days 14'),
+      60_000,
+    );
 
     // Spec changes that take things away: web's policies, then the cluster's boundary and logging.
     await custom.patchNamespacedCustomObject({ ...workloadRef, namespace: NS_A, name: 'web', body: [{ op: 'remove', path: '/spec/iam' }] });

@@ -1,7 +1,7 @@
 /** Whether a live aws-observability object already matches the plan (no write), and the status conditions of logging and CoreDNS. */
 import { clusterStatus, CONDITION_CLUSTER_FOUND, CONDITION_COREDNS_READY, CONDITION_EXECUTION_ROLE_READY, CONDITION_LOGGING_READY, CONDITION_OIDC_PROVIDER_READY } from '../../src/operator/cluster/cluster-status.js';
 import { partReady, partStalled, partWaiting } from '../../src/operator/part-report.js';
-import { coversDesired } from '../../src/operator/cluster/logging-part.js';
+import { configMapNotOwnedReason, coversDesired } from '../../src/operator/cluster/logging-part.js';
 import { planFargateLogging } from '../../src/plan/fargate-logging.js';
 import { FACTS, makeCluster } from './plan-fixtures.js';
 
@@ -21,6 +21,26 @@ describe('coversDesired', () => {
     expect(coversDesired({ ...plan.namespace, metadata: { ...plan.namespace.metadata, labels: {} } }, plan.namespace)).toBe(false);
     const otherOwner = [{ ...plan.namespace.metadata.ownerReferences[0]!, uid: 'uid-old' }];
     expect(coversDesired({ ...plan.namespace, metadata: { ...plan.namespace.metadata, ownerReferences: otherOwner } }, plan.namespace)).toBe(false);
+  });
+});
+
+describe('configMapNotOwnedReason: whose aws-logging ConfigMap this FargateCluster may change', () => {
+  it("is none for the one the operator made for this FargateCluster, or one annotated for adoption", () => {
+    expect(configMapNotOwnedReason(plan.configMap, cluster)).toBeUndefined();
+    expect(configMapNotOwnedReason({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'aws-logging', annotations: { 'fargate.eksops.dev/adopt': 'true' } } }, cluster)).toBeUndefined();
+  });
+
+  it('names what to do for one made by hand, and the other FargateCluster for one made for it', () => {
+    const handMade = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'aws-logging', namespace: 'aws-observability' } };
+    expect(configMapNotOwnedReason(handMade, cluster)).toBe(
+      'ConfigMap aws-observability/aws-logging exists and was not made by the operator for this FargateCluster; annotate it fargate.eksops.dev/adopt: "true" to let the operator replace its configuration, or delete it',
+    );
+    const otherOwner = [{ ...plan.configMap.metadata.ownerReferences[0]!, uid: 'uid-2', name: 'staging' }];
+    const others = { ...plan.configMap, metadata: { ...plan.configMap.metadata, ownerReferences: otherOwner } };
+    expect(configMapNotOwnedReason(others, cluster)).toMatch(/^ConfigMap aws-observability\/aws-logging configures Fargate logging for FargateCluster staging; .* only one FargateCluster of a Kubernetes cluster can set spec.logging/);
+    // The operator's label alone is no proof: the owner reference names the FargateCluster.
+    const labelOnly = { ...plan.configMap, metadata: { ...plan.configMap.metadata, ownerReferences: [] } };
+    expect(configMapNotOwnedReason(labelOnly, cluster)).toMatch(/not made by the operator for this FargateCluster/);
   });
 });
 

@@ -1,14 +1,16 @@
 /**
  * Fargate logging objects of a cluster: the aws-observability Namespace and aws-logging ConfigMap
  * are server-side applied when logging is on (only when they differ from the live ones, so a
- * steady state makes no write), and removed when it is off: the ConfigMap always, the Namespace
- * only when the operator made it (another team's aws-observability namespace is never deleted).
+ * steady state makes no write), and removed when it is off: each only when the operator made it
+ * for this FargateCluster (another team's aws-observability namespace is never deleted). An
+ * aws-logging ConfigMap made by someone else is not replaced unless annotated for adoption.
  * The execution role's logging policy follows the same spec through the execution role part.
  */
 import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
-import { LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../../api/constants.js';
+import { ADOPT_ANNOTATION, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../../api/constants.js';
 import type { FargateCluster } from '../../api/types.js';
-import { applyObject, deleteObject, readObject } from '../../kube/server-side-apply.js';
+import { isAlreadyExists } from '../../kube/api-error.js';
+import { adoptCreatedFields, applyObject, createObject, deleteObject, readObject } from '../../kube/server-side-apply.js';
 import type { ClusterFacts } from '../../plan/cluster-facts.js';
 import {
   AWS_LOGGING_CONFIG_MAP,
@@ -27,6 +29,18 @@ export const NEW_PODS_ONLY_NOTE = 'logging configuration changes apply to new po
 
 /** How often a logging part waiting for the aws-observability namespace to finish terminating looks again. */
 export const NAMESPACE_TERMINATING_REQUEUE_MS = 5_000;
+
+/**
+ * How often a logging part stalled on an aws-observability object it may not change looks again:
+ * the fix (a label, the adopt annotation, a delete) is made on that object, which no informer of
+ * the operator watches, not on the FargateCluster.
+ */
+export const NOT_OWNED_RECHECK_MS = 15_000;
+
+/** Stalled on an object the operator may not change, looked at again every {@link NOT_OWNED_RECHECK_MS}. */
+function notOwned(reason: string, message: string): PartReport {
+  return { ...partStalled(CONDITION_LOGGING_READY, reason, `${message}; looked at again every ${NOT_OWNED_RECHECK_MS / 1000} s`), requeueAfterMs: NOT_OWNED_RECHECK_MS };
+}
 
 /** The LoggingReady part and when to look again. */
 export interface LoggingResult {
@@ -67,7 +81,10 @@ export async function convergeLogging(objects: KubernetesObjectApi, cluster: Far
     await removeLogging(objects, cluster, event);
     return { part: partReady(CONDITION_LOGGING_READY, 'NotRequested', 'spec.logging.cloudWatch is not set: no aws-observability objects of the operator') };
   }
-  const namespaceLive = await readLive(objects, plan.namespace);
+  const [namespaceLive, configMapLive] = await Promise.all([readLive(objects, plan.namespace), readLive(objects, plan.configMap)]);
+  // Judged before anything is written: another FargateCluster's logging leaves its namespace alone too.
+  const configMapNotOwned = configMapLive && configMapNotOwnedReason(configMapLive, cluster);
+  if (configMapNotOwned) return { part: notOwned('ConfigMapNotOwned', configMapNotOwned) };
   // Logging turned off and on again: nothing can be created in a terminating namespace.
   if (namespaceLive?.metadata?.deletionTimestamp) {
     return {
@@ -80,23 +97,58 @@ export async function convergeLogging(objects: KubernetesObjectApi, cluster: Far
     if (namespaceLive && namespaceLive.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) {
       if (namespaceLive.metadata?.labels?.['aws-observability'] !== 'enabled') {
         return {
-          part: partStalled(
-            CONDITION_LOGGING_READY,
+          part: notOwned(
             'NamespaceNotOwned',
             `namespace ${AWS_OBSERVABILITY_NAMESPACE} exists without the operator's label and without aws-observability: enabled; label it, or delete it so the operator creates it`,
           ),
         };
       }
+    } else if (!namespaceLive) {
+      await createOnce(objects, plan.namespace);
     } else {
-      await applyObject(objects, plan.namespace);
+      await applyObject(objects, { ...plan.namespace, metadata: { ...plan.namespace.metadata, uid: namespaceLive.metadata?.uid } });
     }
   }
-  const configMapLive = await readLive(objects, plan.configMap);
-  if (!configMapLive || !coversDesired(configMapLive, plan.configMap)) {
-    await applyObject(objects, plan.configMap);
+  if (!configMapLive) {
+    await createOnce(objects, plan.configMap);
+    event('Normal', 'LoggingConfigured', `created ${AWS_OBSERVABILITY_NAMESPACE}/${AWS_LOGGING_CONFIG_MAP}; ${NEW_PODS_ONLY_NOTE}`);
+  } else if (!coversDesired(configMapLive, plan.configMap)) {
+    // With the uid read as a precondition: only the object judged above is applied.
+    await adoptCreatedFields(objects, plan.configMap);
+    await applyObject(objects, { ...plan.configMap, metadata: { ...plan.configMap.metadata, uid: configMapLive.metadata?.uid } });
     event('Normal', 'LoggingConfigured', `applied ${AWS_OBSERVABILITY_NAMESPACE}/${AWS_LOGGING_CONFIG_MAP}; ${NEW_PODS_ONLY_NOTE}`);
   }
   return { part: partReady(CONDITION_LOGGING_READY, 'Configured', `CloudWatch logging to ${plan.logGroupNames.join(' and ')}; ${NEW_PODS_ONLY_NOTE}`) };
+}
+
+/**
+ * Creates an object found missing with a plain create: one someone makes meanwhile is refused
+ * (409) and judged on the next reconcile, never applied over (and later deleted as ours).
+ */
+async function createOnce(objects: KubernetesObjectApi, object: NamespaceObject | ConfigMapObject): Promise<void> {
+  try {
+    await createObject(objects, object);
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error;
+    const where = object.metadata.namespace ? `${object.metadata.namespace}/` : '';
+    throw new Error(`${object.kind} ${where}${object.metadata.name} was made by someone else while the operator created it; it is judged on the next reconcile`);
+  }
+}
+
+/**
+ * Why the live aws-logging ConfigMap is not this FargateCluster's to change (pure), or undefined
+ * when it is: made for this FargateCluster, or annotated for adoption. EKS reads one such
+ * ConfigMap for the whole cluster, so one made by hand, or for another FargateCluster, would be
+ * silently replaced by an apply.
+ */
+export function configMapNotOwnedReason(live: KubernetesObject, cluster: FargateCluster): string | undefined {
+  if (ownedByCluster(live, cluster) || live.metadata?.annotations?.[ADOPT_ANNOTATION] === 'true') return undefined;
+  const where = `ConfigMap ${AWS_OBSERVABILITY_NAMESPACE}/${AWS_LOGGING_CONFIG_MAP}`;
+  const otherCluster = live.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE ? live.metadata.ownerReferences?.find((ref) => ref.kind === 'FargateCluster')?.name : undefined;
+  if (otherCluster && otherCluster !== cluster.metadata.name) {
+    return `${where} configures Fargate logging for FargateCluster ${otherCluster}; EKS reads one for the whole cluster, so only one FargateCluster of a Kubernetes cluster can set spec.logging: unset it on one of them`;
+  }
+  return `${where} exists and was not made by the operator for this FargateCluster; annotate it ${ADOPT_ANNOTATION}: "true" to let the operator replace its configuration, or delete it`;
 }
 
 /** Whether this FargateCluster is an owner of the object (its uid in the owner references). */

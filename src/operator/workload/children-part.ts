@@ -10,7 +10,7 @@ import { FIELD_MANAGER } from '../../api/constants.js';
 import type { FargateWorkload } from '../../api/types.js';
 import { adoptCreatedFields, applyObject, createObject, deleteObject, mergePatchObject, readObject } from '../../kube/server-side-apply.js';
 import type { KubeObject } from '../../plan/index.js';
-import { childKind, driftedSpecFields, needsApply, notOwnedReason, sameManifest, staleChildren, withAppliedHash } from './child-state.js';
+import { childKind, driftedSpecFields, needsApply, notOwnedReason, ownedBy, sameManifest, staleChildren, withAppliedHash } from './child-state.js';
 import { formatKubeApiError, isAlreadyExists, isNotFound, kubeApiErrorSummary } from '../../kube/api-error.js';
 import { CONDITION_NETWORK, CREATED_REASON, createdMessage, partReady, partStalled, type PartEvent, type PartReport } from '../part-report.js';
 
@@ -181,9 +181,12 @@ export async function applyChildren(
       }
       const report = refusedChild(desired.kind, desired.metadata.name, error);
       if (!report) throw error;
-      if (!live || !sameManifest(desired, live)) {
+      // Adopted (annotated, not yet controlled by the workload): what its maker set is merged with
+      // the plan too, and taking it over means the plan's fields replace theirs.
+      const adopting = !ownedBy(live, desired.metadata.ownerReferences.find((ref) => ref.controller)?.uid);
+      if (!sameManifest(desired, live) && !adopting) {
         refused.push(report);
-        if (live) current.set(key, live);
+        current.set(key, live);
         continue;
       }
       // The same manifest was accepted before: the refusal comes from what another manager
@@ -202,7 +205,8 @@ export async function applyChildren(
         current.set(key, live);
         continue;
       }
-      event('Normal', 'DriftReplaced', `${desired.kind} ${desired.metadata.name}: replaced ${Object.keys(fields).map((field) => `spec.${field}`).join(', ')} changed by another manager`);
+      const why = adopting ? 'set before the workload adopted it' : 'changed by another manager';
+      event('Normal', 'DriftReplaced', `${desired.kind} ${desired.metadata.name}: replaced ${Object.keys(fields).map((field) => `spec.${field}`).join(', ')} ${why}`);
     }
     applied++;
   }
