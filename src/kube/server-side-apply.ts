@@ -1,6 +1,6 @@
 import { PatchStrategy, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../api/constants.js';
-import { isNotFound } from './api-error.js';
+import { isConflict, isNotFound } from './api-error.js';
 
 /**
  * Server-side apply of any object under the operator's field manager, with `force` (the operator
@@ -98,9 +98,15 @@ export interface ObjectReference {
   kind: string;
   name: string;
   namespace?: string;
+  /** The uid of the object the operator judged its own: a precondition of the delete. */
+  uid?: string;
 }
 
-/** Deletes an object in the background (children follow by garbage collection); true when it existed. */
+/**
+ * Deletes an object in the background (children follow by garbage collection); true when it
+ * existed. With a uid, only that object: one made again under the name by someone else since it
+ * was judged is refused by the API server (409), and counts as gone.
+ */
 export async function deleteObject(client: KubernetesObjectApi, ref: ObjectReference): Promise<boolean> {
   try {
     await client.delete(
@@ -110,10 +116,11 @@ export async function deleteObject(client: KubernetesObjectApi, ref: ObjectRefer
       undefined,
       undefined,
       'Background',
+      ref.uid ? { preconditions: { uid: ref.uid } } : undefined,
     );
     return true;
   } catch (error) {
-    if (isNotFound(error)) return false;
+    if (isNotFound(error) || (ref.uid && isConflict(error))) return false;
     throw error;
   }
 }

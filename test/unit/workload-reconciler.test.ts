@@ -451,6 +451,20 @@ describe('FargateWorkload reconciler on fakes', () => {
     expect([metadata?.uid, metadata?.ownerReferences, metadata?.annotations, spec]).toEqual(['dep-foreign', undefined, undefined, { replicas: 5 }]);
   });
 
+  it('cleanup deletes only the children it judged its own: one made again by someone else since is left', async () => {
+    h.kube.addWorkload(workload());
+    expect(await h.converge('shop/web')).toEqual({});
+    const foreign = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop', uid: 'dep-foreign' }, spec: { replicas: 5 } };
+    h.kube.beforeWrite = (verb, object) => {
+      if (verb === 'delete' && object.kind === 'Deployment' && h.kube.get('Deployment', 'shop', 'web')?.metadata?.uid !== 'dep-foreign') h.kube.objects.set('Deployment/shop/web', structuredClone(foreign) as never);
+    };
+    h.kube.deleteWorkload('shop/web');
+    await h.converge('shop/web');
+    expect(h.kube.workloads.has('shop/web')).toBe(false);
+    expect(h.kube.get('ServiceAccount', 'shop', 'web')).toBeUndefined();
+    expect(h.kube.get('Deployment', 'shop', 'web')?.metadata?.uid).toBe('dep-foreign');
+  });
+
   it('an existing object that carries the adopt annotation is taken over', async () => {
     h.kube.objects.set('ServiceAccount/shop/web', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'web', namespace: 'shop', uid: 'sa-uid', annotations: { 'fargate.eksops.dev/adopt': 'true' } } } as never);
     h.kube.addWorkload(workload());

@@ -163,13 +163,13 @@ export async function removeLogging(objects: KubernetesObjectApi, cluster: Farga
   // have logging on, and its aws-observability objects are not ours to remove.
   const configMap = await readLive(objects, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: AWS_LOGGING_CONFIG_MAP, namespace: AWS_OBSERVABILITY_NAMESPACE } });
   if (ownedByCluster(configMap, cluster)) {
-    if (await deleteObject(objects, { apiVersion: 'v1', kind: 'ConfigMap', name: AWS_LOGGING_CONFIG_MAP, namespace: AWS_OBSERVABILITY_NAMESPACE })) {
+    if (await deleteObject(objects, { apiVersion: 'v1', kind: 'ConfigMap', name: AWS_LOGGING_CONFIG_MAP, namespace: AWS_OBSERVABILITY_NAMESPACE, uid: configMap?.metadata?.uid })) {
       event('Normal', 'LoggingRemoved', `deleted ${AWS_OBSERVABILITY_NAMESPACE}/${AWS_LOGGING_CONFIG_MAP}; ${NEW_PODS_ONLY_NOTE}`);
     }
   }
   const namespace = await readLive(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: AWS_OBSERVABILITY_NAMESPACE } });
   // A namespace that is already terminating needs no second delete (steady state: no write).
   if (ownedByCluster(namespace, cluster) && !namespace?.metadata?.deletionTimestamp) {
-    await deleteObject(objects, { apiVersion: 'v1', kind: 'Namespace', name: AWS_OBSERVABILITY_NAMESPACE });
+    await deleteObject(objects, { apiVersion: 'v1', kind: 'Namespace', name: AWS_OBSERVABILITY_NAMESPACE, uid: namespace?.metadata?.uid });
   }
 }

@@ -250,5 +250,7 @@ function deleteChild(objects: KubernetesObjectApi, child: LiveChild): Promise<bo
     kind: child.kind,
     name: child.metadata?.name ?? '',
     ...(child.metadata?.namespace ? { namespace: child.metadata.namespace } : {}),
+    // The cached child, not whatever holds its name now.
+    ...(child.metadata?.uid ? { uid: child.metadata.uid } : {}),
   });
 }

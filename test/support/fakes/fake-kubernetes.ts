@@ -72,8 +72,8 @@ export class FakeKubernetes implements ChildCache {
   readonly removedKinds = new Set<string>();
   /** Rejects a child as the API server would (422), with a message and field paths. */
   refuse: (object: Stored) => { message: string; fields: string[] } | undefined = () => undefined;
-  /** Runs as a create or patch arrives, before it is served: someone else's write that comes first. */
-  beforeWrite: (verb: 'create' | 'patch', object: KubernetesObject) => void = () => undefined;
+  /** Runs as a create, patch or delete arrives, before it is served: someone else's write that comes first. */
+  beforeWrite: (verb: 'create' | 'patch' | 'delete', object: KubernetesObject) => void = () => undefined;
   private resourceVersion = 1;
   private uid = 1;
 
@@ -107,8 +107,13 @@ export class FakeKubernetes implements ChildCache {
       }
       return this.store(key, next, existing, isMerge ? 'merge-patch' : 'apply');
     },
-    delete: async (object: KubernetesObject): Promise<void> => {
+    delete: async (object: KubernetesObject, ...rest: unknown[]): Promise<void> => {
+      this.beforeWrite('delete', object);
       const key = this.key(object);
+      // The DeleteOptions body (the seventh argument): a uid precondition, as the API server checks it.
+      const uid = (rest[5] as { preconditions?: { uid?: string } } | undefined)?.preconditions?.uid;
+      const stored = this.objects.get(key);
+      if (uid && stored && stored.metadata?.uid !== uid) throw apiError(409, 'Conflict', `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${stored.metadata?.uid}`);
       if (!this.objects.delete(key)) throw apiError(404, 'NotFound', `${object.kind} "${object.metadata?.name}" not found`);
       this.writes.push(`delete ${object.kind} ${object.metadata?.name}`);
     },
