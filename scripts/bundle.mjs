@@ -12,6 +12,7 @@
 // those keys as the string literals the constants hold, which is the same object, and esbuild
 // then drops the schemas nothing uses.
 import { build } from 'esbuild';
+import { realpathSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,10 @@ const SCHEMA_MODULE = /[\\/]@aws-sdk[\\/](?:client-[a-z0-9-]+|nested-clients)[\\
  */
 export function withLiteralSchemaKeys(text) {
   const constants = new Map();
-  for (const [, name, value] of text.matchAll(/^const (_[A-Za-z0-9_$]*) = ("[^"\\\n]*");$/gm)) constants.set(name, value);
+  for (const [, name, value] of text.matchAll(/^const (_[A-Za-z0-9_$]*) = ("[^"\\\n]*");$/gm)) {
+    // As a literal key, "__proto__" would set the prototype instead of naming a member.
+    if (value !== '"__proto__"') constants.set(name, value);
+  }
   // A key follows `{` or `,` in an object literal; a `[_a]:` after `?` is an array in a conditional.
   return text.replace(/([{,]\s*)\[(_[A-Za-z0-9_$]*)\]:/g, (key, before, name) => (constants.has(name) ? `${before}${constants.get(name)}:` : key));
 }
@@ -55,7 +59,8 @@ const literalSchemaKeys = {
   },
 };
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+// Run, not imported (the unit test imports withLiteralSchemaKeys); by real path, so a symlink runs it too.
+if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))) {
   const { metafile } = await build({
     absWorkingDir: root,
     entryPoints: ['bin/eks-fargate-operator'],

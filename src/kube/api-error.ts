@@ -9,7 +9,8 @@ export function apiStatusCode(error: unknown): number | undefined {
 
 export const isNotFound = (error: unknown): boolean => apiStatusCode(error) === 404;
 export const isConflict = (error: unknown): boolean => apiStatusCode(error) === 409;
-export const isAlreadyExists = isConflict;
+/** A create refused because the name is taken (409 AlreadyExists, not another conflict). */
+export const isAlreadyExists = (error: unknown): boolean => isConflict(error) && kubeApiErrorSummary(error)?.reason === 'AlreadyExists';
 
 /** One failed Kubernetes API call, as a person reads it. */
 export interface KubeApiErrorSummary {

@@ -29,8 +29,21 @@ type ManagedFieldsEntry = NonNullable<NonNullable<KubernetesObject['metadata']>[
 /** The union of two fieldsV1 sets (nested maps of `f:`/`k:`/`v:`/`.` keys to sets). Pure. */
 export function unionFieldSets(a: unknown, b: unknown): Record<string, unknown> {
   const result: Record<string, unknown> = { ...(isFieldSet(a) ? a : {}) };
-  for (const [key, value] of Object.entries(isFieldSet(b) ? b : {})) result[key] = key in result ? unionFieldSets(result[key], value) : value;
+  for (const [key, value] of Object.entries(isFieldSet(b) ? b : {})) {
+    if (!(key in result)) {
+      result[key] = value;
+      continue;
+    }
+    const merged = unionFieldSets(result[key], value);
+    // A field owned whole on one side (`{}`) and by its members on the other: owned whole too (`.`).
+    if ((isEmptySet(result[key]) || isEmptySet(value)) && Object.keys(merged).length > 0) merged['.'] = {};
+    result[key] = merged;
+  }
   return result;
+}
+
+function isEmptySet(value: unknown): boolean {
+  return isFieldSet(value) && Object.keys(value).length === 0;
 }
 
 function isFieldSet(value: unknown): value is Record<string, unknown> {
@@ -56,19 +69,37 @@ export function managedFieldsAsApplied(entries: readonly ManagedFieldsEntry[], m
   return [...entries.filter((entry) => !mine(entry)), merged];
 }
 
+/** The object of that name is gone, or another one (its uid differs from the one judged). */
+export class ObjectReplacedError extends Error {
+  constructor(what: string) {
+    super(`${what} was deleted, replaced or changed since the cache saw it; it is judged again on the next reconcile`);
+    this.name = 'ObjectReplacedError';
+  }
+}
+
 /**
- * Before the first apply of an object the operator created with {@link createObject}: reads it
- * (the informer caches keep no managedFields) and, when the operator's manager still owns fields by
- * `Update`, rewrites managedFields with them as applied (a request that sets managedFields replaces
- * them as given), under the resourceVersion read. Returns whether it wrote.
+ * Before an apply of an object that exists: reads it (the informer caches keep no managedFields)
+ * and, when the operator's manager still owns fields by `Update` (from {@link createObject}),
+ * rewrites managedFields with them as applied (a request that sets managedFields replaces them as
+ * given), under the uid judged and the resourceVersion read. Throws {@link ObjectReplacedError}
+ * when the object is gone or another; a write that lost to another one (409) is tried once more.
  */
-export async function adoptCreatedFields(client: KubernetesObjectApi, object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }): Promise<boolean> {
-  const live = await readObject(client, object);
-  const entries = managedFieldsAsApplied(live?.metadata?.managedFields ?? [], FIELD_MANAGER);
-  if (!live || !entries) return false;
+export async function adoptCreatedFields(client: KubernetesObjectApi, object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }, uid: string | undefined): Promise<void> {
   const identity = { name: object.metadata.name, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}) };
-  await mergePatchObject(client, { apiVersion: object.apiVersion, kind: object.kind, metadata: { ...identity, resourceVersion: live.metadata?.resourceVersion, managedFields: entries } } as KubernetesObject);
-  return true;
+  const what = `${object.kind} ${identity.namespace ? `${identity.namespace}/` : ''}${identity.name}`;
+  for (let attempt = 1; ; attempt++) {
+    const live = await readObject(client, object);
+    if (!live || (uid && live.metadata?.uid !== uid)) throw new ObjectReplacedError(what);
+    const entries = managedFieldsAsApplied(live.metadata?.managedFields ?? [], FIELD_MANAGER);
+    if (!entries) return;
+    const metadata = { ...identity, uid: live.metadata?.uid, resourceVersion: live.metadata?.resourceVersion, managedFields: entries };
+    try {
+      await mergePatchObject(client, { apiVersion: object.apiVersion, kind: object.kind, metadata } as KubernetesObject);
+      return;
+    } catch (error) {
+      if (!isConflict(error) || attempt >= 2) throw error;
+    }
+  }
 }
 
 /**
@@ -116,7 +147,8 @@ export async function deleteObject(client: KubernetesObjectApi, ref: ObjectRefer
       undefined,
       undefined,
       'Background',
-      ref.uid ? { preconditions: { uid: ref.uid } } : undefined,
+      // With a body the API server reads the options from it, not the query: both go in it.
+      ref.uid ? { propagationPolicy: 'Background', preconditions: { uid: ref.uid } } : undefined,
     );
     return true;
   } catch (error) {

@@ -35,6 +35,7 @@ const NEXT_STEPS: Readonly<Record<string, string>> = {
   WorkloadsRemain: 'Delete the FargateWorkloads that still use the cluster first.',
   ConfigTooLong: 'Shorten the FargateCluster\'s logging configuration.',
   NamespaceNotOwned: 'Label the aws-observability namespace as the message says, or delete it so that the operator creates it.',
+  ConfigMapNotOwned: 'Annotate aws-observability/aws-logging fargate.eksops.dev/adopt: "true" to let the operator replace it, delete it, or unset spec.logging on one of the two FargateClusters.',
   NamespaceTerminating: 'Wait until the aws-observability namespace is gone; one stuck Terminating has finalizers to resolve.',
   NoCoreDNSDeployment: 'Nothing if you run another DNS; otherwise install the CoreDNS add-on.',
   WaitingForExecutionRole: 'Wait; if it lasts, see the FargateCluster\'s PodExecutionRoleReady condition.',

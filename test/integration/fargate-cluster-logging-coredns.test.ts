@@ -143,20 +143,22 @@ describe('FargateCluster logging and CoreDNS on Fargate', () => {
   it('an aws-logging ConfigMap made by hand is left untouched (Stalled ConfigMapNotOwned) until annotated for adoption, then replaced; off removes it', async () => {
     // EKS reads one aws-logging for the whole cluster: someone's own configuration is not silently replaced.
     await core.createNamespace({ body: { metadata: { name: 'aws-observability', labels: { 'aws-observability': 'enabled' } } } });
-    const handMade = await core.createNamespacedConfigMap({ namespace: 'aws-observability', body: { metadata: { name: 'aws-logging' }, data: { 'output.conf': '[OUTPUT]\n    Name stdout\n' } } });
+    const handMade = await core.createNamespacedConfigMap({ namespace: 'aws-observability', body: { metadata: { name: 'aws-logging' }, data: { 'output.conf': '[OUTPUT]\n    Name stdout\n', 'filters.conf': '[FILTER]\n    Name grep\n' } } });
     await patchSpec({ logging: { cloudWatch: { logGroupName: LOG_GROUP } } });
     const stalled = await waitForCondition('LoggingReady', 'False', 'ConfigMapNotOwned');
     expect(condition(stalled, 'LoggingReady')?.message).toContain('annotate it fargate.eksops.dev/adopt: "true"');
-    expect(condition(stalled, 'LoggingReady')?.message).toContain('looked at again every 15 s');
+    expect(condition(stalled, 'LoggingReady')?.message).toContain('looked at again every minute');
     const untouched = await core.readNamespacedConfigMap({ name: 'aws-logging', namespace: 'aws-observability' });
     expect([untouched.metadata?.resourceVersion, untouched.data]).toEqual([handMade.metadata?.resourceVersion, handMade.data]);
 
-    // No informer watches it: the stalled part looks again every 15 s.
+    // No informer watches it: the stalled part looks again every minute.
     await core.patchNamespacedConfigMap({ name: 'aws-logging', namespace: 'aws-observability', body: [{ op: 'add', path: '/metadata/annotations', value: { 'fargate.eksops.dev/adopt': 'true' } }] });
-    await waitForCondition('LoggingReady', 'True', 'Configured', 40_000);
+    await waitForCondition('LoggingReady', 'True', 'Configured', 90_000);
     const adopted = await core.readNamespacedConfigMap({ name: 'aws-logging', namespace: 'aws-observability' });
     expect(adopted.metadata?.uid).toBe(handMade.metadata?.uid);
     expect(adopted.data?.['output.conf']).toContain(`log_group_name ${LOG_GROUP}`);
+    // The configuration is the plan's whole: the maker's filters are not kept beside it.
+    expect(Object.keys(adopted.data ?? {}).sort()).toEqual(['flb_log_cw', 'output.conf']);
     expect(adopted.metadata?.ownerReferences?.map((ref) => ref.name)).toEqual(['demo']);
 
     // Adopted, it is the FargateCluster's to remove; the namespace someone else made stays.
@@ -166,7 +168,7 @@ describe('FargateCluster logging and CoreDNS on Fargate', () => {
     expect((await core.readNamespace({ name: 'aws-observability' })).metadata?.deletionTimestamp).toBeUndefined();
     await core.deleteNamespace({ name: 'aws-observability' });
     await waitFor('namespace aws-observability gone', () => readOrUndefined(() => core.readNamespace({ name: 'aws-observability' })), (ns) => ns === undefined, 60_000);
-  });
+  }, 180_000);
 
   it('coreDNSOnFargate creates the coredns profile through the lane, then removes the compute-type annotation; off deletes the profile', async () => {
     const coredns: V1Deployment = {

@@ -38,6 +38,9 @@ describe('configMapNotOwnedReason: whose aws-logging ConfigMap this FargateClust
     const otherOwner = [{ ...plan.configMap.metadata.ownerReferences[0]!, uid: 'uid-2', name: 'staging' }];
     const others = { ...plan.configMap, metadata: { ...plan.configMap.metadata, ownerReferences: otherOwner } };
     expect(configMapNotOwnedReason(others, cluster)).toMatch(/^ConfigMap aws-observability\/aws-logging configures Fargate logging for FargateCluster staging; .* only one FargateCluster of a Kubernetes cluster can set spec.logging/);
+    // The adopt annotation does not take another FargateCluster's.
+    const annotated = { ...others, metadata: { ...others.metadata, annotations: { 'fargate.eksops.dev/adopt': 'true' } } };
+    expect(configMapNotOwnedReason(annotated, cluster)).toMatch(/for FargateCluster staging/);
     // The operator's label alone is no proof: the owner reference names the FargateCluster.
     const labelOnly = { ...plan.configMap, metadata: { ...plan.configMap.metadata, ownerReferences: [] } };
     expect(configMapNotOwnedReason(labelOnly, cluster)).toMatch(/not made by the operator for this FargateCluster/);

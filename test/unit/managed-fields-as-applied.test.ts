@@ -10,6 +10,8 @@ test('the union of two field sets keeps every path of both', () => {
     'f:metadata': { 'f:labels': { 'f:x': {} } },
   });
   expect(unionFieldSets(undefined, { 'f:a': {} })).toEqual({ 'f:a': {} });
+  // Owned whole on one side, by its members on the other: whole (`.`) and the members.
+  expect(unionFieldSets({ 'f:a': {} }, { 'f:a': { 'f:b': {} } })).toEqual({ 'f:a': { '.': {}, 'f:b': {} } });
 });
 
 test("the operator's Update entry becomes its Apply entry; other managers and subresources keep theirs", () => {

@@ -16,7 +16,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
 import { planIrsaRole } from '../../src/plan/index.js';
 import { awsError, FAKE_ACCOUNT, FAKE_REGION, FAKE_VPC, FakeAwsAccount } from '../support/fakes/fake-aws.js';
-import { FakeKubernetes } from '../support/fakes/fake-kubernetes.js';
+import { apiError, FakeKubernetes } from '../support/fakes/fake-kubernetes.js';
 import { Confirmations } from '../../src/operator/confirmations.js';
 
 const CLUSTER = 'prod';
@@ -442,7 +442,7 @@ describe('FargateWorkload reconciler on fakes', () => {
     h.kube.editWorkload('shop/web', (spec) => void (spec.replicas = 3));
     const failed = await h.run('shop/web');
     expect(failed).toBeInstanceOf(Error);
-    expect((failed as Error).message).toContain('Deployment/web was deleted or replaced since the cache saw it');
+    expect((failed as Error).message).toContain('Deployment/web was deleted, replaced or changed since the cache saw it');
     expect(h.kube.get('Deployment', 'shop', 'web')).toEqual(foreign);
     await h.converge('shop/web');
     expect(h.condition('shop/web', 'WorkloadAvailable')).toMatchObject({ status: 'False', reason: 'NotOwned' });
@@ -463,6 +463,16 @@ describe('FargateWorkload reconciler on fakes', () => {
     expect(h.kube.workloads.has('shop/web')).toBe(false);
     expect(h.kube.get('ServiceAccount', 'shop', 'web')).toBeUndefined();
     expect(h.kube.get('Deployment', 'shop', 'web')?.metadata?.uid).toBe('dep-foreign');
+  });
+
+  it('a child created before a later one fails is still named in a Created event', async () => {
+    h.kube.beforeWrite = (verb, object) => {
+      if (verb === 'create' && object.kind === 'Deployment') throw apiError(500, 'InternalError', 'etcd leader changed');
+    };
+    h.kube.addWorkload(workload());
+    expect(await h.converge('shop/web', 4)).toBeInstanceOf(Error);
+    expect(h.kube.get('ServiceAccount', 'shop', 'web')).toBeDefined();
+    expect(h.kube.events.filter((event) => event.reason === 'Created').map((event) => event.message)).toContainEqual(expect.stringContaining('ServiceAccount web'));
   });
 
   it('an existing object that carries the adopt annotation is taken over', async () => {

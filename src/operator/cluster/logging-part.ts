@@ -10,7 +10,7 @@ import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-n
 import { ADOPT_ANNOTATION, LABEL_MANAGED_BY, MANAGED_BY_VALUE } from '../../api/constants.js';
 import type { FargateCluster } from '../../api/types.js';
 import { isAlreadyExists } from '../../kube/api-error.js';
-import { adoptCreatedFields, applyObject, createObject, deleteObject, readObject } from '../../kube/server-side-apply.js';
+import { adoptCreatedFields, applyObject, createObject, deleteObject, mergePatchObject, readObject } from '../../kube/server-side-apply.js';
 import type { ClusterFacts } from '../../plan/cluster-facts.js';
 import {
   AWS_LOGGING_CONFIG_MAP,
@@ -31,15 +31,15 @@ export const NEW_PODS_ONLY_NOTE = 'logging configuration changes apply to new po
 export const NAMESPACE_TERMINATING_REQUEUE_MS = 5_000;
 
 /**
- * How often a logging part stalled on an aws-observability object it may not change looks again:
- * the fix (a label, the adopt annotation, a delete) is made on that object, which no informer of
- * the operator watches, not on the FargateCluster.
+ * How often a logging part stalled on an aws-observability object it may not change looks again
+ * (a whole cluster reconcile, as for a cluster waiting on anything outside the operator): the fix
+ * (a label, the adopt annotation, a delete) is made on that object, which no informer watches.
  */
-export const NOT_OWNED_RECHECK_MS = 15_000;
+export const NOT_OWNED_RECHECK_MS = 60_000;
 
 /** Stalled on an object the operator may not change, looked at again every {@link NOT_OWNED_RECHECK_MS}. */
 function notOwned(reason: string, message: string): PartReport {
-  return { ...partStalled(CONDITION_LOGGING_READY, reason, `${message}; looked at again every ${NOT_OWNED_RECHECK_MS / 1000} s`), requeueAfterMs: NOT_OWNED_RECHECK_MS };
+  return { ...partStalled(CONDITION_LOGGING_READY, reason, `${message}; looked at again every minute`), requeueAfterMs: NOT_OWNED_RECHECK_MS };
 }
 
 /** The LoggingReady part and when to look again. */
@@ -113,9 +113,17 @@ export async function convergeLogging(objects: KubernetesObjectApi, cluster: Far
     await createOnce(objects, plan.configMap);
     event('Normal', 'LoggingConfigured', `created ${AWS_OBSERVABILITY_NAMESPACE}/${AWS_LOGGING_CONFIG_MAP}; ${NEW_PODS_ONLY_NOTE}`);
   } else if (!coversDesired(configMapLive, plan.configMap)) {
-    // With the uid read as a precondition: only the object judged above is applied.
-    await adoptCreatedFields(objects, plan.configMap);
-    await applyObject(objects, { ...plan.configMap, metadata: { ...plan.configMap.metadata, uid: configMapLive.metadata?.uid } });
+    // With the uid read as a precondition: only the object judged above is changed.
+    const uid = configMapLive.metadata?.uid;
+    await adoptCreatedFields(objects, plan.configMap, uid);
+    // Keys the plan does not set (an adopted one's filters.conf, parsers.conf) would stay beside
+    // it, merged by the apply: the configuration is the plan's whole.
+    const extra = Object.keys(configMapLive.data ?? {}).filter((key) => !(key in plan.configMap.data));
+    if (extra.length > 0) {
+      const identity = { name: AWS_LOGGING_CONFIG_MAP, namespace: AWS_OBSERVABILITY_NAMESPACE, uid };
+      await mergePatchObject(objects, { apiVersion: 'v1', kind: 'ConfigMap', metadata: identity, data: Object.fromEntries(extra.map((key) => [key, null])) } as KubernetesObject);
+    }
+    await applyObject(objects, { ...plan.configMap, metadata: { ...plan.configMap.metadata, uid } });
     event('Normal', 'LoggingConfigured', `applied ${AWS_OBSERVABILITY_NAMESPACE}/${AWS_LOGGING_CONFIG_MAP}; ${NEW_PODS_ONLY_NOTE}`);
   }
   return { part: partReady(CONDITION_LOGGING_READY, 'Configured', `CloudWatch logging to ${plan.logGroupNames.join(' and ')}; ${NEW_PODS_ONLY_NOTE}`) };
@@ -142,12 +150,15 @@ async function createOnce(objects: KubernetesObjectApi, object: NamespaceObject 
  * silently replaced by an apply.
  */
 export function configMapNotOwnedReason(live: KubernetesObject, cluster: FargateCluster): string | undefined {
-  if (ownedByCluster(live, cluster) || live.metadata?.annotations?.[ADOPT_ANNOTATION] === 'true') return undefined;
   const where = `ConfigMap ${AWS_OBSERVABILITY_NAMESPACE}/${AWS_LOGGING_CONFIG_MAP}`;
-  const otherCluster = live.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE ? live.metadata.ownerReferences?.find((ref) => ref.kind === 'FargateCluster')?.name : undefined;
-  if (otherCluster && otherCluster !== cluster.metadata.name) {
-    return `${where} configures Fargate logging for FargateCluster ${otherCluster}; EKS reads one for the whole cluster, so only one FargateCluster of a Kubernetes cluster can set spec.logging: unset it on one of them`;
+  // The controller first, as for a workload's children: another FargateCluster's is not taken by an annotation.
+  const controller = (live.metadata?.ownerReferences ?? []).find((ref) => ref.controller === true);
+  if (controller && controller.uid === cluster.metadata.uid) return undefined;
+  if (controller) {
+    const whose = controller.kind === 'FargateCluster' ? `FargateCluster ${controller.name}; EKS reads one for the whole cluster, so only one FargateCluster of a Kubernetes cluster can set spec.logging: unset it on one of them` : `${controller.kind} ${controller.name}; it is left untouched`;
+    return `${where} configures Fargate logging for ${whose}`;
   }
+  if (live.metadata?.annotations?.[ADOPT_ANNOTATION] === 'true') return undefined;
   return `${where} exists and was not made by the operator for this FargateCluster; annotate it ${ADOPT_ANNOTATION}: "true" to let the operator replace its configuration, or delete it`;
 }
 

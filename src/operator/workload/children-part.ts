@@ -8,9 +8,9 @@
 import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../../api/constants.js';
 import type { FargateWorkload } from '../../api/types.js';
-import { adoptCreatedFields, applyObject, createObject, deleteObject, mergePatchObject, readObject } from '../../kube/server-side-apply.js';
+import { adoptCreatedFields, applyObject, createObject, deleteObject, mergePatchObject, ObjectReplacedError, readObject } from '../../kube/server-side-apply.js';
 import type { KubeObject } from '../../plan/index.js';
-import { childKind, driftedSpecFields, needsApply, notOwnedReason, ownedBy, sameManifest, staleChildren, withAppliedHash } from './child-state.js';
+import { childKind, driftedSpecFields, isKindNotServed, needsApply, notOwnedReason, ownedBy, sameManifest, staleChildren, withAppliedHash } from './child-state.js';
 import { formatKubeApiError, isAlreadyExists, isNotFound, kubeApiErrorSummary } from '../../kube/api-error.js';
 import { CONDITION_NETWORK, CREATED_REASON, createdMessage, partReady, partStalled, type PartEvent, type PartReport } from '../part-report.js';
 
@@ -106,6 +106,7 @@ function withUid(object: KubeObject, uid: string | undefined): KubernetesObject 
 
 /** The refusal of a request made with {@link withUid}'s precondition: the object is gone or another. */
 function replacedSinceCached(error: unknown): boolean {
+  if (error instanceof ObjectReplacedError) return true;
   const summary = kubeApiErrorSummary(error);
   return summary?.code === 409 || (summary?.code === 422 && summary.fields.includes('metadata.uid'));
 }
@@ -122,96 +123,98 @@ export async function applyChildren(
   let applied = 0;
   const refused: PartReport[] = [];
   const created: string[] = [];
-  for (const plannedObject of planned) {
-    const { whenNotServed } = childKind(plannedObject.kind);
-    if (whenNotServed && observed.unservedKinds.has(plannedObject.kind)) {
-      network = whenNotServed();
-      continue;
-    }
-    if (plannedObject.kind === 'SecurityGroupPolicy') {
-      network = partReady(CONDITION_NETWORK, 'SecurityGroupPolicyApplied', `security groups ${plannedObject.spec.securityGroups.groupIds.join(', ')}`);
-    }
-    const desired = withAppliedHash(plannedObject);
-    const key = `${desired.kind}/${desired.metadata.name}`;
-    let live = liveChild(observed, desired.kind, desired.metadata.name);
-    if (!live) {
-      let outcome: CreateOutcome;
+  try {
+    for (const plannedObject of planned) {
+      const { whenNotServed } = childKind(plannedObject.kind);
+      if (whenNotServed && observed.unservedKinds.has(plannedObject.kind)) {
+        network = whenNotServed();
+        continue;
+      }
+      if (plannedObject.kind === 'SecurityGroupPolicy') {
+        network = partReady(CONDITION_NETWORK, 'SecurityGroupPolicyApplied', `security groups ${plannedObject.spec.securityGroups.groupIds.join(', ')}`);
+      }
+      const desired = withAppliedHash(plannedObject);
+      const key = `${desired.kind}/${desired.metadata.name}`;
+      let live = liveChild(observed, desired.kind, desired.metadata.name);
+      if (!live) {
+        let outcome: CreateOutcome;
+        try {
+          outcome = await createChild(objects, desired);
+        } catch (error) {
+          // A CRD removed since its informer last listed: the kind is not served any more.
+          if (whenNotServed && (isNotFound(error) || isKindNotServed(error))) {
+            network = whenNotServed();
+            continue;
+          }
+          const report = refusedChild(desired.kind, desired.metadata.name, error);
+          if (!report) throw error;
+          refused.push(report);
+          continue;
+        }
+        if ('created' in outcome) {
+          current.set(key, outcome.created);
+          applied++;
+          created.push(`${desired.kind} ${desired.metadata.name}`);
+          continue;
+        }
+        if ('foreign' in outcome) {
+          refused.push(outcome.foreign);
+          // Without its own ServiceAccount the Deployment would run with another identity: nothing else is applied.
+          if (desired.kind === 'ServiceAccount') break;
+          continue;
+        }
+        live = outcome.ours;
+      }
+      if (!needsApply(desired, live)) {
+        current.set(key, live);
+        continue;
+      }
+      const uid = live.metadata?.uid;
+      // Adopted (annotated, not yet controlled by the workload): an apply alone would merge the plan
+      // with what its maker set; taking it over means the plan's spec fields replace theirs.
+      const adopting = !ownedBy(live, desired.metadata.ownerReferences.find((ref) => ref.controller)?.uid);
       try {
-        outcome = await createChild(objects, desired);
+        // Created by a plain create: its fields become applied ones first, or this apply could not
+        // remove those it no longer sets.
+        await adoptCreatedFields(objects, desired, uid);
+        if (adopting) await replaceDriftedFields(objects, desired, live, 'set before the workload adopted it', event);
+        current.set(key, await applyObject(objects, withUid(desired, uid)));
       } catch (error) {
+        if (replacedSinceCached(error)) throw new ObjectReplacedError(key);
         // A CRD removed since its informer last listed: the kind is not served any more.
-        if (whenNotServed && isNotFound(error)) {
+        if (whenNotServed && (isNotFound(error) || isKindNotServed(error))) {
           network = whenNotServed();
           continue;
         }
         const report = refusedChild(desired.kind, desired.metadata.name, error);
         if (!report) throw error;
-        refused.push(report);
-        continue;
+        if (adopting || !sameManifest(desired, live)) {
+          refused.push(report);
+          current.set(key, live);
+          continue;
+        }
+        // The same manifest was accepted before: the refusal comes from what another manager
+        // changed, which server-side apply merges with instead of replacing (a list entry under a
+        // new key, such as a Service port edited by hand). Put the planned fields back whole.
+        try {
+          if (!(await replaceDriftedFields(objects, desired, live, 'changed by another manager', event))) throw error;
+          current.set(key, await applyObject(objects, withUid(desired, uid)));
+        } catch (repairError) {
+          if (replacedSinceCached(repairError)) throw new ObjectReplacedError(key);
+          const again = refusedChild(desired.kind, desired.metadata.name, repairError);
+          if (!again) throw repairError;
+          refused.push(again);
+          current.set(key, live);
+          continue;
+        }
       }
-      if ('created' in outcome) {
-        current.set(key, outcome.created);
-        applied++;
-        created.push(`${desired.kind} ${desired.metadata.name}`);
-        continue;
-      }
-      if ('foreign' in outcome) {
-        refused.push(outcome.foreign);
-        // Without its own ServiceAccount the Deployment would run with another identity: nothing else is applied.
-        if (desired.kind === 'ServiceAccount') break;
-        continue;
-      }
-      live = outcome.ours;
+      applied++;
     }
-    if (!needsApply(desired, live)) {
-      if (live) current.set(key, live);
-      continue;
-    }
-    try {
-      // Created by a plain create: its fields become applied ones first, or this apply could not
-      // remove those it no longer sets.
-      await adoptCreatedFields(objects, desired);
-      current.set(key, await applyObject(objects, withUid(desired, live.metadata?.uid)));
-    } catch (error) {
-      if (replacedSinceCached(error)) throw new Error(`${key} was deleted or replaced since the cache saw it; it is judged again on the next reconcile`);
-      // A CRD removed since its informer last listed: the kind is not served any more.
-      if (whenNotServed && isNotFound(error)) {
-        network = whenNotServed();
-        continue;
-      }
-      const report = refusedChild(desired.kind, desired.metadata.name, error);
-      if (!report) throw error;
-      // Adopted (annotated, not yet controlled by the workload): what its maker set is merged with
-      // the plan too, and taking it over means the plan's fields replace theirs.
-      const adopting = !ownedBy(live, desired.metadata.ownerReferences.find((ref) => ref.controller)?.uid);
-      if (!sameManifest(desired, live) && !adopting) {
-        refused.push(report);
-        current.set(key, live);
-        continue;
-      }
-      // The same manifest was accepted before: the refusal comes from what another manager
-      // changed, which server-side apply merges with instead of replacing (a list entry under a
-      // new key, such as a Service port edited by hand). Put the planned fields back whole.
-      const fields = driftedSpecFields(desired, live);
-      try {
-        if (Object.keys(fields).length === 0) throw error;
-        await replaceFields(objects, desired, live.metadata?.uid, fields);
-        current.set(key, await applyObject(objects, withUid(desired, live.metadata?.uid)));
-      } catch (repairError) {
-        if (replacedSinceCached(repairError)) throw new Error(`${key} was deleted or replaced since the cache saw it; it is judged again on the next reconcile`);
-        const again = refusedChild(desired.kind, desired.metadata.name, repairError);
-        if (!again) throw repairError;
-        refused.push(again);
-        current.set(key, live);
-        continue;
-      }
-      const why = adopting ? 'set before the workload adopted it' : 'changed by another manager';
-      event('Normal', 'DriftReplaced', `${desired.kind} ${desired.metadata.name}: replaced ${Object.keys(fields).map((field) => `spec.${field}`).join(', ')} ${why}`);
-    }
-    applied++;
+  } finally {
+    // One event for the children a reconcile created (an event is a write too: one, not one per
+    // child), also when a later child failed: the next reconcile finds these cached and says nothing.
+    if (created.length > 0) event('Normal', CREATED_REASON, createdMessage(created));
   }
-  // One event for the children a reconcile created (an event is a write too: one, not one per child).
-  if (created.length > 0) event('Normal', CREATED_REASON, createdMessage(created));
   let deleted = 0;
   for (const stale of staleChildren(planned, observed.children)) {
     if (await deleteChild(objects, stale)) {
@@ -233,8 +236,19 @@ async function replaceFields(objects: KubernetesObjectApi, desired: KubeObject, 
   // With the uid of the child (withUid): only the object the workload owns is patched.
   const patched = await mergePatchObject(objects, { ...reference, metadata: { ...identity, ...(uid ? { uid } : {}) }, spec: fields } as KubernetesObject);
   const entries = patched.metadata?.managedFields ?? [];
-  const kept = entries.filter((entry) => !(entry.manager === FIELD_MANAGER && entry.operation === 'Update'));
-  if (kept.length !== entries.length) await mergePatchObject(objects, { ...reference, metadata: { ...identity, managedFields: kept } } as KubernetesObject);
+  const kept = entries.filter((entry) => !(entry.manager === FIELD_MANAGER && entry.operation === 'Update' && !entry.subresource));
+  // On the object just patched, and only if nothing changed it since.
+  const precondition = { uid: patched.metadata?.uid, resourceVersion: patched.metadata?.resourceVersion };
+  if (kept.length !== entries.length) await mergePatchObject(objects, { ...reference, metadata: { ...identity, ...precondition, managedFields: kept } } as KubernetesObject);
+}
+
+/** {@link replaceFields} for the planned spec fields the live child does not hold, with an event; false when there are none. */
+async function replaceDriftedFields(objects: KubernetesObjectApi, desired: KubeObject, live: LiveChild, why: string, event: PartEvent): Promise<boolean> {
+  const fields = driftedSpecFields(desired, live);
+  if (Object.keys(fields).length === 0) return false;
+  await replaceFields(objects, desired, live.metadata?.uid, fields);
+  event('Normal', 'DriftReplaced', `${desired.kind} ${desired.metadata.name}: replaced ${Object.keys(fields).map((field) => `spec.${field}`).join(', ')} ${why}`);
+  return true;
 }
 
 /** Deletes every observed child (the workload is going; explicitly, not left to the garbage collector's pace). Returns how many existed. */
