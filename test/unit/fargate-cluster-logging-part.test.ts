@@ -25,25 +25,30 @@ describe('coversDesired', () => {
 });
 
 describe('configMapNotOwnedReason: whose aws-logging ConfigMap this FargateCluster may change', () => {
+  /** The FargateClusters that exist: this one and staging. */
+  const LIVE = new Set(['uid-1', 'uid-2']);
+
   it("is none for the one the operator made for this FargateCluster, or one annotated for adoption", () => {
-    expect(configMapNotOwnedReason(plan.configMap, cluster)).toBeUndefined();
-    expect(configMapNotOwnedReason({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'aws-logging', annotations: { 'fargate.eksops.dev/adopt': 'true' } } }, cluster)).toBeUndefined();
+    expect(configMapNotOwnedReason(plan.configMap, cluster, LIVE)).toBeUndefined();
+    expect(configMapNotOwnedReason({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'aws-logging', annotations: { 'fargate.eksops.dev/adopt': 'true' } } }, cluster, LIVE)).toBeUndefined();
   });
 
   it('names what to do for one made by hand, and the other FargateCluster for one made for it', () => {
     const handMade = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'aws-logging', namespace: 'aws-observability' } };
-    expect(configMapNotOwnedReason(handMade, cluster)).toBe(
+    expect(configMapNotOwnedReason(handMade, cluster, LIVE)).toBe(
       'ConfigMap aws-observability/aws-logging exists and was not made by the operator for this FargateCluster; annotate it fargate.eksops.dev/adopt: "true" to let the operator replace its configuration, or delete it',
     );
     const otherOwner = [{ ...plan.configMap.metadata.ownerReferences[0]!, uid: 'uid-2', name: 'staging' }];
     const others = { ...plan.configMap, metadata: { ...plan.configMap.metadata, ownerReferences: otherOwner } };
-    expect(configMapNotOwnedReason(others, cluster)).toMatch(/^ConfigMap aws-observability\/aws-logging configures Fargate logging for FargateCluster staging; .* only one FargateCluster of a Kubernetes cluster can set spec.logging/);
+    expect(configMapNotOwnedReason(others, cluster, LIVE)).toMatch(/^ConfigMap aws-observability\/aws-logging configures Fargate logging for FargateCluster staging; .* only one FargateCluster of a Kubernetes cluster can set spec.logging/);
     // The adopt annotation does not take another FargateCluster's.
     const annotated = { ...others, metadata: { ...others.metadata, annotations: { 'fargate.eksops.dev/adopt': 'true' } } };
-    expect(configMapNotOwnedReason(annotated, cluster)).toMatch(/for FargateCluster staging/);
+    expect(configMapNotOwnedReason(annotated, cluster, LIVE)).toMatch(/for FargateCluster staging/);
+    // One a deleted FargateCluster left (the garbage collector not by yet) is the operator's to take.
+    expect(configMapNotOwnedReason(others, cluster, new Set(['uid-1']))).toBeUndefined();
     // The operator's label alone is no proof: the owner reference names the FargateCluster.
     const labelOnly = { ...plan.configMap, metadata: { ...plan.configMap.metadata, ownerReferences: [] } };
-    expect(configMapNotOwnedReason(labelOnly, cluster)).toMatch(/not made by the operator for this FargateCluster/);
+    expect(configMapNotOwnedReason(labelOnly, cluster, LIVE)).toMatch(/not made by the operator for this FargateCluster/);
   });
 });
 

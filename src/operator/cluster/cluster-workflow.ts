@@ -113,7 +113,8 @@ const loggingPart: Dependent<ClusterState> = {
   async converge(state) {
     const { observed, cluster } = state;
     const facts = { accountId: observed!.accountId, region: cluster.spec.region, oidcIssuer: observed!.cluster.oidcIssuer ?? '' };
-    return [(await convergeLogging(state.ctx.objects, cluster, facts, state.event)).part];
+    const liveClusterUids = new Set(state.ctx.clusters.list().flatMap((live) => (live.metadata.uid ? [live.metadata.uid] : [])));
+    return [(await convergeLogging(state.ctx.objects, cluster, facts, state.event, liveClusterUids)).part];
   },
   waiting: (dependency) => waitingReport(CONDITION_LOGGING_READY, 'Fargate logging', dependency),
 };

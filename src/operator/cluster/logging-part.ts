@@ -69,7 +69,14 @@ function readLive(objects: KubernetesObjectApi, object: { apiVersion: string; ki
  * Applies (logging on) or removes (logging off) the aws-observability objects; the LoggingReady part.
  * Over EKS's 5300-character limit the part stalls with the planner's message.
  */
-export async function convergeLogging(objects: KubernetesObjectApi, cluster: FargateCluster, facts: ClusterFacts, event: PartEvent): Promise<LoggingResult> {
+export async function convergeLogging(
+  objects: KubernetesObjectApi,
+  cluster: FargateCluster,
+  facts: ClusterFacts,
+  event: PartEvent,
+  /** The uids of the FargateClusters that exist: what one that was deleted left is this one's to take. */
+  liveClusterUids: ReadonlySet<string>,
+): Promise<LoggingResult> {
   let plan;
   try {
     plan = planFargateLogging(cluster, facts);
@@ -83,8 +90,13 @@ export async function convergeLogging(objects: KubernetesObjectApi, cluster: Far
   }
   const [namespaceLive, configMapLive] = await Promise.all([readLive(objects, plan.namespace), readLive(objects, plan.configMap)]);
   // Judged before anything is written: another FargateCluster's logging leaves its namespace alone too.
-  const configMapNotOwned = configMapLive && configMapNotOwnedReason(configMapLive, cluster);
+  const configMapNotOwned = configMapLive && configMapNotOwnedReason(configMapLive, cluster, liveClusterUids);
   if (configMapNotOwned) return { part: notOwned('ConfigMapNotOwned', configMapNotOwned) };
+  // The namespace of another FargateCluster's logging is not taken over either.
+  const namespaceController = namespaceLive && controllerOf(namespaceLive);
+  if (namespaceController && namespaceController.uid !== cluster.metadata.uid && liveClusterUids.has(namespaceController.uid)) {
+    return { part: notOwned('NamespaceNotOwned', `namespace ${AWS_OBSERVABILITY_NAMESPACE} is managed for ${namespaceController.kind} ${namespaceController.name}; only one FargateCluster of a Kubernetes cluster can set spec.logging: unset it on one of them`) };
+  }
   // Logging turned off and on again: nothing can be created in a terminating namespace.
   if (namespaceLive?.metadata?.deletionTimestamp) {
     return {
@@ -106,6 +118,7 @@ export async function convergeLogging(objects: KubernetesObjectApi, cluster: Far
     } else if (!namespaceLive) {
       await createOnce(objects, plan.namespace);
     } else {
+      await dropStaleOwners(objects, namespaceLive, plan.namespace, cluster);
       await applyObject(objects, { ...plan.namespace, metadata: { ...plan.namespace.metadata, uid: namespaceLive.metadata?.uid } });
     }
   }
@@ -116,6 +129,7 @@ export async function convergeLogging(objects: KubernetesObjectApi, cluster: Far
     // With the uid read as a precondition: only the object judged above is changed.
     const uid = configMapLive.metadata?.uid;
     await adoptCreatedFields(objects, plan.configMap, uid);
+    await dropStaleOwners(objects, configMapLive, plan.configMap, cluster);
     // Keys the plan does not set (an adopted one's filters.conf, parsers.conf) would stay beside
     // it, merged by the apply: the configuration is the plan's whole.
     const extra = Object.keys(configMapLive.data ?? {}).filter((key) => !(key in plan.configMap.data));
@@ -149,17 +163,37 @@ async function createOnce(objects: KubernetesObjectApi, object: NamespaceObject 
  * ConfigMap for the whole cluster, so one made by hand, or for another FargateCluster, would be
  * silently replaced by an apply.
  */
-export function configMapNotOwnedReason(live: KubernetesObject, cluster: FargateCluster): string | undefined {
+export function configMapNotOwnedReason(live: KubernetesObject, cluster: FargateCluster, liveClusterUids: ReadonlySet<string>): string | undefined {
   const where = `ConfigMap ${AWS_OBSERVABILITY_NAMESPACE}/${AWS_LOGGING_CONFIG_MAP}`;
   // The controller first, as for a workload's children: another FargateCluster's is not taken by an annotation.
-  const controller = (live.metadata?.ownerReferences ?? []).find((ref) => ref.controller === true);
+  const controller = controllerOf(live);
   if (controller && controller.uid === cluster.metadata.uid) return undefined;
+  // Left by a FargateCluster that was deleted (the garbage collector has not come by yet, or does
+  // not run): the operator's own, for this one to take.
+  if (controller?.kind === 'FargateCluster' && live.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE && !liveClusterUids.has(controller.uid)) return undefined;
   if (controller) {
     const whose = controller.kind === 'FargateCluster' ? `FargateCluster ${controller.name}; EKS reads one for the whole cluster, so only one FargateCluster of a Kubernetes cluster can set spec.logging: unset it on one of them` : `${controller.kind} ${controller.name}; it is left untouched`;
     return `${where} configures Fargate logging for ${whose}`;
   }
   if (live.metadata?.annotations?.[ADOPT_ANNOTATION] === 'true') return undefined;
   return `${where} exists and was not made by the operator for this FargateCluster; annotate it ${ADOPT_ANNOTATION}: "true" to let the operator replace its configuration, or delete it`;
+}
+
+/** The object's controller reference, if it has one. */
+function controllerOf(object: KubernetesObject): { kind: string; name: string; uid: string } | undefined {
+  return (object.metadata?.ownerReferences ?? []).find((ref) => ref.controller === true);
+}
+
+/**
+ * Puts the plan's owner references in place of the live ones when they name another controller
+ * (one a deleted FargateCluster left, judged above): an apply would merge the lists, and the API
+ * server refuses two controllers. Under the uid judged.
+ */
+async function dropStaleOwners(objects: KubernetesObjectApi, live: KubernetesObject, desired: NamespaceObject | ConfigMapObject, cluster: FargateCluster): Promise<void> {
+  const controller = controllerOf(live);
+  if (!controller || controller.uid === cluster.metadata.uid) return;
+  const metadata = { name: desired.metadata.name, ...(desired.metadata.namespace ? { namespace: desired.metadata.namespace } : {}), uid: live.metadata?.uid, ownerReferences: desired.metadata.ownerReferences };
+  await mergePatchObject(objects, { apiVersion: desired.apiVersion, kind: desired.kind, metadata } as KubernetesObject);
 }
 
 /** Whether this FargateCluster is an owner of the object (its uid in the owner references). */
