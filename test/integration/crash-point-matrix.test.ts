@@ -354,9 +354,13 @@ async function runCell(
   let points: WritePoint[] = [];
   try {
     if (fault?.kind === 'crash-after') {
-      // The proxy kills the operator right after answering the write; it is started again.
-      const killed = await waitFor('the crash point', async () => ({ exited: victim.process.hasExited(), done: await lifecycle.done(cell) }), (s) => s.exited || s.done, CONVERGE_MS);
-      if (!killed.exited) throw Object.assign(new Error('the lifecycle finished without reaching the write'), { verdict: 'fault not reached' as CellVerdict });
+      // The proxy kills the operator right after answering the write; it is started again. The kill
+      // follows the answer, so the operator may finish its reconcile (a status write) before it
+      // lands: the fault was reached when it was injected, and then the process exits.
+      const injected = (): boolean => stack.proxy.calls.some((call) => call.injected === fault.kind);
+      const reached = await waitFor('the crash point', async () => ({ injected: injected(), done: await lifecycle.done(cell) }), (s) => s.injected || s.done, CONVERGE_MS);
+      if (!reached.injected && !injected()) throw Object.assign(new Error('the lifecycle finished without reaching the write'), { verdict: 'fault not reached' as CellVerdict });
+      await waitFor('the operator killed at the crash point', async () => victim.process.hasExited(), (exited) => exited, 10_000);
       await ensureOperator();
     }
     await waitFor(`${lifecycle.name} done`, () => lifecycle.done(cell), (done) => done, CONVERGE_MS).catch((error: unknown) => {
@@ -377,6 +381,10 @@ async function runCell(
     detail = (error as Error).message.split('\n')[0];
   }
   const seconds = (Date.now() - started) / 1000;
+  // Whatever the verdict, an operator runs for the teardown (a cell that failed after its crash
+  // would otherwise leave its FargateCluster, finalizer and all, to the suites after it).
+  if (fault?.kind === 'crash-after') await waitFor('the operator killed', async () => victim.process.hasExited(), (exited) => exited, 10_000).catch(() => undefined);
+  await ensureOperator();
   const left = await tearDown(cell).catch((error: unknown) => [{ kind: 'teardown', key: String(error) }]);
   if (left.length > 0 && verdict === 'converged') {
     verdict = 'left behind';
