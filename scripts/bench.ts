@@ -40,7 +40,7 @@ import { EMULATOR_CREDENTIALS } from './dev-env/seed.js';
 
 const USAGE = `npm run bench -- [--workloads N] [--namespaces M] [--sizes 100,300,1000] [--mode operator|e2e]
   [--placement Shared|Namespace|Dedicated|Shared=0.9,Namespace=0.1] [--policies 0-4] [--ingress-share 0-1]
-  [--creating-delay 2s] [--resync 2m] [--concurrency N] [--iam-role-reads per-role|account] [--operator bundle|dist] [--node 22|current] [--node-options="${DEPLOYED_NODE_OPTIONS}"] [--log-level info|debug] [--heap-snapshot] [--out FILE] [--compare FILE]`;
+  [--creating-delay 2s] [--resync 2m] [--concurrency N] [--iam-role-reads staggered|per-role|account] [--operator bundle|dist] [--node 22|current] [--node-options="${DEPLOYED_NODE_OPTIONS}"] [--log-level info|debug] [--heap-snapshot] [--out FILE] [--compare FILE]`;
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -57,7 +57,7 @@ const { values } = parseArgs({
     resync: { type: 'string', default: '2m' },
     concurrency: { type: 'string' },
     // The operator's --iam-role-reads: account shares one GetAccountAuthorizationDetails per resync pass.
-    'iam-role-reads': { type: 'string', default: 'per-role' },
+    'iam-role-reads': { type: 'string', default: 'staggered' },
     // The build the image runs by default, so that the figures are production's.
     operator: { type: 'string', default: 'bundle' },
     // The Node.js the operator runs on: by default the pinned release of the image's line (fetched

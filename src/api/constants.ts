@@ -68,9 +68,14 @@ export const IAM_ROLE_PATH_MAX = 512;
 export const MAX_SECURITY_GROUPS_PER_POLICY = 5;
 
 /**
- * How a resync reads the IRSA roles: `per-role` (GetRole and two policy lists each; least
- * privilege) or `account` (one GetAccountAuthorizationDetails per pass, shared; it needs read
- * access to every IAM entity's policies in the account). src/aws/account-role-snapshot.ts.
+ * How a resync reads the IRSA roles: `staggered` (the default: the trust policies from one
+ * ListRoles of the role path per pass, and one of each role's other parts in turn, so each part
+ * at least every third pass; src/aws/staggered-role-reads.ts), `per-role` (every part of every
+ * role each pass: GetRole and two policy lists each) or `account` (one
+ * GetAccountAuthorizationDetails per pass, shared; it needs read access to every IAM entity's
+ * policies in the account; src/aws/account-role-snapshot.ts).
  */
-export const IAM_ROLE_READS = ['per-role', 'account'] as const;
+export const IAM_ROLE_READS = ['staggered', 'per-role', 'account'] as const;
+/** The operator's default {@link IamRoleReads}. */
+export const DEFAULT_IAM_ROLE_READS = 'staggered';
 export type IamRoleReads = (typeof IAM_ROLE_READS)[number];

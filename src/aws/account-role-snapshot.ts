@@ -10,45 +10,46 @@
  * old read look new) and the operator has not written the role since it began. Any other read, and
  * any role the shared read does not hold (not the operator's, created since, written since), is
  * read on its own. IAM is one per account: the state is shared by the stores of every region and
- * every set of clients ({@link AccountRoleSnapshots}).
+ * every set of clients ({@link PassSharedRoleReads}).
  */
 import type { Clock } from '../controller/clock.js';
 import type { IamRoleStore, ObservedRole, RoleAction, RoleHead, RolePolicies, RoleReadOptions, RoleSpec } from './iam-roles.js';
 
-/** Reads the account's roles that matter (the operator's own), with their policies. */
-export type AccountRolesReader = () => Promise<ObservedRole[]>;
+/** Reads the roles that matter in one call, paginated: the account's (the operator's own, with their policies), or one role path's. */
+export type SharedRolesReader<T extends { name: string } = ObservedRole> = () => Promise<T[]>;
 
 /** A failed shared read answers its pass's asks this long before it is tried again (a throttle is not multiplied by the fleet). */
 export const FAILED_READ_HELD_MS = 10_000;
 
-interface SharedRead {
+interface SharedRead<T> {
   /** The resync pass it was started for. */
   pass: number;
   /** Roles by name; a role written since the read began is taken out (writtenSince while it runs). */
-  roles: Map<string, ObservedRole> | undefined;
-  answer: Promise<Map<string, ObservedRole>>;
+  roles: Map<string, T> | undefined;
+  answer: Promise<Map<string, T>>;
   writtenSince: Set<string>;
 }
 
 /**
- * What the shared reads of one account know: the newest finished read, the reads still running,
- * and the last failure. One per operator, handed to every region's {@link AccountSnapshotIamRoleStore}.
+ * What the shared reads of one set of roles know: the newest finished read, the reads still
+ * running, and the last failure. One per operator for the account (handed to every region's
+ * {@link AccountSnapshotIamRoleStore}), or one per role path (src/aws/staggered-role-reads.ts).
  */
-export class AccountRoleSnapshots {
-  private latest: SharedRead | undefined;
-  private readonly running = new Set<SharedRead>();
+export class PassSharedRoleReads<T extends { name: string } = ObservedRole> {
+  private latest: SharedRead<T> | undefined;
+  private readonly running = new Set<SharedRead<T>>();
   private failure: { pass: number; at: number; error: unknown } | undefined;
 
   constructor(private readonly clock: Pick<Clock, 'now'>) {}
 
   /** The roles of a read started for `pass` or later: the latest, one running, or a new one by `read`. */
-  rolesFor(pass: number, read: AccountRolesReader): Promise<Map<string, ObservedRole>> {
+  rolesFor(pass: number, read: SharedRolesReader<T>): Promise<Map<string, T>> {
     if (this.latest?.roles && this.latest.pass >= pass) return Promise.resolve(this.latest.roles);
     for (const shared of this.running) if (shared.pass >= pass) return shared.answer;
     // A clock stepped back (negative age) ends the hold rather than stretching it.
     const failedAgo = this.failure ? this.clock.now() - this.failure.at : -1;
     if (this.failure && this.failure.pass >= pass && failedAgo >= 0 && failedAgo < FAILED_READ_HELD_MS) return Promise.reject(this.failure.error);
-    const shared: SharedRead = { pass, roles: undefined, writtenSince: new Set(), answer: Promise.resolve(new Map()) };
+    const shared: SharedRead<T> = { pass, roles: undefined, writtenSince: new Set(), answer: Promise.resolve(new Map()) };
     shared.answer = read().then(
       (roles) => {
         this.running.delete(shared);
@@ -81,8 +82,8 @@ export class AccountSnapshotIamRoleStore implements IamRoleStore {
 
   constructor(
     private readonly inner: IamRoleStore,
-    private readonly readAccountRoles: AccountRolesReader,
-    private readonly snapshots: AccountRoleSnapshots,
+    private readonly readAccountRoles: SharedRolesReader,
+    private readonly snapshots: PassSharedRoleReads,
   ) {}
 
   async getRole(name: string, options?: RoleReadOptions): Promise<ObservedRole | undefined> {

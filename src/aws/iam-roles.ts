@@ -50,6 +50,8 @@ export interface ObservedRole {
   name: string;
   arn: string;
   path: string;
+  /** IAM's unique id (RoleId): a role deleted and made again under its name has a new one. */
+  id?: string;
   /** Parsed JSON. */
   trustPolicy: unknown;
   permissionsBoundary?: string;
@@ -62,6 +64,24 @@ export interface ObservedRole {
 
 /** A role without its policies: what GetRole alone tells (enough to judge ownership). */
 export type RoleHead = Omit<ObservedRole, 'attachedPolicyArns' | 'inlinePolicies'>;
+
+/** A role as ListRoles tells it: no tags, no permissions boundary, no policies. */
+export type ListedRole = Pick<ObservedRole, 'name' | 'arn' | 'path' | 'id' | 'trustPolicy' | 'createdAt'>;
+
+/**
+ * A role's parts read one by one, each with one IAM read (src/aws/staggered-role-reads.ts). A
+ * part of a role that no longer exists is `undefined`.
+ */
+export interface RolePartReader {
+  /** The roles under an IAM path with their trust policies (ListRoles, paginated: 1,000 a call). */
+  listRolesUnder(pathPrefix: string): Promise<ListedRole[]>;
+  /** Tags, permissions boundary and trust policy (GetRole). */
+  getRoleHead(name: string): Promise<RoleHead | undefined>;
+  /** The attached managed policies' ARNs (ListAttachedRolePolicies). */
+  attachedPoliciesOf(name: string): Promise<string[] | undefined>;
+  /** The inline policies by name, with their documents (ListRolePolicies, GetRolePolicy each). */
+  inlinePoliciesOf(name: string): Promise<Record<string, unknown> | undefined>;
+}
 
 /** One IAM write that brings a role closer to its spec. */
 export type RoleAction =
@@ -158,9 +178,12 @@ export interface RoleReadOptions {
   /**
    * The number of the resync pass asking: the answer may come from a read of the account's roles
    * started for that pass or a later one, where the store shares one
-   * (src/aws/account-role-snapshot.ts). Without it the role is read on its own.
+   * (src/aws/account-role-snapshot.ts), or be put together from parts read in turn
+   * (src/aws/staggered-role-reads.ts). Without it the role is read on its own.
    */
   resyncPass?: number;
+  /** The role's planned path: a store that lists roles by path lists this one. */
+  path?: string;
 }
 
 /** IAM role operations the reconcilers are handed. */
@@ -217,22 +240,26 @@ function tagsOf(role: Role | RoleDetail): Record<string, string> {
   return Object.fromEntries((role.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
 }
 
-/** A role as GetRole or GetAccountAuthorizationDetails describes it (one shape for both reads). */
-function roleHeadOf(role: Role | RoleDetail): RoleHead {
-  const boundary = role.PermissionsBoundary?.PermissionsBoundaryArn;
+/** A role as ListRoles, GetRole or GetAccountAuthorizationDetails describes it, without what only the last two tell. */
+function listedRoleOf(role: Role | RoleDetail): ListedRole {
   return {
     name: role.RoleName ?? '',
     arn: role.Arn ?? '',
     path: role.Path ?? '/',
+    ...(role.RoleId ? { id: role.RoleId } : {}),
     trustPolicy: role.AssumeRolePolicyDocument ? parsePolicyDocument(role.AssumeRolePolicyDocument) : undefined,
-    ...(boundary ? { permissionsBoundary: boundary } : {}),
-    tags: tagsOf(role),
     ...(role.CreateDate ? { createdAt: role.CreateDate } : {}),
   };
 }
 
+/** A role as GetRole or GetAccountAuthorizationDetails describes it (one shape for both reads). */
+function roleHeadOf(role: Role | RoleDetail): RoleHead {
+  const boundary = role.PermissionsBoundary?.PermissionsBoundaryArn;
+  return { ...listedRoleOf(role), ...(boundary ? { permissionsBoundary: boundary } : {}), tags: tagsOf(role) };
+}
+
 /** {@link IamRoleStore} on the AWS SDK. */
-export class SdkIamRoleStore implements IamRoleStore {
+export class SdkIamRoleStore implements IamRoleStore, RolePartReader {
   constructor(private readonly iam: IAMClient) {}
 
   async getRole(name: string): Promise<ObservedRole | undefined> {
@@ -282,11 +309,24 @@ export class SdkIamRoleStore implements IamRoleStore {
   }
 
   async roleNamesUnder(pathPrefix: string): Promise<string[]> {
-    const names: string[] = [];
-    for await (const page of paginateListRoles({ client: this.iam }, { PathPrefix: pathPrefix })) {
-      for (const role of page.Roles ?? []) if (role.RoleName) names.push(role.RoleName);
+    return (await this.listRolesUnder(pathPrefix)).map((role) => role.name).sort();
+  }
+
+  async listRolesUnder(pathPrefix: string): Promise<ListedRole[]> {
+    const roles: ListedRole[] = [];
+    // IAM's largest page (its default is 100).
+    for await (const page of paginateListRoles({ client: this.iam, pageSize: 1000 }, { PathPrefix: pathPrefix })) {
+      for (const role of page.Roles ?? []) if (role.RoleName) roles.push(listedRoleOf(role));
     }
-    return names.sort();
+    return roles;
+  }
+
+  attachedPoliciesOf(name: string): Promise<string[] | undefined> {
+    return unlessGone(() => this.attachedPolicyArns(name));
+  }
+
+  inlinePoliciesOf(name: string): Promise<Record<string, unknown> | undefined> {
+    return unlessGone(() => this.inlinePolicies(name));
   }
 
   async createRole(spec: RoleSpec): Promise<ObservedRole> {
@@ -306,6 +346,7 @@ export class SdkIamRoleStore implements IamRoleStore {
       name: spec.name,
       arn: created.Role?.Arn ?? '',
       path: created.Role?.Path ?? spec.path,
+      ...(created.Role?.RoleId ? { id: created.Role.RoleId } : {}),
       trustPolicy: spec.trustPolicy,
       ...(spec.permissionsBoundary ? { permissionsBoundary: spec.permissionsBoundary } : {}),
       tags: { ...spec.tags },

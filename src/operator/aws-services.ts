@@ -12,8 +12,9 @@ import { SdkEksClusterReader } from '../aws/eks-cluster.js';
 import { classifyAwsError } from '../aws/error-classifier.js';
 import { SdkFargateProfileStore } from '../aws/fargate-profiles.js';
 import { SdkIamRoleStore } from '../aws/iam-roles.js';
-import { AccountRoleSnapshots, AccountSnapshotIamRoleStore } from '../aws/account-role-snapshot.js';
-import { TAG_CLUSTER } from '../api/constants.js';
+import { AccountSnapshotIamRoleStore, PassSharedRoleReads } from '../aws/account-role-snapshot.js';
+import { StaggeredIamRoleStore, StaggeredRoleReads } from '../aws/staggered-role-reads.js';
+import { TAG_CLUSTER, type IamRoleReads } from '../api/constants.js';
 import { LanedProfileOperations } from '../aws/laned-profile-operations.js';
 import { SdkOidcProviderStore } from '../aws/oidc-provider.js';
 import type { LaneWaiter, ProfileLane } from '../aws/profile-lane.js';
@@ -59,10 +60,12 @@ export interface AwsServicesOptions {
   /** How long an ACTIVE Fargate profile's description is shared (0: described every time). */
   profileTtlMs?: number;
   /**
-   * A resync pass reads the operator's IAM roles with one account-wide read, shared by its
-   * reconciles (src/aws/account-role-snapshot.ts); needs iam:GetAccountAuthorizationDetails.
+   * How a resync pass reads the operator's IAM roles (`run --iam-role-reads`): `staggered`, a
+   * shared listing and one part of each role in turn (src/aws/staggered-role-reads.ts);
+   * `account`, one account-wide read shared by the pass (src/aws/account-role-snapshot.ts; needs
+   * iam:GetAccountAuthorizationDetails); `per-role` (the default here, without the option), every part of each role each time.
    */
-  accountRoleReads?: boolean;
+  iamRoleReads?: IamRoleReads;
 }
 
 /** How long replaced clients stay open for the calls still using them (longer than 3 attempts at the longest deadline). */
@@ -80,10 +83,13 @@ export class AwsServicesByRegion {
   /** Credential refreshes so far, by region (metrics, tests). */
   readonly refreshes = new Map<string, number>();
   /** IAM is one per account: every region's and every client set's role store shares these reads. */
-  private readonly roleSnapshots: AccountRoleSnapshots | undefined;
+  private readonly roleSnapshots: PassSharedRoleReads | undefined;
+  private readonly staggeredReads: StaggeredRoleReads | undefined;
 
   constructor(private readonly options: AwsServicesOptions) {
-    this.roleSnapshots = options.accountRoleReads ? new AccountRoleSnapshots(options.clock ?? systemClock) : undefined;
+    const clock = options.clock ?? systemClock;
+    this.roleSnapshots = options.iamRoleReads === 'account' ? new PassSharedRoleReads(clock) : undefined;
+    this.staggeredReads = options.iamRoleReads === 'staggered' ? new StaggeredRoleReads(clock) : undefined;
   }
 
   get(region: string): AwsServices {
@@ -109,7 +115,11 @@ export class AwsServicesByRegion {
     const services: AwsServices = {
       clients,
       // Only the roles the operator tagged are kept from the account's: any other is read on its own.
-      iamRoles: this.roleSnapshots ? new AccountSnapshotIamRoleStore(roles, () => roles.accountRoles((tags) => TAG_CLUSTER in tags), this.roleSnapshots) : roles,
+      iamRoles: this.roleSnapshots
+        ? new AccountSnapshotIamRoleStore(roles, () => roles.accountRoles((tags) => TAG_CLUSTER in tags), this.roleSnapshots)
+        : this.staggeredReads
+          ? new StaggeredIamRoleStore(roles, this.staggeredReads)
+          : roles,
       oidcProviders: new SdkOidcProviderStore(clients.iam),
       eksClusters: new SdkEksClusterReader(clients.eks),
       accountNetwork: new SdkAccountNetworkReader(clients.sts, clients.ec2),

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { API_GROUP, API_GROUP_VERSION, API_VERSION, FIELD_MANAGER, FINALIZER, KIND_CLUSTER, KIND_WORKLOAD, type IamRoleReads } from '../api/constants.js';
+import { API_GROUP, API_GROUP_VERSION, API_VERSION, DEFAULT_IAM_ROLE_READS, FIELD_MANAGER, FINALIZER, KIND_CLUSTER, KIND_WORKLOAD, type IamRoleReads } from '../api/constants.js';
 import type { FargateCluster, FargateWorkload } from '../api/types.js';
 import type { AwsCallSink, AwsCredentials } from '../aws/clients.js';
 import { ProfileLane } from '../aws/profile-lane.js';
@@ -71,8 +71,8 @@ export interface OperatorOptions {
   /** Periodic re-enqueue of every object; default 10 minutes. */
   resyncPeriodMs?: number;
   /**
-   * `account`: a resync pass reads the IRSA roles with one GetAccountAuthorizationDetails
-   * (src/aws/account-role-snapshot.ts); default `per-role` (three reads per role, least privilege).
+   * How a resync pass reads the IRSA roles (src/api/constants.ts, IAM_ROLE_READS); default
+   * `staggered` (src/aws/staggered-role-reads.ts).
    */
   iamRoleReads?: IamRoleReads;
   leaderElection: false | LeaderElectionOptions;
@@ -192,7 +192,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     // Shared reads are trusted for less than a resync period, so each resync sees AWS afresh.
     networkTtlMs: trustedForMs(resyncPeriodMs, NETWORK_RECHECK_MS),
     profileTtlMs: trustedForMs(resyncPeriodMs, SHARED_PROFILE_TTL_MS),
-    accountRoleReads: options.iamRoleReads === 'account',
+    iamRoleReads: options.iamRoleReads ?? DEFAULT_IAM_ROLE_READS,
     // Lane owners are workload keys: the next waiter's workloads run at once instead of at their requeue.
     wake: (_cluster, waiter) => waiter.owners.forEach(enqueueWorkload),
   });

@@ -3,7 +3,7 @@
  * caller hands in the parsed flags, the environment and the host facts, so every rule is
  * unit-testable. A flag wins over its environment variable, which wins over the default.
  */
-import { IAM_ROLE_READS, type IamRoleReads } from '../api/constants.js';
+import { DEFAULT_IAM_ROLE_READS, IAM_ROLE_READS, type IamRoleReads } from '../api/constants.js';
 import { rewriteBooleanFlags, type BooleanFlag } from '../cli/boolean-flags.js';
 
 /** Leader election settings; `false` in {@link RunSettings.leaderElection} turns it off. */
@@ -98,8 +98,8 @@ export const RUN_FLAGS: readonly RunFlag[] = [
     env: ['EKSFO_IAM_ROLE_READS'],
     value: IAM_ROLE_READS.join('|'),
     help:
-      'how a resync reads IRSA roles: per-role (GetRole and two policy lists each, least privilege) or account (one GetAccountAuthorizationDetails per pass; needs iam:GetAccountAuthorizationDetails, which reads every IAM policy of the account)',
-    default: 'per-role',
+      'how a resync reads IRSA roles: staggered (trust policies from one ListRoles per pass, and one of each role\'s tags, attached and inline policies in turn: every part at least every third resync), per-role (all of each role every resync: GetRole and two policy lists each) or account (one GetAccountAuthorizationDetails per pass; needs iam:GetAccountAuthorizationDetails, which reads every IAM policy of the account)',
+    default: DEFAULT_IAM_ROLE_READS,
   },
 ];
 
@@ -172,7 +172,7 @@ export function resolveRunSettings(flags: RunFlagValues, env: Record<string, str
   const logLevel = lookup('log-level') ?? { value: 'info', source: '--log-level' };
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel.value)) fail(logLevel.source, logLevel.value, `one of ${LOG_LEVELS.join(', ')}`);
 
-  const iamRoleReads = lookup('iam-role-reads') ?? { value: 'per-role', source: '--iam-role-reads' };
+  const iamRoleReads = lookup('iam-role-reads') ?? { value: DEFAULT_IAM_ROLE_READS, source: '--iam-role-reads' };
   if (!(IAM_ROLE_READS as readonly string[]).includes(iamRoleReads.value)) fail(iamRoleReads.source, iamRoleReads.value, `one of ${IAM_ROLE_READS.join(', ')}`);
 
   const healthPort = integer('health-port', 8081, 0, 65535);

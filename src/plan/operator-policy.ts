@@ -321,7 +321,7 @@ export function planOperatorPolicy(clusters: FargateCluster[], options: Operator
     statements.push({ Sid: 'ReadAccountRolesForResyncs', Effect: 'Allow', Action: ['iam:GetAccountAuthorizationDetails'], Resource: '*' });
     warnings.push(
       'iam-role-reads account: iam:GetAccountAuthorizationDetails cannot be confined to some roles: whoever holds the operator\'s credentials can read ' +
-        'every IAM user, group, role and policy document of the account (read only, no change); leave it out with the operator\'s --iam-role-reads per-role',
+        'every IAM user, group, role and policy document of the account (read only, no change); leave it out with the operator\'s default --iam-role-reads staggered',
     );
   }
 

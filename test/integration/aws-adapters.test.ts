@@ -188,6 +188,25 @@ describe('IAM role store', () => {
     expect((await roles.getRole(spec.name))?.attachedPolicyArns).toEqual([S3_READ]);
   });
 
+  it('reads a role in parts (ListRoles of its path, GetRole, each policy list), one call each, that make up what getRole reads', async () => {
+    const roles = new SdkIamRoleStore(clients.iam);
+    const own = (await roles.getRole(spec.name))!;
+    expect(own.id).toMatch(/^AROA/);
+    const mark = calls.mark();
+    const listed = (await roles.listRolesUnder('/eksops/')).find((role) => role.name === spec.name);
+    const head = await roles.getRoleHead(spec.name);
+    const attached = await roles.attachedPoliciesOf(spec.name);
+    const inline = await roles.inlinePoliciesOf(spec.name);
+    expect(calls.since(mark).map((call) => call.operation)).toEqual(['ListRoles', 'GetRole', 'ListAttachedRolePolicies', 'ListRolePolicies', 'GetRolePolicy']);
+    // The listing tells identity, path and trust policy (decoded), as GetRole does.
+    expect(listed).toEqual({ name: own.name, arn: own.arn, path: own.path, id: own.id, trustPolicy: own.trustPolicy, createdAt: own.createdAt });
+    expect({ ...head, ...listed, attachedPolicyArns: attached, inlinePolicies: inline }).toEqual(own);
+    // A role under another path is not listed; a role that does not exist has no parts.
+    expect((await roles.listRolesUnder('/elsewhere/')).map((role) => role.name)).not.toContain(spec.name);
+    expect(await roles.attachedPoliciesOf(`missing-${RUN}`)).toBeUndefined();
+    expect(await roles.inlinePoliciesOf(`missing-${RUN}`)).toBeUndefined();
+  });
+
   it('records a throttled call once, as ok with 2 attempts, after the SDK standard retry', async () => {
     proxy.configure({ faults: [{ operation: 'iam:GetRole', kind: 'throttle', count: 1 }] });
     const mark = calls.mark();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { TAG_CLUSTER } from '../../src/api/constants.js';
-import { AccountRoleSnapshots, AccountSnapshotIamRoleStore, FAILED_READ_HELD_MS } from '../../src/aws/account-role-snapshot.js';
+import { PassSharedRoleReads, AccountSnapshotIamRoleStore, FAILED_READ_HELD_MS } from '../../src/aws/account-role-snapshot.js';
 import type { ObservedRole, RoleSpec } from '../../src/aws/iam-roles.js';
 import { ManualClock } from '../../src/controller/clock.js';
 import { ProfileLane } from '../../src/aws/profile-lane.js';
@@ -37,7 +37,7 @@ function harness() {
     if (hold) await hold;
     return roles;
   };
-  const snapshots = new AccountRoleSnapshots(clock);
+  const snapshots = new PassSharedRoleReads(clock);
   const store = new AccountSnapshotIamRoleStore(inner, readAccountRoles, snapshots);
   /** A second store over the same account and shared reads (another region, or new clients). */
   const other = new AccountSnapshotIamRoleStore(inner, readAccountRoles, snapshots);

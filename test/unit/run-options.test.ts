@@ -51,11 +51,12 @@ describe('resolveRunSettings', () => {
       healthHost: '0.0.0.0',
       logLevel: 'info',
       shutdownTimeoutMs: 25_000,
-      iamRoleReads: 'per-role',
+      iamRoleReads: 'staggered',
     });
   });
 
-  test('--iam-role-reads: per-role by default, account when asked (flag or EKSFO_IAM_ROLE_READS)', () => {
+  test('--iam-role-reads: staggered by default, per-role or account when asked (flag or EKSFO_IAM_ROLE_READS)', () => {
+    expect(resolveRunSettings({}, REGION, HOST).iamRoleReads).toBe('staggered');
     expect(resolveRunSettings({ 'iam-role-reads': 'account' }, REGION, HOST).iamRoleReads).toBe('account');
     expect(resolveRunSettings({}, { ...REGION, EKSFO_IAM_ROLE_READS: 'account' }, HOST).iamRoleReads).toBe('account');
     expect(resolveRunSettings({ 'iam-role-reads': 'per-role' }, { ...REGION, EKSFO_IAM_ROLE_READS: 'account' }, HOST).iamRoleReads).toBe('per-role');
@@ -110,7 +111,7 @@ describe('resolveRunSettings', () => {
     [{ 'log-level': 'verbose' }, '--log-level must be one of error, warn, info, debug, not "verbose"'],
     [{ 'aws-endpoint': 'localhost:5000' }, '--aws-endpoint must be an http:// or https:// URL, not "localhost:5000"'],
     [{ region: 'Virginia' }, '--region must be an AWS region like us-east-1, not "Virginia"'],
-    [{ 'iam-role-reads': 'all' }, '--iam-role-reads must be one of per-role, account, not "all"'],
+    [{ 'iam-role-reads': 'all' }, '--iam-role-reads must be one of staggered, per-role, account, not "all"'],
     [{ 'leader-election-namespace': 'Ops_NS' }, '--leader-election-namespace must be a namespace name (lowercase letters, digits, -), not "Ops_NS"'],
   ])('%j is refused with one line', (flags, message) => {
     const text = errorOf(() => resolveRunSettings(flags, REGION, HOST));

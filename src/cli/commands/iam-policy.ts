@@ -9,7 +9,7 @@ import type { CliOutput } from '../output.js';
 import { sortOperatorObjects } from '../resource-kinds.js';
 import { reportProblems } from './validate.js';
 
-export const IAM_POLICY_HELP = `Usage: eks-fargate-operator iam-policy -f FILE [-f FILE...] [--account-id ID] [--operator-role-arn ARN] [--iam-role-reads per-role|account]
+export const IAM_POLICY_HELP = `Usage: eks-fargate-operator iam-policy -f FILE [-f FILE...] [--account-id ID] [--operator-role-arn ARN] [--iam-role-reads staggered|per-role|account]
 
 Prints the IAM policy the operator's own role needs to serve the FargateClusters in the files, and
 nothing more: IAM writes only on the roles it makes for them (IRSA roles under spec.iam.rolePath,
@@ -27,10 +27,11 @@ Options:
       --operator-role-arn ARN
                              the operator's own role: refused if the policy could change it, and
                              denied every change explicitly
-      --iam-role-reads per-role|account
-                             as the operator runs with (run --iam-role-reads, default per-role):
-                             account adds iam:GetAccountAuthorizationDetails (a warning says what
-                             it lets the operator read)
+      --iam-role-reads staggered|per-role|account
+                             as the operator runs with (run --iam-role-reads, default staggered):
+                             staggered and per-role need the same reads; account adds
+                             iam:GetAccountAuthorizationDetails (a warning says what it lets the
+                             operator read)
   -h, --help                 show this help
 
 Exit status: 0 printed, 1 a FargateCluster is invalid or cannot be confined (rolePath "/", the

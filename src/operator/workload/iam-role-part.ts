@@ -74,7 +74,8 @@ export async function convergeRole(input: RolePartInput): Promise<RolePartResult
         if (!readAfterRefusedCreate(err)) throw err;
       }
     }
-    let observed = await roles.getRole(plan.name, input.read);
+    // The planned path: a store that lists roles by path (staggered reads) lists this one.
+    let observed = await roles.getRole(plan.name, input.read && { ...input.read, path: plan.path });
     // A read shared by a resync pass may be a pass old: it may say that nothing needs doing, but
     // the role is read on its own before anything is judged on it (ownership) or written.
     if (observed && roles.fromSharedRead?.(observed) && needsAction(plan, observed)) observed = await roles.getRole(plan.name);

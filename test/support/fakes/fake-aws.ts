@@ -12,7 +12,7 @@ import type { AwsClients } from '../../../src/aws/clients.js';
 import type { Ec2NetworkReader, NetworkFacts, NetworkQuery } from '../../../src/aws/ec2-network.js';
 import type { EksClusterReader, ObservedCluster } from '../../../src/aws/eks-cluster.js';
 import type { FargateProfileSpec, FargateProfileStore, ObservedProfile } from '../../../src/aws/fargate-profiles.js';
-import { diffRole, PolicyNotFoundError, trustsFederated, type IamRoleStore, type ObservedRole, type RoleAction, type RoleHead, type RoleSpec } from '../../../src/aws/iam-roles.js';
+import { diffRole, PolicyNotFoundError, trustsFederated, type IamRoleStore, type ListedRole, type ObservedRole, type RoleAction, type RoleHead, type RolePartReader, type RoleSpec } from '../../../src/aws/iam-roles.js';
 import { LanedProfileOperations } from '../../../src/aws/laned-profile-operations.js';
 import type { ObservedOidcProvider, OidcProviderSpec, OidcProviderStore } from '../../../src/aws/oidc-provider.js';
 import { issuerKey } from '../../../src/aws/oidc-provider.js';
@@ -112,8 +112,31 @@ export class FakeAwsAccount {
 
 const clone = <T>(value: T): T => structuredClone(value);
 
-class FakeIamRoleStore implements IamRoleStore {
+let nextRoleId = 1;
+
+class FakeIamRoleStore implements IamRoleStore, RolePartReader {
   constructor(private readonly account: FakeAwsAccount) {}
+
+  async listRolesUnder(pathPrefix: string): Promise<ListedRole[]> {
+    this.account.call('iam:ListRoles');
+    return [...this.account.roles.values()]
+      .filter((role) => role.path.startsWith(pathPrefix))
+      .map((role) => clone({ name: role.name, arn: role.arn, path: role.path, ...(role.id ? { id: role.id } : {}), trustPolicy: role.trustPolicy }));
+  }
+
+  async attachedPoliciesOf(name: string): Promise<string[] | undefined> {
+    this.account.call('iam:ListAttachedRolePolicies');
+    const role = this.account.roles.get(name);
+    return role && [...role.attachedPolicyArns];
+  }
+
+  async inlinePoliciesOf(name: string): Promise<Record<string, unknown> | undefined> {
+    this.account.call('iam:ListRolePolicies');
+    const role = this.account.roles.get(name);
+    if (!role) return undefined;
+    for (const _ of Object.keys(role.inlinePolicies)) this.account.call('iam:GetRolePolicy');
+    return clone(role.inlinePolicies);
+  }
 
   async rolesTrusting(federatedPrincipal: string): Promise<string[]> {
     this.account.call('iam:ListRoles');
@@ -146,6 +169,7 @@ class FakeIamRoleStore implements IamRoleStore {
       name: spec.name,
       arn: `arn:aws:iam::${FAKE_ACCOUNT}:role${spec.path}${spec.name}`,
       path: spec.path,
+      id: `AROAFAKE${String(nextRoleId++).padStart(12, '0')}`,
       trustPolicy: clone(spec.trustPolicy),
       ...(spec.permissionsBoundary ? { permissionsBoundary: spec.permissionsBoundary } : {}),
       tags: { ...spec.tags },

@@ -1,0 +1,211 @@
+/**
+ * The default way a resync reads the IRSA roles (`--iam-role-reads=staggered`): one read per role
+ * per pass, with no permission beyond the per-role reads and ListRoles the operator already holds.
+ *
+ * - **Every pass**: the trust policy, path, identity (RoleId) and existence of each role, from one
+ *   ListRoles of the role's path (1,000 roles a call), shared by the pass's reconciles
+ *   ({@link PassSharedRoleReads}).
+ * - **One part per pass, in turn** ({@link ROLE_PARTS}): tags and permissions boundary (GetRole),
+ *   attached policies (ListAttachedRolePolicies), inline policies (ListRolePolicies and a
+ *   GetRolePolicy each). So each part is read at least every third pass.
+ * - The parts not read this pass are the role's last read or the operator's own create,
+ *   remembered per role as compact JSON. A role with nothing remembered, another RoleId than
+ *   remembered (deleted and made again under its name), or missing from the listing is read whole.
+ * - The answer only says that nothing needs doing: when it shows drift, no ownership or a path to
+ *   replace, `convergeRole` reads the role whole before anything is judged or written
+ *   ({@link StaggeredIamRoleStore.fromSharedRead}). A write other than a create forgets the role.
+ *
+ * IAM is one per account: the state ({@link StaggeredRoleReads}) is shared by the stores of every
+ * region and every set of clients.
+ */
+import type { Clock } from '../controller/clock.js';
+import { PassSharedRoleReads } from './account-role-snapshot.js';
+import { diffRole, type IamRoleStore, type ListedRole, type ObservedRole, type RoleAction, type RoleHead, type RolePartReader, type RolePolicies, type RoleReadOptions, type RoleSpec } from './iam-roles.js';
+
+/** The parts of a role read in turn, one per resync pass. */
+export const ROLE_PARTS = ['head', 'attached', 'inline'] as const;
+export type RolePart = (typeof ROLE_PARTS)[number];
+
+/** What is remembered of a role besides what the listing tells every pass. */
+type RememberedParts = Pick<ObservedRole, 'permissionsBoundary' | 'tags' | 'attachedPolicyArns' | 'inlinePolicies'>;
+
+interface RememberedRole {
+  id: string;
+  /** {@link RememberedParts} as JSON: a thousand roles' documents held compact. */
+  parts: string;
+  /** The index in {@link ROLE_PARTS} of the part the next pass reads. */
+  next: number;
+}
+
+/** What the staggered reads of one account know. One per operator, handed to every region's store. */
+export class StaggeredRoleReads {
+  private readonly remembered = new Map<string, RememberedRole>();
+  private readonly listings = new Map<string, PassSharedRoleReads<ListedRole>>();
+  /** Bumped when a write to the role begins and when it ends: a read that a write overlapped is not remembered. */
+  private readonly writes = new Map<string, number>();
+
+  constructor(private readonly clock: Pick<Clock, 'now'>) {}
+
+  /** The shared ListRoles reads of one role path. */
+  listing(path: string): PassSharedRoleReads<ListedRole> {
+    let listing = this.listings.get(path);
+    if (!listing) {
+      listing = new PassSharedRoleReads<ListedRole>(this.clock);
+      this.listings.set(path, listing);
+    }
+    return listing;
+  }
+
+  recall(name: string): RememberedRole | undefined {
+    return this.remembered.get(name);
+  }
+
+  writeEpoch(name: string): number {
+    return this.writes.get(name) ?? 0;
+  }
+
+  /** Keeps what a read found, unless a write overlapped it; `next` is the part the next pass reads. */
+  remember(role: ObservedRole, next: number, sinceEpoch: number): void {
+    if (this.writeEpoch(role.name) !== sinceEpoch) return;
+    if (!role.id) {
+      this.remembered.delete(role.name);
+      return;
+    }
+    const parts: RememberedParts = {
+      ...(role.permissionsBoundary ? { permissionsBoundary: role.permissionsBoundary } : {}),
+      tags: role.tags,
+      attachedPolicyArns: role.attachedPolicyArns,
+      inlinePolicies: role.inlinePolicies,
+    };
+    this.remembered.set(role.name, { id: role.id, parts: JSON.stringify(parts), next: next % ROLE_PARTS.length });
+  }
+
+  forget(name: string): void {
+    this.remembered.delete(name);
+  }
+
+  /** A write to the role begins or ends: reads that overlap it are neither remembered nor shared. */
+  written(name: string): void {
+    this.writes.set(name, this.writeEpoch(name) + 1);
+    this.remembered.delete(name);
+    for (const listing of this.listings.values()) listing.written(name);
+  }
+
+  /** Roles remembered (metrics, tests). */
+  get size(): number {
+    return this.remembered.size;
+  }
+}
+
+/** {@link IamRoleStore} whose resync reads are a shared listing and one part of the role in turn. */
+export class StaggeredIamRoleStore implements IamRoleStore {
+  /** The answers put together from remembered parts (each known by identity). */
+  private readonly composed = new WeakSet<ObservedRole>();
+
+  constructor(
+    private readonly inner: IamRoleStore & RolePartReader,
+    private readonly state: StaggeredRoleReads,
+  ) {}
+
+  async getRole(name: string, options?: RoleReadOptions): Promise<ObservedRole | undefined> {
+    const path = options?.path;
+    if (options?.resyncPass === undefined || path === undefined) return this.readWhole(name);
+    const epoch = this.state.writeEpoch(name);
+    // A failed listing fails the reconcile: its condition names the call and the error, rather
+    // than the pass paying a whole read per role unseen.
+    const listed = (await this.state.listing(path).rolesFor(options.resyncPass, () => this.listRemembered(path))).get(name);
+    const remembered = this.state.recall(name);
+    if (!listed?.id || !remembered || listed.id !== remembered.id) return this.readWhole(name);
+    const parts = JSON.parse(remembered.parts) as RememberedParts;
+    const part = ROLE_PARTS[remembered.next] ?? 'head';
+    const read = await this.readPart(name, part, remembered.id, parts);
+    if (!read) return this.readWhole(name);
+    const role: ObservedRole = { ...listed, ...parts };
+    this.state.remember(role, remembered.next + 1, epoch);
+    this.composed.add(role);
+    return role;
+  }
+
+  fromSharedRead(role: ObservedRole): boolean {
+    return this.composed.has(role);
+  }
+
+  getRoleHead(name: string): Promise<RoleHead | undefined> {
+    return this.inner.getRoleHead(name);
+  }
+
+  async createRole(spec: RoleSpec): Promise<ObservedRole> {
+    const created = await this.writing(spec.name, () => this.inner.createRole(spec));
+    // What the create made is what a read would find: the next pass reads one part of it.
+    this.state.remember(created, 0, this.state.writeEpoch(spec.name));
+    return created;
+  }
+
+  converge(spec: RoleSpec, observed: ObservedRole): Promise<RoleAction[]> {
+    // A converge with nothing to write leaves what is remembered true.
+    if (diffRole(spec, observed).length === 0) return this.inner.converge(spec, observed);
+    return this.writing(spec.name, () => this.inner.converge(spec, observed));
+  }
+
+  deleteRole(name: string, expected?: RolePolicies): Promise<boolean> {
+    return this.writing(name, () => this.inner.deleteRole(name, expected));
+  }
+
+  rolesTrusting(federatedPrincipal: string): Promise<string[]> {
+    return this.inner.rolesTrusting(federatedPrincipal);
+  }
+
+  roleNamesUnder(pathPrefix: string): Promise<string[]> {
+    return this.inner.roleNamesUnder(pathPrefix);
+  }
+
+  /** The roles under the path that are remembered: only those can be answered from the listing (a path of "/" lists the whole account). */
+  private async listRemembered(path: string): Promise<ListedRole[]> {
+    return (await this.inner.listRolesUnder(path)).filter((role) => this.state.recall(role.name) !== undefined);
+  }
+
+  /** The role read whole, remembered for the passes after. */
+  private async readWhole(name: string): Promise<ObservedRole | undefined> {
+    const epoch = this.state.writeEpoch(name);
+    const role = await this.inner.getRole(name);
+    if (role) this.state.remember(role, 0, epoch);
+    else this.state.forget(name);
+    return role;
+  }
+
+  /** Reads one part into `parts`; false when the role is gone or is another one than remembered. */
+  private async readPart(name: string, part: RolePart, id: string, parts: RememberedParts): Promise<boolean> {
+    switch (part) {
+      case 'head': {
+        const head = await this.inner.getRoleHead(name);
+        if (!head || head.id !== id) return false;
+        parts.tags = head.tags;
+        if (head.permissionsBoundary) parts.permissionsBoundary = head.permissionsBoundary;
+        else delete parts.permissionsBoundary;
+        return true;
+      }
+      case 'attached': {
+        const arns = await this.inner.attachedPoliciesOf(name);
+        if (!arns) return false;
+        parts.attachedPolicyArns = arns;
+        return true;
+      }
+      case 'inline': {
+        const inline = await this.inner.inlinePoliciesOf(name);
+        if (!inline) return false;
+        parts.inlinePolicies = inline;
+        return true;
+      }
+    }
+  }
+
+  /** Runs a write; the role is forgotten when it begins and when it ends, so the next pass reads it whole. */
+  private async writing<T>(name: string, write: () => Promise<T>): Promise<T> {
+    this.state.written(name);
+    try {
+      return await write();
+    } finally {
+      this.state.written(name);
+    }
+  }
+}
