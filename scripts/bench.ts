@@ -150,6 +150,7 @@ async function scrape(port: number): Promise<PromSample[]> {
 const kubeKey = (labels: Record<string, string>): string => `${labels.verb ?? ''} ${labels.resource ?? ''}`;
 const isKubeWrite = (key: string): boolean => /^(create|update|patch|delete|deletecollection) /.test(key);
 const queueDepth = (samples: PromSample[]): number => sum(samples.filter((s) => s.name === 'eksfo_queue_depth').map((s) => s.value));
+const activeWorkers = (samples: PromSample[]): number => sum(samples.filter((s) => s.name === 'eksfo_active_workers').map((s) => s.value));
 
 /** The operator's NODE_OPTIONS: --node-options, and with --heap-snapshot a snapshot on SIGUSR2 into the environment's folder. */
 function nodeOptions(environment: Environment): string {
@@ -309,13 +310,14 @@ async function runSize(size: number): Promise<BenchFigures> {
     const passesOf = (samples: PromSample[]): number => counterBy(samples, 'eksfo_resyncs_total', (labels) => labels.kind ?? '').get('FargateWorkload') ?? 0;
     const passesBefore = passesOf(steadyBefore);
     await waitUntil('a resync pass', async () => passesOf(await scrape(port)) > passesBefore, resyncMs + 60_000, 500);
-    // The queue's depth counts keys waiting, not those in flight: with as many workers as
-    // workloads it is 0 the moment the pass begins, so the pass's reconciles must also have ended.
+    // Every key the pass queued is waiting (the queue's depth), running (the active workers) or
+    // done: with neither, the pass's reconciles have all ended. A count of reconciles alone could
+    // be made up by event-driven ones (end-to-end mode) while the pass's are still running.
     await waitUntil(
       'the resync to finish',
       async () => {
         const samples = await scrape(port);
-        return queueDepth(samples) === 0 && workloadReconciles(samples) - resyncsBefore >= size;
+        return queueDepth(samples) === 0 && activeWorkers(samples) === 0 && workloadReconciles(samples) - resyncsBefore >= size;
       },
       300_000,
     );

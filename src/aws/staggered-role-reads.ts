@@ -41,8 +41,12 @@ interface RememberedRole {
 export class StaggeredRoleReads {
   private readonly remembered = new Map<string, RememberedRole>();
   private readonly listings = new Map<string, PassSharedRoleReads<ListedRole>>();
-  /** Bumped when a write to the role begins and when it ends: a read that a write overlapped is not remembered. */
-  private readonly writes = new Map<string, number>();
+  /** Counts the beginnings and ends of writes: a read that a write to its role overlapped is not remembered. */
+  private sequence = 0;
+  /** The sequence number of the last beginning or end of a write, by role (only roles not deleted since). */
+  private readonly lastWrite = new Map<string, number>();
+  /** Stands for the entries taken out when roles were deleted: no read begun before it is remembered. */
+  private deletedAt = 0;
 
   constructor(private readonly clock: Pick<Clock, 'now'>) {}
 
@@ -60,13 +64,14 @@ export class StaggeredRoleReads {
     return this.remembered.get(name);
   }
 
-  writeEpoch(name: string): number {
-    return this.writes.get(name) ?? 0;
+  /** Where a read begins, for {@link remember}. */
+  now(): number {
+    return this.sequence;
   }
 
-  /** Keeps what a read found, unless a write overlapped it; `next` is the part the next pass reads. */
-  remember(role: ObservedRole, next: number, sinceEpoch: number): void {
-    if (this.writeEpoch(role.name) !== sinceEpoch) return;
+  /** Keeps what a read begun at `since` found, unless a write to the role overlapped it; `next` is the part the next pass reads. */
+  remember(role: ObservedRole, next: number, since: number): void {
+    if ((this.lastWrite.get(role.name) ?? this.deletedAt) > since) return;
     if (!role.id) {
       this.remembered.delete(role.name);
       return;
@@ -86,14 +91,21 @@ export class StaggeredRoleReads {
 
   /** A write to the role begins or ends: reads that overlap it are neither remembered nor shared. */
   written(name: string): void {
-    this.writes.set(name, this.writeEpoch(name) + 1);
+    this.lastWrite.set(name, ++this.sequence);
     this.remembered.delete(name);
     for (const listing of this.listings.values()) listing.written(name);
   }
 
-  /** Roles remembered (metrics, tests). */
-  get size(): number {
-    return this.remembered.size;
+  /** The role's delete has ended: nothing is kept of it (so that churn does not grow the state). */
+  deleted(name: string): void {
+    this.written(name);
+    this.lastWrite.delete(name);
+    this.deletedAt = this.sequence;
+  }
+
+  /** Roles remembered, and roles with a write on record (tests). */
+  get size(): { remembered: number; written: number } {
+    return { remembered: this.remembered.size, written: this.lastWrite.size };
   }
 }
 
@@ -110,7 +122,7 @@ export class StaggeredIamRoleStore implements IamRoleStore {
   async getRole(name: string, options?: RoleReadOptions): Promise<ObservedRole | undefined> {
     const path = options?.path;
     if (options?.resyncPass === undefined || path === undefined) return this.readWhole(name);
-    const epoch = this.state.writeEpoch(name);
+    const since = this.state.now();
     // A failed listing fails the reconcile: its condition names the call and the error, rather
     // than the pass paying a whole read per role unseen.
     const listed = (await this.state.listing(path).rolesFor(options.resyncPass, () => this.listRemembered(path))).get(name);
@@ -121,7 +133,7 @@ export class StaggeredIamRoleStore implements IamRoleStore {
     const read = await this.readPart(name, part, remembered.id, parts);
     if (!read) return this.readWhole(name);
     const role: ObservedRole = { ...listed, ...parts };
-    this.state.remember(role, remembered.next + 1, epoch);
+    this.state.remember(role, remembered.next + 1, since);
     this.composed.add(role);
     return role;
   }
@@ -137,7 +149,7 @@ export class StaggeredIamRoleStore implements IamRoleStore {
   async createRole(spec: RoleSpec): Promise<ObservedRole> {
     const created = await this.writing(spec.name, () => this.inner.createRole(spec));
     // What the create made is what a read would find: the next pass reads one part of it.
-    this.state.remember(created, 0, this.state.writeEpoch(spec.name));
+    this.state.remember(created, 0, this.state.now());
     return created;
   }
 
@@ -147,8 +159,12 @@ export class StaggeredIamRoleStore implements IamRoleStore {
     return this.writing(spec.name, () => this.inner.converge(spec, observed));
   }
 
-  deleteRole(name: string, expected?: RolePolicies): Promise<boolean> {
-    return this.writing(name, () => this.inner.deleteRole(name, expected));
+  async deleteRole(name: string, expected?: RolePolicies): Promise<boolean> {
+    try {
+      return await this.writing(name, () => this.inner.deleteRole(name, expected));
+    } finally {
+      this.state.deleted(name);
+    }
   }
 
   rolesTrusting(federatedPrincipal: string): Promise<string[]> {
@@ -166,9 +182,9 @@ export class StaggeredIamRoleStore implements IamRoleStore {
 
   /** The role read whole, remembered for the passes after. */
   private async readWhole(name: string): Promise<ObservedRole | undefined> {
-    const epoch = this.state.writeEpoch(name);
+    const since = this.state.now();
     const role = await this.inner.getRole(name);
-    if (role) this.state.remember(role, 0, epoch);
+    if (role) this.state.remember(role, 0, since);
     else this.state.forget(name);
     return role;
   }

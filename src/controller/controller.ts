@@ -128,6 +128,8 @@ export class Controller {
     const reconcileId = randomBytes(4).toString('hex');
     const logger = reconcileLogger(this.options.logger, kind, key, reconcileId);
     const endTimer = metrics.reconcileDuration.startTimer({ kind });
+    const active = metrics.activeWorkers.labels({ kind });
+    active.inc();
     let result: ReconcileResultLabel = 'success';
     // Queued by the resync (an event may have queued it too): this reconcile reads everything.
     const resync = this.resyncDue.get(key);
@@ -162,6 +164,7 @@ export class Controller {
       }
     } finally {
       endTimer();
+      active.dec();
       metrics.reconcileTotal.inc({ kind, result });
     }
   }

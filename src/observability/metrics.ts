@@ -66,6 +66,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Opera
       labelNames: ['kind'],
       registers: [registry],
     }),
+    activeWorkers: new Gauge({
+      name: 'eksfo_active_workers',
+      help: 'Reconciles running now, by kind (at most --concurrency each): with the queue depth, how busy the workers are.',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
     awsCallsTotal: new Counter({
       name: 'eksfo_aws_calls_total',
       help: 'AWS API calls by service, operation and outcome.',

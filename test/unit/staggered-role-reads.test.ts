@@ -201,7 +201,7 @@ describe('StaggeredIamRoleStore', () => {
     reads.length = 0;
     await converge('a', 4);
     expect(reads).toEqual(['listing', 'head']);
-    expect(state.size).toBe(1);
+    expect(state.size).toEqual({ remembered: 1, written: 1 });
   });
 
   it('does not remember a part read that a write overlapped', async () => {
@@ -222,11 +222,22 @@ describe('StaggeredIamRoleStore', () => {
     expect(reads).toEqual(['listing', 'whole']);
   });
 
-  it('deleting a role forgets it', async () => {
-    const { store, state } = await created(['a']);
+  it('deleting a role leaves nothing of it, and a read its delete overlapped is not remembered', async () => {
+    const { store, state, fake, hold } = await created(['a', 'b']);
     expect(state.recall('a')).toBeDefined();
     await store.deleteRole('a');
     expect(state.recall('a')).toBeUndefined();
+    expect(state.size).toEqual({ remembered: 1, written: 1 });
+    // A whole read of c begins and c is deleted while it runs: what the read found is not kept.
+    await fake.createRole(spec('c'));
+    const release = hold('whole');
+    const read = store.getRole('c');
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await store.deleteRole('c');
+    release();
+    await read;
+    expect(state.recall('c')).toBeUndefined();
+    expect(state.size).toEqual({ remembered: 1, written: 1 });
   });
 
   it('shares the listing of a pass between the stores of every region, and lists again for the next pass', async () => {

@@ -129,6 +129,35 @@ describe('Controller', () => {
     expect(calls).toHaveLength(4);
   });
 
+  it('counts the reconciles running in eksfo_active_workers, failed ones too', async () => {
+    const metrics = createMetrics();
+    const gates: Array<() => void> = [];
+    const controller = new Controller({
+      kind: 'Test',
+      reconciler: {
+        reconcile: (key: ObjectKey) =>
+          new Promise<ReconcileResult>((resolve, reject) => gates.push(() => (formatKey(key) === 'b' ? reject(new TerminalError('no')) : resolve({})))),
+      },
+      logger: createLogger({ silent: true }),
+      metrics,
+      listKeys: () => ['a', 'b'],
+      resyncPeriodMs: 60_000,
+      clock: new ManualClock(0),
+      queue: { rateLimit: { ratePerSecond: 1e9, burst: 1e9 }, backoff: { jitter: 0 } },
+    });
+    const active = async (): Promise<number> => (await metrics.activeWorkers.get()).values.find((v) => v.labels.kind === 'Test')?.value ?? 0;
+    controller.start();
+    await settle();
+    expect(await active()).toBe(2);
+    gates.shift()!();
+    await settle();
+    expect(await active()).toBe(1);
+    gates.shift()!();
+    await settle();
+    expect(await active()).toBe(0);
+    expect(await controller.stop(1000)).toBe(true);
+  });
+
   it('tells a reconcile the resync queued it, and an event-driven one that it did not', async () => {
     const { clock, controller, calls, resyncs, passNumbers } = harness({}, ['x', 'y']);
     controller.start();
