@@ -14,6 +14,7 @@ export interface OperatorMetrics {
   reconcileErrorsTotal: Counter<'kind' | 'reason'>;
   reconcileDuration: Histogram<'kind'>;
   queueDepth: Gauge<'kind'>;
+  activeWorkers: Gauge<'kind'>;
   /** Resync passes (every cached key queued once more), by kind. */
   resyncsTotal: Counter<'kind'>;
   awsCallsTotal: Counter<'service' | 'operation' | 'outcome'>;
