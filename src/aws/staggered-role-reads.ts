@@ -12,8 +12,10 @@
  *   remembered per role as compact JSON. A role with nothing remembered, another RoleId than
  *   remembered (deleted and made again under its name), or missing from the listing is read whole.
  * - The answer only says that nothing needs doing: when it shows drift, no ownership or a path to
- *   replace, `convergeRole` reads the role whole before anything is judged or written
- *   ({@link StaggeredIamRoleStore.fromSharedRead}). A write other than a create forgets the role.
+ *   replace, `convergeRole` reads the role whole before anything is judged on it or written
+ *   ({@link StaggeredIamRoleStore.fromSharedRead}), so nothing is written or adopted on remembered
+ *   parts. A write other than a create forgets the role, and so does a read a write may have
+ *   overlapped: the next pass reads it whole.
  *
  * IAM is one per account: the state ({@link StaggeredRoleReads}) is shared by the stores of every
  * region and every set of clients.
@@ -35,7 +37,12 @@ interface RememberedRole {
   parts: string;
   /** The index in {@link ROLE_PARTS} of the part the next pass reads. */
   next: number;
+  /** The latest resync pass when it was last read or used. */
+  pass: number;
 }
+
+/** A role not read or used for more passes than this is forgotten (a deleted workload's, an execution role's). */
+export const REMEMBERED_PASSES = 3;
 
 /** What the staggered reads of one account know. One per operator, handed to every region's store. */
 export class StaggeredRoleReads {
@@ -45,8 +52,9 @@ export class StaggeredRoleReads {
   private sequence = 0;
   /** The sequence number of the last beginning or end of a write, by role (only roles not deleted since). */
   private readonly lastWrite = new Map<string, number>();
-  /** Stands for the entries taken out when roles were deleted: no read begun before it is remembered. */
-  private deletedAt = 0;
+  /** Stands for the entries taken out (roles deleted, entries pruned): no read begun before it is remembered. */
+  private prunedAt = 0;
+  private latestPass = 0;
 
   constructor(private readonly clock: Pick<Clock, 'now'>) {}
 
@@ -64,15 +72,36 @@ export class StaggeredRoleReads {
     return this.remembered.get(name);
   }
 
+  /**
+   * A reconcile of resync pass `pass` asks. The first to ask for a new pass forgets the roles no
+   * pass has read or used for {@link REMEMBERED_PASSES} passes, and the writes on record of roles
+   * not remembered, so that the state holds only the roles the resyncs read.
+   */
+  passAsked(pass: number): void {
+    if (pass <= this.latestPass) return;
+    this.latestPass = pass;
+    for (const [name, role] of this.remembered) if (role.pass < pass - REMEMBERED_PASSES) this.remembered.delete(name);
+    let pruned = false;
+    for (const name of this.lastWrite.keys()) {
+      if (this.remembered.has(name)) continue;
+      this.lastWrite.delete(name);
+      pruned = true;
+    }
+    if (pruned) this.prunedAt = ++this.sequence;
+  }
+
   /** Where a read begins, for {@link remember}. */
   now(): number {
     return this.sequence;
   }
 
-  /** Keeps what a read begun at `since` found, unless a write to the role overlapped it; `next` is the part the next pass reads. */
+  /**
+   * Keeps what a read begun at `since` found; `next` is the part the next pass reads. A read that
+   * a write to the role may have overlapped forgets the role instead, so that the next pass reads
+   * it whole (never the same part again on an old entry).
+   */
   remember(role: ObservedRole, next: number, since: number): void {
-    if ((this.lastWrite.get(role.name) ?? this.deletedAt) > since) return;
-    if (!role.id) {
+    if ((this.lastWrite.get(role.name) ?? this.prunedAt) > since || !role.id) {
       this.remembered.delete(role.name);
       return;
     }
@@ -82,7 +111,7 @@ export class StaggeredRoleReads {
       attachedPolicyArns: role.attachedPolicyArns,
       inlinePolicies: role.inlinePolicies,
     };
-    this.remembered.set(role.name, { id: role.id, parts: JSON.stringify(parts), next: next % ROLE_PARTS.length });
+    this.remembered.set(role.name, { id: role.id, parts: JSON.stringify(parts), next: next % ROLE_PARTS.length, pass: this.latestPass });
   }
 
   forget(name: string): void {
@@ -100,7 +129,7 @@ export class StaggeredRoleReads {
   deleted(name: string): void {
     this.written(name);
     this.lastWrite.delete(name);
-    this.deletedAt = this.sequence;
+    this.prunedAt = this.sequence;
   }
 
   /** Roles remembered, and roles with a write on record (tests). */
@@ -122,6 +151,7 @@ export class StaggeredIamRoleStore implements IamRoleStore {
   async getRole(name: string, options?: RoleReadOptions): Promise<ObservedRole | undefined> {
     const path = options?.path;
     if (options?.resyncPass === undefined || path === undefined) return this.readWhole(name);
+    this.state.passAsked(options.resyncPass);
     const since = this.state.now();
     // A failed listing fails the reconcile: its condition names the call and the error, rather
     // than the pass paying a whole read per role unseen.
@@ -132,7 +162,10 @@ export class StaggeredIamRoleStore implements IamRoleStore {
     const part = ROLE_PARTS[remembered.next] ?? 'head';
     const read = await this.readPart(name, part, remembered.id, parts);
     if (!read) return this.readWhole(name);
-    const role: ObservedRole = { ...listed, ...parts };
+    // The listing's trust policy is the pass's, shared by its reconciles: each answer gets a copy.
+    // A role made again under its name between the listing and this read is another RoleId only in
+    // the head part; the other two may show the new role's policies for one pass, never written on.
+    const role: ObservedRole = { ...listed, trustPolicy: structuredClone(listed.trustPolicy), ...parts };
     this.state.remember(role, remembered.next + 1, since);
     this.composed.add(role);
     return role;

@@ -127,7 +127,7 @@ describe('StaggeredIamRoleStore', () => {
     ['a changed inline policy', 'inline', (role: { inlinePolicies: Record<string, unknown> }) => (role.inlinePolicies['inline'] = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }), ['PutRolePolicy']],
     ['an added inline policy', 'inline', (role: { inlinePolicies: Record<string, unknown> }) => (role.inlinePolicies['extra'] = { Statement: [] }), ['DeleteRolePolicy']],
     ['a removed boundary', 'head', (role: { permissionsBoundary?: string }) => delete role.permissionsBoundary, ['PutRolePermissionsBoundary']],
-    ['an ownership tag changed', 'head', (role: { tags: Record<string, string> }) => (role.tags[TAG_CLUSTER + '-x'] = 'y'), []],
+    ['a tag of someone else\'s', 'head', (role: { tags: Record<string, string> }) => (role.tags[TAG_CLUSTER + '-x'] = 'y'), []],
   ] as const)("finds %s within three passes, and reads the role whole before correcting it", async (_what, part, drift, fix) => {
     const { account, converge, reads, events } = await created(['a']);
     drift(account.roles.get('a') as never);
@@ -148,6 +148,66 @@ describe('StaggeredIamRoleStore', () => {
     expect(reads).toEqual(['listing', part, 'whole']);
     expect(account.calls.filter((call) => !/^iam:(ListRoles|GetRole|ListAttachedRolePolicies|ListRolePolicies|GetRolePolicy)$/.test(call))).toEqual(fix.map((operation) => `iam:${operation}`));
     expect(events).toEqual(['IAMRoleDriftCorrected']);
+  });
+
+  it('ownership tags taken off with a policy attached: the part that shows the policy leads to a whole read, which refuses the role (NotOwned) and writes nothing', async () => {
+    const { account, converge, reads, writes, events } = await created(['a']);
+    await converge('a', 1);
+    // Pass 2 reads the attached policies; the remembered tags still say the operator's.
+    account.roles.get('a')!.tags = {};
+    account.roles.get('a')!.attachedPolicyArns.push(ADMIN);
+    reads.length = 0;
+    account.calls.length = 0;
+    const result = await converge('a', 2);
+    expect(reads).toEqual(['listing', 'attached', 'whole']);
+    expect(result.report.condition).toMatchObject({ status: 'False', reason: 'NotOwned' });
+    expect(writes()).toEqual([]);
+    expect(events).toEqual([]);
+    expect(account.roles.get('a')!.attachedPolicyArns).toEqual([S3_READ, ADMIN]);
+  });
+
+  it('a read that a delete of another role overlapped is not kept when the role has no write on record: it is read whole next, never the same part again on an old entry', async () => {
+    const { store, reads, hold, fake } = await created(['b']);
+    // a was made by someone else's hand (or before a restart): read whole, no write on record.
+    await fake.createRole(spec('a'));
+    await store.getRole('a');
+    await store.getRole('a', { resyncPass: 1, path: PATH });
+    // a's part read of pass 2 (attached policies) runs while b is deleted.
+    const release = hold('attached');
+    const read = store.getRole('a', { resyncPass: 2, path: PATH });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await store.deleteRole('b');
+    release();
+    await read;
+    reads.length = 0;
+    await store.getRole('a', { resyncPass: 3, path: PATH });
+    expect(reads).toEqual(['listing', 'whole']);
+    reads.length = 0;
+    await store.getRole('a', { resyncPass: 4, path: PATH });
+    expect(reads).toEqual(['listing', 'head']);
+  });
+
+  it('forgets the roles no pass has read for three passes, and the writes on record of roles it does not remember', async () => {
+    const { store, state, fake } = await created(['a', 'b']);
+    await fake.createRole(spec('c'));
+    // c read whole by an event-driven reconcile, b converged with a write (forgotten), a read each pass.
+    await store.getRole('c');
+    await store.converge(spec('b'), { ...(await fake.getRole('b'))!, attachedPolicyArns: [] });
+    expect(state.size).toEqual({ remembered: 2, written: 2 });
+    for (let pass = 1; pass <= 4; pass++) await store.getRole('a', { resyncPass: pass, path: PATH });
+    expect(state.recall('a')).toBeDefined();
+    expect(state.recall('c')).toBeUndefined();
+    expect(state.size).toEqual({ remembered: 1, written: 1 });
+  });
+
+  it('a retry in the same pass after a correction reads the role whole', async () => {
+    const { account, converge, reads } = await created(['a']);
+    await converge('a', 1);
+    account.roles.get('a')!.attachedPolicyArns.push(ADMIN);
+    await converge('a', 2);
+    reads.length = 0;
+    await converge('a', 2);
+    expect(reads).toEqual(['whole']);
   });
 
   it('finds a changed trust policy in the next pass, whichever part it reads', async () => {
@@ -201,7 +261,8 @@ describe('StaggeredIamRoleStore', () => {
     reads.length = 0;
     await converge('a', 4);
     expect(reads).toEqual(['listing', 'head']);
-    expect(state.size).toEqual({ remembered: 1, written: 1 });
+    // The correction's record went with the new pass: a is remembered from a read, not a write.
+    expect(state.size).toEqual({ remembered: 1, written: 0 });
   });
 
   it('does not remember a part read that a write overlapped', async () => {
