@@ -13,7 +13,8 @@
  * every set of clients ({@link PassSharedRoleReads}).
  */
 import type { Clock } from '../controller/clock.js';
-import type { IamRoleStore, ObservedRole, RoleAction, RoleHead, RolePolicies, RoleReadOptions, RoleSpec } from './iam-roles.js';
+import type { IamRoleStore, ObservedRole, RoleAction, RolePolicies, RoleReadOptions, RoleSpec } from './iam-roles.js';
+import { SharedReadIamRoleStore } from './shared-read-role-store.js';
 
 /** Reads the roles that matter in one call, paginated: the account's (the operator's own, with their policies), or one role path's. */
 export type SharedRolesReader<T extends { name: string } = ObservedRole> = () => Promise<T[]>;
@@ -76,15 +77,14 @@ export class PassSharedRoleReads<T extends { name: string } = ObservedRole> {
 }
 
 /** {@link IamRoleStore} whose resync reads come from a read of the account's roles shared by the pass. */
-export class AccountSnapshotIamRoleStore implements IamRoleStore {
-  /** The answers given from a shared read (copies, so each is known by identity). */
-  private readonly sharedAnswers = new WeakSet<ObservedRole>();
-
+export class AccountSnapshotIamRoleStore extends SharedReadIamRoleStore {
   constructor(
-    private readonly inner: IamRoleStore,
+    inner: IamRoleStore,
     private readonly readAccountRoles: SharedRolesReader,
     private readonly snapshots: PassSharedRoleReads,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   async getRole(name: string, options?: RoleReadOptions): Promise<ObservedRole | undefined> {
     if (options?.resyncPass === undefined) return this.inner.getRole(name);
@@ -93,17 +93,7 @@ export class AccountSnapshotIamRoleStore implements IamRoleStore {
     const shared = (await this.snapshots.rolesFor(options.resyncPass, this.readAccountRoles)).get(name);
     if (!shared) return this.inner.getRole(name);
     // A copy: the answer is the pass's, not the asker's to change.
-    const answer = structuredClone(shared);
-    this.sharedAnswers.add(answer);
-    return answer;
-  }
-
-  fromSharedRead(role: ObservedRole): boolean {
-    return this.sharedAnswers.has(role);
-  }
-
-  getRoleHead(name: string): Promise<RoleHead | undefined> {
-    return this.inner.getRoleHead(name);
+    return this.shared(structuredClone(shared));
   }
 
   createRole(spec: RoleSpec): Promise<ObservedRole> {
@@ -117,14 +107,6 @@ export class AccountSnapshotIamRoleStore implements IamRoleStore {
 
   deleteRole(name: string, expected?: RolePolicies): Promise<boolean> {
     return this.writing(name, () => this.inner.deleteRole(name, expected), () => true);
-  }
-
-  rolesTrusting(federatedPrincipal: string): Promise<string[]> {
-    return this.inner.rolesTrusting(federatedPrincipal);
-  }
-
-  roleNamesUnder(pathPrefix: string): Promise<string[]> {
-    return this.inner.roleNamesUnder(pathPrefix);
   }
 
   /** Runs a write; once it has ended having written (or failed, when it may have), the role is read on its own. */

@@ -13,7 +13,7 @@
  *   remembered (deleted and made again under its name), or missing from the listing is read whole.
  * - The answer only says that nothing needs doing: when it shows drift, no ownership or a path to
  *   replace, `convergeRole` reads the role whole before anything is judged on it or written
- *   ({@link StaggeredIamRoleStore.fromSharedRead}), so nothing is written or adopted on remembered
+ *   ({@link SharedReadIamRoleStore.fromSharedRead}), so nothing is written or adopted on remembered
  *   parts. A write other than a create forgets the role, and so does a read a write may have
  *   overlapped: the next pass reads it whole.
  *
@@ -22,7 +22,8 @@
  */
 import type { Clock } from '../controller/clock.js';
 import { PassSharedRoleReads } from './account-role-snapshot.js';
-import { diffRole, type IamRoleStore, type ListedRole, type ObservedRole, type RoleAction, type RoleHead, type RolePartReader, type RolePolicies, type RoleReadOptions, type RoleSpec } from './iam-roles.js';
+import { SharedReadIamRoleStore } from './shared-read-role-store.js';
+import { diffRole, type IamRoleStore, type ListedRole, type ObservedRole, type RoleAction, type RolePartReader, type RolePolicies, type RoleReadOptions, type RoleSpec } from './iam-roles.js';
 
 /** The parts of a role read in turn, one per resync pass. */
 export const ROLE_PARTS = ['head', 'attached', 'inline'] as const;
@@ -139,14 +140,13 @@ export class StaggeredRoleReads {
 }
 
 /** {@link IamRoleStore} whose resync reads are a shared listing and one part of the role in turn. */
-export class StaggeredIamRoleStore implements IamRoleStore {
-  /** The answers put together from remembered parts (each known by identity). */
-  private readonly composed = new WeakSet<ObservedRole>();
-
+export class StaggeredIamRoleStore extends SharedReadIamRoleStore<IamRoleStore & RolePartReader> {
   constructor(
-    private readonly inner: IamRoleStore & RolePartReader,
+    inner: IamRoleStore & RolePartReader,
     private readonly state: StaggeredRoleReads,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   async getRole(name: string, options?: RoleReadOptions): Promise<ObservedRole | undefined> {
     const path = options?.path;
@@ -167,16 +167,7 @@ export class StaggeredIamRoleStore implements IamRoleStore {
     // the head part; the other two may show the new role's policies for one pass, never written on.
     const role: ObservedRole = { ...listed, trustPolicy: structuredClone(listed.trustPolicy), ...parts };
     this.state.remember(role, remembered.next + 1, since);
-    this.composed.add(role);
-    return role;
-  }
-
-  fromSharedRead(role: ObservedRole): boolean {
-    return this.composed.has(role);
-  }
-
-  getRoleHead(name: string): Promise<RoleHead | undefined> {
-    return this.inner.getRoleHead(name);
+    return this.shared(role);
   }
 
   async createRole(spec: RoleSpec): Promise<ObservedRole> {
@@ -198,14 +189,6 @@ export class StaggeredIamRoleStore implements IamRoleStore {
     } finally {
       this.state.deleted(name);
     }
-  }
-
-  rolesTrusting(federatedPrincipal: string): Promise<string[]> {
-    return this.inner.rolesTrusting(federatedPrincipal);
-  }
-
-  roleNamesUnder(pathPrefix: string): Promise<string[]> {
-    return this.inner.roleNamesUnder(pathPrefix);
   }
 
   /** The roles under the path that are remembered: only those can be answered from the listing (a path of "/" lists the whole account). */
