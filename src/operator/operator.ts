@@ -11,6 +11,7 @@ import { API_GROUP, API_GROUP_VERSION, API_VERSION, DEFAULT_IAM_ROLE_READS, FIEL
 import type { FargateCluster, FargateWorkload } from '../api/types.js';
 import type { AwsCallSink, AwsCredentials } from '../aws/clients.js';
 import { ProfileLane } from '../aws/profile-lane.js';
+import { laneStates } from '../observability/lane-states.js';
 import { exponentialDelayMs } from '../controller/backoff.js';
 import { systemClock, type Clock } from '../controller/clock.js';
 import { Controller } from '../controller/controller.js';
@@ -432,18 +433,7 @@ function operatorStateSources(informers: ReturnType<typeof createOperatorInforme
         };
       }
     },
-    *lanes() {
-      for (const cluster of lane.clusters()) {
-        const { inFlight, queue } = lane.snapshot(cluster);
-        const oldest = Math.min(...queue.map((waiter) => waiter.firstAskedAt));
-        yield {
-          cluster,
-          ...(inFlight ? { inFlight: { status: inFlight.status, sinceMs: inFlight.since } } : {}),
-          waiting: queue.length,
-          ...(Number.isFinite(oldest) ? { oldestWaitSinceMs: oldest } : {}),
-        };
-      }
-    },
+    lanes: () => laneStates(lane, (cluster) => informers.clusters.get(cluster) !== undefined),
     now: () => clock.now(),
   };
 }

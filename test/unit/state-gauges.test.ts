@@ -1,4 +1,6 @@
 import { createMetrics, registerStateGauges, type LaneState, type ObjectState } from '../../src/observability/metrics.js';
+import { ProfileLane } from '../../src/aws/profile-lane.js';
+import { laneStates } from '../../src/observability/lane-states.js';
 
 /** The samples of one metric in the registry's text, as `labels value` lines. */
 async function samples(text: Promise<string>, name: string): Promise<string[]> {
@@ -53,5 +55,25 @@ describe('the state gauges', () => {
     expect(await samples(text, 'eksfo_profile_lane_waiting')).toEqual(['{cluster="busy"} 3', '{cluster="calm"} 0']);
     expect(await samples(text, 'eksfo_profile_lane_wait_seconds')).toEqual(['{cluster="busy"} 45', '{cluster="calm"} 0']);
     expect(await samples(text, 'eksfo_profile_transition_seconds')).toEqual(['{cluster="busy",status="CREATING"} 120']);
+  });
+});
+
+describe('laneStates', () => {
+  it('reports a deleted FargateCluster\'s lane while it holds an operation or a waiter, then no more', () => {
+    let now = 1_000;
+    const lane = new ProfileLane({ now: () => now });
+    lane.observe('kept', []);
+    lane.observe('gone', []);
+    expect(lane.requestCreate('gone', 'fw-a', 'shop/a').granted).toBe(true);
+    expect(lane.requestCreate('gone', 'fw-b', 'shop/b').granted).toBe(false);
+    const known = (cluster: string) => cluster === 'kept';
+    expect(laneStates(lane, known)).toEqual([
+      { cluster: 'kept', waiting: 0 },
+      { cluster: 'gone', inFlight: { status: 'CREATING', sinceMs: 1_000 }, waiting: 1, oldestWaitSinceMs: 1_000 },
+    ]);
+    now = 2_000;
+    lane.withdraw('gone', 'shop/b');
+    lane.complete('gone', 'fw-a');
+    expect(laneStates(lane, known)).toEqual([{ cluster: 'kept', waiting: 0 }]);
   });
 });
