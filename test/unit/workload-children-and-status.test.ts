@@ -121,6 +121,11 @@ describe('isKindNotServed', () => {
     expect(isKindNotServed(new Error('Unrecognized API version and kind: vpcresources.k8s.aws/v1beta1 SecurityGroupPolicy'))).toBe(true);
     expect(isKindNotServed(Object.assign(new Error('Failed to fetch resource metadata for x/y: HTTP-Code: 404'), { code: 404 }))).toBe(true);
     expect(isKindNotServed(Object.assign(new Error('deployments.apps "web" not found'), { code: 404 }))).toBe(false);
+    // The resource's path answers 404 (a CRD removed after discovery); one object's 404 names it.
+    const status = (message: string, details: object) => Object.assign(new Error('HTTP-Code: 404'), { code: 404, body: JSON.stringify({ kind: 'Status', reason: 'NotFound', message, details }) });
+    expect(isKindNotServed(status('the server could not find the requested resource', {}))).toBe(true);
+    expect(isKindNotServed(status('securitygrouppolicies.vpcresources.k8s.aws "web" not found', { name: 'web', kind: 'securitygrouppolicies' }))).toBe(false);
+    expect(isKindNotServed(status('namespaces "shop" not found', { name: 'shop', kind: 'namespaces' }))).toBe(false);
     expect(isKindNotServed(Object.assign(new Error('forbidden'), { code: 403 }))).toBe(false);
   });
 });

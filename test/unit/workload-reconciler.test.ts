@@ -643,6 +643,17 @@ describe('FargateWorkload reconciler on fakes', () => {
     expect(h.kube.get('SecurityGroupPolicy', 'shop', 'web')).toBeUndefined();
   });
 
+  it('a SecurityGroupPolicy create answered 404 for one object (its namespace going away) is an error, not a missing CRD', async () => {
+    h.aws.securityGroups.add('sg-0a1b2c3d4e5f60718');
+    h.kube.beforeWrite = (verb, object) => {
+      if (verb === 'create' && object.kind === 'SecurityGroupPolicy') throw apiError(404, 'NotFound', 'namespaces "shop" not found');
+    };
+    h.kube.addWorkload(workload('web', { networking: { securityGroupIds: ['sg-0a1b2c3d4e5f60718'] } }));
+    expect(await h.converge('shop/web', 6)).toBeInstanceOf(Error);
+    expect(h.condition('shop/web', 'NetworkReady')?.reason).not.toBe('SecurityGroupPolicyCRDMissing');
+    expect(h.condition('shop/web', 'Ready')?.status).not.toBe('True');
+  });
+
   it('a second profile create waits in the lane while another profile of the cluster is CREATING', async () => {
     await h.aws.services(new ProfileLane()).profiles.create({ name: 'outside', clusterName: CLUSTER, subnets: SUBNETS, selectors: [{ namespace: 'x', labels: {} }], podExecutionRoleArn: EXECUTION_ROLE, tags: {} });
     h.kube.addWorkload(workload());

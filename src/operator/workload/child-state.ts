@@ -7,7 +7,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { ADOPT_ANNOTATION, API_GROUP, PROFILE_LABEL } from '../../api/constants.js';
 import { sha256Hex } from '../../plan/hash.js';
 import type { KubeObject } from '../../plan/index.js';
-import { apiStatusCode } from '../../kube/api-error.js';
+import { apiStatusCode, kubeApiErrorSummary } from '../../kube/api-error.js';
 import { CONDITION_AVAILABLE, CONDITION_INGRESS, CONDITION_NETWORK, partWaiting, type PartReport } from '../part-report.js';
 
 /** Annotation on every child with a hash of the manifest last applied: a removed field changes it. */
@@ -174,12 +174,16 @@ export function staleChildren<T extends KubernetesObject & { kind: string }>(des
 
 /**
  * True when an API call failed because the cluster does not serve the kind at all (its CRD is not
- * installed): client-node cannot resolve it, or the group/version answers 404.
+ * installed, or was removed since discovery): client-node cannot resolve it, the group/version
+ * answers 404, or the resource's path does. Not a 404 for one object (deleted, or its namespace
+ * gone), whose Status names it.
  */
 export function isKindNotServed(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error);
   if (/Unrecognized API version and kind/i.test(message)) return true;
-  return apiStatusCode(error) === 404 && /Failed to fetch resource metadata/i.test(message);
+  if (apiStatusCode(error) !== 404) return false;
+  if (/Failed to fetch resource metadata/i.test(message)) return true;
+  return /the server could not find the requested resource/i.test(kubeApiErrorSummary(error)?.message ?? '');
 }
 
 /** The Fargate profile the Deployment's pods are labelled for now (differs from the plan during a move). */

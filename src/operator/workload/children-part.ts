@@ -142,7 +142,7 @@ export async function applyChildren(
           outcome = await createChild(objects, desired);
         } catch (error) {
           // A CRD removed since its informer last listed: the kind is not served any more.
-          if (whenNotServed && (isNotFound(error) || isKindNotServed(error))) {
+          if (whenNotServed && isKindNotServed(error)) {
             network = whenNotServed();
             continue;
           }
@@ -180,12 +180,13 @@ export async function applyChildren(
         if (adopting) await replaceDriftedFields(objects, desired, live, 'set before the workload adopted it', event);
         current.set(key, await applyObject(objects, withUid(desired, uid)));
       } catch (error) {
-        if (replacedSinceCached(error)) throw new ObjectReplacedError(key);
         // A CRD removed since its informer last listed: the kind is not served any more.
-        if (whenNotServed && (isNotFound(error) || isKindNotServed(error))) {
+        if (whenNotServed && isKindNotServed(error)) {
           network = whenNotServed();
           continue;
         }
+        // Any other 404: the object was deleted between the cache and the write.
+        if (replacedSinceCached(error) || isNotFound(error)) throw new ObjectReplacedError(key);
         const report = refusedChild(desired.kind, desired.metadata.name, error);
         if (!report) throw error;
         if (adopting || !sameManifest(desired, live)) {
