@@ -214,12 +214,17 @@ export interface IamRoleStore {
   roleNamesUnder(pathPrefix: string): Promise<string[]>;
 }
 
+/** The federated principals (OIDC providers' ARNs) a trust policy names. */
+export function federatedPrincipals(trustPolicy: unknown): string[] {
+  return asList((trustPolicy as { Statement?: unknown } | undefined)?.Statement).flatMap((statement) => {
+    const principal = (statement as { Principal?: { Federated?: unknown } } | undefined)?.Principal;
+    return asList(principal?.Federated).filter((federated): federated is string => typeof federated === 'string');
+  });
+}
+
 /** Whether a trust policy lets the federated principal (an OIDC provider) in. */
 export function trustsFederated(trustPolicy: unknown, federatedPrincipal: string): boolean {
-  return asList((trustPolicy as { Statement?: unknown } | undefined)?.Statement).some((statement) => {
-    const principal = (statement as { Principal?: { Federated?: unknown } } | undefined)?.Principal;
-    return asList(principal?.Federated).includes(federatedPrincipal);
-  });
+  return federatedPrincipals(trustPolicy).includes(federatedPrincipal);
 }
 
 function tagList(tags: Record<string, string>): { Key: string; Value: string }[] {

@@ -41,13 +41,19 @@ function harness() {
   return { aws, kube, run, condition };
 }
 
-/** Puts a role under /eksops/ with these tags into the fake account, as an earlier run left it. */
-function leftRole(aws: FakeAwsAccount, name: string, tags: Record<string, string>): void {
+/** The trust policy of an IRSA role of the EKS cluster with this OIDC issuer. */
+function trustOf(issuer: string): unknown {
+  const provider = `arn:aws:iam::123456789012:oidc-provider/${issuer.replace('https://', '')}`;
+  return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: provider }, Action: 'sts:AssumeRoleWithWebIdentity' }] };
+}
+
+/** Puts a role under /eksops/ with these tags into the fake account, as an earlier run left it (trusting this cluster's issuer unless told). */
+function leftRole(aws: FakeAwsAccount, name: string, tags: Record<string, string>, issuer = ISSUER): void {
   aws.roles.set(name, {
     name,
     arn: `arn:aws:iam::123456789012:role/eksops/${name}`,
     path: '/eksops/',
-    trustPolicy: { Version: '2012-10-17', Statement: [] },
+    trustPolicy: trustOf(issuer),
     tags,
     attachedPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'],
     inlinePolicies: {},
@@ -143,11 +149,13 @@ describe('FargateCluster reconciler on fakes', () => {
     leftRole(h.aws, 'prod-shop-live-1a2b3c4d', workloadTags('live', 'uid-live', 'irsa-role', 'Delete'));
     leftRole(h.aws, 'dev-shop-gone-1a2b3c4d', { ...workloadTags('gone', 'uid-gone', 'irsa-role', 'Delete'), [TAG_CLUSTER]: 'dev' });
     leftRole(h.aws, 'platform-made', {});
+    // A same-named EKS cluster in another region of the account tags its roles alike: they trust its issuer, not this one's.
+    leftRole(h.aws, 'prod-shop-gone-eu-1a2b3c4d', workloadTags('gone', 'uid-gone-eu', 'irsa-role', 'Delete'), 'https://oidc.eks.eu-west-1.amazonaws.com/id/0THERREGI0N0000000000000000000000');
 
     expect(await h.run()).toEqual({});
     expect(h.aws.roles.has('prod-shop-gone-1a2b3c4d')).toBe(false);
     expect(h.aws.profiles.get(`${NAME}/fw-shop-gone-1a2b3c4d`)?.profile.status).not.toBe('ACTIVE');
-    for (const kept of ['prod-shop-kept-1a2b3c4d', 'prod-shop-old-1a2b3c4d', 'prod-shop-live-1a2b3c4d', 'dev-shop-gone-1a2b3c4d', 'platform-made']) expect(h.aws.roles.has(kept)).toBe(true);
+    for (const kept of ['prod-shop-kept-1a2b3c4d', 'prod-shop-old-1a2b3c4d', 'prod-shop-live-1a2b3c4d', 'dev-shop-gone-1a2b3c4d', 'platform-made', 'prod-shop-gone-eu-1a2b3c4d']) expect(h.aws.roles.has(kept)).toBe(true);
     expect(h.aws.profiles.get(`${NAME}/fw-shop-kept-1a2b3c4d`)?.profile.status).toBe('ACTIVE');
     expect(h.kube.events.filter((e) => e.reason === 'OrphanDeleted').map((e) => e.message)).toEqual([
       expect.stringMatching(/^deleted IAM role .*prod-shop-gone-1a2b3c4d: its FargateWorkload shop\/gone \(uid uid-gone\) no longer exists$/),

@@ -8,10 +8,14 @@
  * ownership tags, the uid of one workload that is not among the live ones, and the deletionPolicy
  * tag `Delete` (a Retain workload's resources, and those made before the tag existed, are never
  * touched); and no live workload plans or records a resource of that name (a workload deleted and
- * created again under the same name owns it again).
+ * created again under the same name owns it again). A role must also trust this cluster's OIDC
+ * provider: EKS cluster names are regional, so a same-named cluster in another region of the
+ * account tags its roles alike, and its roles are not this cluster's to sweep.
  */
 import { TAG_CLUSTER, TAG_COMPONENT, TAG_DELETION_POLICY, TAG_NAME, TAG_NAMESPACE, TAG_UID } from '../../api/constants.js';
 import { withClusterDefaults } from '../../api/defaults.js';
+import { federatedPrincipals } from '../../aws/iam-roles.js';
+import { providerArnMatches } from '../../aws/oidc-provider.js';
 import type { FargateCluster, FargateWorkload } from '../../api/types.js';
 import { keyOfObject } from '../../kube/object-key.js';
 import type { ObservedProfile } from '../../aws/fargate-profiles.js';
@@ -68,6 +72,8 @@ export function liveOwners(cluster: FargateCluster, workloads: readonly FargateW
 export interface SweepInput {
   aws: AwsServices;
   cluster: FargateCluster;
+  /** The EKS cluster's OIDC issuer, as the reconcile read it: roles that do not trust it are another cluster's. No role is swept without it. */
+  oidcIssuer: string | undefined;
   /** The cluster's profiles, as the reconcile already read them. */
   profiles: readonly ObservedProfile[];
   live: LiveOwners;
@@ -95,12 +101,13 @@ export async function sweepOrphans(input: SweepInput): Promise<SweepResult> {
   const clusterName = cluster.metadata.name ?? '';
   const deleted: string[] = [];
   const rolePath = cluster.spec.iam?.rolePath ?? '/';
-  for (const name of await aws.iamRoles.roleNamesUnder(rolePath)) {
+  const issuer = input.oidcIssuer;
+  for (const name of issuer ? await aws.iamRoles.roleNamesUnder(rolePath) : []) {
     if (live.names.has(`IAMRole/${name}`)) continue;
     // Its tags tell whose it is (one read); the delete lists its policies.
     const role = await aws.iamRoles.getRoleHead(name);
     const owner = role && orphanOf({ kind: 'IAMRole', name, tags: role.tags }, clusterName, live);
-    if (!owner) continue;
+    if (!owner || !federatedPrincipals(role.trustPolicy).some((principal) => providerArnMatches(principal, issuer!))) continue;
     if (await aws.iamRoles.deleteRole(name)) {
       input.event('Normal', 'OrphanDeleted', `deleted IAM role ${role.arn}: its FargateWorkload ${owner} no longer exists`);
       input.swept('IAMRole');
