@@ -170,6 +170,19 @@ describe('FargateCluster reconciler on fakes', () => {
     expect(h.aws.calls.slice(calls)).not.toContain('iam:ListRoles');
   });
 
+  it('sweeps nothing of a live workload whose cluster is not settled (two FargateClusters, none named or recorded)', async () => {
+    h.kube.clusters.set(NAME, clusterManifest({ iam: { rolePath: '/eksops/', createOIDCProvider: true } }));
+    h.kube.clusters.set('staging', { ...clusterManifest(), metadata: { name: 'staging', uid: 'staging-uid', generation: 1 } });
+    // Its first reconcile made a profile and a role, then failed before status recorded the cluster.
+    h.kube.addWorkload({ apiVersion: 'fargate.eksops.dev/v1alpha1', kind: 'FargateWorkload', metadata: { name: 'web', namespace: 'shop', uid: 'uid-web' }, spec: { template: { spec: { containers: [] } } } });
+    leftProfile(h.aws, 'fw-shop-web-1a2b3c4d', workloadTags('web', 'uid-web', 'fargate-profile', 'Delete'));
+    leftRole(h.aws, 'prod-shop-web-1a2b3c4d', workloadTags('web', 'uid-web', 'irsa-role', 'Delete'));
+    expect(await h.run()).toEqual({});
+    expect(h.aws.profiles.get(`${NAME}/fw-shop-web-1a2b3c4d`)?.profile.status).toBe('ACTIVE');
+    expect(h.aws.roles.has('prod-shop-web-1a2b3c4d')).toBe(true);
+    expect(h.kube.events.filter((e) => e.reason === 'OrphanDeleted')).toEqual([]);
+  });
+
   it('a failed sweep is said in an event and does not hold up the cluster', async () => {
     h.aws.faults = [{ operation: 'iam:ListRoles', error: () => awsError('AccessDenied', 'User is not authorized to perform: iam:ListRoles', 403) }];
     h.kube.clusters.set(NAME, clusterManifest());

@@ -52,11 +52,16 @@ export function orphanOf(resource: TaggedResource, clusterName: string, live: Li
   return `${tags[TAG_NAMESPACE] ?? '?'}/${tags[TAG_NAME] ?? '?'} (uid ${uid})`;
 }
 
-/** The uids and resource names of the workloads that run on the cluster (being deleted included: their cleanup is under way). */
+/**
+ * The uids of every workload in the cache, and the resource names of those that run on the
+ * cluster (being deleted included: their cleanup is under way). Uids are of all workloads: one
+ * whose cluster is not known yet (no spec.clusterName, none recorded, two FargateClusters) may
+ * already own resources tagged for this cluster.
+ */
 export function liveOwners(cluster: FargateCluster, workloads: readonly FargateWorkload[], clusters: readonly FargateCluster[]): LiveOwners {
   const name = cluster.metadata.name ?? '';
   const ours = workloadsOfCluster(name, workloads, clusters.map(keyOfObject));
-  const uids = new Set(ours.map((workload) => workload.metadata.uid).filter((uid): uid is string => Boolean(uid)));
+  const uids = new Set(workloads.map((workload) => workload.metadata.uid).filter((uid): uid is string => Boolean(uid)));
   const names = new Set<string>();
   for (const workload of ours) {
     names.add(`IAMRole/${irsaRoleName(name, cluster.spec.region, workload.metadata.namespace ?? '', workload.metadata.name ?? '')}`);
