@@ -279,6 +279,17 @@ describe('FargateCluster reconciler on fakes', () => {
     expect(h.kube.clusters.get(NAME)?.metadata.finalizers).toEqual([]);
   });
 
+  it('delete after the EKS cluster was deleted first: the execution role it created still goes, then the finalizer', async () => {
+    h.kube.clusters.set(NAME, clusterManifest());
+    await h.run();
+    h.aws.clusters.clear();
+    expect(await h.run()).toMatchObject({ requeueAfterMs: expect.any(Number) });
+    h.kube.clusters.get(NAME)!.metadata.deletionTimestamp = new Date().toISOString();
+    expect(await h.run()).toEqual({});
+    expect(h.aws.roles.size).toBe(0);
+    expect(h.kube.clusters.get(NAME)?.metadata.finalizers).toEqual([]);
+  });
+
   it('delete with deleteOIDCProvider: the provider it created is kept while a role trusts it, deleted once none does', async () => {
     h.kube.clusters.set(NAME, clusterManifest({ iam: { createOIDCProvider: true, deleteOIDCProvider: true } }));
     await h.run();

@@ -583,6 +583,28 @@ describe('FargateWorkload reconciler on fakes', () => {
     expect(h.aws.writes().slice(-2)).toEqual(['iam:DeleteRole', 'eks:DeleteFargateProfile']);
   });
 
+  it('delete when the FargateCluster lost its facts (its EKS cluster deleted first): the cleanup runs all the same', async () => {
+    h.kube.addWorkload(workload());
+    await h.converge('shop/web');
+    // What the cluster reconciler writes once DescribeCluster answers ResourceNotFound: no issuer, role or account.
+    const cluster = h.kube.clusters.get(CLUSTER)!;
+    h.kube.clusters.set(CLUSTER, { ...cluster, status: { conditions: [{ type: 'Ready', status: 'False', reason: 'ClusterNotFound', message: 'EKS cluster prod not found', lastTransitionTime: '' }] } });
+    h.kube.deleteWorkload('shop/web');
+    expect(await h.converge('shop/web')).toEqual({});
+    expect(h.kube.workloads.has('shop/web')).toBe(false);
+    expect(h.aws.roles.size).toBe(0);
+    expect(h.aws.profiles.size).toBe(0);
+  });
+
+  it('a new workload on a FargateCluster without its facts waits, and says what the cluster reports', async () => {
+    const cluster = h.kube.clusters.get(CLUSTER)!;
+    h.kube.clusters.set(CLUSTER, { ...cluster, status: { conditions: [{ type: 'Ready', status: 'False', reason: 'ClusterNotFound', message: 'EKS cluster prod not found', lastTransitionTime: '' }] } });
+    h.kube.addWorkload(workload());
+    expect(await h.run('shop/web')).toMatchObject({ requeueAfterMs: expect.any(Number) });
+    expect(h.condition('shop/web', 'Ready')).toMatchObject({ reason: 'WaitingForCluster', message: expect.stringContaining('ClusterNotFound: EKS cluster prod not found') });
+    expect(h.aws.writes()).toEqual([]);
+  });
+
   it('a cleanup error (DeleteConflict) shows in status while the delete is retried, and the workload goes once it clears', async () => {
     h.kube.addWorkload(workload());
     await h.converge('shop/web');

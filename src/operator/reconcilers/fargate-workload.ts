@@ -25,7 +25,7 @@ import { hasFinalizer, setFinalizer } from '../finalizer.js';
 import { writeWorkloadState } from '../workload/workload-status.js';
 import { roleInventory, workloadInventory } from '../workload/aws-inventory.js';
 import { batchCreatedEvents, partEvents } from '../part-events.js';
-import { clusterFacts, findWorkloadCluster } from '../workload/workload-cluster.js';
+import { cleanupFacts, clusterFacts, findWorkloadCluster } from '../workload/workload-cluster.js';
 import { finalizeWorkload } from './fargate-workload-cleanup.js';
 
 /** The Ready condition's message of a workload. */
@@ -86,11 +86,9 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
   }
   const cluster = lookup.cluster;
   const facts = clusterFacts(cluster);
-  if (!facts.ready) {
-    return waitForCluster(ctx, workload, `FargateCluster ${cluster.metadata.name ?? ''} is not ready yet: status lacks ${facts.missing.join(', ')}`);
-  }
   const event = partEvents(ctx, workload as KubernetesObject, context.logger);
-  if (deleting) return finalizeWorkload({ ctx, workload, cluster, plan: planFor(workload, cluster, facts), queueKey, event });
+  if (deleting) return finalizeWorkload({ ctx, workload, cluster, plan: planFor(workload, cluster, cleanupFacts(cluster, workload)), queueKey, event });
+  if (!facts.ready) return waitForCluster(ctx, workload, clusterNotReadyMessage(cluster, facts.missing));
 
   const problems = validate(workload, cluster);
   if (problems.length > 0) {
@@ -175,6 +173,13 @@ export function planFor(workload: FargateWorkload, cluster: FargateCluster, fact
 function capacityOf(workload: FargateWorkload): StatusFields {
   const size = sizeFargatePod(workload.spec.template.spec);
   return size.ok ? { capacity: capacityStatus(size.size) } : {};
+}
+
+/** Why the workload waits for its FargateCluster: what its status lacks, and the cluster's own Ready message when it has one. */
+function clusterNotReadyMessage(cluster: FargateCluster, missing: readonly string[]): string {
+  const ready = cluster.status?.conditions?.find((condition) => condition.type === 'Ready' && condition.status !== 'True');
+  const why = ready?.message ? ` (its Ready condition: ${ready.reason ?? ''}: ${ready.message})` : '';
+  return `FargateCluster ${cluster.metadata.name ?? ''} is not ready yet: status lacks ${missing.join(', ')}${why}; this workload converges when it is`;
 }
 
 async function waitForCluster(ctx: OperatorContext, workload: FargateWorkload, message: string): Promise<ReconcileResult> {

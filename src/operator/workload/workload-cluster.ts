@@ -55,3 +55,17 @@ export function clusterFacts(cluster: FargateCluster): FactsLookup {
     podExecutionRoleArn,
   };
 }
+
+/**
+ * The facts a delete plans from: the cluster's when its status has them all, else what it has
+ * (the account also from the workload's recorded role). A cleanup needs only the names of what
+ * it deletes, which none of these facts go into, so a FargateCluster that lost its facts (its EKS
+ * cluster deleted first, its execution role stalled) does not hold a workload's delete.
+ */
+export function cleanupFacts(cluster: FargateCluster, workload: FargateWorkload): Extract<FactsLookup, { ready: true }> {
+  const lookup = clusterFacts(cluster);
+  if (lookup.ready) return lookup;
+  const status = (cluster.status ?? {}) as NonNullable<FargateCluster['status']> & { accountId?: string };
+  const accountId = status.accountId || accountOfArn(status.podExecutionRoleArn) || accountOfArn(workload.status?.iamRoleArn) || '';
+  return { ready: true, facts: { accountId, region: cluster.spec.region, oidcIssuer: status.oidcIssuer ?? '' }, podExecutionRoleArn: status.podExecutionRoleArn ?? '' };
+}
