@@ -605,6 +605,20 @@ describe('FargateWorkload reconciler on fakes', () => {
     expect(h.aws.writes()).toEqual([]);
   });
 
+  it('a new workload on a FargateCluster being deleted creates nothing and says why; one it already runs keeps converging', async () => {
+    h.kube.addWorkload(workload('api'));
+    expect(await h.converge('shop/api')).toEqual({});
+    h.kube.clusters.get(CLUSTER)!.metadata.deletionTimestamp = new Date().toISOString();
+    const writes = h.aws.writes().length;
+    h.kube.addWorkload(workload());
+    expect(await h.run('shop/web')).toMatchObject({ requeueAfterMs: expect.any(Number) });
+    expect(h.condition('shop/web', 'Ready')).toMatchObject({ reason: 'WaitingForCluster', message: expect.stringContaining('is being deleted') });
+    expect(h.aws.writes()).toHaveLength(writes);
+    expect(h.kube.workloads.get('shop/web')?.metadata.finalizers ?? []).toEqual([]);
+    expect(await h.converge('shop/api')).toEqual({});
+    expect(h.condition('shop/api', 'Ready')?.status).toBe('True');
+  });
+
   it('a cleanup error (DeleteConflict) shows in status while the delete is retried, and the workload goes once it clears', async () => {
     h.kube.addWorkload(workload());
     await h.converge('shop/web');

@@ -89,6 +89,12 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
   const event = partEvents(ctx, workload as KubernetesObject, context.logger);
   if (deleting) return finalizeWorkload({ ctx, workload, cluster, plan: planFor(workload, cluster, cleanupFacts(cluster, workload)), queueKey, event });
   if (!facts.ready) return waitForCluster(ctx, workload, clusterNotReadyMessage(cluster, facts.missing));
+  // A FargateCluster being deleted takes no new workload: its delete may already have counted
+  // none left and be removing the execution role, and what this one made would be left behind.
+  // One it already runs keeps converging until it is deleted too.
+  if (cluster.metadata.deletionTimestamp && !hasFinalizer(workload)) {
+    return waitForCluster(ctx, workload, `FargateCluster ${cluster.metadata.name ?? ''} is being deleted: this workload creates nothing on it; delete it, or apply it again once the FargateCluster is back`);
+  }
 
   const problems = validate(workload, cluster);
   if (problems.length > 0) {
