@@ -619,6 +619,25 @@ describe('FargateWorkload reconciler on fakes', () => {
     expect(h.condition('shop/api', 'Ready')?.status).toBe('True');
   });
 
+  it('a pass that fails after making its profile records it with the failure: a placement change later releases it', async () => {
+    h.kube.addWorkload(workload('web', { fargateProfile: { placement: 'Namespace' } }));
+    h.aws.faults = [{ operation: 'iam:CreateRole', error: () => awsError('Throttling', 'Rate exceeded', 400), count: 1 }];
+    expect(await h.run('shop/web')).toBeInstanceOf(Error);
+    const [first] = [...h.aws.profiles.values()].map((stored) => stored.profile.name);
+    expect(h.kube.workloads.get('shop/web')?.status).toMatchObject({
+      clusterName: CLUSTER,
+      awsResources: expect.arrayContaining([expect.objectContaining({ kind: 'FargateProfile', name: first })]),
+    });
+    h.kube.editWorkload('shop/web', (spec) => {
+      spec.fargateProfile = { placement: 'Dedicated' };
+    });
+    h.clock.advance(10_000);
+    expect(await h.converge('shop/web', 30)).toEqual({});
+    h.kube.deleteWorkload('shop/web');
+    expect(await h.converge('shop/web', 30)).toEqual({});
+    expect(h.aws.profiles.size).toBe(0);
+  });
+
   it('a cleanup error (DeleteConflict) shows in status while the delete is retried, and the workload goes once it clears', async () => {
     h.kube.addWorkload(workload());
     await h.converge('shop/web');

@@ -57,15 +57,19 @@ async function reconcileWorkload(ctx: OperatorContext, key: ObjectKey, context: 
       return wrote;
     },
   };
+  // What a pass made before it failed (its cluster, the profile and role in the inventory), kept with the failure.
+  let madeBeforeFailure: StatusFields = {};
   try {
-    return await convergeWorkload(tracked, workload, context);
+    return await convergeWorkload(tracked, workload, context, (fields) => {
+      madeBeforeFailure = fields;
+    });
   } catch (error) {
     if (isTerminal(error)) throw error;
     // Gone, or no longer ours to write (lease lost, shutting down): the error alone goes back.
     if ((workload.metadata.deletionTimestamp && !hasFinalizer(workload)) || ctx.stopping()) throw error;
     const failure = describeReconcileFailure(error);
     try {
-      await writeWorkloadState(ctx, { ...workload, status: written }, retryingState(failure, context.retryDelayMs, new Date(ctx.clock.now())), [], {});
+      await writeWorkloadState(ctx, { ...workload, status: written }, retryingState(failure, context.retryDelayMs, new Date(ctx.clock.now())), [], madeBeforeFailure);
     } catch (statusError) {
       context.logger.warn('could not write the failure into status', { error: describeReconcileFailure(statusError).message });
     }
@@ -73,7 +77,7 @@ async function reconcileWorkload(ctx: OperatorContext, key: ObjectKey, context: 
   }
 }
 
-async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload, context: ReconcileContext): Promise<ReconcileResult> {
+async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload, context: ReconcileContext, recordOnFailure: (fields: StatusFields) => void): Promise<ReconcileResult> {
   const queueKey = keyOfObject(workload);
   const deleting = Boolean(workload.metadata.deletionTimestamp);
   if (deleting && !hasFinalizer(workload)) return {};
@@ -122,39 +126,42 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
   const owned = await setFinalizer(ctx, workload, true);
   // What the parts create (the role, the children) is told in one event when the reconcile ends, however it ends.
   const created = batchCreatedEvents(event);
-  try {
-    // The profile, the IRSA role, then the children, which wait for both (workload-workflow.ts).
-    const state: WorkloadState = {
-      ctx,
-      aws,
-      workload: owned,
-      cluster,
-      plan,
-      queueKey,
-      adopt: workload.metadata.annotations?.[ADOPT_ANNOTATION] === 'true',
-      ...(context.resync ? { resync: context.resync } : {}),
-      event: created.event,
-      preflight,
-      oidcProviderAgeMs: async () => {
-        // A provider that could not be read: unknown (counts as young). One that does not exist: the
-        // principal will never appear, so the answer is meant (counts as old).
-        const provider = await aws.oidcProviders.find(facts.facts.oidcIssuer).then((found) => found ?? null, () => undefined);
-        if (provider === null) return Number.POSITIVE_INFINITY;
-        return provider?.createdAt ? Math.max(0, ctx.clock.now() - provider.createdAt.getTime()) : undefined;
-      },
-      // The cluster is recorded: an unnamed workload stays on it when other FargateClusters appear.
-      fields: { clusterName: cluster.metadata.name, serviceAccountName: plan.aws.iamRole.serviceAccountName, ...capacityOf(workload) },
-    };
-    const parts = await convergeWorkflow(WORKLOAD_PARTS, state);
+  // The profile, the IRSA role, then the children, which wait for both (workload-workflow.ts).
+  const state: WorkloadState = {
+    ctx,
+    aws,
+    workload: owned,
+    cluster,
+    plan,
+    queueKey,
+    adopt: workload.metadata.annotations?.[ADOPT_ANNOTATION] === 'true',
+    ...(context.resync ? { resync: context.resync } : {}),
+    event: created.event,
+    preflight,
+    oidcProviderAgeMs: async () => {
+      // A provider that could not be read: unknown (counts as young). One that does not exist: the
+      // principal will never appear, so the answer is meant (counts as old).
+      const provider = await aws.oidcProviders.find(facts.facts.oidcIssuer).then((found) => found ?? null, () => undefined);
+      if (provider === null) return Number.POSITIVE_INFINITY;
+      return provider?.createdAt ? Math.max(0, ctx.clock.now() - provider.createdAt.getTime()) : undefined;
+    },
+    // The cluster is recorded: an unnamed workload stays on it when other FargateClusters appear.
+    fields: { clusterName: cluster.metadata.name, serviceAccountName: plan.aws.iamRole.serviceAccountName, ...capacityOf(workload) },
+  };
+  const madeSoFar = (): StatusFields => {
     const previous = owned.status?.awsResources;
     const iamRole = plan.aws.iamRole;
-    const fields: StatusFields = {
+    return {
       ...state.fields,
       awsResources: workloadInventory(previous, {
         ...(state.profile ? { profiles: state.profile.inventory } : {}),
         ...(state.role ? { roles: roleInventory(iamRole.managed, iamRole.name, state.role.roleArn, previous) } : {}),
       }),
     };
+  };
+  try {
+    const parts = await convergeWorkflow(WORKLOAD_PARTS, state);
+    const fields = madeSoFar();
 
     const summary = summarize(parts, WORKLOAD_READY_MESSAGE);
     await writeWorkloadState(ctx, owned, summary, parts, fields);
@@ -165,6 +172,11 @@ async function convergeWorkload(ctx: OperatorContext, workload: FargateWorkload,
     }
     const requeueAfterMs = requeueOf(parts);
     return requeueAfterMs === undefined ? {} : { requeueAfterMs };
+  } catch (error) {
+    // A profile or role made before a later call failed is in status at once: the orphan sweep,
+    // a move and the cleanup judge by what status records.
+    if (!isTerminal(error)) recordOnFailure(madeSoFar());
+    throw error;
   } finally {
     created.flush();
   }
