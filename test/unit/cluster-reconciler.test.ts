@@ -309,6 +309,21 @@ describe('FargateCluster reconciler on fakes', () => {
     expect(h.aws.oidcProviders.size).toBe(0);
   });
 
+  it('delete after spec.profiles.namePrefix changed: the coredns profile made under the earlier prefix goes too', async () => {
+    h.kube.clusters.set(NAME, clusterManifest({ coreDNSOnFargate: true, profiles: { maxProfiles: 10, namePrefix: 'fw' } }));
+    await h.run();
+    await h.run();
+    h.kube.clusters.set(NAME, { ...h.kube.clusters.get(NAME)!, spec: { ...h.kube.clusters.get(NAME)!.spec, profiles: { maxProfiles: 10, namePrefix: 'team' } } });
+    for (let pass = 0; pass < 4; pass++) await h.run();
+    expect([...h.aws.profiles.values()].map((p) => p.profile.name).sort()).toEqual(['fw-coredns', 'team-coredns']);
+    h.kube.clusters.get(NAME)!.metadata.deletionTimestamp = new Date().toISOString();
+    let result = await h.run();
+    for (let pass = 0; pass < 12 && !(result instanceof Error) && result.requeueAfterMs !== undefined; pass++) result = await h.run();
+    expect(result).toEqual({});
+    expect([h.aws.profiles.size, h.aws.roles.size]).toEqual([0, 0]);
+    expect(h.kube.clusters.get(NAME)?.metadata.finalizers).toEqual([]);
+  });
+
   it('delete with CoreDNS on: the coredns profile goes first; the role it runs with waits until it is gone', async () => {
     h.kube.clusters.set(NAME, clusterManifest({ coreDNSOnFargate: true, profiles: { maxProfiles: 10, namePrefix: 'fw' } }));
     await h.run();

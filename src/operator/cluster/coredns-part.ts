@@ -92,19 +92,32 @@ async function removeComputeTypeAnnotation(objects: KubernetesObjectApi, profile
   return partReady(CONDITION_COREDNS_READY, 'Active', `Fargate profile ${profileName} is ACTIVE; ${COREDNS_NAMESPACE}/${COREDNS_DEPLOYMENT} has no ${COMPUTE_TYPE_ANNOTATION} annotation`);
 }
 
-/** Deletes the operator's coredns profile through the lane; True once it is gone. */
+/**
+ * Deletes the operator's coredns profile through the lane; True once it is gone. When the
+ * FargateCluster is being deleted, every coredns profile the operator made for it goes, also one
+ * made under an earlier spec.profiles.namePrefix (the planned name follows the prefix), which
+ * would otherwise outlive the cluster and the execution role it runs with.
+ */
 export async function deleteCoreDnsProfile(services: AwsServices, cluster: FargateCluster, owner: string, event: PartEvent): Promise<PartReport> {
   // The name and tags do not depend on the role.
   const plan = planCoreDnsProfile(cluster, '');
-  const report = await deleteLanedProfile({
-    aws: services,
-    clusterName: plan.clusterName,
-    profileName: plan.name,
-    conditionType: CONDITION_COREDNS_READY,
-    ownershipTags: ownershipTags(plan),
-    owner,
-    purpose: `${PURPOSE}; ${NOT_RESTORED_NOTE}`,
-    event,
-  });
-  return report;
+  const tags = ownershipTags(plan);
+  const earlier = cluster.metadata.deletionTimestamp
+    ? (await services.profiles.list(plan.clusterName)).filter((profile) => profile.name !== plan.name && Object.entries(tags).every(([key, value]) => profile.tags[key] === value)).map((profile) => profile.name)
+    : [];
+  let report: PartReport | undefined;
+  for (const profileName of [plan.name, ...earlier]) {
+    report = await deleteLanedProfile({
+      aws: services,
+      clusterName: plan.clusterName,
+      profileName,
+      conditionType: CONDITION_COREDNS_READY,
+      ownershipTags: tags,
+      owner,
+      purpose: `${PURPOSE}; ${NOT_RESTORED_NOTE}`,
+      event,
+    });
+    if (report.condition.status !== 'True') return report;
+  }
+  return report!;
 }
