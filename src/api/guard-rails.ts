@@ -7,7 +7,7 @@
  * `validate` with the workload's cluster, before anything is created.
  */
 import { withClusterDefaults } from './defaults.js';
-import { allowingPattern, arnMatchesPattern } from './policy-arn-match.js';
+import { allowingPattern, patternCovers } from './policy-arn-match.js';
 import { asList } from './policy-document.js';
 import type { FargateCluster, FargateWorkload } from './types.js';
 import { keyPath, type ValidationProblem } from './validation-problem.js';
@@ -51,31 +51,60 @@ function checkRoleArn(w: FargateWorkload, c: FargateCluster): ValidationProblem[
   ];
 }
 
-/** Whether an IAM action (or pattern) is a wildcard over a whole service or everything. */
-function isBroadAction(action: string): boolean {
-  return action === '*' || /^[^:]+:\*$/.test(action);
+/** A service or action part of an IAM action made only of wildcards, such as `*`, `**` or `?*`. */
+const ONLY_WILDCARDS = /^[*?]+$/;
+
+/**
+ * What an IAM action (or pattern) reaches beyond the actions it names, or undefined when it names
+ * actions of one service. A wildcard in the service part (or in an action with no `:`) can match
+ * any service (`i*` matches `iam:PassRole`); an action part of wildcards only is the whole service.
+ */
+function broadReach(action: string): string | undefined {
+  const colon = action.indexOf(':');
+  const service = colon < 0 ? action : action.slice(0, colon);
+  if (ONLY_WILDCARDS.test(service)) return 'allows every action';
+  if (/[*?]/.test(service)) return 'matches actions of more than one service';
+  if (colon >= 0 && ONLY_WILDCARDS.test(action.slice(colon + 1))) return 'allows every action of the service';
+  return undefined;
+}
+
+/**
+ * Problems of NotAction and NotResource in an Allow. An allow-list of actions cannot confine
+ * NotAction (it grants every action it does not name), so that is refused whenever there is one.
+ * NotResource is left to allowBroadInlinePolicies: the cluster has no resource guard rail, and the
+ * statement's actions are still checked, so it grants no more than the same actions on "*".
+ */
+function checkNegations(st: Record<string, unknown>, path: string, c: FargateCluster, patterns: string[]): ValidationProblem[] {
+  const broadAllowed = c.spec.iam?.allowBroadInlinePolicies === true;
+  const problems: ValidationProblem[] = [];
+  if ('NotAction' in st && patterns.length > 0) {
+    problems.push({
+      path: `${path}.NotAction`,
+      message: `an Allow with NotAction grants every action it does not name, and the allow-list of ${clusterRef(c)} (spec.iam.inlinePolicyActions: ${patterns.join(', ')}) cannot confine it; list the actions the workload needs with Action`,
+    });
+  } else if ('NotAction' in st && !broadAllowed) {
+    problems.push({ path: `${path}.NotAction`, message: `an Allow with NotAction grants everything it does not name; list the actions instead (or ask the platform team to set spec.iam.allowBroadInlinePolicies on ${clusterRef(c)})` });
+  }
+  if ('NotResource' in st && !broadAllowed) {
+    problems.push({ path: `${path}.NotResource`, message: `an Allow with NotResource grants everything it does not name; list the resources instead (or ask the platform team to set spec.iam.allowBroadInlinePolicies on ${clusterRef(c)})` });
+  }
+  return problems;
 }
 
 function checkStatement(statement: unknown, path: string, c: FargateCluster): ValidationProblem[] {
   if (typeof statement !== 'object' || statement === null) return [];
   const st = statement as Record<string, unknown>;
   if (st['Effect'] === 'Deny') return [];
-  const problems: ValidationProblem[] = [];
   const broadAllowed = c.spec.iam?.allowBroadInlinePolicies === true;
-  if (!broadAllowed) {
-    for (const field of ['NotAction', 'NotResource'] as const) {
-      if (field in st) {
-        problems.push({ path: `${path}.${field}`, message: `an Allow with ${field} grants everything it does not name; list the ${field === 'NotAction' ? 'actions' : 'resources'} instead (or ask the platform team to set spec.iam.allowBroadInlinePolicies on ${clusterRef(c)})` });
-      }
-    }
-  }
   const patterns = (c.spec.iam?.inlinePolicyActions ?? []).map((p) => p.toLowerCase());
+  const problems = checkNegations(st, path, c, patterns);
   asList(st['Action']).forEach((action, j) => {
     if (typeof action !== 'string') return;
     const at = `${path}.Action${Array.isArray(st['Action']) ? `[${j}]` : ''}`;
-    if (!broadAllowed && isBroadAction(action)) {
-      problems.push({ path: at, message: `${JSON.stringify(action)} allows every action${action === '*' ? '' : ' of the service'}; name the actions the workload needs (or ask the platform team to set spec.iam.allowBroadInlinePolicies on ${clusterRef(c)})` });
-    } else if (patterns.length > 0 && !patterns.some((p) => arnMatchesPattern(action.toLowerCase(), p))) {
+    const reach = broadAllowed ? undefined : broadReach(action);
+    if (reach !== undefined) {
+      problems.push({ path: at, message: `${JSON.stringify(action)} ${reach}; name the actions the workload needs (or ask the platform team to set spec.iam.allowBroadInlinePolicies on ${clusterRef(c)})` });
+    } else if (patterns.length > 0 && !patterns.some((p) => patternCovers(p, action.toLowerCase()))) {
       problems.push({ path: at, message: `${action} is not among the actions ${clusterRef(c)} allows in inline policies (${patterns.join(', ')})` });
     }
   });
@@ -116,6 +145,25 @@ function checkNetworking(w: FargateWorkload, c: FargateCluster): ValidationProbl
   return problems;
 }
 
+const ALB = 'alb.ingress.kubernetes.io';
+
+/**
+ * Ingress annotations that are the operator's alone, each with what to do instead: those it derives
+ * from spec.ingress, where the scheme and group guard rails are checked, and group.order, which
+ * ranks the Ingress's rules on a shared ALB. allowedAnnotations cannot open them, or a pattern such
+ * as alb.ingress.kubernetes.io/* would let a workload join another team's ALB ahead of its rules.
+ */
+export const RESERVED_INGRESS_ANNOTATIONS: ReadonlyMap<string, string> = new Map([
+  [`${ALB}/target-type`, 'remove it: the operator always sets ip, the only target type Fargate supports'],
+  [`${ALB}/scheme`, 'use spec.ingress.scheme instead'],
+  [`${ALB}/listen-ports`, 'remove it: the ALB listens on HTTP 80, and on HTTPS 443 once spec.ingress.certificateArn is set'],
+  [`${ALB}/ssl-redirect`, 'remove it: HTTP is redirected to HTTPS once spec.ingress.certificateArn is set'],
+  [`${ALB}/certificate-arn`, 'use spec.ingress.certificateArn instead'],
+  [`${ALB}/healthcheck-path`, 'use spec.ingress.healthCheckPath instead'],
+  [`${ALB}/group.name`, 'use spec.ingress.groupName instead'],
+  [`${ALB}/group.order`, "remove it: a workload does not rank its rules among the group's other Ingresses"],
+]);
+
 /** Whether a group name belongs to the namespace: the namespace itself, or it followed by '-' or '.'. */
 function namespaceGroup(group: string, namespace: string): boolean {
   return group === namespace || group.startsWith(`${namespace}-`) || group.startsWith(`${namespace}.`);
@@ -139,6 +187,11 @@ function checkIngress(w: FargateWorkload, c: FargateCluster): ValidationProblem[
   }
   const allowed = rails.allowedAnnotations ?? [];
   for (const key of Object.keys(ingress.annotations ?? {})) {
+    const instead = RESERVED_INGRESS_ANNOTATIONS.get(key);
+    if (instead !== undefined) {
+      problems.push({ path: keyPath('spec.ingress.annotations', key), message: `the Ingress annotation ${key} is the operator's, whatever spec.ingress.allowedAnnotations of ${clusterRef(c)} says: ${instead}` });
+      continue;
+    }
     if (allowingPattern(key, allowed) !== undefined) continue;
     problems.push({
       path: keyPath('spec.ingress.annotations', key),

@@ -64,7 +64,7 @@ function clusterManifest(): FargateCluster {
       iam: { createOIDCProvider: true },
       // What the cases below ask for, allowed by the platform (the public subnet reaches the network preflight).
       networking: { allowedSecurityGroupIds: ['*'], allowedSubnetIds: [seed.publicSubnetId] },
-      ingress: { allowInternetFacing: true, sharedGroupNames: ['storefront'], allowedAnnotations: ['alb.ingress.kubernetes.io/load-balancer-attributes', 'alb.ingress.kubernetes.io/listen-ports'] },
+      ingress: { allowInternetFacing: true, sharedGroupNames: ['storefront'], allowedAnnotations: ['alb.ingress.kubernetes.io/load-balancer-attributes'] },
     },
   };
 }
@@ -148,8 +148,8 @@ describe('FargateWorkload traffic and networking', () => {
         certificateArn: CERT,
         healthCheckPath: '/healthz',
         groupName: 'storefront',
-        // A user annotation may add, never replace what the operator sets.
-        annotations: { 'alb.ingress.kubernetes.io/load-balancer-attributes': 'idle_timeout.timeout_seconds=60', 'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP":8080}]' },
+        // A user annotation may add to what the operator sets (the keys it derives are refused: unit tests).
+        annotations: { 'alb.ingress.kubernetes.io/load-balancer-attributes': 'idle_timeout.timeout_seconds=60' },
       },
       networking: { securityGroupIds: groupIds },
       autoscaling: { minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 60 },
