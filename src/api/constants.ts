@@ -35,7 +35,12 @@ export const ROLE_HASH_ANNOTATION = `${API_GROUP}/role-arn-hash`;
 /** kubectl's record of its last client-side apply (the informers drop it; `diff` reads what it removed). */
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 
-/** Workload annotation that allows adopting an existing, untagged AWS resource with the wanted name. */
+/**
+ * Workload annotation that allows adopting an existing AWS resource with the wanted name that was
+ * made before or outside the operator: one carrying none of the operator's ownership tags (TAG_*
+ * below), or only this workload's. One the operator tagged for another workload, cluster or
+ * component is never adopted (it stays NotOwned).
+ */
 export const ADOPT_ANNOTATION = `${API_GROUP}/adopt`;
 
 /** Ownership tags on every AWS resource the operator creates. */

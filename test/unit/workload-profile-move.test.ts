@@ -6,6 +6,8 @@ import {
   keepsMovingFrom,
   moveSource,
   MOVING_FROM_ANNOTATION,
+  recordedMoveFacts,
+  releaseRefusal,
   rolloutComplete,
   withMoveStep,
   type LiveDeploymentFacts,
@@ -65,6 +67,12 @@ describe('decideProfileMove', () => {
     expect(keepsMovingFrom(step)).toBe(true);
   });
 
+  it('keeps the old profile, and ends the move, when it is not the workload\'s to delete', () => {
+    const step = decideProfileMove({ desired: NEW, deployment: live(NEW, OLD, true), desiredActive: true, oldExists: true, oldUsers: [], oldPods: 0, oldRefusal: 'it is tagged for namespace team-a, not shop' });
+    expect(step).toEqual({ kind: 'keeping', podProfile: NEW, from: OLD, message: `moved from ${OLD}; it is kept: it is tagged for namespace team-a, not shop` });
+    expect(keepsMovingFrom(step)).toBe(false);
+  });
+
   it('is done when the old profile is gone', () => {
     const step = decideProfileMove({ desired: NEW, deployment: live(NEW, OLD, true), desiredActive: true, oldExists: false });
     expect(step.kind).toBe('done');
@@ -84,6 +92,43 @@ describe('moveSource', () => {
     expect(moveSource(NEW, live(NEW, OLD))).toBe(OLD);
     expect(moveSource(NEW, live(NEW))).toBeUndefined();
     expect(moveSource(NEW, live(undefined))).toBeUndefined();
+  });
+});
+
+describe('recordedMoveFacts', () => {
+  it('keeps the pod label and move annotation only for the planned profile or one the status records', () => {
+    expect(recordedMoveFacts(live(OLD, undefined, true), NEW, [NEW, OLD])).toEqual({ facts: live(OLD, undefined, true), ignored: [] });
+    expect(recordedMoveFacts(live(NEW, OLD), NEW, [OLD])).toEqual({ facts: live(NEW, OLD), ignored: [] });
+    // The app team's word alone: dropped, and said.
+    expect(recordedMoveFacts(live(NEW, 'fw-coredns'), NEW, [NEW])).toEqual({ facts: live(NEW, undefined), ignored: ['fw-coredns'] });
+    expect(recordedMoveFacts(live('fw-other', 'fw-other', true), NEW, [NEW])).toEqual({ facts: live(undefined, undefined, true), ignored: ['fw-other'] });
+    expect(moveSource(NEW, recordedMoveFacts(live('fw-other', OLD), NEW, [OLD]).facts)).toBe(OLD);
+  });
+});
+
+describe('releaseRefusal', () => {
+  const releaser = { clusterName: 'prod', namespace: 'shop', name: 'web' };
+  const tags = (extra: Record<string, string>) => ({ 'fargate.eksops.dev/cluster': 'prod', 'fargate.eksops.dev/component': 'fargate-profile', ...extra });
+  const shop = [{ namespace: 'shop' }];
+
+  it('lets a workload delete a Shared profile, its namespace\'s and its own Dedicated one', () => {
+    expect(releaseRefusal({ tags: tags({}), selectors: [{ namespace: '*' }] }, releaser)).toBeUndefined();
+    expect(releaseRefusal({ tags: tags({ 'fargate.eksops.dev/namespace': 'shop' }), selectors: shop }, releaser)).toBeUndefined();
+    expect(releaseRefusal({ tags: tags({ 'fargate.eksops.dev/namespace': 'shop', 'fargate.eksops.dev/name': 'web', 'fargate.eksops.dev/uid': 'old-uid' }), selectors: shop }, releaser)).toBeUndefined();
+  });
+
+  it('refuses the CoreDNS profile, another cluster\'s, another namespace\'s or workload\'s, and one selecting other namespaces', () => {
+    expect(releaseRefusal({ tags: { 'fargate.eksops.dev/cluster': 'prod', 'fargate.eksops.dev/component': 'coredns-profile' }, selectors: [{ namespace: 'kube-system' }] }, releaser)).toBe(
+      "it is not a workload's profile (fargate.eksops.dev/component: coredns-profile)",
+    );
+    expect(releaseRefusal({ tags: { team: 'platform' }, selectors: shop }, releaser)).toBe("it is not tagged as the operator's for cluster prod");
+    expect(releaseRefusal({ tags: tags({ 'fargate.eksops.dev/cluster': 'staging' }), selectors: shop }, releaser)).toBe("it is not tagged as the operator's for cluster prod");
+    expect(releaseRefusal({ tags: tags({ 'fargate.eksops.dev/namespace': 'team-a' }), selectors: [{ namespace: 'team-a' }] }, releaser)).toBe('it is tagged for namespace team-a, not shop');
+    expect(releaseRefusal({ tags: tags({ 'fargate.eksops.dev/namespace': 'shop', 'fargate.eksops.dev/name': 'api' }), selectors: shop }, releaser)).toBe('it is tagged for FargateWorkload shop/api');
+    expect(releaseRefusal({ tags: tags({ 'fargate.eksops.dev/name': 'web' }), selectors: shop }, releaser)).toBe('it is tagged for namespace none, not shop');
+    expect(releaseRefusal({ tags: tags({ 'fargate.eksops.dev/namespace': 'shop' }), selectors: [{ namespace: 'shop' }, { namespace: 'kube-*' }] }, releaser)).toBe(
+      'it selects pods of namespace kube-*, not only of shop',
+    );
   });
 });
 
@@ -124,10 +169,18 @@ describe('withMoveStep', () => {
 });
 
 describe('profilesToRelease mid-move', () => {
-  it('lets go of the profiles the Deployment still names, each once', () => {
-    const workload = { apiVersion: 'fargate.eksops.dev/v1alpha1', kind: 'FargateWorkload', metadata: { name: 'web' }, spec: { template: { spec: { containers: [] } } }, status: { fargateProfile: { name: NEW, status: 'ACTIVE' } } } as unknown as FargateWorkload;
-    expect(profilesToRelease(NEW, workload, [OLD, undefined])).toEqual([NEW, OLD]);
-    expect(profilesToRelease(NEW, workload, [NEW, OLD])).toEqual([NEW, OLD]);
-    expect(profilesToRelease(NEW, workload)).toEqual([NEW]);
+  const workload = (status: FargateWorkload['status']) =>
+    ({ apiVersion: 'fargate.eksops.dev/v1alpha1', kind: 'FargateWorkload', metadata: { name: 'web' }, spec: { template: { spec: { containers: [] } } }, status }) as unknown as FargateWorkload;
+
+  it('lets go of the move source the status records, each once', () => {
+    const moving = workload({ fargateProfile: { name: NEW, status: 'ACTIVE' }, awsResources: [{ kind: 'FargateProfile', name: NEW, state: 'ACTIVE' }, { kind: 'FargateProfile', name: OLD, state: 'InUse' }] });
+    expect(profilesToRelease(NEW, moving, [OLD, undefined])).toEqual([NEW, OLD]);
+    expect(profilesToRelease(NEW, moving, [NEW, OLD])).toEqual([NEW, OLD]);
+    expect(profilesToRelease(NEW, moving)).toEqual([NEW, OLD]);
+  });
+
+  it('ignores a profile only the Deployment names: the app team can write it, not the status', () => {
+    const settled = workload({ fargateProfile: { name: NEW, status: 'ACTIVE' } });
+    expect(profilesToRelease(NEW, settled, [OLD, 'fw-coredns'])).toEqual([NEW]);
   });
 });

@@ -9,38 +9,25 @@ import { shortHash } from '../../src/plan/hash.js';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
 import { ProfileLane } from '../../src/aws/profile-lane.js';
-import { ManualClock } from '../../src/controller/clock.js';
-import { isTerminal, type ReconcileResult } from '../../src/controller/reconciler.js';
-import { parseKey } from '../../src/kube/object-key.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { createFargateWorkloadReconciler } from '../../src/operator/reconcilers/fargate-workload.js';
+import { isTerminal } from '../../src/controller/reconciler.js';
 import { planIrsaRole } from '../../src/plan/index.js';
-import { awsError, FAKE_ACCOUNT, FAKE_REGION, FAKE_VPC, FakeAwsAccount } from '../support/fakes/fake-aws.js';
-import { apiError, FakeKubernetes } from '../support/fakes/fake-kubernetes.js';
-import { Confirmations } from '../../src/operator/confirmations.js';
+import { awsError, FAKE_ACCOUNT, FAKE_REGION } from '../support/fakes/fake-aws.js';
+import { apiError } from '../support/fakes/fake-kubernetes.js';
+import { HARNESS_CLUSTER, HARNESS_EXECUTION_ROLE, HARNESS_ISSUER, HARNESS_SUBNETS, readyFargateCluster, workloadHarness } from '../support/workload-harness.js';
 
-const CLUSTER = 'prod';
-const SUBNETS = ['subnet-0a1b2c3d4e5f60718', 'subnet-0b2c3d4e5f6071829'];
+const CLUSTER = HARNESS_CLUSTER;
+const SUBNETS = HARNESS_SUBNETS;
 const S3_READ = 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess';
 const MISSING = `arn:aws:iam::${FAKE_ACCOUNT}:policy/app-missing`;
-const ISSUER = 'https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
-const EXECUTION_ROLE = `arn:aws:iam::${FAKE_ACCOUNT}:role/${CLUSTER}-us-east-1-fargate-pod-execution`;
+const ISSUER = HARNESS_ISSUER;
+const EXECUTION_ROLE = HARNESS_EXECUTION_ROLE;
 const RETRY_DELAY_MS = 1_000;
 
 function readyCluster(): FargateCluster {
-  return {
-    apiVersion: 'fargate.eksops.dev/v1alpha1',
-    kind: 'FargateCluster',
-    metadata: { name: CLUSTER, uid: 'cluster-uid', generation: 1 },
-    spec: {
-      region: FAKE_REGION,
-      subnetIds: SUBNETS,
-      profiles: { maxProfiles: 10, namePrefix: 'fw' },
-      iam: { rolePath: '/eksops/', allowedManagedPolicyArns: [S3_READ, `arn:aws:iam::${FAKE_ACCOUNT}:policy/app-*`], createOIDCProvider: true },
-      networking: { allowedSecurityGroupIds: ['*'] },
-    },
-    status: { oidcIssuer: ISSUER, podExecutionRoleArn: EXECUTION_ROLE, accountId: FAKE_ACCOUNT, vpcId: FAKE_VPC, conditions: [] } as FargateCluster['status'],
-  };
+  return readyFargateCluster({
+    iam: { rolePath: '/eksops/', allowedManagedPolicyArns: [S3_READ, `arn:aws:iam::${FAKE_ACCOUNT}:policy/app-*`], createOIDCProvider: true },
+    networking: { allowedSecurityGroupIds: ['*'] },
+  });
 }
 
 function workload(name = 'web', spec: Partial<FargateWorkload['spec']> = {}): FargateWorkload {
@@ -59,40 +46,7 @@ function workload(name = 'web', spec: Partial<FargateWorkload['spec']> = {}): Fa
 
 /** The reconciler over fresh fakes, and ways to run it as the controller would. */
 function harness(options: { confirmationsTtlMs?: number } = {}) {
-  const clock = new ManualClock(Date.parse('2026-12-02T10:00:00Z'));
-  const aws = new FakeAwsAccount();
-  const lane = new ProfileLane({ now: () => clock.now() });
-  const kube = new FakeKubernetes();
-  kube.clusters.set(CLUSTER, readyCluster());
-  const operatorContext = kube.context(aws.services(lane), lane, clock);
-  if (options.confirmationsTtlMs !== undefined) operatorContext.confirmedRoles = new Confirmations(clock, options.confirmationsTtlMs);
-  const reconciler = createFargateWorkloadReconciler(operatorContext);
-  const context = { reconcileId: 'test', logger: createLogger({ silent: true }), signal: new AbortController().signal, retryDelayMs: RETRY_DELAY_MS };
-  /** One reconcile: its result, or the error it threw. */
-  const run = async (key: string, options: { resync?: { number: number } } = {}): Promise<ReconcileResult | Error> => reconciler.reconcile(parseKey(key), { ...context, ...options }).catch((error: unknown) => error as Error);
-  /** Plays the Deployment controller: every Deployment has its current generation rolled out, all its replicas available. */
-  const markAvailable = (): void => {
-    for (const object of kube.objects.values()) {
-      if (object.kind !== 'Deployment') continue;
-      const replicas = (object.spec as { replicas?: number }).replicas ?? 1;
-      const metadata = object.metadata as { generation?: number };
-      metadata.generation ??= 1;
-      object.status = { observedGeneration: metadata.generation, replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas };
-    }
-  };
-  /** Reconciles until nothing more is asked (or an error), following requeues on the clock. */
-  const converge = async (key: string, rounds = 12): Promise<ReconcileResult | Error> => {
-    let outcome: ReconcileResult | Error = {};
-    for (let i = 0; i < rounds; i++) {
-      markAvailable();
-      outcome = await run(key);
-      if (outcome instanceof Error || outcome.requeueAfterMs === undefined) return outcome;
-      clock.advance(outcome.requeueAfterMs);
-    }
-    return outcome;
-  };
-  const condition = (key: string, type: string) => kube.workloads.get(key)?.status?.conditions?.find((c) => c.type === type);
-  return { clock, aws, kube, run, converge, condition, markAvailable };
+  return workloadHarness(readyCluster(), { ...options, retryDelayMs: RETRY_DELAY_MS });
 }
 
 type Harness = ReturnType<typeof harness>;

@@ -38,7 +38,6 @@ export async function finalizeWorkload(input: CleanupInput): Promise<ReconcileRe
   const { ctx, workload, cluster, plan, queueKey, event } = input;
   const retain = (workload.spec.deletionPolicy ?? DEFAULT_DELETION_POLICY) === 'Retain';
   const deleting = (message: string): KstatusState => ({ state: 'Reconciling', reason: 'Deleting', message });
-  let fields = {};
   const state: WorkloadState = {
     ctx,
     aws: ctx.aws(cluster.spec.region),
@@ -52,15 +51,10 @@ export async function finalizeWorkload(input: CleanupInput): Promise<ReconcileRe
     oidcProviderAgeMs: async () => undefined,
     fields: {},
     retain,
-    // The Deployment goes now: a profile only it names is kept in status.fargateProfile for the passes to come.
-    recordReleasing: async (name) => {
-      fields = { fargateProfile: { name, status: 'RELEASING' } };
-      await writeWorkloadState(ctx, workload, deleting(`releasing Fargate profile ${name}, left by a move`), [], fields);
-    },
   };
   const pending = await deleteWorkflow(WORKLOAD_PARTS, state);
   if (pending.length > 0) {
-    await writeWorkloadState(ctx, workload, deleting(pending.map((part) => part.condition.message).join('; ')), [], fields);
+    await writeWorkloadState(ctx, workload, deleting(pending.map((part) => part.condition.message).join('; ')), [], {});
     return { requeueAfterMs: requeueOf(pending) ?? CLEANUP_POLL_MS };
   }
   if (retain) event('Normal', 'Retained', 'deletionPolicy Retain: the IAM role and the Fargate profile are left in AWS');

@@ -1,18 +1,32 @@
 /**
  * The workload's Fargate profile: the shared laned-profile part (laned-profile.ts) with the
  * workload's ownership tags, quota and adoption, plus the move of its pods from one profile to
- * another when the planned profile changes (profile-move.ts).
+ * another when the planned profile changes (profile-move.ts), and the release of the profiles it
+ * no longer plans. A profile it did not plan is deleted only when its status records it, its tags
+ * make it the workload's to let go of (releaseRefusal) and no other workload, Deployment or pod uses it.
  */
 import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { LABEL_WORKLOAD, PROFILE_LABEL, TAG_CLUSTER, TAG_DELETION_POLICY } from '../../api/constants.js';
 import type { AwsResourceStatus, FargateWorkload } from '../../api/types.js';
+import { isOwnedBy } from '../../aws/ownership.js';
 import type { FargateProfilePlan, KubeObject } from '../../plan/index.js';
 import type { AwsServices } from '../operator-context.js';
 import { convergeLanedProfile, CREATING_POLL_MS, DELETING_POLL_MS, deleteLanedProfile, type LanedProfileDeletion, type LanedProfileResult } from '../laned-profile.js';
-import { CONDITION_PROFILE, partWaiting, type PartEvent, type PartReport } from '../part-report.js';
+import { CONDITION_PROFILE, partReady, partWaiting, type PartEvent, type PartReport } from '../part-report.js';
 import { ownedBy, profileInUse } from './child-state.js';
 import type { ChildCache } from './children-part.js';
-import { decideProfileMove, moveSource, MOVING_FROM_ANNOTATION, rolloutComplete, withMoveStep, type LiveDeploymentFacts, type MoveStep } from './profile-move.js';
+import { adoptionRefusal } from './iam-role-part.js';
+import {
+  decideProfileMove,
+  moveSource,
+  MOVING_FROM_ANNOTATION,
+  recordedMoveFacts,
+  releaseRefusal,
+  rolloutComplete,
+  withMoveStep,
+  type LiveDeploymentFacts,
+  type MoveStep,
+} from './profile-move.js';
 import { profileOwnershipTags, remainingProfileUsers, type ProfileUser } from './profile-usage.js';
 
 /** What converging the workload's profile needs (the laned profile's input for a workload). */
@@ -28,15 +42,28 @@ export interface ProfilePartInput {
 }
 
 /** The workload's own profile through the shared laned-profile part. */
-function convergeProfile(input: ProfilePartInput): Promise<LanedProfileResult> {
+async function convergeProfile(input: ProfilePartInput): Promise<LanedProfileResult> {
+  const ownershipTags = profileOwnershipTags(input.plan.tags);
+  const refusal = input.adopt ? await profileAdoptionRefusal(input, ownershipTags) : undefined;
   return convergeLanedProfile({
     ...input,
+    adopt: input.adopt && refusal === undefined,
     conditionType: CONDITION_PROFILE,
-    ownershipTags: profileOwnershipTags(input.plan.tags),
+    ownershipTags,
     // What only this workload owns (a Dedicated profile) records its deletionPolicy for the sweep.
     ...(input.plan.tags[TAG_DELETION_POLICY] !== undefined ? { followingTags: { [TAG_DELETION_POLICY]: input.plan.tags[TAG_DELETION_POLICY] } } : {}),
-    adoptHint: 'Annotate the workload with fargate.eksops.dev/adopt: "true" to use it',
+    adoptHint: refusal ? `It is not adopted: ${refusal}` : 'Annotate the workload with fargate.eksops.dev/adopt: "true" to use it',
   });
+}
+
+/**
+ * Why the adopt annotation may not take the existing profile of the planned name (see
+ * adoptionRefusal), read only for a workload that asks to adopt and a profile it does not own.
+ */
+async function profileAdoptionRefusal(input: ProfilePartInput, ownershipTags: Record<string, string>): Promise<string | undefined> {
+  const observed = await input.aws.profiles.describe(input.plan.clusterName, input.plan.name);
+  if (!observed || isOwnedBy(observed, ownershipTags)) return undefined;
+  return adoptionRefusal(observed.tags, input.plan.tags);
 }
 
 /** What deleting one of the workload's profiles needs. */
@@ -83,21 +110,13 @@ export interface WorkloadProfileResult extends LanedProfileResult {
  */
 export async function convergeWorkloadProfile(input: WorkloadProfileInput): Promise<WorkloadProfileResult> {
   const { aws, plan, owner } = input;
-  const live = liveDeployment(input.children, input.workload);
-  const facts: LiveDeploymentFacts | undefined = live && {
-    podProfile: profileInUse(live),
-    movingFrom: live.metadata?.annotations?.[MOVING_FROM_ANNOTATION],
-    rolloutComplete: rolloutComplete(live),
-  };
+  const facts = moveFacts(input);
   const desired = await convergeProfile(input);
   const from = moveSource(plan.name, facts);
   const settled = facts !== undefined && from !== undefined && facts.podProfile !== from && facts.rolloutComplete;
-  const step = decideProfileMove({
-    desired: plan.name,
-    deployment: facts,
-    desiredActive: desired.active,
-    ...(settled && from !== undefined ? await oldProfileUse(input, from) : {}),
-  });
+  const use = settled && from !== undefined ? await oldProfileUse(useInput(input), from) : undefined;
+  // A source refused (releaseRefusal) ends the move as kept; releaseAbandonedProfiles says so below.
+  const step = decideProfileMove({ desired: plan.name, deployment: facts, desiredActive: desired.active, ...use });
   const inMove = step.kind === 'none' || step.kind === 'done' || step.kind === 'keeping' ? undefined : step.from;
   const releasing = await releaseAbandonedProfiles(input, desired, inMove);
   const inventoryOf = (current: MoveStep): AwsResourceStatus[] => [
@@ -134,7 +153,8 @@ export async function convergeWorkloadProfile(input: WorkloadProfileInput): Prom
     aws,
     clusterName: plan.clusterName,
     profileName: step.from,
-    // The old profile was planned with tags this plan no longer knows: the cluster tag proves it is the operator's.
+    // Planned with tags this plan no longer knows: the cluster tag proves it is the operator's, and
+    // oldProfileUse found it the workload's to delete (releaseRefusal) before this step.
     ownershipTags: { [TAG_CLUSTER]: plan.clusterName },
     remainingUsers: [],
     owner,
@@ -149,35 +169,114 @@ export async function convergeWorkloadProfile(input: WorkloadProfileInput): Prom
   return withStep(partWaiting(CONDITION_PROFILE, 'MovingProfile', `${step.message}${detail}`, deletion.requeueAfterMs ?? DELETING_POLL_MS), true);
 }
 
+/**
+ * What the live Deployment says of a move, with only the profiles the workload's status records:
+ * a pod label or move annotation naming another profile is ignored, and said so.
+ */
+function moveFacts(input: WorkloadProfileInput): LiveDeploymentFacts | undefined {
+  const live = liveDeployment(input.children, input.workload);
+  if (!live) return undefined;
+  const seen = { podProfile: profileInUse(live), movingFrom: live.metadata?.annotations?.[MOVING_FROM_ANNOTATION], rolloutComplete: rolloutComplete(live) };
+  const { facts, ignored } = recordedMoveFacts(seen, input.plan.name, input.recorded);
+  for (const name of ignored) input.event('Warning', 'MoveSourceIgnored', ignoredMoveSourceMessage(name));
+  return facts;
+}
+
+/** Says that a profile the Deployment names but the status does not record is left alone. */
+export function ignoredMoveSourceMessage(profileName: string): string {
+  return `the Deployment names Fargate profile ${profileName} (pod label or ${MOVING_FROM_ANNOTATION}), which this workload's status does not record: it is ignored, nothing is moved from it or deleted`;
+}
+
 /** The workload's live Deployment, when it exists and the workload controls it (from the cache). */
 function liveDeployment(children: ChildCache, workload: FargateWorkload): (KubernetesObject & Parameters<typeof rolloutComplete>[0]) | undefined {
   return children.observe(workload).children.find((child) => child.kind === 'Deployment' && child.metadata?.name === workload.metadata.name);
 }
 
+/** What finding out who uses a profile the workload no longer plans needs. */
+export interface ProfileUseInput {
+  aws: AwsServices;
+  clusterName: string;
+  /** The workload's queue key. */
+  owner: string;
+  objects: KubernetesObjectApi;
+  children: ChildCache;
+  workload: FargateWorkload;
+  users: () => readonly ProfileUser[];
+}
+
+/** Who uses what: the part of the profile input that {@link oldProfileUse} reads. */
+function useInput(input: WorkloadProfileInput): ProfileUseInput {
+  return { ...input, clusterName: input.plan.clusterName };
+}
+
+/** Who uses a profile the workload no longer plans, and whether it is the workload's to delete at all. */
+interface OldProfileUse {
+  oldExists: boolean;
+  oldUsers: string[];
+  oldPods: number;
+  /** Why it is not the workload's to delete (releaseRefusal); nothing else is looked at then. */
+  oldRefusal?: string;
+}
+
 /**
  * Who still uses the old profile of a move: other workloads that plan it, report it or label
- * their Deployment's pods for it, and running pods labelled for it (any namespace); and whether it
- * still exists.
+ * their Deployment's pods for it, and running pods labelled for it (any namespace); whether it
+ * still exists; and whether its tags make it the workload's to delete.
  */
-async function oldProfileUse(input: WorkloadProfileInput, from: string): Promise<{ oldExists: boolean; oldUsers: string[]; oldPods: number }> {
-  const { aws, plan, owner } = input;
-  const observed = await aws.lanedProfiles.poll(plan.clusterName, from);
+async function oldProfileUse(input: ProfileUseInput, from: string): Promise<OldProfileUse> {
+  const { aws, clusterName, owner, workload } = input;
+  const observed = await aws.lanedProfiles.poll(clusterName, from);
   if (!observed) return { oldExists: false, oldUsers: [], oldPods: 0 };
-  const planning = remainingProfileUsers(from, plan.clusterName, owner, input.users());
+  const refusal = releaseRefusal(observed, { clusterName, namespace: workload.metadata.namespace ?? '', name: workload.metadata.name ?? '' });
+  if (refusal !== undefined) return { oldExists: true, oldUsers: [], oldPods: 0, oldRefusal: refusal };
+  const planning = remainingProfileUsers(from, clusterName, owner, input.users());
   const labelled = input.children
     .listKind('Deployment')
-    .filter((deployment) => !ownedBy(deployment, input.workload.metadata.uid) && profileInUse(deployment) === from)
+    .filter((deployment) => !ownedBy(deployment, workload.metadata.uid) && profileInUse(deployment) === from)
     .map((deployment) => `Deployment ${deployment.metadata?.namespace ?? ''}/${deployment.metadata?.name ?? ''}`);
   const pods = await input.objects.list('v1', 'Pod', undefined, undefined, undefined, undefined, undefined, `${PROFILE_LABEL}=${from}`);
   const running = pods.items.filter((pod) => {
     const phase = (pod as { status?: { phase?: string } }).status?.phase;
-    return !pod.metadata?.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
+    // The label is checked here too, not left to the selector alone.
+    return pod.metadata?.labels?.[PROFILE_LABEL] === from && !pod.metadata?.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
   });
-  const ours = running.filter((pod) => pod.metadata?.labels?.[LABEL_WORKLOAD] === input.workload.metadata.name && pod.metadata?.namespace === input.workload.metadata.namespace);
+  const ours = running.filter((pod) => pod.metadata?.labels?.[LABEL_WORKLOAD] === workload.metadata.name && pod.metadata?.namespace === workload.metadata.namespace);
   // Pods of other workloads on it are theirs to move; counted as users, they keep the profile.
   const others = running.length - ours.length;
   const users = [...planning, ...labelled, ...(others > 0 ? [`${others} other pod(s)`] : [])];
   return { oldExists: true, oldUsers: users, oldPods: ours.length };
+}
+
+/** What deleting, on the workload's delete, a profile it no longer plans needs. */
+export interface OldProfileRelease extends ProfileUseInput {
+  event: PartEvent;
+}
+
+/**
+ * On the workload's delete, deletes a profile its status records but its plan no longer names (a
+ * move's source, an earlier plan's) with the checks a move makes: only one that is the
+ * workload's to delete (releaseRefusal), and only once no other workload, Deployment or pod uses
+ * it. The workload's own pods are going with its Deployment and do not keep it.
+ */
+export async function releaseOldProfile(input: OldProfileRelease, profileName: string): Promise<PartReport> {
+  const { aws, clusterName, owner } = input;
+  const remainingUsers = remainingProfileUsers(profileName, clusterName, owner, input.users());
+  const use = remainingUsers.length > 0 ? undefined : await oldProfileUse(input, profileName);
+  if (use?.oldRefusal !== undefined) {
+    aws.lanedProfiles.withdraw(clusterName, owner);
+    input.event('Warning', 'FargateProfileKept', `kept Fargate profile ${profileName}: ${use.oldRefusal}`);
+    return partReady(CONDITION_PROFILE, 'Kept', `Fargate profile ${profileName} is kept: ${use.oldRefusal}`);
+  }
+  return deleteProfile({
+    aws,
+    clusterName,
+    profileName,
+    // Planned with tags this plan no longer knows: the cluster tag proves it is the operator's (releaseRefusal checked the rest).
+    ownershipTags: { [TAG_CLUSTER]: clusterName },
+    remainingUsers: use ? use.oldUsers : remainingUsers,
+    owner,
+    event: input.event,
+  });
 }
 
 /** A profile the workload is letting go of, and where that stands. */
@@ -191,8 +290,8 @@ interface Release {
  * is using: a profile created before the first rollout and then replaced (subnets or placement
  * changed), or one a crash left half-released. Each is deleted through the lane once the planned
  * profile is ACTIVE (or stalled, so a profile over the quota can make room), unless other
- * workloads use it, pods still run on it, or the workload retains what it made. Returns those
- * still on their way out.
+ * workloads use it, pods still run on it, its tags make it not the workload's to delete
+ * (releaseRefusal), or the workload retains what it made. Returns those still on their way out.
  */
 async function releaseAbandonedProfiles(input: WorkloadProfileInput, desired: LanedProfileResult, inMove: string | undefined): Promise<Release[]> {
   const { aws, plan, owner } = input;
@@ -208,8 +307,9 @@ async function releaseAbandonedProfiles(input: WorkloadProfileInput, desired: La
       pending.push({ name, report: partWaiting(CONDITION_PROFILE, 'Releasing', `profile ${name} is deleted once ${plan.name} is ACTIVE`, CREATING_POLL_MS) });
       continue;
     }
-    const use = await oldProfileUse(input, name);
-    if (!use.oldExists || use.oldUsers.length > 0) continue;
+    const use = await oldProfileUse(useInput(input), name);
+    if (use.oldRefusal !== undefined) input.event('Warning', 'FargateProfileKept', `kept Fargate profile ${name}, no longer planned: ${use.oldRefusal}`);
+    if (!use.oldExists || use.oldRefusal !== undefined || use.oldUsers.length > 0) continue;
     if (use.oldPods > 0) {
       pending.push({ name, report: partWaiting(CONDITION_PROFILE, 'Releasing', `profile ${name} is deleted once its ${use.oldPods} pod(s) are gone`, CREATING_POLL_MS) });
       continue;
@@ -218,7 +318,7 @@ async function releaseAbandonedProfiles(input: WorkloadProfileInput, desired: La
       aws,
       clusterName: plan.clusterName,
       profileName: name,
-      // Planned with tags this plan no longer knows: the cluster tag proves it is the operator's.
+      // Planned with tags this plan no longer knows: the cluster tag proves it is the operator's (releaseRefusal checked the rest).
       ownershipTags: { [TAG_CLUSTER]: plan.clusterName },
       remainingUsers: [],
       owner,

@@ -2,9 +2,10 @@
  * The workload's IRSA role as a dependent part: create it, correct drift in trust policy,
  * attached policies, inline policy and boundary, delete it on cleanup. A role the workload brings
  * (`iam.roleArn`) is only referred to, never written. A role with the wanted name that lacks the
- * operator's tags is left alone unless the workload asks to adopt it.
+ * operator's tags is left alone unless the workload asks to adopt it; one the operator tagged for
+ * another workload (or cluster, or component) is never adopted.
  */
-import { TAG_CLUSTER, TAG_NAME, TAG_NAMESPACE } from '../../api/constants.js';
+import { ADOPT_ANNOTATION, TAG_CLUSTER, TAG_COMPONENT, TAG_NAME, TAG_NAMESPACE, TAG_UID } from '../../api/constants.js';
 import { classifyAwsError, describeClassified, mayBePropagationLag } from '../../aws/error-classifier.js';
 import { diffRole, PolicyNotFoundError, replacementReason, type IamRoleStore, type ObservedRole, type RoleAction, type RolePolicies, type RoleReadOptions } from '../../aws/iam-roles.js';
 import { isOwnedBy } from '../../aws/ownership.js';
@@ -17,6 +18,31 @@ import { CONDITION_IAM_ROLE, CREATED_REASON, createdMessage, partReady, partStal
  */
 export function roleOwnershipTags(plannedTags: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(plannedTags).filter(([key]) => key === TAG_CLUSTER || key === TAG_NAMESPACE || key === TAG_NAME));
+}
+
+/** The tags by which the operator marks what it made, and for whom (src/plan/ownership-tags.ts). */
+const OPERATOR_TAG_KEYS = [TAG_CLUSTER, TAG_NAMESPACE, TAG_NAME, TAG_UID, TAG_COMPONENT];
+
+/**
+ * Why the adopt annotation may not take an AWS resource of the planned name, or undefined when it
+ * may. Adoption is for what was made before or outside the operator: a resource that carries none
+ * of its ownership tags, or only values planned for this workload. One the operator tagged for
+ * another workload, cluster or component stays theirs, whatever the annotation says. Pure.
+ */
+export function adoptionRefusal(observedTags: Record<string, string>, plannedTags: Record<string, string>): string | undefined {
+  const foreign = OPERATOR_TAG_KEYS.some((key) => observedTags[key] !== undefined && observedTags[key] !== plannedTags[key]);
+  if (!foreign) return undefined;
+  return `it is tagged as the operator's for ${taggedFor(observedTags)}, and ${ADOPT_ANNOTATION} takes only what carries none of the operator's tags`;
+}
+
+/** Whom the operator's tags name, in words: "FargateWorkload team-a/api on cluster prod (irsa-role)". */
+function taggedFor(tags: Record<string, string>): string {
+  const namespace = tags[TAG_NAMESPACE];
+  const name = tags[TAG_NAME];
+  const owner = namespace && name ? `FargateWorkload ${namespace}/${name}` : namespace ? `namespace ${namespace}` : undefined;
+  const cluster = tags[TAG_CLUSTER] ? `cluster ${tags[TAG_CLUSTER]}` : undefined;
+  const whom = [owner, cluster].filter(Boolean).join(' on ') || 'another owner';
+  return tags[TAG_COMPONENT] ? `${whom} (${tags[TAG_COMPONENT]})` : whom;
 }
 
 /** What the part needs. */
@@ -81,6 +107,10 @@ export async function convergeRole(input: RolePartInput): Promise<RolePartResult
     if (observed && roles.fromSharedRead?.(observed) && needsAction(plan, observed)) observed = await roles.getRole(plan.name);
     if (!observed) return await create();
     const owned = isOwnedBy(observed, roleOwnershipTags(plan.tags));
+    const refusal = owned ? undefined : adoptionRefusal(observed.tags, plan.tags);
+    if (!owned && refusal) {
+      return { report: partStalled(CONDITION_IAM_ROLE, 'NotOwned', `IAM role ${plan.name} is not this workload's: ${refusal}; it is left untouched`) };
+    }
     if (!owned && !input.adopt) {
       return {
         report: partStalled(

@@ -6,9 +6,12 @@
  *
  * The live Deployment is the memory of a move: its pod template label names the profile the pods
  * use, and the MOVING_FROM_ANNOTATION on it names the profile still to let go of once the label
- * has changed, so a restarted operator picks the move up where it was.
+ * has changed, so a restarted operator picks the move up where it was. The app team can write
+ * both, so a name they give counts only when the workload's status (the operator's record, a
+ * subresource app teams cannot write) names it too, and the old profile is deleted only when its
+ * tags make it a workload profile of the workload's namespace, or a Shared one.
  */
-import { API_GROUP, EKS_FARGATE_PROFILE_LABEL, PROFILE_LABEL } from '../../api/constants.js';
+import { API_GROUP, EKS_FARGATE_PROFILE_LABEL, PROFILE_LABEL, TAG_CLUSTER, TAG_COMPONENT, TAG_NAME, TAG_NAMESPACE } from '../../api/constants.js';
 
 /** On the workload's Deployment while a move has changed the pod label but not yet released the old profile. */
 export const MOVING_FROM_ANNOTATION = `${API_GROUP}/moving-from-profile`;
@@ -36,6 +39,8 @@ export interface MoveInput {
   oldUsers?: readonly string[];
   /** Pods of the operator's still running on the old profile: deleting it would kill them. */
   oldPods?: number;
+  /** Why the old profile is not the workload's to delete (see releaseRefusal): it stays. */
+  oldRefusal?: string;
 }
 
 /** The step of the move this reconcile is at; `podProfile` is the label the Deployment gets. */
@@ -55,6 +60,59 @@ export function moveSource(desired: string, deployment: LiveDeploymentFacts | un
   return undefined;
 }
 
+/**
+ * The Deployment's facts with only the profiles the workload's status records (or the planned
+ * one): a pod label or move annotation naming any other is the app team's word alone, and is
+ * dropped (returned in `ignored`, to be said), so it moves nothing and deletes nothing. Pure.
+ */
+export function recordedMoveFacts(
+  facts: LiveDeploymentFacts,
+  desired: string,
+  recorded: readonly string[],
+): { facts: LiveDeploymentFacts; ignored: string[] } {
+  const trusted = (name: string | undefined): boolean => name === undefined || name === desired || recorded.includes(name);
+  const ignored = [...new Set([facts.podProfile, facts.movingFrom].filter((name): name is string => !trusted(name)))];
+  return {
+    facts: { ...facts, podProfile: trusted(facts.podProfile) ? facts.podProfile : undefined, movingFrom: trusted(facts.movingFrom) ? facts.movingFrom : undefined },
+    ignored,
+  };
+}
+
+/** What releaseRefusal reads of a profile in EKS. */
+export interface ReleasedProfileFacts {
+  tags: Record<string, string>;
+  selectors: readonly { namespace: string }[];
+}
+
+/** The workload letting go of a profile: its cluster, namespace and name. */
+export interface ProfileReleaser {
+  clusterName: string;
+  namespace: string;
+  name: string;
+}
+
+/**
+ * Why a workload may not delete a profile it no longer plans (a move's source, an earlier plan's),
+ * or undefined when it may once nothing uses it: the profile must be tagged a workload profile
+ * (component fargate-profile) of the workload's cluster, and be either Shared (no namespace or
+ * name tag; those go only when no workload uses them) or select pods of the workload's namespace
+ * alone, tagged for that namespace and, if for a workload, for this one. So the CoreDNS profile,
+ * another cluster component's or another namespace's is never deleted by a workload. Pure.
+ */
+export function releaseRefusal(profile: ReleasedProfileFacts, releaser: ProfileReleaser): string | undefined {
+  const { tags } = profile;
+  if (tags[TAG_CLUSTER] !== releaser.clusterName) return `it is not tagged as the operator's for cluster ${releaser.clusterName}`;
+  if (tags[TAG_COMPONENT] !== 'fargate-profile') return `it is not a workload's profile (${TAG_COMPONENT}: ${tags[TAG_COMPONENT] ?? 'none'})`;
+  const namespace = tags[TAG_NAMESPACE];
+  const name = tags[TAG_NAME];
+  if (namespace === undefined && name === undefined) return undefined;
+  if (namespace !== releaser.namespace) return `it is tagged for namespace ${namespace ?? 'none'}, not ${releaser.namespace}`;
+  if (name !== undefined && name !== releaser.name) return `it is tagged for FargateWorkload ${namespace}/${name}`;
+  const others = profile.selectors.map((selector) => selector.namespace).filter((selected) => selected !== releaser.namespace);
+  if (others.length > 0) return `it selects pods of namespace ${[...new Set(others)].join(', ')}, not only of ${releaser.namespace}`;
+  return undefined;
+}
+
 /** Decides the move step (see the module comment). */
 export function decideProfileMove(input: MoveInput): MoveStep {
   const { desired, deployment } = input;
@@ -67,6 +125,7 @@ export function decideProfileMove(input: MoveInput): MoveStep {
   }
   if (!deployment.rolloutComplete) return { kind: 'moving', podProfile: desired, from, message: `moving pods to ${desired}` };
   if (input.oldExists === false) return { kind: 'done', podProfile: desired, from, message: `moved from ${from}; it is gone` };
+  if (input.oldRefusal !== undefined) return { kind: 'keeping', podProfile: desired, from, message: `moved from ${from}; it is kept: ${input.oldRefusal}` };
   const users = input.oldUsers ?? [];
   if (users.length > 0) return { kind: 'keeping', podProfile: desired, from, message: `moved from ${from}; it is kept: still used by ${users.join(', ')}` };
   const pods = input.oldPods ?? 0;

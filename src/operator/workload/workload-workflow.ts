@@ -9,7 +9,6 @@ import type { FargateCluster, FargateWorkload } from '../../api/types.js';
 import type { IrsaRolePlan, WorkloadPlan } from '../../plan/index.js';
 import type { AwsServices, OperatorContext } from '../operator-context.js';
 import type { ResyncPass } from '../../controller/reconciler.js';
-import { TAG_CLUSTER } from '../../api/constants.js';
 import {
   CONDITION_AVAILABLE,
   CONDITION_IAM_ROLE,
@@ -26,7 +25,7 @@ import { waitingFor, type Dependent } from '../workflow.js';
 import { deploymentAvailability, ingressReadiness, type DeploymentState, type IngressState } from './availability.js';
 import { profileInUse } from './child-state.js';
 import { applyChildren, deleteChildren } from './children-part.js';
-import { convergeWorkloadProfile, deleteProfile, type WorkloadProfileResult } from './fargate-profile-part.js';
+import { convergeWorkloadProfile, deleteProfile, ignoredMoveSourceMessage, releaseOldProfile, type WorkloadProfileResult } from './fargate-profile-part.js';
 import { convergeRole, deleteRole, releaseManagedRole, type RolePartResult } from './iam-role-part.js';
 import { MOVING_FROM_ANNOTATION } from './profile-move.js';
 import { profileOwnershipTags, remainingProfileUsers } from './profile-usage.js';
@@ -56,10 +55,6 @@ export interface WorkloadState {
   role?: RolePartResult;
   /** On delete, `deletionPolicy: Retain`: the AWS parts are kept. */
   retain?: boolean;
-  /** On delete, the profiles the Deployment still names mid-move (found before it goes). */
-  moving?: (string | undefined)[];
-  /** On delete, writes the status of a deletion in progress (a profile only the Deployment named). */
-  recordReleasing?: (profileName: string) => Promise<void>;
 }
 
 /** What a part blocked by a dependency waits for, in words. */
@@ -102,14 +97,19 @@ const profilePart: Dependent<WorkloadState> = {
     }
     const users = profileUsers(state.ctx.workloads.list(), state.ctx.clusters.list());
     const reports: PartReport[] = [];
-    for (const profileName of profilesToRelease(profilePlan.name, workload, state.moving)) {
+    for (const profileName of profilesToRelease(profilePlan.name, workload)) {
+      if (profileName !== profilePlan.name) {
+        // One from before a move or an earlier plan: with the checks a move makes before deleting it.
+        const release = { aws, clusterName: profilePlan.clusterName, owner: queueKey, objects: state.ctx.objects, children: state.ctx.children, workload, users: () => users, event: state.event };
+        reports.push(await releaseOldProfile(release, profileName));
+        continue;
+      }
       reports.push(
         await deleteProfile({
           aws,
           clusterName: profilePlan.clusterName,
           profileName,
-          // A profile from before a move was planned with tags this plan no longer knows: the cluster tag proves it.
-          ownershipTags: profileName === profilePlan.name ? profileOwnershipTags(profilePlan.tags) : { [TAG_CLUSTER]: profilePlan.clusterName },
+          ownershipTags: profileOwnershipTags(profilePlan.tags),
           remainingUsers: remainingProfileUsers(profileName, profilePlan.clusterName, queueKey, users),
           owner: queueKey,
           event: state.event,
@@ -203,15 +203,16 @@ const childrenPart: Dependent<WorkloadState> = {
     return [combineNetworkReports(state.preflight, applied.network), availability.report, ingress.report, ...applied.refused];
   },
   // The children are deleted explicitly (cleanup then knows they are gone, whatever the garbage
-  // collector's pace; their pods go through it, with their ReplicaSet). The Deployment is
-  // the only record of a profile a move left behind, so that profile is written into status first.
+  // collector's pace; their pods go through it, with their ReplicaSet). A move's source is in the
+  // status; a profile only the Deployment names (the app team's to write) is said to be ignored.
   async delete(state) {
     const { ctx, workload, plan } = state;
     const children = ctx.children.observe(workload);
     const deployment = children.children.find((child) => child.kind === 'Deployment');
-    state.moving = [profileInUse(deployment), deployment?.metadata?.annotations?.[MOVING_FROM_ANNOTATION]];
-    const unrecorded = state.moving.find((name) => name !== undefined && !profilesToRelease(plan.aws.fargateProfile.name, workload).includes(name));
-    if (unrecorded) await state.recordReleasing?.(unrecorded);
+    const released = profilesToRelease(plan.aws.fargateProfile.name, workload);
+    for (const name of new Set([profileInUse(deployment), deployment?.metadata?.annotations?.[MOVING_FROM_ANNOTATION]])) {
+      if (name !== undefined && !released.includes(name)) state.event('Warning', 'MoveSourceIgnored', ignoredMoveSourceMessage(name));
+    }
     await deleteChildren(ctx.objects, children);
     return [partReady(CONDITION_AVAILABLE, 'Deleted', 'the workload\'s Kubernetes children are deleted')];
   },
@@ -229,11 +230,13 @@ const childrenPart: Dependent<WorkloadState> = {
 export const WORKLOAD_PARTS: readonly Dependent<WorkloadState>[] = [profilePart, rolePart, childrenPart];
 
 /**
- * The profiles a deleted workload lets go of: the planned one, the one its status reports, and
- * those its Deployment still names mid-move (pod label, moving-from annotation), each once.
+ * The profiles a deleted workload lets go of: the planned one and those its status records, each
+ * once. Those its Deployment names mid-move (pod label, moving-from annotation) count only when
+ * the status records them too: the app team can write the Deployment, not the status.
  */
 export function profilesToRelease(plannedName: string, workload: FargateWorkload, moving: readonly (string | undefined)[] = []): string[] {
-  const names = [plannedName, ...recordedProfiles(workload), ...moving].filter((name): name is string => Boolean(name));
+  const recorded = recordedProfiles(workload);
+  const names = [plannedName, ...recorded, ...moving.filter((name) => name !== undefined && recorded.includes(name))].filter((name): name is string => Boolean(name));
   return [...new Set(names)];
 }
 
