@@ -22,7 +22,7 @@ const NEXT_STEPS: Readonly<Record<string, string>> = {
 
   // The workload and its cluster.
   InvalidSpec: 'Change the field the message names in the FargateWorkload (or the FargateCluster guard rail it breaks).',
-  WaitingForCluster: 'Create the FargateCluster or fix spec.clusterName; see the cluster\'s own conditions (kubectl describe fargatecluster).',
+  WaitingForCluster: 'Create the FargateCluster or fix spec.clusterName; see the cluster\'s own conditions (kubectl describe fargatecluster). On a cluster being deleted, delete the workload or apply it again once the cluster is back.',
   NoFargateCluster: 'Set spec.clusterName, or have the platform team create the FargateCluster.',
   ClusterAmbiguous: 'Set spec.clusterName to one of the FargateClusters the message names.',
   ClusterNameChanged: 'Set spec.clusterName back to the recorded cluster (status.clusterName), or delete the workload and create it again naming the new one.',
