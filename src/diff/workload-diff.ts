@@ -6,7 +6,7 @@
  * would do, not what a generic comparison guesses.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ADOPT_ANNOTATION, PROFILE_LABEL, TAG_CLUSTER, TAG_DELETION_POLICY } from '../api/constants.js';
+import { ADOPT_ANNOTATION, PROFILE_LABEL, TAG_DELETION_POLICY } from '../api/constants.js';
 import type { FargateCluster, FargateWorkload } from '../api/types.js';
 import { profileDifferences, type ObservedProfile } from '../aws/fargate-profiles.js';
 import type { ObservedRole } from '../aws/iam-roles.js';
@@ -14,8 +14,8 @@ import { isOwnedBy } from '../aws/ownership.js';
 import { keyOfObject } from '../kube/object-key.js';
 import type { PartReport } from '../operator/part-report.js';
 import { profileInUse } from '../operator/workload/child-state.js';
-import { managedRoleToRelease, roleOwnershipTags } from '../operator/workload/iam-role-part.js';
-import { MOVING_FROM_ANNOTATION } from '../operator/workload/profile-move.js';
+import { adoptionRefusal, managedRoleToRelease, roleOwnershipTags } from '../operator/workload/iam-role-part.js';
+import { MOVING_FROM_ANNOTATION, releaseRefusal } from '../operator/workload/profile-move.js';
 import { profileOwnershipTags, remainingProfileUsers } from '../operator/workload/profile-usage.js';
 import { profileUsers } from '../operator/workload/profile-users.js';
 import { profilesToRelease } from '../operator/workload/workload-workflow.js';
@@ -62,8 +62,9 @@ function profileCreate(plan: FargateProfilePlan): ResourceChange {
 function plannedProfile(plan: FargateProfilePlan, current: ObservedProfile | undefined, adopt: boolean, label: string): { changes: ResourceChange[]; problems: DiffProblem[] } {
   if (!current) return { changes: [profileCreate(plan)], problems: [] };
   if (current.status === 'DELETING') return { changes: [{ ...profileCreate(plan), note: 'again, once its deletion (DELETING now) ends' }], problems: [] };
-  if (!isOwnedBy(current, profileOwnershipTags(plan.tags)) && !adopt) {
-    return { changes: [], problems: [{ object: label, stalled: true, reason: 'NotOwned', message: `Fargate profile ${plan.name} exists without the operator's ownership tags; it is left untouched` }] };
+  if (!isOwnedBy(current, profileOwnershipTags(plan.tags))) {
+    const refusal = adopt ? adoptionRefusal(current.tags, plan.tags) : `it exists without the operator's ownership tags`;
+    if (refusal !== undefined) return { changes: [], problems: [{ object: label, stalled: true, reason: 'NotOwned', message: `Fargate profile ${plan.name} is left untouched: ${refusal}` }] };
   }
   if (current.status === 'CREATE_FAILED' || current.status === 'DELETE_FAILED') {
     return { changes: [], problems: [{ object: label, stalled: true, reason: current.status === 'CREATE_FAILED' ? 'ProfileCreateFailed' : 'ProfileDeleteFailed', message: `Fargate profile ${plan.name} is ${current.status}` }] };
@@ -91,9 +92,11 @@ function profileChanges(plan: WorkloadPlan, observed: ObservedWorkload, label: s
   const users = profileUsers(observed.workloads, observed.clusters);
   const deployment = observed.children.owned.find((child) => child.kind === 'Deployment' && child.metadata?.name === observed.desired.metadata.name);
   const moving = [profileInUse(deployment), deployment?.metadata?.annotations?.[MOVING_FROM_ANNOTATION]];
+  const releaser = { clusterName: planned.clusterName, namespace: observed.desired.metadata.namespace ?? '', name: observed.desired.metadata.name ?? '' };
   for (const name of profilesToRelease(planned.name, observed.live, moving)) {
     const old = observed.profiles.get(name);
-    if (name === planned.name || !old || !isOwnedBy(old, { [TAG_CLUSTER]: planned.clusterName })) continue;
+    // Only a workload profile of this namespace (or a Shared one), as the operator decides (releaseRefusal).
+    if (name === planned.name || !old || releaseRefusal(old, releaser) !== undefined) continue;
     if (remainingProfileUsers(name, planned.clusterName, keyOfObject(observed.desired), users).length > 0) continue;
     result.changes.push({ layer: 'aws', kind: 'FargateProfile', name, action: 'delete', fields: [], statements: [], note: `once the pods run on ${planned.name}` });
   }
@@ -113,11 +116,12 @@ function roleChanges(plan: WorkloadPlan, observed: ObservedWorkload, workloadLab
     };
   }
   const adopt = observed.desired.metadata.annotations?.[ADOPT_ANNOTATION] === 'true';
-  if (observed.role && !adopt && !isOwnedBy(observed.role, roleOwnershipTags(role.tags))) {
-    return {
-      changes: [],
-      problems: [{ object: workloadLabel, stalled: true, reason: 'NotOwned', message: `IAM role ${role.name} exists and the operator did not create it; annotate the workload ${ADOPT_ANNOTATION}: "true" to adopt it` }],
-    };
+  if (observed.role && !isOwnedBy(observed.role, roleOwnershipTags(role.tags))) {
+    const refusal = adopt ? adoptionRefusal(observed.role.tags, role.tags) : undefined;
+    if (!adopt || refusal !== undefined) {
+      const message = refusal !== undefined ? `IAM role ${role.name} is left untouched: ${refusal}` : `IAM role ${role.name} exists and the operator did not create it; annotate the workload ${ADOPT_ANNOTATION}: "true" to adopt it`;
+      return { changes: [], problems: [{ object: workloadLabel, stalled: true, reason: 'NotOwned', message }] };
+    }
   }
   const change = roleChange(role, observed.role);
   return { changes: change ? [change] : [], problems: [] };

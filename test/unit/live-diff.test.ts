@@ -1,7 +1,7 @@
 /** The pure parts of `diff` (src/diff/*): field and statement differences, and what the operator would change, from given live state. */
 import { describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ADOPT_ANNOTATION, FIELD_MANAGER, LAST_APPLIED_ANNOTATION, PROFILE_LABEL, TAG_CLUSTER } from '../../src/api/constants.js';
+import { ADOPT_ANNOTATION, FIELD_MANAGER, LAST_APPLIED_ANNOTATION, PROFILE_LABEL, TAG_CLUSTER, TAG_COMPONENT, TAG_NAME, TAG_NAMESPACE } from '../../src/api/constants.js';
 import type { FargateWorkload } from '../../src/api/types.js';
 import type { ObservedProfile } from '../../src/aws/fargate-profiles.js';
 import type { ObservedRole } from '../../src/aws/iam-roles.js';
@@ -145,7 +145,8 @@ describe('workloadDiff', () => {
     subnets,
     selectors: [{ namespace: 'shop', labels: { [PROFILE_LABEL]: name } }],
     podExecutionRoleArn: '',
-    tags: { [TAG_CLUSTER]: 'prod' },
+    // A Dedicated profile of shop/web, as the operator tags it.
+    tags: { [TAG_CLUSTER]: 'prod', [TAG_COMPONENT]: 'fargate-profile', [TAG_NAMESPACE]: 'shop', [TAG_NAME]: 'web' },
     healthIssues: [],
   });
 
@@ -224,6 +225,15 @@ describe('workloadDiff', () => {
     const diff = workloadDiff(plan, { ...observed, role: foreign });
     expect(diff.changes.some((c) => c.kind === 'IAMRole')).toBe(false);
     expect(diff.problems.map((p) => p.reason)).toContain('NotOwned');
+  });
+
+  it('adopt shows the take-over of an untagged role, and NotOwned for one tagged for another workload, as the operator decides', () => {
+    const { plan, observed } = observedFor(dedicated(['subnet-0a1']), running(dedicated(['subnet-0a1']), oldProfile));
+    const adopting = { ...observed, desired: { ...observed.desired, metadata: { ...observed.desired.metadata, annotations: { [ADOPT_ANNOTATION]: 'true' } } } };
+    const role: ObservedRole = { name: plan.aws.iamRole.name, arn: plan.aws.iamRole.arn, path: plan.aws.iamRole.path, trustPolicy: {}, tags: {}, attachedPolicyArns: [], inlinePolicies: {} };
+    expect(workloadDiff(plan, { ...adopting, role }).problems.map((p) => p.reason)).not.toContain('NotOwned');
+    const theirs = { ...role, tags: { ...plan.aws.iamRole.tags, 'fargate.eksops.dev/namespace': 'team-a', 'fargate.eksops.dev/name': 'api' } };
+    expect(workloadDiff(plan, { ...adopting, role: theirs }).problems).toContainEqual(expect.objectContaining({ reason: 'NotOwned', message: expect.stringContaining('team-a/api') }));
   });
 });
 
