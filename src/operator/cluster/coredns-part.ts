@@ -102,9 +102,9 @@ export async function deleteCoreDnsProfile(services: AwsServices, cluster: Farga
   // The name and tags do not depend on the role.
   const plan = planCoreDnsProfile(cluster, '');
   const tags = ownershipTags(plan);
-  const earlier = cluster.metadata.deletionTimestamp
-    ? (await services.profiles.list(plan.clusterName)).filter((profile) => profile.name !== plan.name && Object.entries(tags).every(([key, value]) => profile.tags[key] === value)).map((profile) => profile.name)
-    : [];
+  // Profiles go with their EKS cluster: with none, there is nothing to list.
+  const listed = cluster.metadata.deletionTimestamp && (await services.eksClusters.describeCluster(plan.clusterName)) ? await services.profiles.list(plan.clusterName) : [];
+  const earlier = listed.filter((profile) => profile.name !== plan.name && Object.entries(tags).every(([key, value]) => profile.tags[key] === value)).map((profile) => profile.name);
   let report: PartReport | undefined;
   for (const profileName of [plan.name, ...earlier]) {
     report = await deleteLanedProfile({
