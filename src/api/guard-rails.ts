@@ -7,6 +7,7 @@
  * `validate` with the workload's cluster, before anything is created.
  */
 import { withClusterDefaults } from './defaults.js';
+import { operatorIngressAnnotations, RESERVED_INGRESS_ANNOTATIONS } from './ingress-annotations.js';
 import { allowingPattern, patternCovers } from './policy-arn-match.js';
 import { asList } from './policy-document.js';
 import type { FargateCluster, FargateWorkload } from './types.js';
@@ -145,24 +146,6 @@ function checkNetworking(w: FargateWorkload, c: FargateCluster): ValidationProbl
   return problems;
 }
 
-const ALB = 'alb.ingress.kubernetes.io';
-
-/**
- * Ingress annotations that are the operator's alone, each with what to do instead: those it derives
- * from spec.ingress, where the scheme and group guard rails are checked, and group.order, which
- * ranks the Ingress's rules on a shared ALB. allowedAnnotations cannot open them, or a pattern such
- * as alb.ingress.kubernetes.io/* would let a workload join another team's ALB ahead of its rules.
- */
-export const RESERVED_INGRESS_ANNOTATIONS: ReadonlyMap<string, string> = new Map([
-  [`${ALB}/target-type`, 'remove it: the operator always sets ip, the only target type Fargate supports'],
-  [`${ALB}/scheme`, 'use spec.ingress.scheme instead'],
-  [`${ALB}/listen-ports`, 'remove it: the ALB listens on HTTP 80, and on HTTPS 443 once spec.ingress.certificateArn is set'],
-  [`${ALB}/ssl-redirect`, 'remove it: HTTP is redirected to HTTPS once spec.ingress.certificateArn is set'],
-  [`${ALB}/certificate-arn`, 'use spec.ingress.certificateArn instead'],
-  [`${ALB}/healthcheck-path`, 'use spec.ingress.healthCheckPath instead'],
-  [`${ALB}/group.name`, 'use spec.ingress.groupName instead'],
-  [`${ALB}/group.order`, "remove it: a workload does not rank its rules among the group's other Ingresses"],
-]);
 
 /** Whether a group name belongs to the namespace: the namespace itself, or it followed by '-' or '.'. */
 function namespaceGroup(group: string, namespace: string): boolean {
@@ -188,7 +171,10 @@ function checkIngress(w: FargateWorkload, c: FargateCluster): ValidationProblem[
   const allowed = rails.allowedAnnotations ?? [];
   for (const key of Object.keys(ingress.annotations ?? {})) {
     const instead = RESERVED_INGRESS_ANNOTATIONS.get(key);
-    if (instead !== undefined) {
+    // The value the operator sets anyway (target-type: ip, say) changes nothing: kept valid, so that
+    // a workload written before these keys were reserved does not stall.
+    const redundant = instead !== undefined && operatorIngressAnnotations(ingress)[key] === ingress.annotations?.[key] && allowingPattern(key, allowed) !== undefined;
+    if (instead !== undefined && !redundant) {
       problems.push({ path: keyPath('spec.ingress.annotations', key), message: `the Ingress annotation ${key} is the operator's, whatever spec.ingress.allowedAnnotations of ${clusterRef(c)} says: ${instead}` });
       continue;
     }

@@ -319,6 +319,11 @@ describe('FargateCluster reconciler', () => {
       message: "no EKS cluster named no-such-cluster in us-east-1: the FargateCluster's name must be the EKS cluster name",
     });
     expect(condition(cluster, 'Ready')?.status).toBe('False');
+    // The region cannot change (a CEL transition rule): what the operator made is named for it and lives there.
+    const refused = await custom
+      .patchClusterCustomObject({ ...clusterRef, name: 'no-such-cluster', body: [{ op: 'replace', path: '/spec/region', value: 'eu-west-1' }] })
+      .then(() => undefined, (error: unknown) => String((error as { body?: unknown }).body ?? error));
+    expect(refused).toMatch(/spec.region cannot change from us-east-1.*create it again for eu-west-1/);
     await deleteClusterAndWait('no-such-cluster');
   });
 });

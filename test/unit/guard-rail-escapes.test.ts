@@ -3,12 +3,12 @@
  * inlinePolicyActions allow-list, ALB group and scheme through Ingress annotations, and wildcard
  * actions the broad-action check and the allow-list matcher missed.
  */
-import { checkGuardRails, RESERVED_INGRESS_ANNOTATIONS } from '../../src/api/guard-rails.js';
+import { checkGuardRails } from '../../src/api/guard-rails.js';
 import { allowingPattern, arnMatchesPattern, patternCovers } from '../../src/api/policy-arn-match.js';
 import type { ClusterIamSpec, FargateCluster, FargateWorkload, WorkloadIngressSpec } from '../../src/api/types.js';
 import { validate } from '../../src/api/validate.js';
 import { childOfKind, planWorkload } from '../../src/plan/index.js';
-import { operatorIngressAnnotations } from '../../src/plan/ingress.js';
+import { operatorIngressAnnotations, RESERVED_INGRESS_ANNOTATIONS } from '../../src/api/ingress-annotations.js';
 import { FACTS, makeCluster, makeWorkload } from './plan-fixtures.js';
 
 const ALB = 'alb.ingress.kubernetes.io';
@@ -68,7 +68,6 @@ describe('reserved Ingress annotations', () => {
 
   it.each([
     ['scheme', 'internet-facing', /use spec\.ingress\.scheme/],
-    ['target-type', 'ip', /always sets ip/],
     ['listen-ports', '[{"HTTP":8080}]', /spec\.ingress\.certificateArn/],
     ['certificate-arn', 'arn:aws:acm:us-east-1:123456789012:certificate/x', /use spec\.ingress\.certificateArn/],
     ['ssl-redirect', '443', /spec\.ingress\.certificateArn/],
@@ -76,6 +75,14 @@ describe('reserved Ingress annotations', () => {
   ])('refuses %s, naming what to use instead', (key, value, message) => {
     const problems = validate(withIngress({ annotations: { [`${ALB}/${key}`]: value } }), anyAlb);
     expect(problems).toEqual([{ path: `spec.ingress.annotations["${ALB}/${key}"]`, message: expect.stringMatching(message) }]);
+  });
+
+  it('takes a reserved key set to the value the operator sets anyway, where allowedAnnotations allows it (workloads written before)', () => {
+    const w = withIngress({ groupName: 'shop', annotations: { [`${ALB}/target-type`]: 'ip', [`${ALB}/group.name`]: 'shop' } });
+    expect(validate(w, anyAlb)).toEqual([]);
+    expect(validate(w, makeCluster()).map((p) => p.path)).toEqual([`spec.ingress.annotations["${ALB}/target-type"]`, `spec.ingress.annotations["${ALB}/group.name"]`]);
+    // Another value is refused (the CRD's own rule says so too for target-type).
+    expect(validate(withIngress({ annotations: { [`${ALB}/target-type`]: 'instance' } }), anyAlb)).toContainEqual({ path: `spec.ingress.annotations["${ALB}/target-type"]`, message: expect.stringMatching(/always sets ip/) });
   });
 
   it('still passes the annotations allowedAnnotations allows', () => {
