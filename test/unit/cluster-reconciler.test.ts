@@ -151,18 +151,22 @@ describe('FargateCluster reconciler on fakes', () => {
     leftRole(h.aws, 'platform-made', {});
     // A same-named EKS cluster in another region of the account tags its roles alike: they trust its issuer, not this one's.
     leftRole(h.aws, 'prod-shop-gone-eu-1a2b3c4d', workloadTags('gone', 'uid-gone-eu', 'irsa-role', 'Delete'), 'https://oidc.eks.eu-west-1.amazonaws.com/id/0THERREGI0N0000000000000000000000');
+    // One left before the EKS cluster was made again under its name (another issuer, same region) is this cluster's.
+    leftRole(h.aws, 'prod-shop-older-1a2b3c4d', workloadTags('older', 'uid-older', 'irsa-role', 'Delete'), 'https://oidc.eks.us-east-1.amazonaws.com/id/EARLIERC1USTER000000000000000000');
 
     expect(await h.run()).toEqual({});
     expect(h.aws.roles.has('prod-shop-gone-1a2b3c4d')).toBe(false);
+    expect(h.aws.roles.has('prod-shop-older-1a2b3c4d')).toBe(false);
     expect(h.aws.profiles.get(`${NAME}/fw-shop-gone-1a2b3c4d`)?.profile.status).not.toBe('ACTIVE');
     for (const kept of ['prod-shop-kept-1a2b3c4d', 'prod-shop-old-1a2b3c4d', 'prod-shop-live-1a2b3c4d', 'dev-shop-gone-1a2b3c4d', 'platform-made', 'prod-shop-gone-eu-1a2b3c4d']) expect(h.aws.roles.has(kept)).toBe(true);
     expect(h.aws.profiles.get(`${NAME}/fw-shop-kept-1a2b3c4d`)?.profile.status).toBe('ACTIVE');
     expect(h.kube.events.filter((e) => e.reason === 'OrphanDeleted').map((e) => e.message)).toEqual([
       expect.stringMatching(/^deleted IAM role .*prod-shop-gone-1a2b3c4d: its FargateWorkload shop\/gone \(uid uid-gone\) no longer exists$/),
+      expect.stringMatching(/^deleted IAM role .*prod-shop-older-1a2b3c4d: its FargateWorkload shop\/older/),
       expect.stringMatching(/^deleting Fargate profile fw-shop-gone-1a2b3c4d: its FargateWorkload shop\/gone/),
     ]);
     const metric = await h.kube.metrics.orphansDeletedTotal.get();
-    expect(metric.values.map((value) => [value.labels.kind, value.value])).toEqual([['IAMRole', 1], ['FargateProfile', 1]]);
+    expect(metric.values.map((value) => [value.labels.kind, value.value])).toEqual([['IAMRole', 2], ['FargateProfile', 1]]);
 
     // Once per resync: the next reconcile reads no role list.
     const calls = h.aws.calls.length;

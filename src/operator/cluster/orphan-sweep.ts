@@ -8,14 +8,13 @@
  * ownership tags, the uid of one workload that is not among the live ones, and the deletionPolicy
  * tag `Delete` (a Retain workload's resources, and those made before the tag existed, are never
  * touched); and no live workload plans or records a resource of that name (a workload deleted and
- * created again under the same name owns it again). A role must also trust this cluster's OIDC
- * provider: EKS cluster names are regional, so a same-named cluster in another region of the
- * account tags its roles alike, and its roles are not this cluster's to sweep.
+ * created again under the same name owns it again). A role must also trust an OIDC provider of an
+ * EKS cluster in this cluster's region: EKS cluster names are regional, so a same-named cluster in
+ * another region of the account tags its roles alike, and its roles are not this cluster's to sweep.
  */
 import { TAG_CLUSTER, TAG_COMPONENT, TAG_DELETION_POLICY, TAG_NAME, TAG_NAMESPACE, TAG_UID } from '../../api/constants.js';
 import { withClusterDefaults } from '../../api/defaults.js';
 import { federatedPrincipals } from '../../aws/iam-roles.js';
-import { providerArnMatches } from '../../aws/oidc-provider.js';
 import type { FargateCluster, FargateWorkload } from '../../api/types.js';
 import { keyOfObject } from '../../kube/object-key.js';
 import type { ObservedProfile } from '../../aws/fargate-profiles.js';
@@ -77,8 +76,6 @@ export function liveOwners(cluster: FargateCluster, workloads: readonly FargateW
 export interface SweepInput {
   aws: AwsServices;
   cluster: FargateCluster;
-  /** The EKS cluster's OIDC issuer, as the reconcile read it: roles that do not trust it are another cluster's. No role is swept without it. */
-  oidcIssuer: string | undefined;
   /** The cluster's profiles, as the reconcile already read them. */
   profiles: readonly ObservedProfile[];
   live: LiveOwners;
@@ -106,13 +103,12 @@ export async function sweepOrphans(input: SweepInput): Promise<SweepResult> {
   const clusterName = cluster.metadata.name ?? '';
   const deleted: string[] = [];
   const rolePath = cluster.spec.iam?.rolePath ?? '/';
-  const issuer = input.oidcIssuer;
-  for (const name of issuer ? await aws.iamRoles.roleNamesUnder(rolePath) : []) {
+  for (const name of await aws.iamRoles.roleNamesUnder(rolePath)) {
     if (live.names.has(`IAMRole/${name}`)) continue;
     // Its tags tell whose it is (one read); the delete lists its policies.
     const role = await aws.iamRoles.getRoleHead(name);
     const owner = role && orphanOf({ kind: 'IAMRole', name, tags: role.tags }, clusterName, live);
-    if (!owner || !federatedPrincipals(role.trustPolicy).some((principal) => providerArnMatches(principal, issuer!))) continue;
+    if (!owner || !trustsEksClusterOf(role.trustPolicy, cluster.spec.region)) continue;
     if (await aws.iamRoles.deleteRole(name)) {
       input.event('Normal', 'OrphanDeleted', `deleted IAM role ${role.arn}: its FargateWorkload ${owner} no longer exists`);
       input.swept('IAMRole');
@@ -140,6 +136,15 @@ export async function sweepOrphans(input: SweepInput): Promise<SweepResult> {
     }
   }
   return { deleted };
+}
+
+/**
+ * Whether a trust policy lets in the OIDC provider of an EKS cluster of this region
+ * (`oidc.eks.<region>.amazonaws.com`): the region, not the whole issuer, so that a role orphaned
+ * before the EKS cluster was made again under its name (a new issuer) is still this cluster's.
+ */
+function trustsEksClusterOf(trustPolicy: unknown, region: string): boolean {
+  return federatedPrincipals(trustPolicy).some((principal) => principal.includes(`:oidc-provider/oidc.eks.${region}.`));
 }
 
 /** When each cluster is swept: at its first reconcile in this process, then once per interval. */

@@ -127,7 +127,6 @@ async function converge(
       const swept = await sweepOrphans({
         aws: state.services,
         cluster,
-        oidcIssuer: observed.cluster.oidcIssuer,
         profiles: observedProfiles,
         live: liveOwners(cluster, ctx.workloads.list(), ctx.clusters.list()),
         owner: `sweep/${name}`,
