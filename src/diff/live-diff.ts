@@ -13,10 +13,9 @@ import { formatProblems, validate } from '../api/validate.js';
 import type { ObservedProfile } from '../aws/fargate-profiles.js';
 import { keyOfObject } from '../kube/object-key.js';
 import { planFor } from '../operator/reconcilers/fargate-workload.js';
-import { isKindNotServed, profileInUse } from '../operator/workload/child-state.js';
+import { isKindNotServed } from '../operator/workload/child-state.js';
 import { checkWorkloadNetwork } from '../operator/workload/network-part.js';
 import { managedRoleToRelease } from '../operator/workload/iam-role-part.js';
-import { MOVING_FROM_ANNOTATION } from '../operator/workload/profile-move.js';
 import { profilesToRelease } from '../operator/workload/workload-workflow.js';
 import { accountOfArn, clusterFacts, findWorkloadCluster } from '../operator/workload/workload-cluster.js';
 import type { ClusterFacts } from '../plan/cluster-facts.js';
@@ -186,10 +185,8 @@ async function diffWorkload(desired: FargateWorkload, live: FargateWorkload | un
       owned.unservedKinds.add(child.kind);
     }
   }
-  const deployment = owned.children.find((child) => child.kind === 'Deployment' && child.metadata?.name === desired.metadata.name);
-  const moving = [profileInUse(deployment), deployment?.metadata?.annotations?.[MOVING_FROM_ANNOTATION]];
   const profiles = new Map<string, ObservedProfile | undefined>();
-  for (const name of live ? profilesToRelease(plan.aws.fargateProfile.name, live, moving) : [plan.aws.fargateProfile.name]) {
+  for (const name of live ? profilesToRelease(plan.aws.fargateProfile.name, live) : [plan.aws.fargateProfile.name]) {
     profiles.set(name, await aws.profiles.describe(plan.aws.fargateProfile.clusterName, name));
   }
   const role = plan.aws.iamRole;

@@ -10,12 +10,11 @@ import { ADOPT_ANNOTATION, PROFILE_LABEL, TAG_DELETION_POLICY } from '../api/con
 import type { FargateCluster, FargateWorkload } from '../api/types.js';
 import { profileDifferences, type ObservedProfile } from '../aws/fargate-profiles.js';
 import type { ObservedRole } from '../aws/iam-roles.js';
-import { isOwnedBy } from '../aws/ownership.js';
+import { adoptionRefusal, isOwnedBy } from '../aws/ownership.js';
 import { keyOfObject } from '../kube/object-key.js';
 import type { PartReport } from '../operator/part-report.js';
-import { profileInUse } from '../operator/workload/child-state.js';
-import { adoptionRefusal, managedRoleToRelease, roleOwnershipTags } from '../operator/workload/iam-role-part.js';
-import { MOVING_FROM_ANNOTATION, releaseRefusal } from '../operator/workload/profile-move.js';
+import { managedRoleToRelease, roleOwnershipTags } from '../operator/workload/iam-role-part.js';
+import { releaseRefusal } from '../operator/workload/profile-move.js';
 import { profileOwnershipTags, remainingProfileUsers } from '../operator/workload/profile-usage.js';
 import { profileUsers } from '../operator/workload/profile-users.js';
 import { profilesToRelease } from '../operator/workload/workload-workflow.js';
@@ -90,10 +89,8 @@ function profileChanges(plan: WorkloadPlan, observed: ObservedWorkload, label: s
   const result = plannedProfile(planned, observed.profiles.get(planned.name), adopt, label);
   if (observed.desired.spec.deletionPolicy === 'Retain' || !observed.live) return result;
   const users = profileUsers(observed.workloads, observed.clusters);
-  const deployment = observed.children.owned.find((child) => child.kind === 'Deployment' && child.metadata?.name === observed.desired.metadata.name);
-  const moving = [profileInUse(deployment), deployment?.metadata?.annotations?.[MOVING_FROM_ANNOTATION]];
   const releaser = { clusterName: planned.clusterName, namespace: observed.desired.metadata.namespace ?? '', name: observed.desired.metadata.name ?? '' };
-  for (const name of profilesToRelease(planned.name, observed.live, moving)) {
+  for (const name of profilesToRelease(planned.name, observed.live)) {
     const old = observed.profiles.get(name);
     // Only a workload profile of this namespace (or a Shared one), as the operator decides (releaseRefusal).
     if (name === planned.name || !old || releaseRefusal(old, releaser) !== undefined) continue;

@@ -6,10 +6,10 @@
  * call returns at once with a report; moving states ask for a requeue instead of blocking a
  * worker. The lane (src/aws/profile-lane.ts) keeps EKS's one profile in transition per cluster.
  */
-import { TAG_CLUSTER } from '../api/constants.js';
+import { ADOPT_ANNOTATION, TAG_CLUSTER } from '../api/constants.js';
 import { classifyAwsError, describeClassified, mayBePropagationLag } from '../aws/error-classifier.js';
 import { profileDifferences, type ObservedProfile } from '../aws/fargate-profiles.js';
-import { isOwnedBy } from '../aws/ownership.js';
+import { isOwnedBy, taggedForAnother } from '../aws/ownership.js';
 import type { FargateProfilePlan } from '../plan/index.js';
 import type { AwsServices } from './operator-context.js';
 import { partReady, partStalled, partWaiting, type PartEvent, type PartReport } from './part-report.js';
@@ -41,7 +41,10 @@ export interface LanedProfileInput {
   owner: string;
   /** The tags that prove the operator made it (see ownership.ts). */
   ownershipTags: Record<string, string>;
-  /** An untagged profile of that name is used anyway (the owner carries the adopt annotation). */
+  /**
+   * A profile of that name without the ownership tags is used anyway, and tagged as planned (the
+   * owner carries the adopt annotation), unless the operator tagged it for someone else.
+   */
   adopt?: boolean;
   /** How to adopt an untagged profile, when the owner can; said in the NotOwned message. */
   adoptHint?: string;
@@ -69,12 +72,13 @@ export async function convergeLanedProfile(input: LanedProfileInput): Promise<La
   if (!observed) return createProfile(input);
   const status = { name: observed.name, status: observed.status };
   const result = (report: PartReport, active = false): LanedProfileResult => ({ report, status, active });
-  if (!isOwnedBy(observed, input.ownershipTags) && !input.adopt) {
+  const owned = isOwnedBy(observed, input.ownershipTags);
+  const theirs = owned ? undefined : taggedForAnother(observed.tags, plan.tags);
+  if (!owned && (!input.adopt || theirs !== undefined)) {
     aws.lanedProfiles.withdraw(plan.clusterName, owner);
-    const hint = input.adoptHint ? `. ${input.adoptHint}` : '';
-    return result(
-      partStalled(type, 'NotOwned', `Fargate profile ${plan.name} exists without the operator's ownership tags (${TAG_CLUSTER}=${plan.clusterName}); it is left untouched${hint}`),
-    );
+    const wanted = Object.entries(input.ownershipTags).map(([key, value]) => `${key}=${value}`).join(', ');
+    const why = theirs !== undefined ? `: it is tagged as the operator's for ${theirs}${input.adoptHint ? `, which ${ADOPT_ANNOTATION} does not take` : ''}` : input.adoptHint ? `. ${input.adoptHint}` : '';
+    return result(partStalled(type, 'NotOwned', `Fargate profile ${plan.name} does not carry the ownership tags the operator gives it here (${wanted}); it is left untouched${why}`));
   }
   switch (observed.status) {
     case 'CREATING':
@@ -87,7 +91,9 @@ export async function convergeLanedProfile(input: LanedProfileInput): Promise<La
       return result(partStalled(type, observed.status === 'CREATE_FAILED' ? 'ProfileCreateFailed' : 'ProfileDeleteFailed', failureMessage(observed)));
     case 'ACTIVE': {
       aws.lanedProfiles.withdraw(plan.clusterName, owner);
-      const stale = Object.entries(input.followingTags ?? {}).filter(([key, value]) => observed.tags[key] !== value);
+      // An adopted profile takes the planned tags: from then on it is the operator's like one it made.
+      const following = owned ? (input.followingTags ?? {}) : { ...plan.tags, ...input.followingTags };
+      const stale = Object.entries(following).filter(([key, value]) => observed.tags[key] !== value);
       if (stale.length > 0) {
         // With the cluster tag: the operator's IAM policy allows TagResource only with it in the request.
         await aws.profiles.tag(observed.arn, { [TAG_CLUSTER]: plan.clusterName, ...Object.fromEntries(stale) });

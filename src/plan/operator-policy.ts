@@ -19,7 +19,7 @@
  *
  * What IAM cannot check (the content of a trust or inline policy) is said in `warnings`.
  */
-import { API_GROUP, TAG_CLUSTER, TAG_COMPONENT, TAG_NAME, TAG_NAMESPACE, TAG_UID, type IamRoleReads } from '../api/constants.js';
+import { API_GROUP, TAG_CLUSTER, type IamRoleReads } from '../api/constants.js';
 import { withClusterDefaults } from '../api/defaults.js';
 import { arnMatchesPattern } from '../api/policy-arn-match.js';
 import type { FargateCluster } from '../api/types.js';
@@ -27,9 +27,6 @@ import { iamRoleArn, partitionOf, type ClusterFacts } from './cluster-facts.js';
 import type { IamPolicyDocument, PolicyStatement } from './iam-role.js';
 import { executionRoleNames, planPodExecutionRole } from './pod-execution-role.js';
 import { clusterName } from './workload-identity.js';
-
-/** The tag keys the operator writes on what it creates (src/plan/ownership-tags.ts); no others. */
-export const OWNERSHIP_TAG_KEYS = [TAG_CLUSTER, TAG_NAMESPACE, TAG_NAME, TAG_UID, TAG_COMPONENT];
 
 /** The tag keys a create or tag call may carry: the operator's group only (one pattern keeps the policy small). */
 export const OWNERSHIP_TAG_PATTERN = `${API_GROUP}/*`;
@@ -76,7 +73,7 @@ export interface RenderedOperatorPolicy {
 
 type Condition = NonNullable<PolicyStatement['Condition']>;
 
-/** A create or tag call may set only keys of the operator's group (those of OWNERSHIP_TAG_KEYS). */
+/** A create or tag call may set only keys of the operator's group (OPERATOR_TAG_KEYS in src/aws/ownership.ts). */
 function onlyOwnershipTagKeys(): Condition {
   return { 'ForAllValues:StringLike': { 'aws:TagKeys': OWNERSHIP_TAG_PATTERN } };
 }

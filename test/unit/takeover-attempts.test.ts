@@ -9,7 +9,7 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { FargateCluster, FargateWorkload } from '../../src/api/types.js';
-import { adoptionRefusal } from '../../src/operator/workload/iam-role-part.js';
+import { adoptionRefusal } from '../../src/aws/ownership.js';
 import { planFargateProfile, planIrsaRole } from '../../src/plan/index.js';
 import { FAKE_ACCOUNT, FAKE_REGION } from '../support/fakes/fake-aws.js';
 import { readyFargateCluster, workloadHarness } from '../support/workload-harness.js';
@@ -255,5 +255,17 @@ describe('the adopt annotation takes only what the operator never tagged for som
     expect(h.condition('team-b/web', 'FargateProfileReady')).toMatchObject({ status: 'False', reason: 'NotOwned', message: expect.stringContaining('cluster staging') });
     expect(h.kube.get('Deployment', 'team-b', 'web')).toBeUndefined();
     expect(h.aws.profiles.get(`${CLUSTER}/${plan.name}`)?.profile.tags).toEqual(foreignTags);
+  });
+
+  it('a Fargate profile of the planned name with none of the operator\'s tags is adopted and takes the planned tags, so a later move may release it', async () => {
+    const plan = planFargateProfile(attacker, readyCluster(), EXECUTION_ROLE);
+    h.aws.profiles.set(`${CLUSTER}/${plan.name}`, {
+      left: 0,
+      profile: { name: plan.name, clusterName: CLUSTER, arn: `arn:aws:eks:${FAKE_REGION}:${FAKE_ACCOUNT}:fargateprofile/${CLUSTER}/${plan.name}/0`, status: 'ACTIVE', subnets: plan.subnets, selectors: plan.selectors, podExecutionRoleArn: EXECUTION_ROLE, tags: { team: 'b' }, healthIssues: [] },
+    });
+    h.kube.addWorkload(attacker);
+    expect(await h.converge('team-b/web')).toEqual({});
+    expect(h.condition('team-b/web', 'FargateProfileReady')).toMatchObject({ status: 'True' });
+    expect(h.aws.profiles.get(`${CLUSTER}/${plan.name}`)?.profile.tags).toEqual({ team: 'b', ...plan.tags });
   });
 });

@@ -174,13 +174,11 @@ describe('profilesToRelease mid-move', () => {
 
   it('lets go of the move source the status records, each once', () => {
     const moving = workload({ fargateProfile: { name: NEW, status: 'ACTIVE' }, awsResources: [{ kind: 'FargateProfile', name: NEW, state: 'ACTIVE' }, { kind: 'FargateProfile', name: OLD, state: 'InUse' }] });
-    expect(profilesToRelease(NEW, moving, [OLD, undefined])).toEqual([NEW, OLD]);
-    expect(profilesToRelease(NEW, moving, [NEW, OLD])).toEqual([NEW, OLD]);
     expect(profilesToRelease(NEW, moving)).toEqual([NEW, OLD]);
   });
 
-  it('ignores a profile only the Deployment names: the app team can write it, not the status', () => {
+  it('is what the status records, whatever the Deployment names (the app team can write it, not the status)', () => {
     const settled = workload({ fargateProfile: { name: NEW, status: 'ACTIVE' } });
-    expect(profilesToRelease(NEW, settled, [OLD, 'fw-coredns'])).toEqual([NEW]);
+    expect(profilesToRelease(NEW, settled)).toEqual([NEW]);
   });
 });

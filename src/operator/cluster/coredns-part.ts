@@ -8,7 +8,7 @@ import { PatchStrategy, type KubernetesObject, type KubernetesObjectApi } from '
 import { FIELD_MANAGER, TAG_CLUSTER, TAG_COMPONENT } from '../../api/constants.js';
 import { withClusterDefaults } from '../../api/defaults.js';
 import type { FargateCluster } from '../../api/types.js';
-import { ownershipSubset } from '../../aws/ownership.js';
+import { isOwnedBy, ownershipSubset } from '../../aws/ownership.js';
 import { isNotFound } from '../../kube/api-error.js';
 import {
   COMPUTE_TYPE_ANNOTATION,
@@ -104,7 +104,7 @@ export async function deleteCoreDnsProfile(services: AwsServices, cluster: Farga
   const tags = ownershipTags(plan);
   // Profiles go with their EKS cluster: with none, there is nothing to list.
   const listed = cluster.metadata.deletionTimestamp && (await services.eksClusters.describeCluster(plan.clusterName)) ? await services.profiles.list(plan.clusterName) : [];
-  const earlier = listed.filter((profile) => profile.name !== plan.name && Object.entries(tags).every(([key, value]) => profile.tags[key] === value)).map((profile) => profile.name);
+  const earlier = listed.filter((profile) => profile.name !== plan.name && isOwnedBy(profile, tags)).map((profile) => profile.name);
   let report: PartReport | undefined;
   for (const profileName of [plan.name, ...earlier]) {
     report = await deleteLanedProfile({

@@ -8,14 +8,12 @@
 import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { LABEL_WORKLOAD, PROFILE_LABEL, TAG_CLUSTER, TAG_DELETION_POLICY } from '../../api/constants.js';
 import type { AwsResourceStatus, FargateWorkload } from '../../api/types.js';
-import { isOwnedBy } from '../../aws/ownership.js';
 import type { FargateProfilePlan, KubeObject } from '../../plan/index.js';
 import type { AwsServices } from '../operator-context.js';
 import { convergeLanedProfile, CREATING_POLL_MS, DELETING_POLL_MS, deleteLanedProfile, type LanedProfileDeletion, type LanedProfileResult } from '../laned-profile.js';
 import { CONDITION_PROFILE, partReady, partWaiting, type PartEvent, type PartReport } from '../part-report.js';
 import { ownedBy, profileInUse } from './child-state.js';
 import type { ChildCache } from './children-part.js';
-import { adoptionRefusal } from './iam-role-part.js';
 import {
   decideProfileMove,
   moveSource,
@@ -43,27 +41,14 @@ export interface ProfilePartInput {
 
 /** The workload's own profile through the shared laned-profile part. */
 async function convergeProfile(input: ProfilePartInput): Promise<LanedProfileResult> {
-  const ownershipTags = profileOwnershipTags(input.plan.tags);
-  const refusal = input.adopt ? await profileAdoptionRefusal(input, ownershipTags) : undefined;
   return convergeLanedProfile({
     ...input,
-    adopt: input.adopt && refusal === undefined,
     conditionType: CONDITION_PROFILE,
-    ownershipTags,
+    ownershipTags: profileOwnershipTags(input.plan.tags),
     // What only this workload owns (a Dedicated profile) records its deletionPolicy for the sweep.
     ...(input.plan.tags[TAG_DELETION_POLICY] !== undefined ? { followingTags: { [TAG_DELETION_POLICY]: input.plan.tags[TAG_DELETION_POLICY] } } : {}),
-    adoptHint: refusal ? `It is not adopted: ${refusal}` : 'Annotate the workload with fargate.eksops.dev/adopt: "true" to use it',
+    adoptHint: 'Annotate the workload with fargate.eksops.dev/adopt: "true" to use it',
   });
-}
-
-/**
- * Why the adopt annotation may not take the existing profile of the planned name (see
- * adoptionRefusal), read only for a workload that asks to adopt and a profile it does not own.
- */
-async function profileAdoptionRefusal(input: ProfilePartInput, ownershipTags: Record<string, string>): Promise<string | undefined> {
-  const observed = await input.aws.profiles.describe(input.plan.clusterName, input.plan.name);
-  if (!observed || isOwnedBy(observed, ownershipTags)) return undefined;
-  return adoptionRefusal(observed.tags, input.plan.tags);
 }
 
 /** What deleting one of the workload's profiles needs. */

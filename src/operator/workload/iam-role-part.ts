@@ -5,10 +5,10 @@
  * operator's tags is left alone unless the workload asks to adopt it; one the operator tagged for
  * another workload (or cluster, or component) is never adopted.
  */
-import { ADOPT_ANNOTATION, TAG_CLUSTER, TAG_COMPONENT, TAG_NAME, TAG_NAMESPACE, TAG_UID } from '../../api/constants.js';
+import { TAG_CLUSTER, TAG_NAME, TAG_NAMESPACE } from '../../api/constants.js';
 import { classifyAwsError, describeClassified, mayBePropagationLag } from '../../aws/error-classifier.js';
 import { diffRole, PolicyNotFoundError, replacementReason, type IamRoleStore, type ObservedRole, type RoleAction, type RolePolicies, type RoleReadOptions } from '../../aws/iam-roles.js';
-import { isOwnedBy } from '../../aws/ownership.js';
+import { adoptionRefusal, isOwnedBy } from '../../aws/ownership.js';
 import type { IrsaRolePlan } from '../../plan/index.js';
 import { CONDITION_IAM_ROLE, CREATED_REASON, createdMessage, partReady, partStalled, type PartEvent, type PartReport } from '../part-report.js';
 
@@ -18,31 +18,6 @@ import { CONDITION_IAM_ROLE, CREATED_REASON, createdMessage, partReady, partStal
  */
 export function roleOwnershipTags(plannedTags: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(plannedTags).filter(([key]) => key === TAG_CLUSTER || key === TAG_NAMESPACE || key === TAG_NAME));
-}
-
-/** The tags by which the operator marks what it made, and for whom (src/plan/ownership-tags.ts). */
-const OPERATOR_TAG_KEYS = [TAG_CLUSTER, TAG_NAMESPACE, TAG_NAME, TAG_UID, TAG_COMPONENT];
-
-/**
- * Why the adopt annotation may not take an AWS resource of the planned name, or undefined when it
- * may. Adoption is for what was made before or outside the operator: a resource that carries none
- * of its ownership tags, or only values planned for this workload. One the operator tagged for
- * another workload, cluster or component stays theirs, whatever the annotation says. Pure.
- */
-export function adoptionRefusal(observedTags: Record<string, string>, plannedTags: Record<string, string>): string | undefined {
-  const foreign = OPERATOR_TAG_KEYS.some((key) => observedTags[key] !== undefined && observedTags[key] !== plannedTags[key]);
-  if (!foreign) return undefined;
-  return `it is tagged as the operator's for ${taggedFor(observedTags)}, and ${ADOPT_ANNOTATION} takes only what carries none of the operator's tags`;
-}
-
-/** Whom the operator's tags name, in words: "FargateWorkload team-a/api on cluster prod (irsa-role)". */
-function taggedFor(tags: Record<string, string>): string {
-  const namespace = tags[TAG_NAMESPACE];
-  const name = tags[TAG_NAME];
-  const owner = namespace && name ? `FargateWorkload ${namespace}/${name}` : namespace ? `namespace ${namespace}` : undefined;
-  const cluster = tags[TAG_CLUSTER] ? `cluster ${tags[TAG_CLUSTER]}` : undefined;
-  const whom = [owner, cluster].filter(Boolean).join(' on ') || 'another owner';
-  return tags[TAG_COMPONENT] ? `${whom} (${tags[TAG_COMPONENT]})` : whom;
 }
 
 /** What the part needs. */

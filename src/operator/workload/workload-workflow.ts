@@ -231,13 +231,11 @@ export const WORKLOAD_PARTS: readonly Dependent<WorkloadState>[] = [profilePart,
 
 /**
  * The profiles a deleted workload lets go of: the planned one and those its status records, each
- * once. Those its Deployment names mid-move (pod label, moving-from annotation) count only when
- * the status records them too: the app team can write the Deployment, not the status.
+ * once. Not those only its Deployment names mid-move (pod label, moving-from annotation): the app
+ * team can write the Deployment, not the status, and a move records its source in status itself.
  */
-export function profilesToRelease(plannedName: string, workload: FargateWorkload, moving: readonly (string | undefined)[] = []): string[] {
-  const recorded = recordedProfiles(workload);
-  const names = [plannedName, ...recorded, ...moving.filter((name) => name !== undefined && recorded.includes(name))].filter((name): name is string => Boolean(name));
-  return [...new Set(names)];
+export function profilesToRelease(plannedName: string, workload: FargateWorkload): string[] {
+  return [...new Set([plannedName, ...recordedProfiles(workload)].filter((name): name is string => Boolean(name)))];
 }
 
 /** The profiles the workload's status records: its inventory, and the profile field (status of an earlier release). */
